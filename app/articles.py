@@ -1,0 +1,350 @@
+"""Read article files into ``Article`` records: title, publication date, byline, source and body text.
+
+Formats: .txt (with or without a small header), .md, .html/.htm (boilerplate stripped with trafilatura; rejected:
+BeautifulSoup get_text, which keeps menus and footers), .json / .jsonl (records with title, text, published, url,
+source; RealTimeQA's ``*_gcs.jsonl`` search results are accepted as they are).
+
+Every character offset Chronicle stores (chunks, citations, statements, events) points into ``Article.text``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
+
+
+class ArticleError(ValueError):
+    """An input that cannot become an article; the message says why in words a user understands."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article. ``text`` is what offsets point into; ``body_start`` is where the story itself begins."""
+
+    article_id: str
+    title: str
+    text: str
+    published: dt.date | None
+    source: str
+    byline: str | None = None
+    url: str | None = None
+    body_start: int = 0
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def published_iso(self) -> str | None:
+        return self.published.isoformat() if self.published else None
+
+    @property
+    def published_ts(self) -> int:
+        """Integer epoch seconds (UTC midnight) for Chroma ``where`` filters; 0 when the date is unknown."""
+        if not self.published:
+            return 0
+        return int(dt.datetime(self.published.year, self.published.month, self.published.day, tzinfo=dt.UTC).timestamp())
+
+
+def normalise_for_id(text: str) -> str:
+    """Unicode NFKC, unified quotes, collapsed whitespace, lower case: cosmetic edits keep the same id."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " "}))
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def article_id_for(text: str) -> str:
+    """A stable id from normalised content: the same story under another file name is the same article."""
+    return hashlib.sha256(normalise_for_id(text).encode("utf-8")).hexdigest()[:16]
+
+
+# --- decoding -------------------------------------------------------------------------------------------------
+
+_BINARY_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP archive (or .docx/.xlsx)",
+    b"\x1f\x8b": "a gzip archive",
+    b"\x7fELF": "an executable",
+}
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """Bytes to text: UTF-8 (with or without BOM), else UTF-16 with BOM, else a clear refusal or Latin-1/CP1252."""
+    for magic, what in _BINARY_MAGIC.items():
+        if data.startswith(magic):
+            raise ArticleError(f"{name}: this is {what}, not a text article")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:8192]:
+        raise ArticleError(f"{name}: binary data (NUL bytes), not a text article")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("cp1252", errors="replace")
+    controls = sum(1 for ch in text[:8192] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    if controls > 0.01 * max(1, min(len(text), 8192)):
+        raise ArticleError(f"{name}: not valid text in UTF-8 or Latin-1 (binary data?)")
+    return text
+
+
+def clean_text(text: str) -> str:
+    """Normalise line endings and strip characters that break offsets or display (NUL, other controls)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = unicodedata.normalize("NFC", text)
+    return text.strip("\n ") + "\n" if text.strip() else ""
+
+
+# --- dates ------------------------------------------------------------------------------------------------------
+
+_DATE_LINE = re.compile(
+    r"^(?:on\s+|published:?\s*|date:?\s*|posted:?\s*|updated:?\s*)?"
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2})"
+    r"\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A publication date from an ISO string, 'YYYY/MM/DD', 'Tuesday 19 September, 2023', or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    s = str(value).strip()
+    m = re.match(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})", s)
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    s = re.sub(r"^(on|published:?|date:?|posted:?|updated:?)\s+", "", s, flags=re.IGNORECASE)
+    import dateparser  # imported lazily: it costs ~0.3 s
+
+    parsed = dateparser.parse(s, settings={"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["year"]}, languages=["en"])
+    return parsed.date() if parsed else None
+
+
+# --- format readers -----------------------------------------------------------------------------------------------
+
+
+def _header_field(line: str) -> tuple[str, str] | None:
+    m = re.match(r"^(title|date|published|source|url|by|byline|author)\s*:\s*(.+)$", line.strip(), re.IGNORECASE)
+    return (m.group(1).lower(), m.group(2).strip()) if m else None
+
+
+def parse_plain(text: str, source: str, fmt: str = "txt") -> Article:
+    """A .txt/.md article. Recognises a date line, a title line, 'Key: value' header lines and a 'by : X' byline."""
+    text = clean_text(text)
+    if not text.strip():
+        raise ArticleError(f"{source}: the file is empty (or only whitespace)")
+    lines = text.split("\n")
+    published: dt.date | None = None
+    title: str | None = None
+    byline: str | None = None
+    url: str | None = None
+    header_end = 0
+    pos = 0
+    for i, line in enumerate(lines[:12]):
+        stripped = line.strip().lstrip("#").strip()
+        line_end = pos + len(line) + 1
+        if not stripped:
+            pos = line_end
+            continue
+        fieldv = _header_field(stripped)
+        if fieldv:
+            key, value = fieldv
+            if key == "title":
+                title = value
+            elif key in ("date", "published"):
+                published = parse_date(value) or published
+            elif key in ("by", "byline", "author"):
+                byline = value
+            elif key == "url":
+                url = value
+            header_end = line_end
+        elif published is None and _DATE_LINE.match(stripped):
+            published = parse_date(stripped)
+            header_end = line_end
+        elif title is None and len(stripped) <= 200 and not stripped.endswith((".", "?", "!", ",")) or (
+            title is None and fmt == "md" and line.lstrip().startswith("#")
+        ):
+            title = stripped
+            header_end = line_end
+        else:
+            break
+        pos = line_end
+    for m in re.finditer(r"^\s*by\s*:?\s+(.{2,80})$", text, re.IGNORECASE | re.MULTILINE):
+        byline = byline or m.group(1).strip()
+        break
+    if title is None:
+        first = text.strip().split("\n", 1)[0]
+        title = (first[:97] + "...") if len(first) > 100 else first
+    return Article(
+        article_id=article_id_for(text),
+        title=title,
+        text=text,
+        published=published,
+        source=source,
+        byline=byline,
+        url=url,
+        body_start=header_end,
+        warnings=() if published else ("no publication date found: relative dates cannot be resolved",),
+    )
+
+
+def parse_html(html: str, source: str) -> Article:
+    """An HTML page: main text and metadata through trafilatura; scripts, menus and footers are dropped."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
+    body = (getattr(doc, "text", None) if doc is not None else None) or ""
+    if not body.strip():
+        raise ArticleError(f"{source}: no article text found in the HTML page")
+    title = (getattr(doc, "title", None) or "").strip()
+    published = parse_date(getattr(doc, "date", None))
+    header = "\n".join(x for x in (published.isoformat() if published else "", title) if x)
+    text = clean_text(f"{header}\n\n{body}" if header else body)
+    return Article(
+        article_id=article_id_for(text),
+        title=title or body.strip().split("\n", 1)[0][:100],
+        text=text,
+        published=published,
+        source=source,
+        byline=getattr(doc, "author", None),
+        url=getattr(doc, "url", None),
+        body_start=len(header) + 2 if header else 0,
+        warnings=() if published else ("no publication date found: relative dates cannot be resolved",),
+    )
+
+
+def parse_record(record: dict[str, Any], source: str) -> Article:
+    """A JSON record {title, text, published, url, source}; aliases: body/content, date/publish_date, authors."""
+    if not isinstance(record, dict):
+        raise ArticleError(f"{source}: expected a JSON object with 'title' and 'text'")
+    body = record.get("text") or record.get("body") or record.get("content") or ""
+    if not isinstance(body, str) or not body.strip():
+        raise ArticleError(f"{source}: the record has no 'text'")
+    title = str(record.get("title") or "").strip()
+    published = parse_date(record.get("published") or record.get("publish_date") or record.get("date"))
+    authors = record.get("authors") or record.get("byline") or record.get("author")
+    byline = ", ".join(authors) if isinstance(authors, list) else (str(authors) if authors else None)
+    url = record.get("url")
+    header = "\n".join(x for x in (published.isoformat() if published else "", title) if x)
+    if "<p" in body or "<div" in body:
+        body = parse_html(body, source).text
+    text = clean_text(f"{header}\n\n{body}" if header else body)
+    return Article(
+        article_id=article_id_for(text),
+        title=title or body.strip().split("\n", 1)[0][:100],
+        text=text,
+        published=published,
+        source=str(record.get("source") or url or source),
+        byline=byline or None,
+        url=url,
+        body_start=len(header) + 2 if header else 0,
+        warnings=() if published else ("no publication date found: relative dates cannot be resolved",),
+    )
+
+
+def _records_from_json(data: Any) -> Iterator[dict[str, Any]]:
+    """Flatten supported JSON shapes: a record, a list of records, or RealTimeQA {search_result: [...]}."""
+    if isinstance(data, list):
+        for item in data:
+            yield from _records_from_json(item)
+    elif isinstance(data, dict) and isinstance(data.get("search_result"), list):
+        yield from data["search_result"]
+    else:
+        yield data
+
+
+@dataclass
+class ParseResult:
+    """Articles read from one file, and per-record problems that did not stop the rest."""
+
+    articles: list[Article]
+    errors: list[str]
+
+
+def read_file(path: Path, max_bytes: int) -> ParseResult:
+    """Parse one file into articles. Raises ArticleError for a file that yields nothing usable."""
+    name = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ArticleError(f"{name}: unsupported file type '{suffix}' (use {', '.join(sorted(SUPPORTED_SUFFIXES))})")
+    size = path.stat().st_size
+    if size == 0:
+        raise ArticleError(f"{name}: the file is empty")
+    if size > max_bytes and suffix != ".jsonl":
+        raise ArticleError(f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit for one article")
+    if suffix == ".jsonl":
+        return _read_jsonl(path, max_bytes)
+    text = decode_bytes(path.read_bytes(), name)
+    if suffix in (".html", ".htm"):
+        return ParseResult([parse_html(text, name)], [])
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ArticleError(f"{name}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+        return _articles_from_records(list(_records_from_json(data)), name)
+    return ParseResult([parse_plain(text, name, "md" if suffix in (".md", ".markdown") else "txt")], [])
+
+
+def _articles_from_records(records: list[dict[str, Any]], name: str, first_line: int = 1) -> ParseResult:
+    articles, errors = [], []
+    for i, record in enumerate(records):
+        try:
+            articles.append(parse_record(record, f"{name}#{first_line + i}"))
+        except ArticleError as exc:
+            errors.append(str(exc))
+    return ParseResult(articles, errors)
+
+
+def _read_jsonl(path: Path, max_bytes: int) -> ParseResult:
+    """JSON Lines: a broken line is reported by number and skipped; the other lines are read."""
+    articles, errors = [], []
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            where = f"{path}:{lineno}"
+            if len(raw) > max_bytes:
+                errors.append(f"{where}: line of {len(raw) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+                continue
+            try:
+                data = json.loads(decode_bytes(raw, where))
+            except (json.JSONDecodeError, ArticleError) as exc:
+                errors.append(f"{where}: invalid JSON line ({getattr(exc, 'msg', exc)})")
+                continue
+            result = _articles_from_records(list(_records_from_json(data)), where, 1)
+            articles.extend(result.articles)
+            errors.extend(result.errors)
+    if not articles and errors:
+        raise ArticleError(f"{path}: no readable records ({errors[0]})")
+    if not articles:
+        raise ArticleError(f"{path}: the file holds no records")
+    return ParseResult(articles, errors)
+
+
+def discover_files(paths: list[Path]) -> list[Path]:
+    """Files to ingest: given files as they are, folders walked recursively for supported suffixes, sorted."""
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES))
+        else:
+            found.append(p)
+    return found

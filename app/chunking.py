@@ -1,0 +1,72 @@
+"""Split an article into tight, sentence-aligned passages that keep their character offsets.
+
+Small passages (a few sentences, at most ``max_chars``) are what lets a 1.5B model cite precisely: the naive
+1000-character chunks mix several speakers and the model loses who said what. Rejected: LangChain's
+RecursiveCharacterTextSplitter, which cuts mid-sentence and drops offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from app.articles import Article
+from app.sentences import Span, split_sentences
+
+
+# Credit lines carry no facts: "by : Yemen Details", "-With Reuters", "Reporting by ...".
+_BYLINE = re.compile(r"^\s*[-–—]?\s*(by\s*:|by\s+[A-Z][\w.]*(\s+[A-Z][\w.]*){0,3}$|with\s+(reuters|ap|afp)\b|reporting by\b)", re.I)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage: consecutive whole sentences of one paragraph, with spans into ``Article.text``."""
+
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...]
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.article_id}:{self.index}"
+
+
+def chunk_article(article: Article, max_chars: int = 450) -> list[Chunk]:
+    """Greedy sentence packing within paragraphs; a single over-long sentence becomes its own passage."""
+    text = article.text
+    sentences = [
+        s for s in split_sentences(text) if s.start >= article.body_start and not _BYLINE.match(text[s.start : s.end])
+    ] or split_sentences(text)
+    chunks: list[Chunk] = []
+    group: list[Span] = []
+    group_para = -1
+    para_marks = _paragraph_marks(text)
+
+    def flush() -> None:
+        if group:
+            start, end = group[0].start, group[-1].end
+            chunks.append(Chunk(article.article_id, len(chunks), start, end, text[start:end], tuple(group)))
+            group.clear()
+
+    for sent in sentences:
+        para = _bisect_count(para_marks, sent.start)
+        too_long = group and (sent.end - group[0].start) > max_chars
+        if group and (para != group_para or too_long):
+            flush()
+        group.append(sent)
+        group_para = para
+    flush()
+    return chunks
+
+
+def _paragraph_marks(text: str) -> list[int]:
+    """Offsets of line breaks: in news text every line is a paragraph (or a heading, or a caption)."""
+    return [i for i, ch in enumerate(text) if ch == "\n"]
+
+
+def _bisect_count(marks: list[int], offset: int) -> int:
+    return bisect_right(marks, offset)

@@ -1,0 +1,82 @@
+"""One typed, frozen settings object, read from CHRONICLE_* environment variables.
+
+Every command (ingest, ask, the web UI, eval, benchmarks) builds one ``Settings`` and passes it down; nothing
+reads the environment anywhere else. Override in code with ``settings.model_copy(update={...})``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+AnswerMode = Literal["llm", "extractive"]
+LLMBackend = Literal["gguf", "openai"]
+EmbeddingBackend = Literal["torch", "onnx"]
+
+
+class Settings(BaseSettings):
+    """All of Chronicle's configuration. Field names map to CHRONICLE_<NAME> environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="CHRONICLE_", frozen=True, extra="ignore")
+
+    # Storage
+    vectorstore_dir: Path = Field(PROJECT_ROOT / "vectorstore", description="Where the Chroma data and indexes live.")
+    collection: str = Field("chronicle", description="Chroma collection name prefix.")
+    chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded PersistentClient.")
+    chroma_port: int = Field(8000, description="Chroma server port (with chroma_host).")
+    sample_dir: Path = Field(PROJECT_ROOT / "data" / "articles", description="Bundled articles ingested by `run`.")
+
+    # Embeddings
+    embedding_backend: EmbeddingBackend = Field("torch", description="torch (sentence-transformers) or onnx (int8).")
+    embedding_batch_size: int = Field(64, ge=1)
+
+    # Chunking
+    chunk_max_chars: int = Field(450, ge=100, description="Upper bound of a passage; passages are whole sentences.")
+
+    # Retrieval
+    k: int = Field(6, ge=1, le=50, description="Passages handed to the answerer.")
+    fetch_k: int = Field(30, ge=1, le=500, description="Candidates taken from each retriever before fusion.")
+    dense_weight: float = Field(1.0, ge=0.0)
+    bm25_weight: float = Field(1.0, ge=0.0)
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+
+    # Answering
+    answer_mode: AnswerMode = Field("llm", description="llm or extractive (no model, quotes sentences).")
+    llm_backend: LLMBackend = Field("gguf", description="gguf (llama-cpp-python) or openai (any compatible server).")
+    llm_model_path: Path | None = Field(None, description="A GGUF file; unset = the packaged Qwen2.5-Coder-1.5B.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1.")
+    llm_model: str = Field("qwen2.5:1.5b-instruct", description="Model name sent to the OpenAI-compatible server.")
+    llm_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
+    llm_max_tokens: int = Field(220, ge=16, le=4096)
+    llm_n_ctx: int = Field(4096, ge=512)
+    llm_threads: int = Field(2, ge=1)
+    llm_timeout_s: float = Field(120.0, gt=0)
+    model_cache_dir: Path = Field(PROJECT_ROOT / "models", description="Where the joined packaged GGUF is cached.")
+
+    # Input limits
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with a clear message.")
+    max_article_bytes: int = Field(20_000_000, ge=1000, description="Larger article files are refused.")
+
+    # Web UI
+    host: str = Field("127.0.0.1", description="Bind address; anything else requires --share-on-network.")
+    port: int = Field(7860)
+    auth_user: str | None = Field(None, description="Gradio login user (required when exposed on a network).")
+    auth_password: str | None = Field(None, description="Gradio login password.")
+    ui_concurrency: int = Field(2, ge=1, description="Answers generated at once; further requests queue.")
+    ui_max_queue: int = Field(64, ge=1, description="Requests waiting beyond this are refused.")
+
+    @property
+    def uses_server(self) -> bool:
+        return bool(self.chroma_host)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (e.g. from command-line flags) on top."""
+    base = Settings()
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return base.model_copy(update=clean) if clean else base

