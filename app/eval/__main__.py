@@ -1,0 +1,114 @@
+"""``python -m app.eval``: evaluate Chronicle on a JSONL test set, or compare two earlier runs.
+
+argparse rather than click/typer: the flag set is small and the rest of the project's commands use argparse,
+so the help output looks the same everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from app.offline import enforce_offline
+
+MODES = ("llm", "extractive", "openai")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m app.eval", description=__doc__.splitlines()[0])
+    p.add_argument("--set", dest="testset", type=Path, default=Path("evalsets/seed.jsonl"), help="JSONL test set")
+    p.add_argument("--mode", choices=(*MODES, "all"), default=None,
+                   help="answer mode; 'all' runs each mode (default: the configured answer_mode)")
+    p.add_argument("--out", type=Path, default=None, help="output directory (default runs/<timestamp>)")
+    p.add_argument("--compare", nargs="+", type=Path, metavar="RUN.json",
+                   help="compare earlier results JSON files (before after) instead of running")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--ingest", action="store_true", help="ingest the bundled articles into the configured store first")
+    p.add_argument("--k", type=int, default=None, help="passages retrieved per question (overrides CHRONICLE_K)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def _default_out() -> Path:
+    return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def _console() -> Any:
+    """A console wide enough for the per-type table even when output is piped (rich defaults to 80 columns)."""
+    from rich.console import Console
+
+    console = _console()
+    return console if console.is_terminal else Console(width=180)
+
+
+def _compare(paths: list[Path], out: Path | None) -> int:
+    from app.eval.report import print_comparison, write_comparison
+    from app.eval.runner import RunResult
+
+    if len(paths) < 2:
+        print("--compare needs at least two results JSON files", file=sys.stderr)
+        return 2
+    runs = [RunResult.load(p) for p in paths]
+    print_comparison(runs, _console())
+    path = write_comparison(runs, out or _default_out())
+    print(f"comparison: {path}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from app.chronicle import Chronicle
+    from app.config import load_settings
+    from app.eval.report import print_comparison, print_summary, write_comparison, write_run
+    from app.eval.runner import make_embedder, run_testset
+    from app.eval.testset import load_testset
+
+    console = _console()
+    settings = load_settings(k=args.k)
+    cases = load_testset(args.testset, limit=args.limit)
+    if args.ingest:
+        from app.ingest import ingest_paths
+
+        paths = sorted(p for p in Path(settings.sample_dir).iterdir() if p.is_file() and not p.name.startswith("."))
+        report = ingest_paths(paths, settings)
+        console.print(f"ingested {len(paths)} file(s) from {settings.sample_dir}: {report}")
+    chron = Chronicle(settings)
+    embed, embedding_model = make_embedder(settings, chron)
+    modes = list(MODES) if args.mode == "all" else [args.mode or settings.answer_mode]
+    out = args.out or _default_out()
+    runs = []
+    for mode in modes:
+        run = run_testset(
+            chron, cases, mode, settings=settings, k=settings.k, embed=embed, embedding_model=embedding_model,
+            testset=str(args.testset), progress=not args.no_progress,
+        )
+        runs.append(run)
+        print_summary(run, console)
+        json_path, html_path = write_run(run, out)
+        console.print(f"results: {json_path}\nreport:  {html_path}")
+    if len(runs) > 1:
+        print_comparison(runs, console)
+        console.print(f"comparison: {write_comparison(runs, out)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns 0 unless the run itself crashed (failing questions are results, not errors)."""
+    enforce_offline()
+    args = build_parser().parse_args(argv)
+    try:
+        if args.compare:
+            return _compare(args.compare, args.out)
+        return _run(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # noqa: BLE001 - report and signal the crash through the exit code
+        traceback.print_exc()
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,393 @@
+"""Run a test set through Chronicle and score every answer; aggregate per question type.
+
+The runner only talks to the facade contract (``ask``/``stream``/``retrieve`` returning an Answer with text,
+citations, passages, abstained, timings), so tests can drive it with a small fake of the same shape. Latency
+is measured here by wall clock around ``stream`` so that every mode is timed the same way; the system's own
+timings are kept alongside.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from app.eval import metrics as M
+from app.eval.testset import QUESTION_TYPES, TestCase
+
+SCORE_KEYS: tuple[str, ...] = (
+    "hit@1", "hit@k", "mrr", "fact_recall", "token_f1", "semantic_similarity", "citation_validity",
+    "citation_precision", "citation_recall", "abstention_correct", "date_ok",
+)
+_SECRET_HINTS = ("key", "password", "token", "secret")
+_PASSAGE_FIELDS = ("article_id", "title", "published", "start", "end", "score", "text")
+_CITATION_FIELDS = ("n", "article_id", "title", "published", "start", "end", "text")
+
+
+class ChronicleLike(Protocol):
+    """The part of ``app.chronicle.Chronicle`` the evaluation uses."""
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None) -> Any: ...
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Any]: ...
+
+
+@dataclass
+class QuestionResult:
+    """Everything recorded about one question: the answer, what was expected, scores and why it failed."""
+
+    id: str
+    type: str
+    question: str
+    answerable: bool
+    mode: str
+    answer: str = ""
+    abstained: bool = False
+    outcome: str = ""  # one of metrics.ABSTENTION_OUTCOMES
+    passed: bool = False
+    failures: list[str] = field(default_factory=list)
+    scores: dict[str, float | None] = field(default_factory=dict)
+    reference: str | None = None
+    required_facts: list[list[str]] = field(default_factory=list)
+    missing_facts: list[list[str]] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    history: list[list[str]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    passages: list[dict[str, Any]] = field(default_factory=list)
+    citation_check: dict[str, Any] = field(default_factory=dict)
+    first_token_ms: float | None = None
+    total_ms: float | None = None
+    system_timings: dict[str, Any] = field(default_factory=dict)
+    answer_mode: str | None = None  # Answer.mode as reported by the system
+    error: str | None = None
+
+
+@dataclass
+class RunMeta:
+    """What produced a run, so two runs can be compared honestly."""
+
+    mode: str
+    testset: str
+    n_questions: int
+    k: int | None
+    model: str
+    embedding_model: str | None
+    git_commit: str | None
+    timestamp: str
+    machine: dict[str, Any]
+    settings: dict[str, Any]
+    duration_s: float = 0.0
+
+
+@dataclass
+class RunResult:
+    """One run of one mode over one test set."""
+
+    meta: RunMeta
+    results: list[QuestionResult]
+    summary: dict[str, dict[str, Any]]  # "overall" and each question type -> aggregate numbers
+
+    def to_json(self) -> dict[str, Any]:
+        return {"meta": asdict(self.meta), "summary": self.summary, "results": [asdict(r) for r in self.results]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunResult:
+        meta = RunMeta(**data["meta"])
+        results = [QuestionResult(**r) for r in data.get("results", [])]
+        return cls(meta=meta, results=results, summary=data.get("summary") or aggregate(results))
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunResult:
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+# --------------------------------------------------------------------------- helpers over duck-typed records
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+
+
+def _record(obj: Any, fields: Sequence[str]) -> dict[str, Any]:
+    out = {}
+    for name in fields:
+        value = _get(obj, name)
+        out[name] = value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+    return out
+
+
+def _in_range(published: str | None, constraint: dict[str, str] | None) -> bool | None:
+    """True/False when both a date constraint and a publication date exist; ISO dates compare as strings."""
+    if not constraint or not published:
+        return None
+    day = str(published)[:10]
+    lo, hi = constraint.get("from"), constraint.get("to")
+    return (lo is None or day >= lo[:10]) and (hi is None or day <= hi[:10])
+
+
+# --------------------------------------------------------------------------- asking
+
+
+def _ask_timed(chron: Any, case: TestCase, mode: str | None) -> tuple[Any, float | None, float]:
+    """Ask through ``stream`` when available so time-to-first-token is measured; returns (answer, ttft, total)."""
+    history = [tuple(p) for p in case.history] or None
+    t0 = time.perf_counter()
+    if not hasattr(chron, "stream"):
+        answer = chron.ask(case.question, history=history, mode=mode)
+        total = (time.perf_counter() - t0) * 1000
+        return answer, None, total
+    first: float | None = None
+    answer = None
+    for item in chron.stream(case.question, history=history, mode=mode):
+        if isinstance(item, str):
+            if item and first is None:
+                first = (time.perf_counter() - t0) * 1000
+        else:
+            answer = item
+    total = (time.perf_counter() - t0) * 1000
+    if answer is None:
+        raise RuntimeError("stream() ended without yielding an Answer")
+    return answer, first, total
+
+
+def evaluate_case(
+    chron: Any,
+    case: TestCase,
+    mode: str | None,
+    k: int,
+    embed: M.Embed | None = None,
+    support: M.SupportFn | None = None,
+) -> QuestionResult:
+    """Ask one question and score the answer; an exception becomes a failed record, never a crash."""
+    res = QuestionResult(
+        id=case.id, type=case.type, question=case.question, answerable=case.answerable, mode=mode or "default",
+        reference=case.reference, required_facts=case.required_facts, evidence=case.evidence,
+        history=[list(p) for p in case.history],
+    )
+    try:
+        answer, res.first_token_ms, res.total_ms = _ask_timed(chron, case, mode)
+    except Exception as exc:  # noqa: BLE001 - one bad question must not end the run
+        res.error = f"{type(exc).__name__}: {exc}"
+        res.failures.append(f"error: {res.error}")
+        res.outcome = M.abstention_outcome(False, case.answerable)
+        return res
+
+    res.answer = str(_get(answer, "text", "") or "")
+    res.answer_mode = _get(answer, "mode")
+    res.system_timings = dict(_get(answer, "timings", {}) or {})
+    if res.first_token_ms is None:
+        res.first_token_ms = res.system_timings.get("first_token_ms")
+    citations = list(_get(answer, "citations", []) or [])
+    res.citations = [_record(c, _CITATION_FIELDS) for c in citations]
+    passages = list(_get(answer, "passages", []) or [])
+    if not passages and hasattr(chron, "retrieve"):
+        try:
+            passages = list(chron.retrieve(case.question, k=k))
+        except Exception:  # noqa: BLE001 - retrieval metrics then count as misses
+            passages = []
+    res.passages = [_record(p, _PASSAGE_FIELDS) for p in passages]
+    passage_texts = [p["text"] or "" for p in res.passages]
+    cited_texts = [c["text"] or "" for c in res.citations]
+
+    res.abstained = M.is_abstention(res.answer, _get(answer, "abstained"))
+    res.outcome = M.abstention_outcome(res.abstained, case.answerable)
+    check = M.citation_validity(res.answer, citations, support=support)
+    res.citation_check = {
+        "markers": check.markers, "valid": check.valid, "out_of_range": check.out_of_range,
+        "unsupported": check.unsupported, "uncited_sentences": check.uncited_sentences,
+    }
+    res.missing_facts = M.missing_facts(res.answer, case.required_facts)
+    dates = [_in_range(c["published"], case.date_constraint) for c in res.citations]
+    dates = [d for d in dates if d is not None]
+    try:
+        similarity = M.semantic_similarity(res.answer, case.reference, embed)
+    except Exception:  # noqa: BLE001 - an embedder failure only loses this one score
+        similarity = None
+    res.scores = {
+        "hit@1": M.hit_at_k(passage_texts, case.evidence, 1),
+        "hit@k": M.hit_at_k(passage_texts, case.evidence, k),
+        "mrr": M.reciprocal_rank(passage_texts, case.evidence),
+        "fact_recall": M.fact_recall(res.answer, case.required_facts) if case.answerable else None,
+        "token_f1": M.token_f1(res.answer, case.reference) if case.answerable else None,
+        "semantic_similarity": similarity if case.answerable else None,
+        "citation_validity": check.validity,
+        "citation_precision": M.citation_precision(cited_texts, case.evidence),
+        "citation_recall": M.citation_recall(cited_texts, case.evidence),
+        "abstention_correct": float(M.abstention_correct(res.abstained, case.answerable)),
+        "date_ok": (sum(dates) / len(dates)) if dates else None,
+    }
+    res.failures = _failures(res, case)
+    res.passed = not res.failures
+    return res
+
+
+def _failures(res: QuestionResult, case: TestCase) -> list[str]:
+    """Human-readable reasons a question failed; empty means it passed."""
+    reasons: list[str] = []
+    if res.outcome == "wrong_abstention":
+        reasons.append("abstained on an answerable question")
+    elif res.outcome == "false_answer":
+        reasons.append("answered an unanswerable question")
+    if case.answerable and not res.abstained:
+        if res.missing_facts:
+            reasons.append("missing facts: " + "; ".join(" | ".join(g) for g in res.missing_facts))
+        if not res.citations:
+            reasons.append("no citations")
+    if res.citation_check.get("out_of_range"):
+        reasons.append(f"citation numbers without a source: {res.citation_check['out_of_range']}")
+    if res.citation_check.get("unsupported"):
+        reasons.append(f"{len(res.citation_check['unsupported'])} citation(s) do not support their sentence")
+    if res.scores.get("date_ok") is not None and res.scores["date_ok"] < 1.0:
+        reasons.append("cited an article outside the date constraint")
+    return reasons
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def _summarise(results: Sequence[QuestionResult]) -> dict[str, Any]:
+    n = len(results)
+    passed = sum(r.passed for r in results)
+    row: dict[str, Any] = {"n": n, "passed": passed, "pass_rate": passed / n if n else None}
+    for key in SCORE_KEYS:
+        row[key] = M.mean(r.scores.get(key) for r in results)
+    row["outcomes"] = M.count_outcomes(r.outcome for r in results if r.outcome)
+    row["errors"] = sum(r.error is not None for r in results)
+    row["first_token_ms"] = M.latency_summary([r.first_token_ms for r in results])
+    row["total_ms"] = M.latency_summary([r.total_ms for r in results])
+    return row
+
+
+def aggregate(results: Sequence[QuestionResult]) -> dict[str, dict[str, Any]]:
+    """Per-type and overall aggregates; types appear in the canonical order, then any unknown ones."""
+    by_type: dict[str, list[QuestionResult]] = defaultdict(list)
+    for r in results:
+        by_type[r.type].append(r)
+    order = [t for t in QUESTION_TYPES if t in by_type] + sorted(set(by_type) - set(QUESTION_TYPES))
+    summary = {t: _summarise(by_type[t]) for t in order}
+    summary["overall"] = _summarise(results)
+    return summary
+
+
+# --------------------------------------------------------------------------- run metadata
+
+
+def git_commit(repo: Path | None = None) -> str | None:
+    """HEAD commit of the repository (with "-dirty" when there are uncommitted changes), None outside git."""
+    cwd = str(repo or Path(__file__).resolve().parents[2])
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, timeout=10)
+        return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def machine_info() -> dict[str, Any]:
+    """Enough about the machine to explain latency differences between runs."""
+    return {
+        "node": platform.node(), "platform": platform.platform(), "machine": platform.machine(),
+        "processor": platform.processor(), "cpu_count": os.cpu_count(), "python": platform.python_version(),
+    }
+
+
+def settings_dump(settings: Any) -> dict[str, Any]:
+    """JSON-safe settings with secrets masked."""
+    if settings is None:
+        return {}
+    data = settings.model_dump(mode="json") if hasattr(settings, "model_dump") else dict(vars(settings))
+    return {k: ("***" if v and any(h in k.lower() for h in _SECRET_HINTS) else v) for k, v in data.items()}
+
+
+def model_name(settings: Any, mode: str | None, chron: Any = None) -> str:
+    """Which generator answered: the facade's own name for it when it has one, else derived from settings."""
+    named = _get(chron, "model_name") if chron is not None else None
+    if isinstance(named, str) and named:
+        return named
+    if mode == "extractive":
+        return "extractive (no generator)"
+    if mode == "openai" or _get(settings, "llm_backend") == "openai":
+        return f"{_get(settings, 'llm_model')} @ {_get(settings, 'llm_base_url')}"
+    path = _get(settings, "llm_model_path")
+    return str(path) if path else "packaged GGUF (default)"
+
+
+def make_embedder(settings: Any, chron: Any = None) -> tuple[M.Embed | None, str | None]:
+    """The packaged embedding model as an ``embed`` callable (reusing the facade's when it exposes one).
+
+    Returns (None, None) when it cannot be loaded, in which case semantic similarity is left unscored.
+    """
+    emb = _get(chron, "embeddings") if chron is not None else None
+    if emb is not None and hasattr(emb, "embed_documents"):
+        return emb.embed_documents, getattr(emb, "model_id", type(emb).__name__)
+    try:
+        from app.embeddings import PackagedEmbeddings
+
+        emb = PackagedEmbeddings(_get(settings, "embedding_backend", "torch"), _get(settings, "embedding_batch_size", 64))
+    except Exception:  # noqa: BLE001 - the metric is optional
+        return None, None
+    return emb.embed_documents, emb.model_id
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def run_testset(
+    chron: Any,
+    cases: Iterable[TestCase],
+    mode: str | None,
+    *,
+    settings: Any = None,
+    k: int | None = None,
+    embed: M.Embed | None = None,
+    embedding_model: str | None = None,
+    support: M.SupportFn | None = None,
+    testset: str = "",
+    progress: bool = True,
+    on_result: Callable[[QuestionResult], None] | None = None,
+) -> RunResult:
+    """Evaluate every case with ``chron`` in ``mode`` and return per-question records plus aggregates."""
+    from tqdm import tqdm
+
+    cases = list(cases)
+    k = k or _get(settings, "k", None) or 5
+    started = time.perf_counter()
+    results: list[QuestionResult] = []
+    bar = tqdm(cases, desc=f"eval {mode or 'default'}", unit="q", disable=not progress, dynamic_ncols=True)
+    for case in bar:
+        result = evaluate_case(chron, case, mode, k, embed=embed, support=support)
+        results.append(result)
+        bar.set_postfix(passed=f"{sum(r.passed for r in results)}/{len(results)}")
+        if on_result:
+            on_result(result)
+    meta = RunMeta(
+        mode=mode or "default",
+        testset=testset,
+        n_questions=len(results),
+        k=k,
+        model=model_name(settings, mode, chron),
+        embedding_model=embedding_model,
+        git_commit=git_commit(),
+        timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        machine=machine_info(),
+        settings=settings_dump(settings),
+        duration_s=round(time.perf_counter() - started, 3),
+    )
+    return RunResult(meta=meta, results=results, summary=aggregate(results))
