@@ -41,7 +41,7 @@ def _console() -> Any:
     """A console wide enough for the per-type table even when output is piped (rich defaults to 80 columns)."""
     from rich.console import Console
 
-    console = _console()
+    console = Console()
     return console if console.is_terminal else Console(width=180)
 
 
@@ -72,9 +72,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.ingest:
         from app.ingest import ingest_paths
 
-        paths = sorted(p for p in Path(settings.sample_dir).iterdir() if p.is_file() and not p.name.startswith("."))
-        report = ingest_paths(paths, settings)
-        console.print(f"ingested {len(paths)} file(s) from {settings.sample_dir}: {report}")
+        report = ingest_paths([Path(settings.sample_dir)], settings)
+        summary = report.summary() if hasattr(report, "summary") else report
+        console.print(f"ingested {settings.sample_dir}: {summary}")
     chron = Chronicle(settings)
     embed, embedding_model = make_embedder(settings, chron)
     modes = list(MODES) if args.mode == "all" else [args.mode or settings.answer_mode]

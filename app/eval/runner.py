@@ -330,7 +330,7 @@ def model_name(settings: Any, mode: str | None, chron: Any = None) -> str:
 
 
 def make_embedder(settings: Any, chron: Any = None) -> tuple[M.Embed | None, str | None]:
-    """The packaged embedding model as an ``embed`` callable (reusing the facade's when it exposes one).
+    """The packaged embedding model as an ``embed`` callable (the facade's, or the process-wide cached one).
 
     Returns (None, None) when it cannot be loaded, in which case semantic similarity is left unscored.
     """
@@ -338,9 +338,9 @@ def make_embedder(settings: Any, chron: Any = None) -> tuple[M.Embed | None, str
     if emb is not None and hasattr(emb, "embed_documents"):
         return emb.embed_documents, getattr(emb, "model_id", type(emb).__name__)
     try:
-        from app.embeddings import PackagedEmbeddings
+        from app.components import get_embeddings  # shared, cached instance: no second model load
 
-        emb = PackagedEmbeddings(_get(settings, "embedding_backend", "torch"), _get(settings, "embedding_batch_size", 64))
+        emb = get_embeddings(settings)
     except Exception:  # noqa: BLE001 - the metric is optional
         return None, None
     return emb.embed_documents, emb.model_id

@@ -34,6 +34,8 @@ _KNOWN_KEYS = {
 class TestSetError(ValueError):
     """A test set line is malformed; the message names file and line."""
 
+    __test__ = False
+
 
 @dataclass(frozen=True)
 class TestCase:
