@@ -231,7 +231,18 @@ _RE_FUTURE_CUE = re.compile(
     r"(?i:\b(?:will|won't|shall|is\s+due|are\s+due|is\s+set\s+to|are\s+set\s+to|scheduled|expected\s+to|"
     r"plans?\s+to|planned|going\s+to|upcoming)\b)"
 )
+# Where a clause ends: a sentence stop (not "p.m." / "U.S."), a line break, a comma, or a reporting verb.
+_RE_CLAUSE_CUT = re.compile(r"(?<!\.[A-Za-z])[.!?]\s+|\n|,\s|\b(?:said|says|told)\b")
 _RE_HOLIDAY_PREFIX = re.compile(r"(?:Good|Black|Bloody|Super|Easter|Cyber|Ash|Palm|Holy|Maundy)\s+$")
+# "the second Sunday of March", "every Tuesday": a recurring or ordinal day, not one date.
+_RE_RECURRING_PREFIX = re.compile(
+    r"(?i:\b(?:every|each|first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+$)"
+)
+# Titles: "Sunday Night Football", "Sunday Times".
+_TITLE_FOLLOWERS = {"Night", "Times", "Telegraph", "Mail", "Express", "Post", "Herald", "Football", "Mass",
+                    "School", "Service", "Morning", "Edition", "Show", "Club", "Magazine", "Review"}
+# Months that are also first names: need a temporal cue or a day/year next to them.
+_NAME_MONTHS = {"April", "May", "June", "August"}
 _RE_WORD_BEFORE = re.compile(r"([\w.'’]+)\W*$")
 _RE_WORD_AFTER = re.compile(r"^\s+([\w.]+)")
 
@@ -344,7 +355,8 @@ def _date_parser():  # noqa: ANN202 - dateparser type is internal
     """Built lazily: dateparser loads its language data on first use, never at import."""
     from dateparser.date import DateDataParser
 
-    return DateDataParser(languages=["en"], settings={"PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "DMY"})
+    # No DATE_ORDER: English numeric dates read month-first (US wires) unless the first number exceeds 12.
+    return DateDataParser(languages=["en"], settings={"PREFER_DAY_OF_MONTH": "first"})
 
 
 @lru_cache(maxsize=4096)
@@ -376,8 +388,8 @@ def _word_after(text: str, pos: int) -> str:
 def _future_preferred(text: str, pos: int) -> bool:
     """True when the clause before pos speaks of the future ("... will meet on Friday")."""
     window = text[max(0, pos - 60) : pos]
-    cut = max(window.rfind(". "), window.rfind("\n"), window.rfind(", "), window.rfind("said"), window.rfind("told"))
-    return bool(_RE_FUTURE_CUE.search(window[cut + 1 :] if cut >= 0 else window))
+    cuts = [m.end() for m in _RE_CLAUSE_CUT.finditer(window)]
+    return bool(_RE_FUTURE_CUE.search(window[cuts[-1] :] if cuts else window))
 
 
 def _resolve_month_day(pub: datetime.date, month: int, day: int, future: bool) -> datetime.date | None:
@@ -390,6 +402,18 @@ def _resolve_month_day(pub: datetime.date, month: int, day: int, future: bool) -
         return datetime.date(year, month, day)
     except ValueError:
         return None
+
+
+def _match_weekday(day: datetime.date, weekday: int) -> datetime.date:
+    """'Thursday, Nov. 1' names its year implicitly: take the nearest year (±1) where the weekday fits."""
+    for years in (0, 1, -1):
+        try:
+            candidate = day.replace(year=day.year + years)
+        except ValueError:
+            continue
+        if candidate.weekday() == weekday:
+            return candidate
+    return day
 
 
 def _day_number(token: str) -> int:
@@ -422,6 +446,8 @@ def _find_partial_dates(text: str, pub: datetime.date | None) -> Iterator[_Cand]
         month = _month_number(m.group("m1") or m.group("m2"))
         day = _resolve_month_day(pub, month, _day_number(m.group("d1") or m.group("d2")),
                                  _future_preferred(text, m.start()))
+        if day is not None and m.group("wd"):
+            day = _match_weekday(day, _WEEKDAYS[m.group("wd").lower()])
         if day is not None:
             yield m.start(), m.end(), day, day, "day", "at", "", False
 
@@ -434,6 +460,17 @@ def _find_month_years(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
         yield m.start(), m.end(), first, last, "month", "at", "", False
 
 
+_MONTH_CUES = _YEAR_CUES - {"and", "the", "to", "as", "around", "than", "'s", "’s"}
+_RE_MONTH_NAME = re.compile(rf"{_MON}")
+
+
+def _month_cue(text: str, pos: int, before: str) -> bool:
+    """A preposition before the month, or a list of months ("in May and June")."""
+    if before in _MONTH_CUES:
+        return True
+    return before in ("and", "or") and bool(_RE_MONTH_NAME.search(text, max(0, pos - 16), pos))
+
+
 def _find_months(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
     if pub is None:
         return
@@ -443,8 +480,8 @@ def _find_months(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
         follower = _word_after(text, m.end())
         if follower[:1].isupper() and follower.lower().rstrip(".") not in _MONTHS:
             continue  # a name: "June Smith", "August Rush"
-        if name == "May" and not mod and before not in _YEAR_CUES and before not in ("last", "next", "this"):
-            continue  # modal "May I ...": accept May only with a temporal cue
+        if name in _NAME_MONTHS and not mod and not _month_cue(text, m.start(), before):
+            continue  # modal "May I ...", "April said": accept these only with a temporal cue
         month = _MONTHS[name.lower()]
         if mod == "last":
             year = pub.year if month < pub.month else pub.year - 1
@@ -463,6 +500,10 @@ def _find_weekdays(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
     for m in _RE_WEEKDAY.finditer(text):
         if not m.group("mod") and _RE_HOLIDAY_PREFIX.search(text, max(0, m.start() - 10), m.start()):
             continue  # "Good Friday", "Black Friday"
+        if not m.group("mod") and _RE_RECURRING_PREFIX.search(text, max(0, m.start() - 10), m.start()):
+            continue  # "every Tuesday", "the second Sunday of March"
+        if _word_after(text, m.end()) in _TITLE_FOLLOWERS:
+            continue
         target, mod = _WEEKDAYS[m.group("wd").lower()], (m.group("mod") or "").lower()
         back = (pub.weekday() - target) % 7
         ahead = (target - pub.weekday()) % 7
@@ -551,8 +592,8 @@ def _find_day_words(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
         return
     for m in _RE_DAY_WORD.finditer(text):
         word = re.sub(r"\s+", " ", m.group("w").lower())
-        if word == "today" and text[max(0, m.start() - 4) : m.start()] == "USA ":
-            continue  # the newspaper
+        if m.group(0)[0].isupper() and re.search(r"[\w,;:]\s*$", text[max(0, m.start() - 3) : m.start()]):
+            continue  # a title mid-sentence: "USA Today", "The Road to Today"
         offset = {"yesterday": -1, "last night": -1, "tomorrow": 1}.get(word, 0)
         day = pub + datetime.timedelta(days=offset)
         yield m.start(), m.end(), day, day, "day", "at", "", False
@@ -732,7 +773,8 @@ def _with_preposition(text: str, expr: TimeExpr) -> TimeExpr:
     if prep == "by" and text[expr.end : expr.end + 2] in ("'s", "’s"):
         return expr  # "by Tuesday's attack"
     start = match.start()
-    return replace(expr, start=start, text=text[start : expr.end], relation=_PREP_RELATION[prep])
+    relation = "at" if expr.is_range else _PREP_RELATION[prep]  # "from 1998-2006" covers, not starts
+    return replace(expr, start=start, text=text[start : expr.end], relation=relation)
 
 
 _RE_RANGE_GAP = re.compile(r"(?i:^\s*(?:to|and|-|–|—)?\s*$)")
@@ -753,7 +795,10 @@ def _merge_ranges(text: str, exprs: list[TimeExpr]) -> list[TimeExpr]:
             between = _RE_RANGE_OPEN.search(text, max(0, first.start - 10), first.start)
             closer = second.text.split(" ", 1)[0].lower()
             joined = _RE_RANGE_GAP.match(gap) and (gap.strip() or closer in _RANGE_CLOSERS)
-            if (opens_from or between) and joined and second.date_end >= first.date_start:
+            bare_to = (gap.strip().lower() in ("to", "-", "–", "—") or (not gap.strip() and closer in ("to", "through")))
+            same_kind = first.granularity == second.granularity and not first.is_range and not second.is_range
+            if ((opens_from or between) or (bare_to and same_kind)) and joined \
+                    and second.date_end >= first.date_start and first.relation != "within":
                 start = between.start() if between else first.start
                 merged.append(TimeExpr(start, second.end, text[start : second.end], first.date_start,
                                        second.date_end, first.granularity, "at", "", True))

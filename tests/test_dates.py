@@ -318,3 +318,37 @@ def test_question_without_time(question: str) -> None:
 )
 def test_question_is_temporal(question: str) -> None:
     assert question_is_temporal(question)
+
+
+# ---------------------------------------------------------------------------------------------- news-text hardening
+
+
+def test_weekday_fixes_the_year_of_a_partial_date() -> None:
+    # 19 March 2023 was a Sunday; the Tuesday that fits is 19 March 2024.
+    assert _only("Details: 7:30 p.m. Tuesday, March 19.", D(2023, 9, 15)).date_start == D(2024, 3, 19)
+
+
+def test_future_cue_survives_abbreviations() -> None:
+    expr = _only("A meeting will be held at 7 p.m. Tuesday in the hall.", D(2023, 9, 15))
+    assert expr.date_start == D(2023, 9, 19)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["The show airs every Tuesday.", "Follow the Sunday Night Football action.", "Read The Road to Today here.",
+     "She and April needed time."],
+)
+def test_recurring_days_titles_and_names_are_not_dates(text: str) -> None:
+    assert find_time_expressions(text, PUB) == []
+
+
+def test_numeric_dates_read_month_first_unless_impossible() -> None:
+    assert _only("Served 12/1/1974 as director.").date_start == D(1974, 12, 1)
+    assert _only("Served 19/09/2023 as director.").date_start == PUB
+
+
+def test_year_to_year_range_without_from() -> None:
+    expr = _only("In 2017 to 2019, revenue fell.")
+    assert (expr.is_range, expr.date_start, expr.date_end, expr.relation) == (True, D(2017, 1, 1), D(2019, 12, 31), "at")
+    dash = _only("He served from 1998-2006.")
+    assert (dash.is_range, dash.relation, dash.label) == (True, "at", "1998..2006")
