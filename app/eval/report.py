@@ -216,7 +216,7 @@ commit <code>{{ m.git_commit or "-" }}</code> &middot; {{ m.timestamp }} &middot
 <div class="q">[{{ r.type }}] {{ r.id }}: {{ r.question }}</div>
 {% if r.history %}<div class="small">history:{% for u, a in r.history %} <b>Q:</b> {{ u }} <b>A:</b> {{ a }}{% endfor %}</div>{% endif %}
 <div class="bad">{% for f in r.failures %}{{ f }}{% if not loop.last %}; {% endif %}{% endfor %}</div>
-<div><b>Answer</b> ({{ r.answer_mode or r.mode }}, {{ "abstained" if r.abstained else "answered" }}):</div>
+<div><b>Answer</b> ({{ r.answer_mode or r.mode }}{% if r.route %}, route {{ r.route }}{% endif %}, {{ "abstained" if r.abstained else "answered" }}){% if r.standalone_question and r.standalone_question != r.question %} <span class="small">as: {{ r.standalone_question }}</span>{% endif %}:</div>
 <blockquote>{{ r.answer or "(empty)" }}</blockquote>
 {% if r.reference %}<div><b>Reference:</b> {{ r.reference }}</div>{% endif %}
 <div><b>Expected facts:</b> {% for g in r.required_facts %}<span class="{{ 'bad' if g in r.missing_facts else 'ok' }}">{{ g|join(' | ') }}</span>{% if not loop.last %}; {% endif %}{% else %}-{% endfor %}

@@ -13,7 +13,7 @@ import os
 import platform
 import subprocess
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -29,7 +29,7 @@ SCORE_KEYS: tuple[str, ...] = (
 )
 _SECRET_HINTS = ("key", "password", "token", "secret")
 _PASSAGE_FIELDS = ("article_id", "title", "published", "start", "end", "score", "text")
-_CITATION_FIELDS = ("n", "article_id", "title", "published", "start", "end", "text")
+_CITATION_FIELDS = ("n", "article_id", "title", "published", "start", "end", "label", "text")
 
 
 class ChronicleLike(Protocol):
@@ -67,6 +67,9 @@ class QuestionResult:
     total_ms: float | None = None
     system_timings: dict[str, Any] = field(default_factory=dict)
     answer_mode: str | None = None  # Answer.mode as reported by the system
+    model: str | None = None  # Answer.model, when the system reports it
+    route: str | None = None  # Answer.route (how the question was handled), when reported
+    standalone_question: str | None = None  # the follow-up rewritten by the system, when reported
     error: str | None = None
 
 
@@ -188,6 +191,9 @@ def evaluate_case(
 
     res.answer = str(_get(answer, "text", "") or "")
     res.answer_mode = _get(answer, "mode")
+    res.model = _get(answer, "model") or None
+    res.route = _get(answer, "route")
+    res.standalone_question = _get(answer, "standalone_question")
     res.system_timings = dict(_get(answer, "timings", {}) or {})
     if res.first_token_ms is None:
         res.first_token_ms = res.system_timings.get("first_token_ms")
@@ -316,8 +322,11 @@ def settings_dump(settings: Any) -> dict[str, Any]:
     return {k: ("***" if v and any(h in k.lower() for h in _SECRET_HINTS) else v) for k, v in data.items()}
 
 
-def model_name(settings: Any, mode: str | None, chron: Any = None) -> str:
-    """Which generator answered: the facade's own name for it when it has one, else derived from settings."""
+def model_name(settings: Any, mode: str | None, chron: Any = None, results: Sequence[QuestionResult] = ()) -> str:
+    """Which generator answered: what the answers report (most common), else derived from settings."""
+    reported = Counter(r.model for r in results if r.model)
+    if reported:
+        return reported.most_common(1)[0][0]
     named = _get(chron, "model_name") if chron is not None else None
     if isinstance(named, str) and named:
         return named
@@ -382,7 +391,7 @@ def run_testset(
         testset=testset,
         n_questions=len(results),
         k=k,
-        model=model_name(settings, mode, chron),
+        model=model_name(settings, mode, chron, results),
         embedding_model=embedding_model,
         git_commit=git_commit(),
         timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
