@@ -183,7 +183,8 @@ _RE_PARTIAL_DATE = re.compile(
     rf"{_B}(?:(?P<wd>{_WD}),?\s+(?:the\s+)?)?(?:(?P<m1>{_MON})\s+(?P<d1>{_DAY})|(?P<d2>{_DAY})\s+(?:of\s+)?"
     rf"(?P<m2>{_MON})){_E}(?![.,]?\d)"
 )
-_RE_MONTH_YEAR = re.compile(rf"{_B}(?P<m>{_MON}),?\s+(?:of\s+)?(?P<y>{_YEAR}){_E}")
+# Month + year may be lowercase ("from jul 1983 to jun 1984" in typed questions): the year makes it safe.
+_RE_MONTH_YEAR = re.compile(rf"{_B}(?P<m>(?i:{_MON})),?\s+(?:of\s+)?(?P<y>{_YEAR}){_E}")
 _RE_MONTH = re.compile(rf"{_B}(?:(?P<mod>[Ll]ast|[Nn]ext|[Tt]his|[Cc]oming)\s+)?(?P<m>{_MONTH_FULL}){_E}")
 _RE_WEEKDAY = re.compile(rf"{_B}(?:(?P<mod>[Ll]ast|[Nn]ext|[Tt]his|[Cc]oming|[Pp]ast)\s+)?(?P<wd>{_WD}){_E}")
 _RE_YEAR_RANGE = re.compile(rf"(?<![\w.,$£€#/+])(?<!\d-)(?P<y1>{_YEAR})\s*[-–—/]\s*(?P<y2>{_YEAR}|\d\d)(?![\w%]|[,.:/-]\d)")
@@ -225,7 +226,7 @@ _RE_PREFIX = re.compile(
 )
 _RE_QUALIFIER = re.compile(
     r"(?i:(?:\bthe\s+)?(?:\b(?P<q>early|mid|late)(?:\s*-\s*|\s+)|\b(?P<p>end|start|beginning|middle|close)\s+of\s+"
-    r"(?:the\s+)?))$"
+    r"(?:the\s+)?|\b(?P<h>first|second)\s+half\s+of\s+(?:the\s+)?))$"
 )
 _RE_FUTURE_CUE = re.compile(
     r"(?i:\b(?:will|won't|shall|is\s+due|are\s+due|is\s+set\s+to|are\s+set\s+to|scheduled|expected\s+to|"
@@ -287,7 +288,12 @@ def _century_range(century: int) -> tuple[datetime.date, datetime.date]:
 
 
 def _narrow(start: datetime.date, end: datetime.date, granularity: str, qualifier: str) -> tuple[datetime.date, datetime.date]:
-    """Early/mid/late part of a month, year, decade or century."""
+    """Early/mid/late part (or first/second half) of a month, year, decade or century."""
+    if qualifier in ("first half", "second half"):
+        middle = start + (end - start) // 2
+        if granularity == "year":
+            middle = datetime.date(start.year, 6, 30)
+        return (start, middle) if qualifier == "first half" else (middle + datetime.timedelta(days=1), end)
     third = {"early": 0, "mid": 1, "late": 2}[qualifier]
     if granularity == "month":
         bounds = [(1, 10), (11, 20), (21, end.day)][third]
@@ -454,8 +460,10 @@ def _find_partial_dates(text: str, pub: datetime.date | None) -> Iterator[_Cand]
 
 def _find_month_years(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
     for m in _RE_MONTH_YEAR.finditer(text):
-        if _word_after(text, m.end()).lower() in _COUNT_NOUNS:
+        if _word_after(text, m.end()).lower() in _COUNT_NOUNS - {"of"}:  # "Sep 1958 of the ..." is a date
             continue
+        if m.group("m") in ("may", "march") and _word_before(text, m.start()) not in _MONTH_CUES:
+            continue  # lowercase verbs: "protesters march 2,000 strong" style
         first, last = _month_range(int(m.group("y")), _month_number(m.group("m")))
         yield m.start(), m.end(), first, last, "month", "at", "", False
 
@@ -755,7 +763,10 @@ def _with_qualifier(text: str, expr: TimeExpr) -> TimeExpr:
     match = _RE_QUALIFIER.search(text, max(0, expr.start - 30), expr.start)
     if not match:
         return expr
-    qualifier = (match.group("q") or _QUAL_PART[(match.group("p") or "middle").lower()]).lower()
+    if match.group("h"):
+        qualifier = f"{match.group('h').lower()} half"
+    else:
+        qualifier = (match.group("q") or _QUAL_PART[(match.group("p") or "middle").lower()]).lower()
     first, last = _narrow(expr.date_start, expr.date_end, expr.granularity, qualifier)
     start = match.start()
     return replace(expr, start=start, text=text[start : expr.end], date_start=first, date_end=last,
@@ -782,6 +793,15 @@ _RE_RANGE_OPEN = re.compile(r"(?i:\bbetween\s+$)")
 _RANGE_CLOSERS = ("to", "until", "till", "through", "and")
 
 
+def _roll_forward(second: TimeExpr, first: TimeExpr) -> TimeExpr:
+    """'from October 27 to October 29': a year-less end resolved into the past may belong a year later."""
+    if second.date_end >= first.date_start or re.search(r"\d{4}", second.text) or second.granularity not in (
+            "day", "week", "month"):
+        return second
+    later = replace(second, date_start=_add_years(second.date_start, 1), date_end=_add_years(second.date_end, 1))
+    return later if later.date_end >= first.date_start and later.date_start <= _add_years(first.date_end, 1) else second
+
+
 def _merge_ranges(text: str, exprs: list[TimeExpr]) -> list[TimeExpr]:
     """'from 2004 to 2005' and 'between 2019 and 2021' become one expression covering both ends."""
     merged: list[TimeExpr] = []
@@ -789,7 +809,7 @@ def _merge_ranges(text: str, exprs: list[TimeExpr]) -> list[TimeExpr]:
     while i < len(exprs):
         first = exprs[i]
         if i + 1 < len(exprs):
-            second = exprs[i + 1]
+            second = _roll_forward(exprs[i + 1], first)
             gap = text[first.end : second.start]
             opens_from = first.text.lower().startswith("from ")
             between = _RE_RANGE_OPEN.search(text, max(0, first.start - 10), first.start)
@@ -826,7 +846,10 @@ _RE_FIRST_OF = re.compile(
     r"|\bor\b[^?]*\bwhich\b[^?]*\b(?:came|happened|occurred|was|were)\s+(?:first|earlier|sooner)\b)"
 )
 _RE_LATEST = re.compile(r"(?i:\b(?:latest|most\s+recent(?:ly)?|newest|recent|recently|current(?:ly)?|last)\b)")
-_RE_EARLIEST = re.compile(r"(?i:\b(?:earliest|first|oldest|original(?:ly)?|initial(?:ly)?)\b)")
+_RE_EARLIEST = re.compile(
+    r"(?i:\b(?:earliest|first(?!\s+(?:name|names|half|quarter|lady|minister|aid|class|hand|round|place|leg|"
+    r"team|division|language|person|degree|amendment))|oldest|original(?:ly)?|initial(?:ly)?)\b)"
+)
 _RE_ANCHOR = re.compile(
     r"(?i:\b(?P<p>before|after|since|until|till|prior\s+to|following|ahead\s+of|preceding)\s+"
     r"(?P<a>[^?,;.!]+))"
@@ -837,7 +860,7 @@ _ANCHOR_RELATION = {"before": "before", "until": "before", "till": "before", "pr
 _RE_TEMPORAL_Q = re.compile(
     r"(?i:\b(?:when|what\s+(?:year|date|day|month|time|decade|century)|which\s+(?:year|date|day|month|decade)|"
     r"how\s+long|since\s+when|before|after|since|until|till|latest|earliest|first|most\s+recent|recently|"
-    r"timeline|chronolog\w*|ago|last|prior\s+to|following|during)\b)"
+    r"timeline|chronolog\w*|ago|last|prior\s+to|following|during|currently|recent|recently|newest|earlier|later)\b)"
 )
 
 
@@ -845,58 +868,91 @@ def _outside(spans: list[tuple[int, int]], match: re.Match[str]) -> bool:
     return not any(match.start() < end and start < match.end() for start, end in spans)
 
 
+def _bound(expr: TimeExpr) -> tuple[datetime.date | None, datetime.date | None]:
+    """The (lower, upper) bound a before/after expression puts on events; 'before 1995' excludes 1995."""
+    prep = expr.text.split(" ", 1)[0].lower()
+    if expr.relation == "before":
+        exclusive = prep in ("before", "prior", "ahead", "earlier")
+        return None, expr.date_start - datetime.timedelta(days=1) if exclusive else expr.date_end
+    exclusive = prep in ("after", "later", "following")
+    return (expr.date_end + datetime.timedelta(days=1) if exclusive else expr.date_start), None
+
+
 def _date_constraint(exprs: list[TimeExpr]) -> TimeConstraint | None:
-    """Combine the question's date expressions into one constraint."""
-    lower: datetime.date | None = None
-    upper: datetime.date | None = None
-    relation = None
-    for expr in exprs:
-        prep = expr.text.split(" ", 1)[0].lower()
-        if expr.is_range:
-            lower, upper, relation = expr.date_start, expr.date_end, "between"
-        elif expr.relation == "before":
-            exclusive = prep in ("before", "prior", "ahead", "earlier")
-            upper = expr.date_start - datetime.timedelta(days=1) if exclusive else expr.date_end
-            relation = "between" if lower else "before"
-        elif expr.relation == "after":
-            exclusive = prep in ("after", "later", "following")
-            lower = expr.date_end + datetime.timedelta(days=1) if exclusive else expr.date_start
-            relation = "between" if upper else "after"
-        else:
-            lower, upper, relation = expr.date_start, expr.date_end, "in"
-    if relation is None:
-        return None
-    span = (exprs[0].start, exprs[-1].end)
-    return TimeConstraint(lower, upper, relation, None, span)
+    """One constraint from the question's dates: an explicit range wins, then before/after bounds, then 'in X'.
+
+    Later plain dates are usually descriptions ("... Gary Mills, who was born in 1961"), so the first one is used.
+    """
+    ranges = [e for e in exprs if e.is_range]
+    if ranges:  # "the rector for the period 1962 to 1988 went from 1968 to 1979": the prepositional one
+        expr = min(ranges, key=lambda e: not e.text.lower().startswith(("from", "between", "in ", "during")))
+        return TimeConstraint(expr.date_start, expr.date_end, "between", None, (expr.start, expr.end))
+    bounded = [e for e in exprs if e.relation in ("before", "after")]
+    if bounded:
+        lower: datetime.date | None = None
+        upper: datetime.date | None = None
+        used: list[TimeExpr] = []
+        for expr in bounded:
+            lo, hi = _bound(expr)
+            if (lo is not None and lower is None) or (hi is not None and upper is None):
+                lower, upper = lower or lo, upper or hi
+                used.append(expr)
+        relation = "between" if lower and upper else ("after" if lower else "before")
+        return TimeConstraint(lower, upper, relation, None, (used[0].start, used[-1].end))
+    if exprs:
+        expr = exprs[0]
+        return TimeConstraint(expr.date_start, expr.date_end, "in", None, (expr.start, expr.end))
+    return None
+
+
+def _superlatives(question: str, blocked: list[tuple[int, int]], dated: bool) -> Iterator[tuple[str, re.Match[str]]]:
+    """'latest' / 'earliest' words outside dates and anchors; 'First Air Group' (a name) does not count."""
+    for pattern, relation in ((_RE_LATEST, "latest"), (_RE_EARLIEST, "earliest")):
+        for match in pattern.finditer(question):
+            word = match.group(0)
+            if not _outside(blocked, match):
+                continue
+            if word[0].isupper() and match.start() > 0:
+                continue  # part of a proper name
+            if dated and word.lower().startswith(("current", "recent", "oldest", "newest", "original", "initial")):
+                continue  # "current Manager X from 2010 to 2013" describes, it does not constrain
+            yield relation, match
 
 
 def parse_question_time(question: str, today: datetime.date) -> TimeConstraint | None:
-    """The time constraint of a question ('in 2020', 'before 1995', 'after the ceasefire', 'latest'), or None."""
+    """The time constraint of a question ('in 2020', 'before 1995', 'after the ceasefire', 'latest'), or None.
+
+    Precedence: 'which came first, X or Y' > dates (narrowed by a superlative: 'latest attack in 2023') >
+    before/after an event phrase > a bare superlative ('latest', 'most recent', 'first').
+    """
     exprs = find_time_expressions(question, today)
     spans = [(e.start, e.end) for e in exprs]
     first_of = _RE_FIRST_OF.search(question)
     if first_of:
         return TimeConstraint(None, None, "first_of", None, (first_of.start(), first_of.end()))
     dated = _date_constraint(exprs)
-    for pattern, relation in ((_RE_LATEST, "latest"), (_RE_EARLIEST, "earliest")):
-        for match in pattern.finditer(question):
-            if _outside(spans, match):
-                if dated is None:
-                    return TimeConstraint(None, None, relation, None, (match.start(), match.end()))
-                lo = min(match.start(), dated.span[0]) if dated.span else match.start()
-                hi = max(match.end(), dated.span[1]) if dated.span else match.end()
-                return TimeConstraint(dated.start, dated.end, relation, None, (lo, hi))
-    if dated is not None:
-        return dated
+    anchor: TimeConstraint | None = None
     for match in _RE_ANCHOR.finditer(question):
-        if not _outside(spans, match):
-            continue
-        anchor = match.group("a").strip()
-        if not anchor:
+        text = match.group("a").strip()
+        if not _outside(spans, match) or not text:
             continue
         prep = re.sub(r"\s+", " ", match.group("p").lower())
         end = match.start("a") + len(match.group("a").rstrip())
-        return TimeConstraint(None, None, _ANCHOR_RELATION[prep], anchor, (match.start(), end))
+        anchor = TimeConstraint(None, None, _ANCHOR_RELATION[prep], text, (match.start(), end))
+        break
+    blocked = spans + ([anchor.span] if anchor and anchor.span else [])
+    superlative = next(_superlatives(question, blocked, dated is not None), None)
+    if dated is not None:
+        if superlative is None or dated.span is None:
+            return dated
+        relation, match = superlative
+        span = (min(match.start(), dated.span[0]), max(match.end(), dated.span[1]))
+        return TimeConstraint(dated.start, dated.end, relation, None, span)
+    if anchor is not None:
+        return anchor
+    if superlative is not None:
+        relation, match = superlative
+        return TimeConstraint(None, None, relation, None, (match.start(), match.end()))
     return None
 
 
@@ -904,4 +960,5 @@ def question_is_temporal(question: str) -> bool:
     """'When ...', 'what year', 'how long ago', before/after/since/until/latest/first questions, or a date."""
     if _RE_TEMPORAL_Q.search(question):
         return True
-    return bool(find_time_expressions(question, None))
+    # Any reference date will do: only whether expressions exist matters ("this year's prize").
+    return bool(find_time_expressions(question, datetime.date(2000, 1, 1)))

@@ -352,3 +352,31 @@ def test_year_to_year_range_without_from() -> None:
     assert (expr.is_range, expr.date_start, expr.date_end, expr.relation) == (True, D(2017, 1, 1), D(2019, 12, 31), "at")
     dash = _only("He served from 1998-2006.")
     assert (dash.is_range, dash.relation, dash.label) == (True, "at", "1998..2006")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who coached the team from jul 1983 to jun 1984?", (D(1983, 7, 1), D(1984, 6, 30), "between", None)),
+        ("The First Air Group had what man commanding it from 1941 to 1942?",
+         (D(1941, 1, 1), D(1942, 12, 31), "between", None)),
+        ("Who was wed to her after her first husband died?", (None, None, "after", "her first husband died")),
+        ("In the first half of 2023, what rose?", (D(2023, 1, 1), D(2023, 6, 30), "in", None)),
+        ("Who did the coach, born in 1961, manage from 2010 to 2013?", (D(2010, 1, 1), D(2013, 12, 31), "between", None)),
+        ("What will cause most cancers by 2030?", (None, D(2030, 12, 31), "before", None)),
+        ("What happened after 2000 and before 2010?", (D(2001, 1, 1), D(2009, 12, 31), "between", None)),
+    ],
+)
+def test_parse_question_time_typed_and_descriptive(question: str, expected: tuple) -> None:
+    constraint = parse_question_time(question, TODAY)
+    assert constraint is not None
+    assert (constraint.start, constraint.end, constraint.relation, constraint.anchor_text) == expected
+
+
+def test_question_first_name_is_not_a_superlative() -> None:
+    assert parse_question_time("Which male nominees share which first name?", TODAY) is None
+
+
+def test_partial_date_range_end_rolls_forward() -> None:
+    expr = _only("The brew is available from October 27th to October 29th.", D(2023, 10, 28))
+    assert (expr.is_range, expr.date_start, expr.date_end) == (True, D(2023, 10, 27), D(2023, 10, 29))
