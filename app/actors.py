@@ -129,6 +129,11 @@ _BOUNDARY_LEFT = r"(?<![\w.’'-])"
 _BOUNDARY_RIGHT = r"(?![\w-])"
 # "Latin America(n)" is not the United States.
 _NOT_AMERICA = re.compile(r"(?:Latin|South|North|Central)\s+$")
+# "Washington Post", "Moscow Times", "China Daily": a place inside a newspaper's (or team's) name.
+_PROPER_NAME_TAIL = re.compile(
+    r"\s+(?:Post|Times|Independent|Journal|Herald|Daily|Tribune|Gazette|Examiner|Chronicle|Observer|Star|Sun"
+    r"|Standard|Telegraph|Globe|Insider|Today|Commanders|Nationals|Wizards|Capitals|Mystics|Saint-Germain"
+    r"|Hilton|Jackson|Fashion|Marathon|Agreement|Accords?|Convention|Protocol|Treaty|Summit)\b")
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,8 @@ def find_actor_mentions(text: str) -> list[ActorMention]:
         if any(f.start <= m.start() < f.end for f in found):
             continue
         if m.group().startswith("America") and _NOT_AMERICA.search(text[: m.start()]):
+            continue
+        if _PROPER_NAME_TAIL.match(text, m.end()):
             continue
         found.append(ActorMention(m.start(), m.end(), table.by_alias[m.group()]))
     return sorted(found, key=lambda f: f.start)

@@ -59,7 +59,7 @@ _VERB_FORMS: dict[str, tuple[str, ...]] = {
     "responded": ("responded",), "replied": ("replied",), "commented": ("commented",), "explained": ("explained",),
     "wrote": ("wrote", "writes"), "tweeted": ("tweeted",), "threatened": ("threatened", "threatens"),
     "promised": ("promised", "promises"), "blamed": ("blamed", "blames", "blaming"), "dismissed": ("dismissed",),
-    "hailed": ("hailed", "hails"), "decried": ("decried",), "reported": ("reported",), "asked": ("asked",),
+    "hailed": ("hailed",), "decried": ("decried",), "reported": ("reported",), "asked": ("asked",),
     "continued": ("continued",),
 }
 _CALL_FORMS = ("calling", "called", "calls", "call")
@@ -71,6 +71,12 @@ _VERB_RE = re.compile(
 )
 # Verbs that may introduce the speaker after them: "“...,” said Hajiyev."
 _INVERTIBLE = {"said", "says", "added", "told", "wrote", "continued", "asked", "insisted", "warned"}
+# Verbs that report speech only before a quote or punctuation: "“...,” she continued." but not
+# "North Korea continued to threaten"; "he asked:" but not "Robert asked to read a statement".
+_QUOTE_ONLY = {"continued", "asked"}
+# "called in a team", "responded by defying", "people accused of crimes": actions, not statements.
+_NOT_AFTER = {"called": {"in", "off", "up", "out", "back"}, "responded": {"by", "with"},
+              "accused": {"of"}, "asked": {"to"}}
 
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_][\w'’.-]*[^\W_]|[^\W_]|#+|[,;:.!?“”\"()–—-]")
 _HARD_STOPS = {"#", ";", ":", ".", "!", "?", "(", ")", "–", "—", "-", "“", "”", '"'}
@@ -97,7 +103,7 @@ _CAP_STOPS = {
     "but", "and", "or", "however", "on", "in", "at", "after", "before", "as", "if", "although", "though",
     "meanwhile", "earlier", "later", "when", "while", "this", "that", "these", "those", "there", "here", "asked",
     "speaking", "according", "since", "so", "yet", "still", "also", "then", "by", "for", "with", "from", "to",
-    "what", "why", "how", "where", "who", "which", "some", "many", "most", "other", "others", "such", "both",
+    "what", "why", "how", "where", "who", "which", "not", "no", "some", "many", "most", "other", "others", "such", "both",
     "all", "its", "his", "her", "their", "our", "my", "your", "it", "he", "she", "they", "we", "i", "you",
 }
 _PERSON_NOUNS = {
@@ -122,6 +128,7 @@ _MODIFIERS = {
     "regional", "local", "state", "national", "policy", "security", "press", "former", "acting", "vice",
     "special", "civilian", "emergency", "health", "finance", "justice", "affairs", "intelligence", "border",
     "presidential", "military", "rebel", "news", "government", "chief", "de", "facto", "self-declared",
+    "unnamed", "anonymous", "federal", "public", "health", "executive", "company", "party", "campaign",
 }
 _ROLE_WORDS = _PERSON_NOUNS | _GROUP_NOUNS | _BODY_NOUNS | _MODIFIERS
 _TITLE_WORDS = {
@@ -135,6 +142,28 @@ _TITLE_WORDS = {
     "Justice", "Finance", "Economy", "Trade", "Republic", "Federal", "Supreme", "Court", "Party", "Press",
     "Secretary-General", "Attorney", "Premier", "Sultan", "Ayatollah", "Major", "Captain", "Sergeant",
     "Senior", "Top", "Former", "Acting", "Minister-President", "Presidential", "Union", "Group", "Committee",
+}
+_TITLE_WORDS |= {
+    "Artist", "Filmmaker", "Manager", "Superintendent", "Coach", "Actor", "Actress", "Singer", "Author",
+    "Writer", "Professor", "Prof", "Judge", "Officer", "Detective", "Sheriff", "Police", "Commissioner",
+    "Rev", "Father", "Sister", "Rabbi", "Imam", "Bishop", "Cardinal", "Archbishop", "Lawyer", "Economist",
+    "Analyst", "CEO", "Founder", "Executive", "Editor", "Reporter", "Journalist", "Producer", "Rapper",
+    "Comedian", "Host", "Dean", "Principal", "Pastor", "Councilman", "Councilwoman", "Councilmember", "Sgt",
+    "Cpl", "Pvt", "Treasurer", "Auditor", "Comptroller", "Congressman", "Congresswoman", "Lawmaker",
+    "Spokesman", "Minister", "Foreign", "Gov", "Ret", "Sir", "Dame", "Lord", "Lady", "Mr.", "Mrs.", "Ms.",
+}
+# Words that make a capitalised run an organisation rather than a person.
+_ORG_WORDS = {
+    "Center", "Centre", "Centers", "Institute", "University", "Association", "Council", "Committee", "Post",
+    "Times", "News", "Company", "Inc", "Corp", "Group", "Foundation", "Organization", "Organisation", "Party",
+    "Court", "Bank", "Fund", "Service", "Services", "Office", "Ministry", "Commission", "Authority",
+    "Administration", "Board", "Agency", "Police", "Force", "Army", "Navy", "Command", "Network", "Channel",
+    "Hospital", "School", "Schools", "College", "Club", "League", "Union", "Team", "Society", "Museum",
+    "Laboratory", "Research", "Survey", "Report", "Magazine", "Journal", "Press", "Media", "Studios",
+    "Records", "Health", "Guard", "Station", "Airport", "Republic", "Federation", "Kingdom", "States",
+    "Nations", "Watch", "Project", "Trust", "Partners", "Systems", "Technologies", "Department", "Government",
+    "Parliament", "Congress", "Senate", "House", "Reuters", "Bureau", "Forces", "Coalition", "Alliance",
+    "Movement", "Front", "Brigade", "Brigades", "Ltd", "LLC", "Corporation", "Group's", "Daily", "Tribune",
 }
 _APPOSITION_SKIP = {"which", "who", "whose", "that", "where", "when", "including", "while"}
 _SPACED_DASH = re.compile(r"\s[-–—]\s")
@@ -352,9 +381,7 @@ def _subject(s: str, toks: list[_Tok], i: int, verb: str, form: str) -> _Raw | N
     """Find the subject of the reporting verb at token i (None: not a statement)."""
     pos = toks[i].start
     if verb == "according to":
-        b = _np_forward(toks, i + 2)
-        words = [t.text for t in toks[i + 2 : b]]
-        return _Raw(pos, verb, _span_text(s, toks, i + 2, b), "", False) if _valid_np(words) else None
+        return _according_to(s, toks, i + 2, pos)
     j = i - 1
     skipped: list[str] = []
     while j >= 0 and toks[j].text.lower() in _SKIP_BEFORE_VERB:
@@ -402,6 +429,20 @@ def _subject(s: str, toks: list[_Tok], i: int, verb: str, form: str) -> _Raw | N
     return None
 
 
+def _according_to(s: str, toks: list[_Tok], a: int, pos: int) -> _Raw | None:
+    """ "according to Pfizer chief scientific officer Mikael Dolsten, ..." -> the source up to the comma."""
+    b = a
+    while b < len(toks) and b - a < 12 and toks[b].text not in _HARD_STOPS and toks[b].text != ",":
+        b += 1
+    while b > a and not (_is_cap(toks[b - 1].text) or toks[b - 1].text.lower() in _PERSON_NOUNS | _GROUP_NOUNS
+                         | _BODY_NOUNS):
+        b -= 1
+    words = [t.text for t in toks[a:b]]
+    if b == a or not _valid_np(words) or _possessive(words[-1]):
+        return None
+    return _Raw(pos, "according to", _span_text(s, toks, a, b), "", False)
+
+
 def _raw_statements(s: str, masked: str) -> list[_Raw]:
     toks = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(masked)]
     index = {t.start: n for n, t in enumerate(toks)}
@@ -416,6 +457,8 @@ def _raw_statements(s: str, masked: str) -> list[_Raw]:
             form = m.group("call")
             if m.group("prep"):
                 verb = "called " + ("on" if m.group("prep") == "upon" else m.group("prep"))
+            elif i + 1 < len(toks) and toks[i + 1].text in _NOT_AFTER["called"]:
+                continue
             elif any(t.text.startswith("#") for t in toks[i + 1 : i + 6]):
                 verb = "called"  # "called the news “devastating”"
             else:
@@ -423,6 +466,11 @@ def _raw_statements(s: str, masked: str) -> list[_Raw]:
         else:
             form = m.group("verb")
             verb = _VERB_OF_FORM[form]
+        after = toks[i + 1].text if i + 1 < len(toks) else "."
+        if after.lower() in _NOT_AFTER.get(verb, ()):
+            continue
+        if verb in _QUOTE_ONLY and not (after[0] in ",:.#" or (i > 0 and toks[i - 1].text.startswith("#"))):
+            continue
         raw = _subject(s, toks, i, verb, form)
         if raw is not None:
             raws.append(raw)
@@ -475,14 +523,19 @@ class _Context:
             return None
         head = words[-1].lower()
         for sp in reversed(self.history):
-            if head in sp.description.lower():
+            if head in re.findall(r"[\w-]+", sp.description.lower()):
+                self.history.append(sp)
                 return sp
         kind = "group" if head in _GROUP_NOUNS else "person" if head in _PERSON_NOUNS else "body"
-        return self.last(kind)
+        sp = _Speaker(" ".join(words), None, kind, " ".join(words), False)  # a new, unidentified speaker
+        self.history.append(sp)
+        return sp
 
     def _person(self, name: str, description: str, actor: object) -> _Speaker:
         surname = name.split()[-1].lower()
         known = self.persons.get(surname)
+        if known is not None and " " in name and " " in known.speaker and name.split()[0] != known.speaker.split()[0]:
+            known = None  # "Janet Mills" is not "Robert Mills"
         affiliation = getattr(actor, "name", None)
         if known is not None:
             known.description += " " + description
@@ -506,7 +559,7 @@ class _Context:
 
 
 def _person_name(mention: str) -> str:
-    """The personal name in a mention: "Kremlin spokesman Dmitry Peskov" -> "Dmitry Peskov"."""
+    """The personal name in a mention: "Kremlin spokesman Dmitry Peskov" -> "Dmitry Peskov"; "" if none."""
     region = mention
     of = re.search(r"\s+of\s+(?:the\s+)?", mention)
     if of:
@@ -515,23 +568,33 @@ def _person_name(mention: str) -> str:
             region = mention[: of.start()]
     covered = [(m.start, m.end) for m in find_actor_mentions(region)]
     tokens = [(m.group(), m.start()) for m in re.finditer(r"[^\W_][\w'’.-]*", region)]
-    name: list[str] = []
-    for word, start in reversed(tokens):
-        is_particle = word in _PARTICLES and name
-        if is_particle:
-            name.append(word)
-            continue
-        if (
+
+    def plain(k: int) -> bool:
+        word, start = tokens[k]
+        return not (
             not _is_cap(word)
             or _possessive(word)
-            or word in _TITLE_WORDS
+            or word.rstrip(".") in _TITLE_WORDS
             or word.lower() in _ROLE_WORDS | _CAP_STOPS | _ARTICLES
             or any(a <= start < b for a, b in covered)
-        ):
-            break
-        name.append(word)
+        )
+
+    k = len(tokens) - 1
+    name: list[str] = []
+    if k >= 1 and not plain(k) and _is_cap(tokens[k][0]) and plain(k - 1):
+        alias = [(a, b) for a, b in covered if a == tokens[k][1]]
+        if alias and alias[0][1] == tokens[k][1] + len(tokens[k][0]) and tokens[k][0] not in _TITLE_WORDS:
+            name.append(tokens[k][0])  # a surname that is also a demonym: "Jonathan French"
+            k -= 1
+    while k >= 0 and (plain(k) or (tokens[k][0] in _PARTICLES and name)):
+        name.append(tokens[k][0])
+        k -= 1
     while name and name[-1] in _PARTICLES:
         name.pop()
+    if not name or (k >= 0 and tokens[k][0].lower() in {"for", "and", "of", "&"}):
+        return ""
+    if set(name) & _ORG_WORDS or (len(name) == 1 and name[0].isupper() and len(name[0]) > 1):
+        return ""  # "Pew Research Center", "CNN": a body, not a person
     return " ".join(reversed(name))
 
 
