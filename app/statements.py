@@ -57,7 +57,7 @@ _VERB_FORMS: dict[str, tuple[str, ...]] = {
     "pledged": ("pledged", "pledges"), "reiterated": ("reiterated", "reiterates"), "declared": ("declared",),
     "acknowledged": ("acknowledged", "acknowledges"), "admitted": ("admitted", "admits"),
     "responded": ("responded",), "replied": ("replied",), "commented": ("commented",), "explained": ("explained",),
-    "wrote": ("wrote", "writes"), "tweeted": ("tweeted",), "threatened": ("threatened", "threatens"),
+    "wrote": ("wrote",), "tweeted": ("tweeted",), "threatened": ("threatened", "threatens"),
     "promised": ("promised", "promises"), "blamed": ("blamed", "blames", "blaming"), "dismissed": ("dismissed",),
     "hailed": ("hailed",), "decried": ("decried",), "reported": ("reported",), "asked": ("asked",),
     "continued": ("continued",),
@@ -204,7 +204,8 @@ def extract_statements(text: str, sentences: list[Span]) -> list[Statement]:
     context = _Context()
     out: list[Statement] = []
     previous_unit: list[Statement] = []
-    for unit in _units(text, sentences):
+    for n, unit in enumerate(_units(text, sentences)):
+        context.unit = n
         found = _unit_statements(text, unit, context, previous_unit)
         out.extend(found)
         previous_unit = found
@@ -301,11 +302,14 @@ def _accept(toks: list[_Tok], k: int) -> bool:
         return False
     if low in _ARTICLES:
         return True
-    if low in _PARTICLES or low == "of":
+    if low in _PARTICLES or low in {"of", "to"}:
         nxt = toks[k + 1].text if k + 1 < len(toks) else ""
-        if low == "of" and nxt.lower() == "the" and k + 2 < len(toks):
+        if low in {"of", "to"} and nxt.lower() == "the" and k + 2 < len(toks):
             nxt = toks[k + 2].text
-        return _is_cap(nxt) and k > 0 and (_is_cap(toks[k - 1].text) or toks[k - 1].text.lower() in _ROLE_WORDS)
+        before = toks[k - 1].text if k > 0 else ""
+        if low == "to":  # "US Ambassador to the United Nations Linda Thomas-Greenfield"
+            return _is_cap(nxt) and (before in _TITLE_WORDS or before.lower() in _PERSON_NOUNS)
+        return _is_cap(nxt) and (_is_cap(before) or before.lower() in _ROLE_WORDS)
     if _is_cap(w):
         return low not in _CAP_STOPS
     base = re.sub(r"['’]s$", "", low)
@@ -327,7 +331,7 @@ def _np_backward(toks: list[_Tok], j: int) -> int:
     """Index of the first token of the noun phrase ending at token j (j + 1 when there is none)."""
     k = j
     while k >= 0 and _accept(toks, k):
-        if toks[k].text.lower() in _ARTICLES and not (k > 0 and toks[k - 1].text.lower() == "of"):
+        if toks[k].text.lower() in _ARTICLES and not (k > 0 and toks[k - 1].text.lower() in {"of", "to"}):
             return k
         k -= 1
     return k + 1
@@ -337,7 +341,7 @@ def _np_forward(toks: list[_Tok], i: int) -> int:
     """Index after the last token of the noun phrase starting at token i."""
     k = i
     while k < len(toks) and _accept(toks, k):
-        if k > i and toks[k].text.lower() in _ARTICLES and toks[k - 1].text.lower() != "of":
+        if k > i and toks[k].text.lower() in _ARTICLES and toks[k - 1].text.lower() not in {"of", "to"}:
             break
         k += 1
     return k
@@ -459,7 +463,7 @@ def _raw_statements(s: str, masked: str) -> list[_Raw]:
                 verb = "called " + ("on" if m.group("prep") == "upon" else m.group("prep"))
             elif i + 1 < len(toks) and toks[i + 1].text in _NOT_AFTER["called"]:
                 continue
-            elif any(t.text.startswith("#") for t in toks[i + 1 : i + 6]):
+            elif any(t.text.startswith("#") for t in toks[i + 1 : i + 9]):
                 verb = "called"  # "called the news “devastating”"
             else:
                 continue  # "Stepanakert, called Khankendi by Azerbaijan"
@@ -483,14 +487,27 @@ def _raw_statements(s: str, masked: str) -> list[_Raw]:
 class _Context:
     """Speakers seen so far in one article (created per call, never global)."""
 
+    # A pronoun refers to a speaker of at most this many units (sentences) back; older antecedents are too
+    # often a non-speaker mentioned in between, which these rules do not track.
+    PRONOUN_WINDOW = 4
+
     def __init__(self) -> None:
         self.history: list[_Speaker] = []
+        self.seen_at: list[int] = []  # unit index of each history entry
+        self.unit = 0
         self.persons: dict[str, _Speaker] = {}
 
+    def add(self, sp: _Speaker) -> _Speaker:
+        self.history.append(sp)
+        self.seen_at.append(self.unit)
+        return sp
+
     def last(self, kind: str) -> _Speaker | None:
-        for sp in reversed(self.history):
+        for sp, unit in zip(reversed(self.history), reversed(self.seen_at)):
+            if unit < self.unit - self.PRONOUN_WINDOW:
+                break
             if kind == "any" or sp.kind == kind:
-                return sp
+                return self.add(sp)
         if kind == "group":
             return self.last("body")
         return None
@@ -500,8 +517,8 @@ class _Context:
         if low in _PRONOUNS:
             return self.last(_PRONOUNS[low])
         words = re.findall(r"[^\W_][\w'’.-]*", mention)
-        if words and words[0].lower() == "the" and not any(_is_cap(w) for w in words[1:]):
-            return self._description(words[1:])
+        if words and words[0].lower() == "the" and all(not _is_cap(w) or w in _TITLE_WORDS for w in words[1:]):
+            return self._description(words[1:])  # "the minister", "the President"
         name = _person_name(mention)
         rest = mention.replace(name, " ") if name else mention
         actor = resolve_actor(rest) if find_actor_mentions(rest) else None
@@ -514,8 +531,7 @@ class _Context:
         speaker = re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I)
         speaker = re.sub(r"\s+statement$", "", speaker)
         sp = _Speaker(speaker, actor.name if actor else None, kind, f"{mention} {apposition}", False)
-        self.history.append(sp)
-        return sp
+        return self.add(sp)
 
     def _description(self, words: list[str]) -> _Speaker | None:
         """ "the ministry", "the minister": the most recent speaker described with that noun."""
@@ -524,12 +540,10 @@ class _Context:
         head = words[-1].lower()
         for sp in reversed(self.history):
             if head in re.findall(r"[\w-]+", sp.description.lower()):
-                self.history.append(sp)
-                return sp
+                return self.add(sp)
         kind = "group" if head in _GROUP_NOUNS else "person" if head in _PERSON_NOUNS else "body"
         sp = _Speaker(" ".join(words), None, kind, " ".join(words), False)  # a new, unidentified speaker
-        self.history.append(sp)
-        return sp
+        return self.add(sp)
 
     def _person(self, name: str, description: str, actor: object) -> _Speaker:
         surname = name.split()[-1].lower()
@@ -543,8 +557,7 @@ class _Context:
                 known.speaker = name
             if affiliation and not known.affiliation:
                 known.affiliation = affiliation
-            self.history.append(known)
-            return known
+            return self.add(known)
         if affiliation is None:
             by_table = person_affiliation(name)
             affiliation = by_table.name if by_table else None
@@ -554,8 +567,7 @@ class _Context:
                 affiliation = before.affiliation
         sp = _Speaker(name, affiliation, "person", description, True)
         self.persons[surname] = sp
-        self.history.append(sp)
-        return sp
+        return self.add(sp)
 
 
 def _person_name(mention: str) -> str:
@@ -640,6 +652,8 @@ def _unit_statements(
 def _sentence_subject(s: str, masked: str, context: _Context) -> tuple[_Speaker | None, str]:
     """ "Russia is in touch ... and has urged": the noun phrase that opens the sentence."""
     toks = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(masked)]
+    if toks and toks[0].text.lower() in _PRONOUNS:  # "He compared ... and said"
+        return context.resolve(toks[0].text, ""), toks[0].text
     b = _np_forward(toks, 0)
     words = [t.text for t in toks[:b]]
     if not _valid_np(words) or (b < len(toks) and toks[b].text == ","):

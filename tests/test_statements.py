@@ -262,3 +262,51 @@ def test_speed_per_article() -> None:
     ms = (time.perf_counter() - t0) / runs * 1000
     print(f"\nextract_statements: {ms:.2f} ms per seed article ({len(text)} chars)")
     assert ms < 50
+
+
+SECOND = (
+    "President Maria Lopez called Venezuelan leader Carlos Ruiz a “threat to the region” on Friday.\n\n"
+    "“We will respond,” the President said.\n\n"
+    "US Ambassador to the United Nations Linda Thomas-Greenfield said the council would meet.\n\n"
+    "Analyst Jonathan French told the Washington Post that talks were unlikely. "
+    "CNN reported that troops had moved.\n\n"
+    "Governor Janet Mills said schools would stay open. Robert Mills, her cousin, said he disagreed.\n\n"
+    "The storm hit the coast. Roads closed. Power failed. Shops shut. Trains stopped.\n\n"
+    "She said the damage was severe.\n\n"
+    "North Korea continued to test missiles. People accused of crimes were released."
+)
+
+
+@pytest.fixture(scope="module")
+def second() -> list[Statement]:
+    return extract_statements(SECOND, split_sentences(SECOND))
+
+
+def _at(statements: list[Statement], needle: str) -> list[Statement]:
+    pos = SECOND.index(needle)
+    return [s for s in statements if s.start <= pos < s.end]
+
+
+def test_second_titles_and_descriptions(second: list[Statement]) -> None:
+    (called,) = _at(second, "called Venezuelan leader")
+    assert (called.speaker, called.verb, called.quote) == ("Maria Lopez", "called", "threat to the region")
+    assert [s.speaker for s in _at(second, "the President said")] == ["Maria Lopez"]
+    (amb,) = _at(second, "Thomas-Greenfield said")
+    assert (amb.speaker, amb.affiliation) == ("Linda Thomas-Greenfield", "United States")
+
+
+def test_second_names_are_not_places(second: list[Statement]) -> None:
+    (french,) = _at(second, "Jonathan French told")
+    assert (french.speaker, french.affiliation) == ("Jonathan French", None)  # not France, not the US
+    (cnn,) = _at(second, "CNN reported")
+    assert cnn.speaker == "CNN"
+    assert [s.speaker for s in _at(second, "Robert Mills")] == ["Robert Mills"]  # not Janet Mills
+
+
+def test_second_pronoun_too_far_back_is_dropped(second: list[Statement]) -> None:
+    assert _at(second, "She said the damage") == []
+
+
+def test_second_non_reporting_uses(second: list[Statement]) -> None:
+    assert _at(second, "North Korea continued") == []
+    assert _at(second, "People accused of crimes") == []
