@@ -1,0 +1,242 @@
+"""Answering: question -> route -> numbered sources -> (LLM | extractive) -> citation guard -> Answer.
+
+Routes, in order:
+- ``statements``: "What did X say / how did X react / X's position", X a country, organisation or person: all of
+  X's attributed statements in date order (found at ingest), none dropped;
+- ``search``: hybrid retrieval, then the few best sentences.
+(The timeline route for when/before/after questions plugs in at ``route_question``.)
+
+The LLM only phrases what the sources say; the guard (app.citations) verifies every [n]. If the LLM's answer loses
+all its claims, the extractive answer is shown instead, with a note saying so.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from app import prompts
+from app.citations import Source, is_abstention, strip_unknown_markers, verify
+from app.config import Settings
+from app.evidence import format_sources, score_sentences, select_sources
+from app.followup import rewrite_followup
+from app.questions import QuestionError, check_question
+from app.retrieval import HybridRetriever, Passage
+from app.statements_view import actor_sources, statement_question_actors
+
+ABSTAIN_TEXT = "The articles don't say."
+_GENERATION_LOCK = threading.Lock()  # one llama.cpp context cannot serve two generations at once
+
+
+@dataclass
+class Answer:
+    """What the user sees, plus what an evaluation needs to judge it."""
+
+    text: str
+    citations: list[Source]
+    mode: str
+    abstained: bool
+    route: str
+    question: str
+    standalone_question: str
+    timings: dict[str, float] = field(default_factory=dict)
+    passages: list[Passage] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    model: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "citations": [s.to_citation() for s in self.citations],
+            "mode": self.mode,
+            "timings": {k: round(v, 1) for k, v in self.timings.items()},
+            "abstained": self.abstained,
+            "route": self.route,
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "notes": self.notes,
+            "model": self.model,
+        }
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000
+
+
+class Answerer:
+    """Holds the retriever, the embedding encoder and (lazily) the chat model."""
+
+    def __init__(self, settings: Settings, retriever: HybridRetriever, encode, chat_model_factory) -> None:  # noqa: ANN001
+        self.settings = settings
+        self.retriever = retriever
+        self.encode = encode
+        self._chat_model_factory = chat_model_factory
+
+    # --- public ---------------------------------------------------------------------------------------------
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None) -> Answer:
+        answer = None
+        for item in self.stream(question, history, mode):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(
+        self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield text deltas while the model writes, then the verified Answer (whose text may differ)."""
+        t0 = time.perf_counter()
+        mode = mode or self.settings.answer_mode
+        timings: dict[str, float] = {}
+        try:
+            question = check_question(question, self.settings.max_question_chars)
+        except QuestionError as exc:
+            yield Answer(str(exc), [], mode, True, "refused", question[:200], "", {"total_ms": _ms(t0)})
+            return
+        standalone = rewrite_followup(question, history or [])
+        timings["rewrite_ms"] = _ms(t0)
+
+        t1 = time.perf_counter()
+        route, sources, passages, label = self._gather(standalone)
+        timings["retrieve_ms"] = _ms(t1)
+        base = dict(mode=mode, route=route, question=question, standalone_question=standalone, passages=passages)
+
+        if not sources:
+            timings["total_ms"] = _ms(t0)
+            timings["first_token_ms"] = timings["total_ms"]
+            yield ABSTAIN_TEXT
+            yield Answer(ABSTAIN_TEXT, [], abstained=True, timings=timings, sources=[], **base)
+            return
+
+        extractive = compose_extractive(route, sources)
+        if mode == "extractive":
+            guarded = verify(extractive, sources)
+            timings["first_token_ms"] = _ms(t0)
+            timings["total_ms"] = timings["first_token_ms"]
+            yield guarded.text
+            yield Answer(guarded.text, guarded.cited, abstained=False, timings=timings, sources=sources, **base)
+            return
+
+        yield from self._llm_answer(standalone, route, sources, label, extractive, base, timings, t0)
+
+    # --- routes ---------------------------------------------------------------------------------------------
+
+    def _gather(self, question: str) -> tuple[str, list[Source], list[Passage], str]:
+        """(route, numbered sources, retrieved passages, actor label) for a standalone question."""
+        actors = statement_question_actors(question)
+        if actors:
+            sources = actor_sources(self.retriever, actors)
+            label = " and ".join(a for a in actors)
+            if sources:
+                return "statements", sources, [], label
+        passages = self.retriever.retrieve(question, self.settings.k)
+        scored = score_sentences(question, passages, self.encode)
+        if not scored or not _relevant(question, scored[0], actors):
+            return "search", [], passages, ""
+        return "search", select_sources(scored, max_sources=5, max_chars=900), passages, ""
+
+    # --- LLM ------------------------------------------------------------------------------------------------
+
+    def _messages(self, question: str, route: str, sources: list[Source], label: str) -> list[BaseMessage]:
+        system = prompts.load("system")
+        if route == "statements":
+            user = prompts.render("statements", sources=format_sources(sources), question=question, actor=label)
+        else:
+            user = prompts.render("answer", sources=format_sources(sources), question=question)
+        return [SystemMessage(system), HumanMessage(user)]
+
+    def _llm_answer(self, question, route, sources, label, extractive, base, timings, t0):  # noqa: ANN001, ANN202
+        from app.llm import LLMError, describe_model
+
+        base["model"] = describe_model(self.settings)
+        messages = self._messages(question, route, sources, label)
+        valid = {s.n for s in sources}
+        raw = ""
+        try:
+            model = self._chat_model_factory()
+            lock = _GENERATION_LOCK if self.settings.llm_backend == "gguf" else threading.Lock()
+            t_llm = time.perf_counter()
+            with lock:
+                shown = ""
+                for chunk in model.stream(messages):
+                    piece = chunk.content if isinstance(chunk.content, str) else ""
+                    if not piece:
+                        continue
+                    if "first_token_ms" not in timings:
+                        timings["first_token_ms"] = _ms(t0)
+                    raw += piece
+                    visible = strip_unknown_markers(raw, valid)
+                    if visible.startswith(shown):
+                        delta, shown = visible[len(shown) :], visible
+                        if delta:
+                            yield delta
+            timings["llm_ms"] = _ms(t_llm)
+        except LLMError as exc:
+            base["notes"] = [f"LLM unavailable ({exc}); showing the extractive answer."]
+            raw = ""
+        except Exception as exc:  # noqa: BLE001 - a model server error must not lose the answer
+            base["notes"] = [f"LLM error ({type(exc).__name__}: {exc}); showing the extractive answer."]
+            raw = ""
+
+        notes = list(base.pop("notes", []))
+        guarded = verify(raw, sources) if raw else None
+        if raw and is_abstention(raw) and (guarded is None or guarded.empty):
+            text, cited, abstained = ABSTAIN_TEXT, [], True
+        elif guarded is None or guarded.empty:
+            if raw:
+                notes.append("The model's answer had no verifiable citation; showing the quoted sentences instead.")
+            fallback = verify(extractive, sources)
+            text, cited, abstained = fallback.text, fallback.cited, False
+        else:
+            text, cited, abstained = guarded.text, guarded.cited, False
+            if guarded.dropped_claims:
+                notes.append(f"{len(guarded.dropped_claims)} unsupported sentence(s) removed by the citation guard.")
+            if route == "statements":
+                text, cited = _complete_statements(text, cited, sources)
+        timings["total_ms"] = _ms(t0)
+        timings.setdefault("first_token_ms", timings["total_ms"])
+        yield Answer(text, cited, abstained=abstained, timings=timings, sources=sources, notes=notes, **base)
+
+
+def compose_extractive(route: str, sources: list[Source]) -> str:
+    """The no-model answer: the source sentences themselves, each cited (statements with their speaker)."""
+    if route == "statements":
+        return " ".join(f"{s.label}: {s.text} [{s.n}]" if s.label else f"{s.text} [{s.n}]" for s in sources)
+    ranked = sorted(sources, key=lambda s: -s.score)
+    best = ranked[0].score if ranked else 0.0
+    chosen = [s for s in ranked[:3] if s.score >= 0.85 * best]
+    return " ".join(f"{s.text} [{s.n}]" for s in sorted(chosen, key=lambda s: s.n))
+
+
+def _complete_statements(text: str, cited: list[Source], sources: list[Source]) -> tuple[str, list[Source]]:
+    """The LLM may summarise but may not drop a statement: append every uncited one, quoted and cited."""
+    missing = [s for s in sources if s not in cited]
+    if not missing:
+        return text, cited
+    extra = " ".join(f"{s.label + ': ' if s.label else ''}{s.text} [{s.n}]" for s in missing)
+    ordered = sorted(cited + missing, key=lambda s: s.n)
+    return f"{text} Also: {extra}", ordered
+
+
+_ACTORISH = re.compile(r"\b(say|said|react|respond|position|stance|view)\b", re.I)
+
+
+def _relevant(question: str, best, actors: list[str]) -> bool:  # noqa: ANN001
+    """Is the best sentence about the question at all? Otherwise abstain without asking the model."""
+    if actors:
+        return False  # an actor question with no statement and no mention of that actor: nothing to say
+    return best.cosine >= 0.35 or best.overlap >= 0.5
+
+
+def history_messages(history: list[tuple[str, str]]) -> list[BaseMessage]:
+    msgs: list[BaseMessage] = []
+    for user, assistant in history:
+        msgs += [HumanMessage(user), AIMessage(assistant)]
+    return msgs

@@ -1,0 +1,196 @@
+"""Numbered sources and the citation guard.
+
+Every [n] shown to a user must exist and its source sentence must support the answer sentence it ends. The
+check is lexical on purpose (content-word overlap with light stemming, and every number in the claim must appear
+in the source): it is exact about numbers and names, costs microseconds, and needs no model. A claim whose
+citation fails is re-attached to the source that does support it, or dropped; if nothing survives, the caller
+falls back to the extractive answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*\d|\d")
+# Sentence boundaries: after . ! ? (optionally closed by a quote or bracket) before a capital, or a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"‘'(])|(?<=[.!?][”\"’)])\s+(?=[A-Z“\"‘'(])|\n+")
+_CITATION_END = re.compile(r"\][.!?;:,]*[”\"’)]*(?=\s|$)")
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being has have had do does
+    did not no it its it's this that these those there their they them he his she her we our you your i me my which
+    who whom whose what when where why how all any both each few more most other some such than too very can will
+    just also so up out over about into after before said says say according would could should may might must
+    while during since until per via""".split()
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered piece of evidence shown to the model: one sentence (or a quote spanning a few) of an article."""
+
+    n: int
+    text: str
+    article_id: str
+    title: str
+    published: str | None
+    start: int
+    end: int
+    label: str = ""  # e.g. "Russia — Dmitry Peskov" for attributed statements
+    context: str = ""  # the surrounding passage, for display
+    score: float = 0.0  # relevance to the question (search route)
+
+    def to_citation(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "article_id": self.article_id,
+            "title": self.title,
+            "published": self.published,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # noqa: ANN202
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def content_tokens(text: str) -> set[str]:
+    """Stemmed content words and normalised numbers (commas dropped: '120,000' == '120000')."""
+    stem = _stemmer().stemWord
+    out = set()
+    for w in _WORD.findall(text.replace("’", "'")):
+        lw = w.lower().strip("'-")
+        if not lw or lw in STOPWORDS:
+            continue
+        out.add(lw.replace(",", "") if lw[0].isdigit() else stem(lw))
+    return out
+
+
+def numbers_in(text: str) -> set[str]:
+    return {t for t in content_tokens(text) if t[0].isdigit()}
+
+
+def support_score(claim: str, evidence: str) -> float:
+    """Share of the claim's content words found in the evidence; 0 if the claim has a number the evidence lacks."""
+    claim_tokens = content_tokens(CITATION.sub(" ", claim))
+    if not claim_tokens:
+        return 1.0
+    evidence_tokens = content_tokens(evidence)
+    if numbers_in(CITATION.sub(" ", claim)) - evidence_tokens:
+        return 0.0
+    return len(claim_tokens & evidence_tokens) / len(claim_tokens)
+
+
+SUPPORT_THRESHOLD = 0.5
+
+
+def split_claims(answer: str) -> list[str]:
+    """Answer claims, each keeping the citation markers that close it.
+
+    Text is cut after every citation group. Inside a cut, the marker covers only the last sentence (models put
+    one marker per sentence), except when the sentences form one quotation ("“Enough is enough. We cannot...” [4]"),
+    which stays whole. Uncited sentences become claims of their own, which the guard re-cites or drops.
+    """
+    claims: list[str] = []
+    cuts = [0] + [m.end() for m in _CITATION_END.finditer(answer)] + [len(answer)]
+    for a, b in zip(cuts, cuts[1:]):
+        segment = answer[a:b]
+        parts = [p.strip() for p in _SENTENCE_END.split(segment) if p.strip()]
+        if len(parts) > 1 and CITATION.search(parts[-1]) and _one_quotation(parts):
+            parts = [" ".join(parts)]
+        claims.extend(parts)
+    return claims
+
+
+def _one_quotation(parts: list[str]) -> bool:
+    """True when a quotation opens in an earlier sentence and closes in the last one."""
+    opened = sum(p.count("“") - p.count("”") for p in parts[:-1])
+    return opened > 0 or sum(p.count('"') for p in parts[:-1]) % 2 == 1
+
+
+def cited_numbers(claim: str) -> list[int]:
+    return [int(x) for m in CITATION.finditer(claim) for x in m.group(1).split(",")]
+
+
+@dataclass
+class GuardResult:
+    """The verified answer text, the sources it cites (in order of first use) and what the guard changed."""
+
+    text: str
+    cited: list[Source]
+    dropped_claims: list[str]
+    repaired: int
+    removed_markers: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip() or not self.cited
+
+
+def verify(answer: str, sources: list[Source], threshold: float = SUPPORT_THRESHOLD) -> GuardResult:
+    """Keep claims whose citations exist and support them; re-cite or drop the others."""
+    by_n = {s.n: s for s in sources}
+    kept: list[str] = []
+    dropped: list[str] = []
+    used: list[int] = []
+    repaired = removed = 0
+    for claim in split_claims(answer):
+        bare = CITATION.sub("", claim).strip()
+        bare = re.sub(r"\s+([.,;:!?])", r"\1", bare)
+        if not bare:
+            continue
+        numbers = cited_numbers(claim)
+        good = [n for n in dict.fromkeys(numbers) if n in by_n and support_score(bare, by_n[n].text) >= threshold]
+        removed += len(numbers) - len(good)
+        if not good:
+            best = max(sources, key=lambda s: support_score(bare, s.text), default=None)
+            if best is not None and support_score(bare, best.text) >= threshold and len(content_tokens(bare)) >= 2:
+                good = [best.n]
+                repaired += 1
+        if not good:
+            if _is_abstention(bare) or not content_tokens(bare):
+                continue
+            dropped.append(bare)
+            continue
+        for n in good:
+            if n not in used:
+                used.append(n)
+        marker = "".join(f"[{n}]" for n in good)
+        if bare[-1:] in ".!?":
+            kept.append(f"{bare[:-1]} {marker}{bare[-1]}")  # "... stop fighting [1]."
+        else:
+            kept.append(f"{bare} {marker}")
+    return GuardResult(" ".join(kept), [by_n[n] for n in used], dropped, repaired, removed)
+
+
+_ABSTAIN = re.compile(
+    r"\b(articles?|sources?|text|passages?)\s+(do|does|did)\s*(n['’]?t|not)\s+(say|mention|state|specify|contain|provide)"
+    r"|\bno (information|mention)\b|\bnot (mentioned|stated|specified)\b|\bI (don't|do not) know\b",
+    re.IGNORECASE,
+)
+
+
+def _is_abstention(text: str) -> bool:
+    return bool(_ABSTAIN.search(text))
+
+
+def is_abstention(text: str) -> bool:
+    """True for 'The articles don't say.' style replies (and nothing else of substance)."""
+    return _is_abstention(text) and len(content_tokens(CITATION.sub("", text))) <= 12
+
+
+def strip_unknown_markers(text: str, valid: set[int]) -> str:
+    """For streaming: hide citation numbers that do not exist before the guard has run."""
+
+    def keep(m: re.Match[str]) -> str:
+        nums = [x.strip() for x in m.group(1).split(",") if int(x) in valid]
+        return f"[{', '.join(nums)}]" if nums else ""
+
+    return CITATION.sub(keep, text)

@@ -1,0 +1,143 @@
+"""Command line: `python -m app ask|ingest|serve|run` (and `python ingest.py`, which is `ingest`).
+
+  ask "QUESTION" [--mode llm|extractive] [--json]   one answer; --json prints the stable JSON shape
+  ingest FILE|DIR [...]                              add articles (idempotent, resumable)
+  serve [--port P] [--share-on-network]              the web chat (127.0.0.1 unless told otherwise)
+  run                                                ingest the bundled sample articles, then serve
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.config import Settings, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "vectorstore_dir", None):
+        overrides["vectorstore_dir"] = Path(args.vectorstore_dir)
+    if getattr(args, "mode", None):
+        overrides["answer_mode"] = args.mode
+    if getattr(args, "k", None):
+        overrides["k"] = args.k
+    return load_settings(**overrides)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from app.chronicle import Chronicle
+
+    settings = _settings(args)
+    chron = Chronicle(settings)
+    if not chron.store.count("articles"):
+        print("No articles ingested yet: run `python ingest.py data/articles` first.", file=sys.stderr)
+        return 2
+    if args.json:
+        answer = chron.ask(args.question, mode=args.mode)
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        return 0
+    answer = None
+    for item in chron.stream(args.question, mode=args.mode):
+        if isinstance(item, str):
+            continue
+        answer = item
+    assert answer is not None
+    print(answer.text)
+    for note in answer.notes:
+        print(f"note: {note}")
+    if answer.citations:
+        print()
+        for c in answer.citations:
+            print(f"[{c.n}] {c.title} ({c.published or 'undated'}), chars {c.start}-{c.end}:\n    {c.text}")
+    t = answer.timings
+    print(f"\n({answer.mode}, {answer.route}; first token {t.get('first_token_ms', 0):.0f} ms, "
+          f"total {t.get('total_ms', 0):.0f} ms)")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from app.components import get_store
+    from app.ingest import ingest_paths
+    from app.store import StoreError
+
+    settings = _settings(args)
+    try:
+        store = get_store(settings)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report = ingest_paths([Path(p) for p in args.paths], settings, store=store, progress=not args.quiet)
+    for name, warning in report.warnings[:20]:
+        print(f"warning: {name}: {warning}", file=sys.stderr)
+    print(report.summary(), file=sys.stderr if report.errors else sys.stdout)
+    return 1 if report.errors else 0
+
+
+def cmd_serve(args: argparse.Namespace, ingest_samples: bool = False) -> int:
+    from app.ui import launch
+
+    settings = _settings(args)
+    update: dict[str, object] = {}
+    if args.port:
+        update["port"] = args.port
+    if args.host:
+        update["host"] = args.host
+    settings = settings.model_copy(update=update) if update else settings
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not args.share_on_network:
+        print(
+            f"error: refusing to listen on {settings.host}: pass --share-on-network (and set "
+            "CHRONICLE_AUTH_USER / CHRONICLE_AUTH_PASSWORD) to expose Chronicle beyond this machine.",
+            file=sys.stderr,
+        )
+        return 2
+    if args.share_on_network and not (settings.auth_user and settings.auth_password):
+        print("error: --share-on-network requires CHRONICLE_AUTH_USER and CHRONICLE_AUTH_PASSWORD.", file=sys.stderr)
+        return 2
+    if ingest_samples:
+        from app.ingest import ingest_paths
+
+        report = ingest_paths([settings.sample_dir], settings, progress=False)
+        print(report.summary())
+    launch(settings, prewarm=not args.no_prewarm)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description="Chronicle: cited Q&A over news articles.")
+    parser.add_argument("--vectorstore-dir", help="overrides CHRONICLE_VECTORSTORE_DIR")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--mode", choices=["llm", "extractive"])
+    ask.add_argument("--k", type=int)
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+
+    ing = sub.add_parser("ingest", help="add articles (files or folders)")
+    ing.add_argument("paths", nargs="+")
+    ing.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    for name in ("serve", "run"):
+        sp = sub.add_parser(name, help="web chat" if name == "serve" else "ingest the sample articles, then serve")
+        sp.add_argument("--port", type=int)
+        sp.add_argument("--host")
+        sp.add_argument("--share-on-network", action="store_true", help="allow a non-loopback --host (needs auth)")
+        sp.add_argument("--no-prewarm", action="store_true", help="do not load the LLM before the first question")
+        sp.add_argument("--mode", choices=["llm", "extractive"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "ask":
+        return cmd_ask(args)
+    if args.command == "ingest":
+        return cmd_ingest(args)
+    if args.command == "serve":
+        return cmd_serve(args)
+    if args.command == "run":
+        return cmd_serve(args, ingest_samples=True)
+    return 2
