@@ -221,6 +221,11 @@ def resolve_actor(mention: str) -> Actor | None:
     return _table().folded.get(key)
 
 
+def lookup_alias(text: str) -> Actor | None:
+    """The actor whose alias is exactly ``text`` (case-insensitive, leading "the" ignored), else None."""
+    return _table().folded.get(_fold(text))
+
+
 def _fold(text: str) -> str:
     text = text.strip().strip("?!.,;:\"'“”‘’").lower()
     return text.removeprefix("the ").strip()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.actors import find_actor_mentions, is_demonym, person_affiliation, resolve_actor
+from app.actors import find_actor_mentions, is_demonym, lookup_alias, person_affiliation, resolve_actor
 from app.sentences import Span
 
 
@@ -75,11 +75,18 @@ _INVERTIBLE = {"said", "says", "added", "told", "wrote", "continued", "asked", "
 # "North Korea continued to threaten"; "he asked:" but not "Robert asked to read a statement".
 _QUOTE_ONLY = {"continued", "asked"}
 # "called in a team", "responded by defying", "people accused of crimes": actions, not statements.
+_WROTE_NEXT = {"that", "on", "in", "to", "about", "online", "separately"}
 _NOT_AFTER = {"called": {"in", "off", "up", "out", "back"}, "responded": {"by", "with"},
               "accused": {"of"}, "asked": {"to"}}
 
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_][\w'’.-]*[^\W_]|[^\W_]|#+|[,;:.!?“”\"()–—-]")
-_HARD_STOPS = {"#", ";", ":", ".", "!", "?", "(", ")", "–", "—", "-", "“", "”", '"'}
+_HARD_STOPS = {";", ":", ".", "!", "?", "(", ")", "–", "—", "-", "“", "”", '"'}
+
+
+def _is_stop(token: str) -> bool:
+    """Clause boundary: punctuation or a masked quotation ('###')."""
+    return token in _HARD_STOPS or token.startswith("#")
+
 
 _PRONOUNS = {"he": "person", "she": "person", "it": "body", "they": "group", "we": "any", "i": "any"}
 _RELATIVES = {"which", "who", "that"}
@@ -213,19 +220,21 @@ def extract_statements(text: str, sentences: list[Span]) -> list[Statement]:
 
 
 def statements_by_actor(statements: list[Statement], actor: str) -> list[Statement]:
-    """Statements whose affiliation is ``actor`` (aliases resolve: "Washington" -> United States) or whose
-    speaker name contains it ("Blinken" matches "Antony Blinken"); case-insensitive."""
+    """Statements of ``actor``, case-insensitive.
+
+    An actor name or alias ("Russia", "Washington", "the Kremlin") matches by affiliation; a person ("Blinken",
+    "Antony Blinken") matches by speaker name. A query that names a speaker but is not itself an alias
+    ("Jonathan French", "US officials") matches that speaker only.
+    """
+    words = re.findall(r"[\w'’-]+", actor.lower())
+    by_name = [
+        st for st in statements if words and all(w in re.findall(r"[\w'’-]+", st.speaker.lower()) for w in words)
+    ]
     resolved = resolve_actor(actor)
-    wanted = {actor.strip().lower()} | ({resolved.name.lower()} if resolved else set())
-    words = actor.lower().split()
-    out = []
-    for st in statements:
-        affiliation = (st.affiliation or "").lower()
-        speaker_words = re.findall(r"[\w'’-]+", st.speaker.lower())
-        by_name = bool(words) and all(w in speaker_words for w in words) and resolved is None
-        if affiliation in wanted or by_name:
-            out.append(st)
-    return out
+    if resolved is None or (by_name and lookup_alias(actor) is None):
+        return by_name
+    wanted = {actor.strip().lower(), resolved.name.lower()}
+    return [st for st in statements if (st.affiliation or "").lower() in wanted or st in by_name]
 
 
 # ---------------------------------------------------------------------------------------------------- units
@@ -298,7 +307,7 @@ def _accept(toks: list[_Tok], k: int) -> bool:
     """Can token k be part of a speaker noun phrase?"""
     w = toks[k].text
     low = w.lower()
-    if w in _HARD_STOPS or w == ",":
+    if _is_stop(w) or w == ",":
         return False
     if low in _ARTICLES:
         return True
@@ -354,7 +363,7 @@ def _span_text(s: str, toks: list[_Tok], a: int, b: int) -> str:
 def _chunk_subject(s: str, toks: list[_Tok], verb_idx: int) -> tuple[str, str]:
     """Subject for "X, apposition, said": the first whole noun-phrase chunk of the clause, plus appositions."""
     start = verb_idx - 1
-    while start >= 0 and toks[start].text not in _HARD_STOPS:
+    while start >= 0 and not _is_stop(toks[start].text):
         start -= 1
     chunks: list[tuple[int, int]] = []
     a = start + 1
@@ -420,7 +429,7 @@ def _subject(s: str, toks: list[_Tok], i: int, verb: str, form: str) -> _Raw | N
         apposition = ""
         if b < len(toks) and toks[b].text == ",":  # "said Hassan Ali, a spokesman for the Egyptian army."
             c = b + 1
-            while c < len(toks) and toks[c].text not in _HARD_STOPS and toks[c].text != ",":
+            while c < len(toks) and not _is_stop(toks[c].text) and toks[c].text != ",":
                 c += 1
             apposition = _span_text(s, toks, b + 1, c)
         return _Raw(pos, verb, _span_text(s, toks, i + 1, b), apposition, False)
@@ -436,7 +445,7 @@ def _subject(s: str, toks: list[_Tok], i: int, verb: str, form: str) -> _Raw | N
 def _according_to(s: str, toks: list[_Tok], a: int, pos: int) -> _Raw | None:
     """ "according to Pfizer chief scientific officer Mikael Dolsten, ..." -> the source up to the comma."""
     b = a
-    while b < len(toks) and b - a < 12 and toks[b].text not in _HARD_STOPS and toks[b].text != ",":
+    while b < len(toks) and b - a < 12 and not _is_stop(toks[b].text) and toks[b].text != ",":
         b += 1
     while b > a and not (_is_cap(toks[b - 1].text) or toks[b - 1].text.lower() in _PERSON_NOUNS | _GROUP_NOUNS
                          | _BODY_NOUNS):
@@ -475,6 +484,8 @@ def _raw_statements(s: str, masked: str) -> list[_Raw]:
             continue
         if verb in _QUOTE_ONLY and not (after[0] in ",:.#" or (i > 0 and toks[i - 1].text.startswith("#"))):
             continue
+        if verb == "wrote" and not (after[0] in ",:.#" or after in _WROTE_NEXT):
+            continue  # "wrote a book" is not a statement; "wrote on X", "wrote that" are
         raw = _subject(s, toks, i, verb, form)
         if raw is not None:
             raws.append(raw)

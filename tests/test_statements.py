@@ -310,3 +310,19 @@ def test_second_pronoun_too_far_back_is_dropped(second: list[Statement]) -> None
 def test_second_non_reporting_uses(second: list[Statement]) -> None:
     assert _at(second, "North Korea continued") == []
     assert _at(second, "People accused of crimes") == []
+
+
+def test_inverted_quote_with_long_apposition() -> None:
+    text = (
+        "“His early days are a mystery,” Douglas Farah, a senior fellow at the Strategy Center who wrote a book "
+        "on him, told CNN in 2010. Farah added that records were scarce."
+    )
+    statements = extract_statements(text, split_sentences(text))
+    assert [(s.speaker, s.verb) for s in statements] == [("Douglas Farah", "told"), ("Douglas Farah", "added")]
+    assert statements[0].quote == "His early days are a mystery"
+
+
+def test_statements_by_actor_person_named_like_a_country(second: list[Statement]) -> None:
+    assert [s.speaker for s in statements_by_actor(second, "Jonathan French")] == ["Jonathan French"]
+    assert statements_by_actor(second, "France") == []
+    assert [s.speaker for s in statements_by_actor(second, "the US")] == ["Linda Thomas-Greenfield"]
