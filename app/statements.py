@@ -110,8 +110,8 @@ _CAP_STOPS = {
     "but", "and", "or", "however", "on", "in", "at", "after", "before", "as", "if", "although", "though",
     "meanwhile", "earlier", "later", "when", "while", "this", "that", "these", "those", "there", "here", "asked",
     "speaking", "according", "since", "so", "yet", "still", "also", "then", "by", "for", "with", "from", "to",
-    "what", "why", "how", "where", "who", "which", "not", "no", "some", "many", "most", "other", "others", "such", "both",
-    "all", "its", "his", "her", "their", "our", "my", "your", "it", "he", "she", "they", "we", "i", "you",
+    "what", "why", "how", "where", "who", "which", "not", "no", "some", "many", "most", "other", "others",
+    "such", "both", "all", "its", "his", "her", "their", "our", "my", "your", "it", "he", "she", "they", "we", "i", "you",
 }
 _PERSON_NOUNS = {
     "spokesman", "spokeswoman", "spokesperson", "minister", "diplomat", "adviser", "advisor", "president",
@@ -128,7 +128,7 @@ _BODY_NOUNS = {
     "ministry", "government", "administration", "statement", "office", "army", "military", "council",
     "agency", "service", "committee", "parliament", "presidency", "embassy", "mission", "delegation",
     "opposition", "group", "organisation", "organization", "alliance", "coalition", "department", "palace",
-    "court", "command", "headquarters", "cabinet", "kremlin", "spokesman's",
+    "court", "command", "headquarters", "cabinet",
 }
 _MODIFIERS = {
     "defense", "defence", "foreign", "interior", "prime", "deputy", "top", "senior", "separatist", "ethnic",
@@ -158,6 +158,7 @@ _TITLE_WORDS |= {
     "Comedian", "Host", "Dean", "Principal", "Pastor", "Councilman", "Councilwoman", "Councilmember", "Sgt",
     "Cpl", "Pvt", "Treasurer", "Auditor", "Comptroller", "Congressman", "Congresswoman", "Lawmaker",
     "Spokesman", "Minister", "Foreign", "Gov", "Ret", "Sir", "Dame", "Lord", "Lady", "Mr.", "Mrs.", "Ms.",
+    "Administrator", "Astronaut", "Physicist", "Scientist", "Doctor", "Nurse", "Coordinator", "Strategist",
 }
 # Words that make a capitalised run an organisation rather than a person.
 _ORG_WORDS = {
@@ -598,6 +599,7 @@ def _person_name(mention: str) -> str:
             not _is_cap(word)
             or _possessive(word)
             or word.rstrip(".") in _TITLE_WORDS
+            or (word.isupper() and len(word) > 1)  # "NASA Administrator Bill Nelson": an acronym is an org
             or word.lower() in _ROLE_WORDS | _CAP_STOPS | _ARTICLES
             or any(a <= start < b for a, b in covered)
         )

@@ -326,3 +326,9 @@ def test_statements_by_actor_person_named_like_a_country(second: list[Statement]
     assert [s.speaker for s in statements_by_actor(second, "Jonathan French")] == ["Jonathan French"]
     assert statements_by_actor(second, "France") == []
     assert [s.speaker for s in statements_by_actor(second, "the US")] == ["Linda Thomas-Greenfield"]
+
+
+def test_acronym_and_title_are_not_part_of_a_name() -> None:
+    text = "NASA Administrator Bill Nelson said the station was safe. He added that crews would rotate."
+    statements = extract_statements(text, split_sentences(text))
+    assert [(s.speaker, s.affiliation) for s in statements] == [("Bill Nelson", None), ("Bill Nelson", None)]
