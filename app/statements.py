@@ -111,7 +111,8 @@ _CAP_STOPS = {
     "meanwhile", "earlier", "later", "when", "while", "this", "that", "these", "those", "there", "here", "asked",
     "speaking", "according", "since", "so", "yet", "still", "also", "then", "by", "for", "with", "from", "to",
     "what", "why", "how", "where", "who", "which", "not", "no", "some", "many", "most", "other", "others",
-    "such", "both", "all", "its", "his", "her", "their", "our", "my", "your", "it", "he", "she", "they", "we", "i", "you",
+    "such", "both", "all", "its", "his", "her", "their", "our", "my", "your", "it", "he", "she", "they", "we",
+    "i", "you",
 }
 _PERSON_NOUNS = {
     "spokesman", "spokeswoman", "spokesperson", "minister", "diplomat", "adviser", "advisor", "president",
