@@ -21,7 +21,15 @@ from typing import Any, Iterator
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from app import prompts
-from app.citations import Source, is_abstention, strip_unknown_markers, verify
+from app.citations import (
+    Source,
+    cited_numbers,
+    is_abstention,
+    split_claims,
+    strip_unknown_markers,
+    support_score,
+    verify,
+)
 from app.config import Settings
 from app.evidence import format_sources, score_sentences, select_sources
 from app.followup import rewrite_followup
@@ -215,17 +223,32 @@ def compose_extractive(route: str, sources: list[Source]) -> str:
     return " ".join(f"{s.text} [{s.n}]" for s in sorted(chosen, key=lambda s: s.n))
 
 
+def reported_content(source: Source) -> str:
+    """The part of a statement that carries what was said: the quote, else the words after the reporting verb."""
+    if source.quote:
+        return source.quote
+    if source.verb:
+        m = re.search(rf"\b{re.escape(source.verb)}\b", source.text)
+        if m and len(source.text) - m.end() > 15:
+            return source.text[m.end() :]
+    return source.text
+
+
 def _complete_statements(text: str, cited: list[Source], sources: list[Source]) -> tuple[str, list[Source]]:
-    """The LLM may summarise but may not drop a statement: append every uncited one, quoted and cited."""
-    missing = [s for s in sources if s not in cited]
+    """The LLM may summarise but may not drop a statement: a statement whose reported words are not covered by the
+    answer sentences citing it is appended, verbatim and cited."""
+    claims = split_claims(text)
+    missing = []
+    for s in sources:
+        citing = " ".join(c for c in claims if s.n in cited_numbers(c))
+        if not citing or support_score(reported_content(s), citing) < 0.5:
+            missing.append(s)
     if not missing:
         return text, cited
     extra = " ".join(f"{s.label + ': ' if s.label else ''}{s.text} [{s.n}]" for s in missing)
-    ordered = sorted(cited + missing, key=lambda s: s.n)
+    ordered = sorted({s.n: s for s in cited + missing}.values(), key=lambda s: s.n)
     return f"{text} Also: {extra}", ordered
 
-
-_ACTORISH = re.compile(r"\b(say|said|react|respond|position|stance|view)\b", re.I)
 
 
 def _relevant(question: str, best, actors: list[str]) -> bool:  # noqa: ANN001

@@ -41,6 +41,8 @@ class Source:
     label: str = ""  # e.g. "Russia — Dmitry Peskov" for attributed statements
     context: str = ""  # the surrounding passage, for display
     score: float = 0.0  # relevance to the question (search route)
+    verb: str = ""  # reporting verb of an attributed statement ("said", "called for")
+    quote: str = ""  # the quoted words of a statement, if any
 
     def to_citation(self) -> dict[str, object]:
         return {

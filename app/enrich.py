@@ -10,7 +10,7 @@ import datetime as dt
 
 import numpy as np
 
-from app.actors import actors_in_question
+from app.actors import find_actor_mentions
 from app.articles import Article
 from app.chunking import Chunk
 from app.dates import find_time_expressions
@@ -86,7 +86,7 @@ def event_records(
             exprs = find_time_expressions(sentence, article.published)
             if not exprs:
                 continue
-            actors = {a.name for a in actors_in_question(sentence)}
+            actors = {m.actor.name for m in find_actor_mentions(sentence)}  # case-sensitive: 'turkey' is food
             for (s, e), names in spoken.items():
                 if s < sent.end and e > sent.start:
                     actors |= names

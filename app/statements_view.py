@@ -83,6 +83,8 @@ def actor_sources(retriever: HybridRetriever, names: list[str]) -> list[Source]:
                 start=int(meta["start"]),
                 end=int(meta["end"]),
                 label=label,
+                verb=meta.get("verb") or "",
+                quote=meta.get("quote") or "",
             )
         )
     return sources

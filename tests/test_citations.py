@@ -1,0 +1,54 @@
+"""The citation guard: no [n] is shown that does not exist or does not support its sentence."""
+
+from __future__ import annotations
+
+from app.citations import Source, is_abstention, split_claims, strip_unknown_markers, support_score, verify
+
+
+def src(n: int, text: str) -> Source:
+    return Source(n=n, text=text, article_id="a", title="T", published="2023-09-19", start=n * 100, end=n * 100 + 50)
+
+
+SOURCES = [
+    src(1, "Russia, which brokered a fragile ceasefire, called for all sides to stop fighting."),
+    src(2, "Karabakh separatist authorities said 25 people had been killed, including two civilians."),
+    src(3, "Turkey said it supported Baku’s drive to preserve its territorial integrity."),
+]
+
+
+def test_supported_citations_are_kept() -> None:
+    result = verify("Russia called for all sides to stop fighting [1]. Turkey supported Baku’s drive [3].", SOURCES)
+    assert result.text == "Russia called for all sides to stop fighting [1]. Turkey supported Baku’s drive [3]."
+    assert [s.n for s in result.cited] == [1, 3]
+    assert not result.dropped_claims
+
+
+def test_out_of_range_citation_is_never_shown_and_claim_is_recited() -> None:
+    result = verify("Russia called for all sides to stop fighting [7].", SOURCES)
+    assert "[7]" not in result.text
+    assert result.text.endswith("[1].") and result.repaired == 1
+
+
+def test_wrong_number_in_claim_is_unsupported() -> None:
+    assert support_score("30 people had been killed", SOURCES[1].text) == 0.0
+    result = verify("Separatists said 30 people had been killed [2].", SOURCES)
+    assert result.empty and result.dropped_claims
+
+
+def test_unsupported_claim_is_dropped_supported_kept() -> None:
+    result = verify("China condemned the attack [1]. 25 people had been killed, including two civilians [2].", SOURCES)
+    assert "China" not in result.text
+    assert result.text == "25 people had been killed, including two civilians [2]."
+    assert result.dropped_claims == ["China condemned the attack."]
+
+
+def test_multi_sentence_quote_keeps_one_marker() -> None:
+    claims = split_claims("Hajiyev: “Enough is enough. We cannot tolerate it.” [4] Russia urged talks [1].")
+    assert claims == ["Hajiyev: “Enough is enough. We cannot tolerate it.” [4]", "Russia urged talks [1]."]
+
+
+def test_abstention_detection_and_stream_filter() -> None:
+    assert is_abstention("The articles don't say.")
+    assert is_abstention("The sources do not mention China.")
+    assert not is_abstention("Russia called for all sides to stop fighting [1].")
+    assert strip_unknown_markers("A [1] B [9] C [2, 9]", {1, 2}) == "A [1] B  C [2]"

@@ -1,0 +1,56 @@
+"""End to end with the real packaged LLM (Qwen2.5-Coder-1.5B GGUF through llama-cpp-python)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SEED
+
+pytestmark = pytest.mark.llm
+
+
+def _assert_cited_exactly(answer) -> None:  # noqa: ANN001
+    text = SEED.read_text(encoding="utf-8")
+    assert answer.citations, answer.text
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.text
+        assert text[c.start : c.end] == c.text
+    shown = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", answer.text)}
+    assert shown <= {c.n for c in answer.citations}  # no citation number that does not exist
+
+
+def test_russia(seed_chronicle) -> None:  # noqa: ANN001
+    answer = seed_chronicle.ask("What did Russia say?", mode="llm")
+    assert answer.mode == "llm" and not answer.abstained
+    lowered = answer.text.lower()
+    assert "stop fighting" in lowered or "stop the fighting" in lowered
+    assert "negotiation" in lowered and "civilian" in lowered
+    _assert_cited_exactly(answer)
+
+
+def test_turkey_followup(seed_chronicle) -> None:  # noqa: ANN001
+    answer = seed_chronicle.ask(
+        "And Turkey?", history=[("What did Russia say?", "Russia called for all sides to stop fighting [1].")], mode="llm"
+    )
+    assert answer.standalone_question == "What did Turkey say?"
+    assert "territorial integrity" in answer.text
+    _assert_cited_exactly(answer)
+
+
+def test_china_abstains(seed_chronicle) -> None:  # noqa: ANN001
+    answer = seed_chronicle.ask("What did China say?", mode="llm")
+    assert answer.abstained and not answer.citations
+    assert "don't say" in answer.text
+
+
+def test_us_aliases_are_attributed(seed_chronicle) -> None:  # noqa: ANN001
+    answer = seed_chronicle.ask("What did the US say?", mode="llm")
+    lowered = answer.text.lower()
+    assert "deeply concerned" in lowered and "unacceptable" in lowered
+    _assert_cited_exactly(answer)
+
+
+def test_search_route_number(seed_chronicle) -> None:  # noqa: ANN001
+    answer = seed_chronicle.ask("How many people were killed according to the separatist authorities?", mode="llm")
+    assert "25" in answer.text
+    _assert_cited_exactly(answer)

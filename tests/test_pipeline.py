@@ -1,0 +1,111 @@
+"""Integration on real components: embedded Chroma, the packaged embedding model, ingest, hybrid retrieval,
+extractive answers and the CLI's JSON shape."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.config import PROJECT_ROOT
+from app.followup import rewrite_followup
+from app.ingest import ingest_paths
+from tests.conftest import SEED, make_settings
+
+# (question, evidence substring that must be among the top-k passages)
+RETRIEVAL_CASES = [
+    ("What did Russia say?", "called for all sides to stop fighting"),
+    ("What did the Kremlin spokesman say?", "Kremlin spokesman Dmitry Peskov"),
+    ("How many people were killed?", "25 people had been killed"),
+    ("What did Blinken say about the use of force?", "the use of force to resolve disputes is unacceptable"),
+    ("What is Stepanakert called by Azerbaijan?", "called Khankendi by Azerbaijan"),
+    ("How many military posts were seized?", "more than 60 military posts"),
+    ("What did Turkey say?", "supported Baku’s drive"),
+    ("Who is Hikmet Hajiyev?", "foreign policy adviser to Azerbaijani President Ilham Aliyev"),
+    ("How many inhabitants does Karabakh have according to Vardanyan?", "120,000 inhabitants"),
+    ("What did Armenia ask the UN Security Council?", "called on members of the UN Security Council"),
+    ("When was the latest war in the region?", "the latest in 2020"),
+]
+
+
+@pytest.mark.parametrize(("question", "evidence"), RETRIEVAL_CASES)
+def test_evidence_in_top_k(seed_chronicle, question: str, evidence: str) -> None:  # noqa: ANN001
+    passages = seed_chronicle.retrieve(question, k=6)
+    assert any(evidence in p.text for p in passages), [p.text[:60] for p in passages]
+    for p in passages:
+        assert SEED.read_text(encoding="utf-8")[p.start : p.end] == p.text  # offsets into the article text
+
+
+def test_reingest_is_a_no_op_and_edit_replaces(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "store")
+    art = tmp_path / "story.txt"
+    art.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    first = ingest_paths([art], settings)
+    chunks = first.chunks
+    again = ingest_paths([art], settings)
+    assert (again.added, again.unchanged, again.chunks) == (0, 1, 0)
+    from app.components import get_store
+
+    store = get_store(settings)
+    assert store.count("chunks") == chunks
+    copy = tmp_path / "same-story-other-name.txt"
+    copy.write_text(art.read_text(encoding="utf-8"))
+    assert ingest_paths([copy], settings).unchanged == 1  # same content = same article
+    edited = art.read_text(encoding="utf-8").replace("25 people had been killed", "27 people had been killed")
+    art.write_text(edited, encoding="utf-8")
+    report = ingest_paths([art], settings)
+    assert report.replaced == 1
+    assert store.count("articles") == 1 and store.count("chunks") == chunks
+    docs = store.collections["chunks"].get(include=["documents"])["documents"]
+    assert any("27 people" in d for d in docs) and not any("25 people had been killed" in d for d in docs)
+
+
+def test_extractive_answers_cite_exact_sentences(seed_chronicle) -> None:  # noqa: ANN001
+    text = SEED.read_text(encoding="utf-8")
+    answer = seed_chronicle.ask("What did Russia say?", mode="extractive")
+    assert answer.route == "statements" and not answer.abstained
+    assert "stop fighting" in answer.text and "civilian safety" in answer.text
+    for c in answer.citations:
+        assert text[c.start : c.end] == c.text
+        assert f"[{c.n}]" in answer.text
+    killed = seed_chronicle.ask("How many people were killed?", mode="extractive")
+    assert "25 people had been killed" in killed.text and killed.citations
+
+
+def test_unknown_actor_abstains(seed_chronicle) -> None:  # noqa: ANN001
+    answer = seed_chronicle.ask("What did China say?", mode="extractive")
+    assert answer.abstained and answer.citations == [] and "don't say" in answer.text
+
+
+def test_followup_is_rewritten_with_history(seed_chronicle) -> None:  # noqa: ANN001
+    assert rewrite_followup("And Turkey?", [("What did Russia say?", "...")]) == "What did Turkey say?"
+    answer = seed_chronicle.ask("And Turkey?", history=[("What did Russia say?", "Russia called ...")],
+                                mode="extractive")
+    assert answer.standalone_question == "What did Turkey say?"
+    assert "supported Baku’s drive" in answer.text
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\x00\x01", "x" * 100_000])
+def test_bad_questions_get_a_clear_reply(seed_chronicle, question: str) -> None:  # noqa: ANN001
+    answer = seed_chronicle.ask(question, mode="extractive")
+    assert answer.route == "refused" and answer.citations == []
+    assert "question" in answer.text.lower()
+
+
+def test_cli_ask_json_shape(seed_settings) -> None:  # noqa: ANN001
+    env = {**os.environ, "CHRONICLE_VECTORSTORE_DIR": str(seed_settings.vectorstore_dir)}
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "ask", "What did Turkey say?", "--mode", "extractive", "--json"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+    )
+    data = json.loads(out.stdout)
+    assert set(data) >= {"answer", "citations", "mode", "timings"}
+    assert data["mode"] == "extractive"
+    cite = data["citations"][0]
+    assert set(cite) == {"n", "article_id", "title", "published", "text", "start", "end"}
+    assert cite["published"] == "2023-09-19" and "Turkey said" in cite["text"]
+    assert {"first_token_ms", "total_ms"} <= set(data["timings"])
