@@ -1,0 +1,402 @@
+"""The temporal question route: dated events (app.timeline) become numbered, date-labelled sources.
+
+Question kinds (parse_question_time gives the constraint; the wording gives the kind):
+- "When did X ...?"                 events ranked by how close their sentence is to the question; the label of each
+                                    source is the date of the expression nearest to the question's words in it;
+- "What happened before/after X?"   X's date from the best-matching event, then the events after/before it
+                                    (source 1 is X itself, so the answer can say what the reference is);
+- "What happened in 2020 / between A and B / before 1995?"  a Chroma date filter, ranked by relevance if the
+                                    question has a topic, then shown in date order;
+- "Which came first, X or Y?"       the best event for each phrase, in date order;
+- "latest / most recent"            the newest article's events when articles differ in publication date, else the
+                                    events with the latest date; "earliest / first": the earliest event date.
+Relevance is the evidence route's score: MiniLM cosine + 0.5 x content-word overlap. Candidates come from the
+hybrid retriever's passages (events carry their chunk id), so cost does not grow with the number of events.
+
+Returns None when the question is not temporal, or when it names an event that no dated sentence matches (the
+normal search route may still find an undated answer). A date-filtered question with no event in the range gets
+an empty source list: the answerer then abstains rather than quoting undated text.
+
+Rejected: asking the LLM to order events (slow on this CPU and not checkable); a temporal-QA model
+(e.g. a fine-tuned T5 for TimeQA) is neither packaged nor offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from app.citations import Source, content_tokens
+from app.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
+from app.timeline import date_where, event_rows, from_epoch, merge_rows, parts, row_sort_key
+
+Encode = Callable[[list[str]], np.ndarray]
+
+MAX_LIST = 8  # sources for listing questions (in 2020, after X)
+MAX_WHEN = 4  # sources for "when" and superlative questions
+CANDIDATE_PASSAGES = 12  # passages whose events are candidates for a phrase
+MAX_RANGE_ENCODE = 60  # at most this many in-range sentences are embedded per question
+MIN_COSINE, MIN_OVERLAP = 0.3, 0.5  # below both: no event matches the phrase
+
+_RE_WHEN = re.compile(
+    r"(?i:^\s*(?:and\s+|so\s+)?(?:when|since\s+when|how\s+long|what\s+(?:year|date|day|month|time|decade|century)|"
+    r"which\s+(?:year|date|day|month|decade|century)|in\s+(?:what|which)\s+(?:year|month|decade)|on\s+what\s+(?:date|day))\b)"
+)
+_RE_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+")
+# Words that say "tell me about time", not what about: no topic for ranking.
+_GENERIC = frozenset(content_tokens(
+    "what happened happen happens latest recent recently most newest news new events event update updates "
+    "earliest first timeline chronology going on occurred took place there today now current currently last "
+    "came come first earlier later"
+))
+_RE_FIRST_WORD = re.compile(r"(?i:\b(?:first|earlier|sooner)\b\s*[,:]?\s*)")
+_RE_TAIL_WHICH = re.compile(r"(?i:,?\s*(?:which|what)\b[^?]*\b(?:first|earlier|sooner)\b.*$)")
+# "before the 2020 war": an event phrase that contains a date is still an event, not the date range 2020.
+_RE_EVENT_ANCHOR = re.compile(
+    r"(?i:\b(?P<p>before|after|prior\s+to|following|since)\s+(?P<a>the\s+[^?,;.!]*?\b(?P<noun>[a-z]{3,})\s*)(?=[?,;.!]|$))"
+)
+
+
+@dataclass
+class _Hit:
+    """One event row with its relevance to a text."""
+
+    document: str
+    meta: dict[str, Any]
+    cosine: float = 0.0
+    overlap: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return self.cosine + 0.5 * self.overlap
+
+    @property
+    def relevant(self) -> bool:
+        return self.cosine >= MIN_COSINE or self.overlap >= MIN_OVERLAP
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return str(self.meta["article_id"]), int(self.meta["start"])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Classification
+# --------------------------------------------------------------------------------------------------------------
+
+
+def question_kind(question: str, constraint: TimeConstraint | None) -> str:
+    """"first_of" | "anchor" | "when" | "range" | "latest" | "earliest" | "list"."""
+    relation = constraint.relation if constraint else None
+    if relation == "first_of":
+        return "first_of"
+    if _RE_WHEN.search(question):
+        return "when"
+    if constraint is not None and constraint.anchor_text:
+        return "anchor"
+    if constraint is not None and (constraint.start or constraint.end):
+        return "range"
+    if relation in ("latest", "earliest"):
+        return relation
+    return "list"
+
+
+def event_anchor(question: str) -> TimeConstraint | None:
+    """'What happened before the 2020 war?': parse_question_time reads 'in 2020'; this reads 'before <event>'.
+
+    Only when the phrase after the preposition starts with 'the', holds a date and ends in a word that is not
+    part of the date ('war'), so 'before the 1990s' stays a date bound.
+    """
+    m = _RE_EVENT_ANCHOR.search(question)
+    if not m:
+        return None
+    phrase = m.group("a").strip()
+    exprs = find_time_expressions(phrase, dt.date(2000, 1, 1))
+    if not exprs or exprs[-1].end >= m.end("noun") - m.start("a"):
+        return None
+    relation = "before" if m.group("p").lower().startswith(("before", "prior")) else "after"
+    return TimeConstraint(None, None, relation, phrase, (m.start(), m.end("a")))
+
+
+def topic_tokens(text: str) -> set[str]:
+    """Content words of a question minus its dates and time words: what the question is about."""
+    spans = [(e.start, e.end) for e in find_time_expressions(text, dt.date(2000, 1, 1))]
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return content_tokens(text) - _GENERIC
+
+
+def first_of_phrases(question: str) -> list[str]:
+    """'Which came first, X or Y?' / 'X or Y: which happened first?' -> [X, Y]."""
+    q = question.strip().rstrip("?").strip()
+    tail = _RE_TAIL_WHICH.search(q)
+    if tail and " or " in q[: tail.start()]:
+        body = q[: tail.start()]
+    else:
+        m = _RE_FIRST_WORD.search(q)
+        body = q[m.end() :] if m else q
+    if " or " not in body:
+        return []
+    left, right = body.rsplit(" or ", 1)
+    left = re.sub(r"(?i:^\s*(?:the\s+)?(?:either\s+)?)", "", left.split(",")[-1] if "," in left else left)
+    return [p.strip(" ,:;") for p in (left, right) if p.strip(" ,:;")]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Candidates and scoring
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _rows(retriever: Any, where: dict[str, Any] | None) -> list[_Hit]:
+    return [_Hit(r["document"], r["metadata"]) for r in event_rows(retriever, where)]
+
+
+def _candidates(retriever: Any, text: str, where: dict[str, Any] | None = None) -> list[_Hit]:
+    """Events inside the passages the hybrid retriever finds for a text (optionally date-filtered)."""
+    passages = retriever.retrieve(text, CANDIDATE_PASSAGES)
+    chunk_ids = list(dict.fromkeys(p.chunk_id for p in passages))
+    if not chunk_ids:
+        return []
+    cond: dict[str, Any] = {"chunk_id": {"$in": chunk_ids}}
+    return _rows(retriever, {"$and": [cond, where]} if where else cond)
+
+
+def _score(hits: list[_Hit], text: str, encode: Encode) -> list[_Hit]:
+    """Fill cosine/overlap against a text; best first."""
+    if not hits:
+        return []
+    tokens = topic_tokens(text) or content_tokens(text)
+    docs = list(dict.fromkeys(h.document for h in hits))
+    vectors = encode([text] + docs)
+    cos = dict(zip(docs, (vectors[1:] @ vectors[0]).tolist()))
+    for h in hits:
+        h.cosine = float(cos[h.document])
+        h.overlap = len(tokens & content_tokens(h.document)) / len(tokens) if tokens else 0.0
+    return sorted(hits, key=lambda h: -h.score)
+
+
+def _nearest_expression(hits: list[_Hit], text: str) -> list[_Hit]:
+    """One row per sentence: the expression closest to the words the sentence shares with the text."""
+    tokens = content_tokens(text)
+    by_sentence: dict[tuple[str, int], list[_Hit]] = {}
+    for h in hits:
+        by_sentence.setdefault(h.key, []).append(h)
+    out = []
+    for group in by_sentence.values():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        sentence, base = group[0].document, int(group[0].meta["start"])
+        positions = [m.start() for m in _RE_WORD.finditer(sentence) if content_tokens(m.group()) & tokens]
+
+        def distance(h: _Hit) -> tuple[int, int]:
+            s, e = int(h.meta["expr_start"]) - base, int(h.meta["expr_end"]) - base
+            inside = [p for p in positions if s <= p < e]  # "the 2020 war": the year itself is the asked word
+            gap = min((min(abs(p - s), abs(p - e)) for p in positions), default=10**6)
+            return (0 if inside else 1, gap)
+
+        out.append(min(group, key=distance))
+    return sorted(out, key=lambda h: -h.score)
+
+
+def _dedupe_sentences(hits: list[_Hit]) -> list[_Hit]:
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for h in hits:
+        if h.key not in seen:
+            seen.add(h.key)
+            out.append(h)
+    return out
+
+
+def _merge(hits: list[_Hit], encode: Encode) -> list[_Hit]:
+    """The same event reported by several articles is one source (its first report), as in the timeline."""
+    rows = [{"document": h.document, "metadata": h.meta} for h in hits]
+    events = merge_rows(sorted(rows, key=lambda r: row_sort_key(r["metadata"])), encode)
+    keep = {(e.citations[0]["article_id"], e.citations[0]["start"], e.label) for e in events}
+    return [h for h in hits if (h.key[0], h.key[1], h.meta["date_label"]) in keep]
+
+
+def _sources(hits: list[_Hit]) -> list[Source]:
+    return [
+        Source(
+            n=i + 1,
+            text=h.document,
+            article_id=str(h.meta["article_id"]),
+            title=str(h.meta.get("title", "")),
+            published=h.meta.get("published") or None,
+            start=int(h.meta["start"]),
+            end=int(h.meta["end"]),
+            label=str(h.meta["date_label"]),
+            score=h.score,
+        )
+        for i, h in enumerate(hits)
+    ]
+
+
+def _chronological(hits: list[_Hit]) -> list[_Hit]:
+    return sorted(hits, key=lambda h: row_sort_key(h.meta))
+
+
+def reference_date(retriever: Any) -> dt.date:
+    """'Now' for relative words in questions: the newest publication date in the archive, else today."""
+    stamps = [int(m.get("published_ts") or 0) for m in retriever.store.article_records().values()
+              if m.get("published")]
+    return from_epoch(max(stamps)) if stamps else dt.date.today()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Kinds
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _when(retriever: Any, question: str, constraint: TimeConstraint | None, encode: Encode):  # noqa: ANN202
+    where = date_where(constraint.start, constraint.end) if constraint and (constraint.start or constraint.end) else None
+    hits = _score(_candidates(retriever, question, where), question, encode)
+    hits = _nearest_expression(hits, question)
+    if not hits or not hits[0].relevant:
+        return None
+    best = hits[0].score
+    chosen = [h for h in hits if h.relevant and h.score >= 0.8 * best][:MAX_WHEN]
+    chosen = _merge(chosen, encode)
+    note = "Each source is labelled with the date it describes. State the date of the event the question asks about."
+    return _sources(chosen), note
+
+
+def _anchor(retriever: Any, question: str, constraint: TimeConstraint, encode: Encode):  # noqa: ANN202
+    anchor_text = constraint.anchor_text or ""
+    hits = _nearest_expression(_score(_candidates(retriever, anchor_text), anchor_text, encode), anchor_text)
+    if not hits or not hits[0].relevant:
+        return None
+    ref = _best_anchor(hits)
+    after = constraint.relation == "after"
+    bound = int(ref.meta["date_end_ts"] if after else ref.meta["date_start_ts"])
+    where = {"date_start_ts": {"$gt": bound}} if after else {"date_end_ts": {"$lt": bound}}
+    rows = [h for h in _rows(retriever, where) if h.key != ref.key]
+    topic = topic_tokens(question[: constraint.span[0]] if constraint.span else question)
+    rows = _pick(rows, question, topic, encode, nearest_to=bound, after=after)
+    word = "after" if after else "before"
+    note = (f"Source 1 is the reference event ({ref.meta['date_label']}). The other sources happened {word} it, "
+            "in date order; say what happened and when.")
+    return _sources([ref] + _chronological(rows)), note
+
+
+def _best_anchor(hits: list[_Hit]) -> _Hit:
+    """The best match; among near-ties the most recent report (news means the latest ceasefire)."""
+    best = hits[0].score
+    ties = [h for h in hits if h.score >= best - 0.05]
+    return max(ties, key=lambda h: (int(h.meta.get("published_ts") or 0), int(h.meta["date_end_ts"]), h.score))
+
+
+def _pick(rows: list[_Hit], question: str, topic: set[str], encode: Encode, nearest_to: int | None = None,
+          after: bool = True) -> list[_Hit]:
+    """At most MAX_LIST events: the most relevant if the question has a topic, else those nearest the bound."""
+    rows = _dedupe_sentences(sorted(rows, key=lambda h: row_sort_key(h.meta)))
+    if topic:
+        if len(rows) > MAX_RANGE_ENCODE:  # cheap pre-rank by shared words before embedding
+            rows = sorted(rows, key=lambda h: -len(topic & content_tokens(h.document)))[:MAX_RANGE_ENCODE]
+        rows = [h for h in _score(rows, question, encode) if h.relevant] or []
+    elif nearest_to is not None:
+        rows.sort(key=lambda h: abs(int(h.meta["date_start_ts" if after else "date_end_ts"]) - nearest_to))
+    rows = _merge(rows[: MAX_LIST * 2], encode)
+    return rows[:MAX_LIST]
+
+
+def _range(retriever: Any, question: str, constraint: TimeConstraint, encode: Encode):  # noqa: ANN202
+    rows = _rows(retriever, date_where(constraint.start, constraint.end))
+    topic = topic_tokens(question)
+    if constraint.relation in ("latest", "earliest"):
+        rows = _pick(rows, question, topic, encode)
+        rows.sort(key=lambda h: row_sort_key(h.meta), reverse=constraint.relation == "latest")
+        chosen = rows[:MAX_WHEN]
+    else:
+        chosen = _chronological(_pick(rows, question, topic, encode))
+    lo = constraint.start.isoformat() if constraint.start else "the beginning"
+    hi = constraint.end.isoformat() if constraint.end else "now"
+    note = f"The question is about {lo} to {hi}. Use only the dated sources; say when each thing happened."
+    return _sources(chosen), note
+
+
+def _superlative(retriever: Any, question: str, relation: str, encode: Encode):  # noqa: ANN202
+    topic = topic_tokens(question)
+    if topic:
+        hits = [h for h in _score(_candidates(retriever, question), question, encode) if h.relevant]
+        if not hits:
+            return None
+        best = hits[0].score
+        hits = [h for h in hits if h.score >= 0.75 * best]
+    else:
+        hits = _rows(retriever, None)
+    if not hits:
+        return None
+    latest = relation == "latest"
+    published = {int(h.meta.get("published_ts") or 0) for h in hits}
+    if latest and len(published) > 1:
+        newest = max(published)
+        hits = [h for h in hits if int(h.meta.get("published_ts") or 0) == newest]
+        note = "These come from the most recently published article. Say what the latest news is and its date."
+    else:
+        note = f"These are the {'latest' if latest else 'earliest'} dated events. Say what happened and when."
+    hits = _dedupe_sentences(sorted(hits, key=lambda h: row_sort_key(h.meta), reverse=latest))
+    return _sources(_merge(hits[: MAX_WHEN * 2], encode)[:MAX_WHEN]), note
+
+
+def _first_of(retriever: Any, question: str, encode: Encode):  # noqa: ANN202
+    chosen: list[_Hit] = []
+    for phrase in first_of_phrases(question)[:2]:
+        hits = _score(_candidates(retriever, phrase), phrase, encode)
+        exprs = find_time_expressions(phrase, dt.date(2000, 1, 1))
+        dated = [e for e in exprs if e.granularity in ("year", "decade", "century", "month") or "20" in e.text]
+        if dated:  # "the 2020 war": prefer events of that date
+            lo, hi = dated[0].date_start, dated[0].date_end
+            inside = [h for h in hits if from_epoch(h.meta["date_start_ts"]) <= hi
+                      and from_epoch(h.meta["date_end_ts"]) >= lo]
+            hits = inside or hits
+        hits = _nearest_expression(hits, phrase)
+        if hits and hits[0].relevant:
+            chosen.append(hits[0])
+    if len(chosen) < 2:
+        return None
+    note = "Compare the dates of the sources and say which came first, with both dates."
+    return _sources(_chronological(chosen)), note
+
+
+def timeline_sources(chronicle_or_retriever: Any, question: str, encode: Encode) -> tuple[list[Source], str] | None:
+    """(date-labelled numbered sources, an instruction for the prompt) for a temporal question, else None."""
+    if not question_is_temporal(question):
+        return None
+    retriever, _ = parts(chronicle_or_retriever)
+    constraint = event_anchor(question) or parse_question_time(question, reference_date(retriever))
+    kind = question_kind(question, constraint)
+    if kind == "first_of":
+        return _first_of(retriever, question, encode)
+    if kind == "when":
+        return _when(retriever, question, constraint, encode)
+    if kind == "anchor" and constraint is not None:
+        return _anchor(retriever, question, constraint, encode)
+    if kind == "range" and constraint is not None:
+        return _range(retriever, question, constraint, encode)
+    if kind in ("latest", "earliest"):
+        return _superlative(retriever, question, kind, encode)
+    # Temporal wording without a constraint ("timeline of the talks", "how long ago"): relevant events in order.
+    hits = _score(_candidates(retriever, question), question, encode)
+    hits = [h for h in _nearest_expression(hits, question) if h.relevant]
+    if not hits:
+        return None
+    chosen = _chronological(_merge(hits[:MAX_LIST], encode))
+    return _sources(chosen), "The sources are dated events in date order; say what happened and when."
+
+
+def compose_timeline_extractive(sources: list[Source], question: str) -> str:
+    """The no-model answer: 'DATE: sentence [n]' for each source that answers (the best few for 'when')."""
+    if not sources:
+        return ""
+    kind = question_kind(question, parse_question_time(question, dt.date.today()))
+    chosen = sources
+    if kind == "when":
+        best = max(s.score for s in sources)
+        chosen = [s for s in sources if s.score >= 0.9 * best][:2]
+    return " ".join(f"{s.label}: {s.text} [{s.n}]" if s.label else f"{s.text} [{s.n}]" for s in chosen)
