@@ -1,0 +1,395 @@
+"""The web UI (Gradio Blocks): chat with cited sources, who-said-what, timeline, articles.
+
+This module is layout and event wiring only; HTML and tables come from app.ui_render (pure, unit-tested).
+``build_app`` makes the Blocks without serving (tests use it); ``launch`` serves it on settings.host:port.
+
+Rejected alternative: gr.ChatInterface. It owns the chat layout and the history format, but the page needs the
+Sources panel updated from the same event as the answer and the verified final text replacing the streamed one,
+which a plain Blocks with gr.Chatbot does directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from app.config import Settings
+from app.offline import enforce_offline
+from app.ui_render import (
+    Context,
+    articles_frame,
+    chat_markdown,
+    event_actors,
+    events_frame,
+    filter_statements,
+    parse_date_bound,
+    render_events,
+    render_sources,
+    render_statements,
+    statement_actors,
+    statement_rows,
+)
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = (
+    "What did Russia say?",
+    "What did the US say?",
+    "How many people were killed?",
+    "When was the latest war?",
+    "What did China say?",
+    "And Turkey?",
+)
+MODES = [("LLM", "llm"), ("Extractive (no model)", "extractive")]
+ALL = "All"
+HEADER = (
+    '<div id="chr-header"><h1>Chronicle</h1><p>Answers from the ingested news articles only: every claim cites '
+    "the exact sentence it comes from. {count}</p></div>"
+)
+
+CSS = """
+:root { --chr-ink: #1f2933; --chr-muted: #52606d; --chr-rule: #d9e2ec; --chr-mark: #fff1a8; }
+.gradio-container { max-width: 1280px !important; margin: 0 auto; }
+#chr-header h1 { font-family: Georgia, 'Times New Roman', serif; font-size: 1.9rem; margin: 0.2rem 0 0; color: var(--chr-ink); }
+#chr-header p { color: var(--chr-muted); margin: 0.2rem 0 0.6rem; }
+.chr-sources, .chr-statements, .chr-events { color: var(--chr-ink); font-size: 0.95rem; line-height: 1.5; }
+.chr-sources h2 { font-size: 1rem; text-transform: uppercase; letter-spacing: 0.06em; color: var(--chr-muted); margin: 0 0 0.5rem; }
+.chr-cites { list-style: none; padding: 0; margin: 0; }
+.chr-cite { border-top: 1px solid var(--chr-rule); padding: 0.6rem 0; }
+.chr-cite-head { font-size: 0.9rem; }
+.chr-n { font-weight: 700; color: #1d4ed8; margin-right: 0.2rem; }
+.chr-title { font-weight: 600; margin-right: 0.5rem; }
+.chr-date { color: var(--chr-muted); font-variant-numeric: tabular-nums; margin-right: 0.5rem; }
+.chr-label, .chr-tag { display: inline-block; font-size: 0.75rem; background: #e4ecf7; color: #243b53; border-radius: 3px; padding: 0 0.35rem; margin-right: 0.3rem; }
+.chr-passage { font-family: Georgia, 'Times New Roman', serif; margin: 0.4rem 0 0.2rem; padding-left: 0.7rem; border-left: 3px solid var(--chr-rule); color: #334e68; }
+.chr-passage mark, .chr-statements mark { background: var(--chr-mark); color: #102a43; padding: 0 1px; }
+.chr-offsets, .chr-meta { font-size: 0.75rem; color: var(--chr-muted); }
+.chr-note { font-size: 0.85rem; background: #fff8e1; border-left: 3px solid #f0b429; padding: 0.3rem 0.6rem; }
+.chr-empty p, .chr-none { color: var(--chr-muted); font-style: italic; }
+.chr-actor h3 { font-family: Georgia, serif; font-size: 1.15rem; margin: 1rem 0 0.3rem; border-bottom: 1px solid var(--chr-rule); }
+.chr-count { font-family: system-ui, sans-serif; font-size: 0.75rem; color: var(--chr-muted); font-weight: 400; }
+.chr-statements ul { list-style: none; padding: 0; margin: 0; }
+.chr-statement { padding: 0.4rem 0; }
+.chr-statement q { font-family: Georgia, serif; quotes: none; }
+.chr-byline { font-size: 0.8rem; margin-top: 0.15rem; }
+.chr-speaker { font-weight: 600; margin-right: 0.5rem; }
+ol.chr-events { list-style: none; padding: 0; margin: 0; }
+.chr-event { display: grid; grid-template-columns: 11rem 1fr; gap: 0.8rem; border-top: 1px solid var(--chr-rule); padding: 0.5rem 0; }
+.chr-event time { font-weight: 700; font-variant-numeric: tabular-nums; color: #1d4ed8; }
+.chr-event p { margin: 0; font-family: Georgia, serif; }
+.chr-examples { flex-wrap: wrap !important; gap: 0.4rem !important; }
+.chr-examples button { font-size: 0.85rem !important; flex: 0 0 auto !important; }
+.chr-hint p { margin: 0.4rem 0 0 !important; font-size: 0.85rem; color: var(--chr-muted); }
+#chr-sources { max-height: 640px; overflow-y: auto; }
+*:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
+"""
+
+
+def _chronicle(settings: Settings, chronicle: Any | None) -> Any:
+    if chronicle is not None:
+        return chronicle
+    from app.chronicle import Chronicle
+
+    return Chronicle(settings)
+
+
+# --- data access (thin: the rendering is in ui_render) --------------------------------------------------------
+
+
+def source_contexts(chron: Any, answer: Any) -> dict[int, Context]:
+    """Passages for cited sources that carry none (statement sources): the stored chunk holding the sentence."""
+    out: dict[int, Context] = {}
+    for s in answer.citations:
+        if s.context or any(p.article_id == s.article_id and p.start <= s.start < s.end <= p.end for p in answer.passages):
+            continue
+        where = {"$and": [{"article_id": s.article_id}, {"start": {"$lte": s.start}}, {"end": {"$gte": s.end}}]}
+        try:
+            got = chron.store.collections["chunks"].get(where=where, include=["documents", "metadatas"], limit=1)
+        except Exception:  # noqa: BLE001 - the panel falls back to the sentence alone
+            log.exception("chunk lookup failed")
+            continue
+        if got["ids"]:
+            out[s.n] = Context(int(got["metadatas"][0]["start"]), got["documents"][0] or "")
+    return out
+
+
+def load_statements(chron: Any) -> list:
+    got = chron.store.collections["statements"].get(include=["documents", "metadatas"])
+    return statement_rows(got, chron.retriever.visible_articles)
+
+
+def list_events(chron: Any, actor: str | None = None, date_from: Any = None, date_to: Any = None) -> list:
+    """app.timeline.list_events, with the dropdown's "All" meaning no actor filter."""
+    from app.timeline import list_events as timeline_events
+
+    return timeline_events(chron, actor=None if not actor or actor == ALL else actor, date_from=date_from,
+                           date_to=date_to)
+
+
+def _article_count(chron: Any) -> int:
+    try:
+        return len(chron.retriever.visible_articles)
+    except Exception:  # noqa: BLE001 - the header must render even if the store is unreachable
+        log.exception("article count failed")
+        return 0
+
+
+# --- app ------------------------------------------------------------------------------------------------------
+
+
+def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201 - gr.Blocks (gradio imported lazily)
+    """The Blocks app, not yet queued or launched."""
+    enforce_offline()
+    import gradio as gr
+
+    chron = _chronicle(settings, chronicle)
+    private = {"api_visibility": "private"}
+    light = {"api_visibility": "private", "concurrency_limit": None}  # quick reads never wait behind answers
+
+    def header() -> str:
+        n = _article_count(chron)
+        return HEADER.format(count=f"{n} article{'s' if n != 1 else ''} available.")
+
+    # --- chat ---------------------------------------------------------------------------------------------
+
+    def respond(
+        question: str, chat: list[dict], pairs: list[tuple[str, str]], mode: str
+    ) -> Iterator[tuple[Any, ...]]:
+        question = question or ""
+        chat = list(chat or []) + [
+            {"role": "user", "content": chat_markdown(question) if question.strip() else "*(empty question)*"},
+            {"role": "assistant", "content": "…"},
+        ]
+        working = '<div class="chr-sources chr-empty"><p>Looking for sources…</p></div>'
+        yield "", chat, pairs, working, gr.update(interactive=False)
+        answer = None
+        streamed = ""
+        last = 0.0
+        try:
+            for item in chron.stream(question, history=list(pairs or []), mode=mode):
+                if isinstance(item, str):
+                    streamed += item
+                    if time.monotonic() - last > 0.08:  # ~12 repaints/s is smooth and cheap
+                        last = time.monotonic()
+                        chat[-1] = {"role": "assistant", "content": chat_markdown(streamed)}
+                        yield "", chat, pairs, working, gr.update()
+                else:
+                    answer = item
+        except Exception as exc:  # noqa: BLE001 - show the failure in the chat instead of a stuck spinner
+            log.exception("answer failed")
+            chat[-1] = {"role": "assistant", "content": chat_markdown(f"Sorry, something went wrong: {exc}")}
+            yield "", chat, pairs, render_sources(None), gr.update(interactive=True)
+            return
+        if answer is None:
+            chat[-1] = {"role": "assistant", "content": "No answer was produced."}
+            yield "", chat, pairs, render_sources(None), gr.update(interactive=True)
+            return
+        chat[-1] = {"role": "assistant", "content": chat_markdown(answer.text)}
+        if answer.route != "refused":
+            pairs = list(pairs or []) + [(question, answer.text)]
+        panel = render_sources(answer, source_contexts(chron, answer))
+        yield "", chat, pairs, panel, gr.update(interactive=True)
+
+    def clear_chat() -> tuple[Any, ...]:
+        return [], [], render_sources(None), ""
+
+    # --- who said what --------------------------------------------------------------------------------------
+
+    def statements_view(actor: str | None, text: str) -> tuple[Any, str]:
+        rows = load_statements(chron)
+        choices = [ALL] + statement_actors(rows)
+        actor = actor if actor in choices else ALL
+        return gr.update(choices=choices, value=actor), render_statements(filter_statements(rows, actor, text))
+
+    # --- timeline -------------------------------------------------------------------------------------------
+
+    def timeline_view(actor: str | None, date_from: str, date_to: str) -> tuple[Any, ...]:
+        try:
+            lo, hi = parse_date_bound(date_from), parse_date_bound(date_to, upper=True)
+        except ValueError as exc:
+            return gr.update(), gr.update(), gr.update(), f"⚠ {exc}"
+        all_events = list_events(chron)
+        choices = [ALL] + event_actors(all_events)
+        actor = actor if actor in choices else ALL
+        events = list_events(chron, actor, lo, hi)
+        status = f"{len(events)} dated event{'s' if len(events) != 1 else ''}"
+        return gr.update(choices=choices, value=actor), events_frame(events), render_events(events), status
+
+    # --- articles -------------------------------------------------------------------------------------------
+
+    def articles_view() -> Any:
+        return articles_frame(chron.store.article_records())
+
+    def ingest_upload(path: str | None) -> tuple[Any, ...]:
+        if not path:
+            return gr.update(), "Choose a file to ingest.", gr.update()
+        report = chron.ingest([Path(path)])
+        return articles_view(), report.summary(), header()
+
+    theme = gr.themes.Default(
+        primary_hue="blue",
+        neutral_hue="slate",
+        font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    )
+    with gr.Blocks(title="Chronicle — cited news Q&A", analytics_enabled=False) as demo:
+        demo.chronicle_theme, demo.chronicle_css = theme, CSS  # launch() passes these (Gradio 6: launch args)
+        head = gr.HTML(HEADER.format(count="Loading the archive…"), elem_id="chr-header-box")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=420):
+                        chatbot = gr.Chatbot(
+                            label="Conversation",
+                            elem_id="chr-chat",
+                            height=460,
+                            sanitize_html=True,
+                            allow_tags=False,
+                            feedback_options=None,
+                            buttons=["copy"],
+                            placeholder="Ask a question about the ingested articles. Answers cite their sources "
+                            "as [n]; the passages appear on the right.",
+                        )
+                        with gr.Row():
+                            question = gr.Textbox(
+                                label="Question",
+                                show_label=False,
+                                placeholder="Ask a question and press Enter…",
+                                lines=1,
+                                max_lines=1,
+                                elem_id="chr-question",
+                                autofocus=True,
+                                scale=6,
+                                container=False,
+                            )
+                            send = gr.Button("Send", variant="primary", scale=1, min_width=90, elem_id="chr-send")
+                        gr.Markdown("Try an example:", elem_classes="chr-hint")
+                        with gr.Row(elem_classes="chr-examples"):
+                            example_buttons = [
+                                gr.Button(q, size="sm", variant="secondary", scale=0, min_width=0) for q in EXAMPLES
+                            ]
+                        with gr.Row(equal_height=True):
+                            mode = gr.Radio(
+                                MODES,
+                                value=settings.answer_mode,
+                                label="Answer mode",
+                                info="LLM: the local model phrases the cited sentences. Extractive: the sentences "
+                                "themselves, instantly.",
+                                elem_id="chr-mode",
+                                scale=4,
+                            )
+                            clear = gr.Button("New conversation", size="sm", variant="secondary", scale=1)
+                    with gr.Column(scale=2, min_width=320):
+                        gr.HTML('<div class="chr-sources"><h2>Sources</h2></div>')
+                        sources = gr.HTML(render_sources(None), elem_id="chr-sources")
+                pairs = gr.State([])
+                chat_out = [question, chatbot, pairs, sources, send]
+                question.submit(respond, [question, chatbot, pairs, mode], chat_out, **private)
+                send.click(respond, [question, chatbot, pairs, mode], chat_out, **private)
+                for btn, q in zip(example_buttons, EXAMPLES):
+                    btn.click(lambda q=q: q, None, question, queue=False, **private).then(
+                        respond, [question, chatbot, pairs, mode], chat_out, **private
+                    )
+                clear.click(clear_chat, None, [chatbot, pairs, sources, question], **light)
+
+            with gr.Tab("Who said what", id="statements") as statements_tab:
+                with gr.Row():
+                    actor = gr.Dropdown([ALL], value=ALL, label="Actor", elem_id="chr-actor", scale=2)
+                    text_filter = gr.Textbox(label="Filter text", placeholder="e.g. ceasefire", scale=3)
+                statements_html = gr.HTML(elem_id="chr-statements")
+                st_inputs, st_outputs = [actor, text_filter], [actor, statements_html]
+                statements_tab.select(statements_view, st_inputs, st_outputs, **light)
+                actor.input(statements_view, st_inputs, st_outputs, **light)
+                text_filter.submit(statements_view, st_inputs, st_outputs, **light)
+                text_filter.input(statements_view, st_inputs, st_outputs, trigger_mode="always_last", **light)
+
+            with gr.Tab("Timeline", id="timeline") as timeline_tab:
+                with gr.Row():
+                    ev_actor = gr.Dropdown([ALL], value=ALL, label="Actor", elem_id="chr-ev-actor", scale=2)
+                    ev_from = gr.Textbox(label="From", placeholder="YYYY or YYYY-MM-DD", scale=1)
+                    ev_to = gr.Textbox(label="To", placeholder="YYYY or YYYY-MM-DD", scale=1)
+                    ev_apply = gr.Button("Apply", variant="primary", scale=1, min_width=90)
+                ev_status = gr.Markdown(elem_id="chr-ev-status")
+                chart = gr.ScatterPlot(
+                    x="date",
+                    y="actor",
+                    color="actor",
+                    tooltip=["when", "sentence", "article"],
+                    x_title="Event date",
+                    y_title="Actor",
+                    label="Dated events",
+                    height=340,
+                    elem_id="chr-chart",
+                )
+                events_html = gr.HTML(elem_id="chr-events")
+                ev_inputs, ev_outputs = [ev_actor, ev_from, ev_to], [ev_actor, chart, events_html, ev_status]
+                timeline_tab.select(timeline_view, ev_inputs, ev_outputs, **light)
+                ev_apply.click(timeline_view, ev_inputs, ev_outputs, **light)
+                ev_actor.input(timeline_view, ev_inputs, ev_outputs, **light)
+                ev_from.submit(timeline_view, ev_inputs, ev_outputs, **light)
+                ev_to.submit(timeline_view, ev_inputs, ev_outputs, **light)
+
+            with gr.Tab("Articles", id="articles") as articles_tab:
+                articles_table = gr.Dataframe(interactive=False, label="Ingested articles", elem_id="chr-articles")
+                with gr.Row():
+                    upload = gr.File(
+                        label="Add an article (.txt, .md, .html, .json, .jsonl)",
+                        file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"],
+                        type="filepath",
+                        scale=2,
+                    )
+                    ingest_report = gr.Textbox(label="Ingest report", interactive=False, lines=4, scale=3)
+                articles_tab.select(articles_view, None, articles_table, **light)
+                upload.upload(ingest_upload, upload, [articles_table, ingest_report, head], concurrency_limit=1,
+                              api_visibility="private")
+        demo.load(header, None, head, **light)
+    return demo
+
+
+def _prewarm(chron: Any, settings: Settings) -> None:
+    """Load embeddings, BM25 and (in llm mode) the chat model before the first question arrives."""
+    t0 = time.perf_counter()
+    try:
+        chron.retriever.refresh(force=True)
+        from app.components import get_embeddings
+
+        get_embeddings(settings).encode(["warm up"])
+        if settings.answer_mode == "llm":
+            from app.llm import get_chat_model
+
+            get_chat_model(settings)
+        log.info("prewarm done in %.1f s", time.perf_counter() - t0)
+    except Exception:  # noqa: BLE001 - a failed prewarm only means a slower first answer
+        log.exception("prewarm failed")
+
+
+def launch(settings: Settings, prewarm: bool = True) -> None:
+    """Serve the app on settings.host:settings.port (blocking); no share link, no API page, no analytics."""
+    enforce_offline()
+    from app.chronicle import Chronicle
+
+    chron = Chronicle(settings)
+    demo = build_app(settings, chron)
+    demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_max_queue)
+    if prewarm:
+        threading.Thread(target=_prewarm, args=(chron, settings), daemon=True, name="chronicle-prewarm").start()
+    auth = (settings.auth_user, settings.auth_password) if settings.auth_user and settings.auth_password else None
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=False,
+        auth=auth,
+        footer_links=[],
+        enable_monitoring=False,
+        mcp_server=False,
+        pwa=False,
+        ssr_mode=False,
+        run_history=False,
+        max_file_size=settings.max_article_bytes,
+        show_error=False,
+        theme=demo.chronicle_theme,
+        css=demo.chronicle_css,
+    )

@@ -1,0 +1,243 @@
+"""Rendering for the web UI: escaping of untrusted article text, highlighting, empty states, data adapters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.answer import Answer
+from app.citations import Source
+from app.retrieval import Passage
+from app.timeline import TimelineEvent
+from app.ui_render import (
+    NO_ACTOR,
+    Context,
+    articles_frame,
+    chat_markdown,
+    event_actors,
+    events_frame,
+    filter_statements,
+    highlight,
+    parse_date_bound,
+    render_events,
+    render_sources,
+    render_statements,
+    source_context,
+    statement_actors,
+    statement_rows,
+)
+
+EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def _source(n: int = 1, text: str = "Russia called for all sides to stop fighting.", **kw: object) -> Source:
+    base = dict(n=n, text=text, article_id="a1", title="Title", published="2023-09-19", start=100, end=100 + len(text))
+    base.update(kw)
+    return Source(**base)  # type: ignore[arg-type]
+
+
+def _answer(citations: list[Source], **kw: object) -> Answer:
+    base = dict(
+        text="Russia called for all sides to stop fighting [1].",
+        citations=citations,
+        mode="extractive",
+        abstained=False,
+        route="search",
+        question="What did Russia say?",
+        standalone_question="What did Russia say?",
+        timings={"first_token_ms": 12.0, "total_ms": 1500.0},
+    )
+    base.update(kw)
+    return Answer(**base)  # type: ignore[arg-type]
+
+
+# --- escaping -----------------------------------------------------------------------------------------------
+
+
+def test_chat_markdown_escapes_html_and_markdown() -> None:
+    out = chat_markdown(f"{EVIL} *bold* [1]")
+    assert "<script" not in out and "<img" not in out
+    assert "&lt;script&gt;" in out
+    assert r"\*bold\*" in out and r"\[1\]" in out
+
+
+def test_sources_panel_escapes_article_text_title_and_notes() -> None:
+    src = _source(text=f"He said {EVIL} today.", title=f"<b>{EVIL}</b>", label="<i>x</i>")
+    html = render_sources(_answer([src], notes=[EVIL]))
+    assert "<script" not in html and "<img" not in html and "<b>" not in html and "<i>" not in html
+    assert html.count("&lt;script&gt;") == 3  # title, passage, note
+
+
+def test_statements_and_events_escape() -> None:
+    got = {"documents": [EVIL], "metadatas": [_stmt_meta(affiliation="<b>Russia</b>", title=EVIL)]}
+    html = render_statements(statement_rows(got, {"a1"}))
+    assert "<script" not in html and "<b>Russia" not in html and "&lt;b&gt;Russia" in html
+    ev = TimelineEvent(dt.date(2023, 9, 19), dt.date(2023, 9, 19), "2023-09-19", "day", "at", EVIL, [EVIL], [{"title": EVIL}])
+    assert "<script" not in render_events([ev])
+
+
+# --- highlighting -------------------------------------------------------------------------------------------
+
+
+def test_highlight_uses_offsets_when_they_match() -> None:
+    ctx = Context(90, "Earlier. Same. Same.")
+    # "Same." occurs twice: offsets pick the second one, which string search would miss
+    out = highlight(ctx, "Same.", 90 + 15, 90 + 20)
+    assert out == "Earlier. Same. <mark>Same.</mark>"
+
+
+def test_highlight_falls_back_to_string_search_then_to_the_sentence() -> None:
+    assert highlight(Context(-1, "A b. <c> d."), "<c> d.", 0, 6) == "A b. <mark>&lt;c&gt; d.</mark>"
+    assert highlight(Context(0, "unrelated passage"), "The sentence.", 5, 18) == "<mark>The sentence.</mark>"
+    assert highlight(None, "x < y", 0, 5) == "<mark>x &lt; y</mark>"
+
+
+def test_sources_panel_highlights_cited_sentence_inside_retrieved_passage() -> None:
+    text = "Russia called for all sides to stop fighting."
+    passage_text = "Turkey backed Baku. " + text + " Peskov spoke."
+    passage = Passage("a1:3", passage_text, "a1", "Title", "2023-09-19", "src", 80, 80 + len(passage_text), [])
+    src = _source(text=text, start=100, end=100 + len(text))
+    html = render_sources(_answer([src], passages=[passage]))
+    assert f"Turkey backed Baku. <mark>{text}</mark> Peskov spoke." in html
+    assert "[1]" in html and "Title" in html and "2023-09-19" in html
+    assert "first token 12 ms" in html and "total 1.5 s" in html
+
+
+def test_sources_panel_uses_given_context_for_statement_sources() -> None:
+    src = _source(label="Russia — Dmitry Peskov")
+    html = render_sources(_answer([src], route="statements"), {1: Context(60, "x" * 39 + " " + src.text)})
+    assert f"<mark>{src.text}</mark>" in html and "x" * 39 in html
+    assert "Russia — Dmitry Peskov" in html
+
+
+def test_source_context_prefers_passage_with_offsets() -> None:
+    src = _source(context="the passage")
+    passage = Passage("c", "P" * 200, "a1", "T", None, "s", 50, 250, [])
+    assert source_context(src, [passage]) == Context(50, "P" * 200)
+    assert source_context(src, []) == Context(-1, "the passage")
+    assert source_context(_source(), []) is None
+
+
+# --- empty states and refusals ------------------------------------------------------------------------------
+
+
+def test_empty_states() -> None:
+    assert "appear here" in render_sources(None)
+    assert "No source supports" in render_sources(_answer([], abstained=True, text="The articles don't say."))
+    assert "not answered" in render_sources(_answer([], route="refused", text="Your question is too long."))
+    assert "No statements match" in render_statements([])
+    assert "No dated events" in render_events([])
+    assert list(events_frame([]).columns) == ["date", "actor", "when", "sentence", "article"]
+    assert articles_frame({}).empty
+
+
+def test_sources_panel_shows_notes_model_and_rewritten_question() -> None:
+    answer = _answer(
+        [_source()],
+        mode="llm",
+        model="Qwen 1.5B",
+        notes=["1 unsupported sentence(s) removed by the citation guard."],
+        question="And Turkey?",
+        standalone_question="What did Turkey say?",
+    )
+    html = render_sources(answer)
+    assert "1 unsupported sentence(s) removed" in html
+    assert "model: Qwen 1.5B" in html
+    assert "What did Turkey say?" in html
+
+
+# --- who said what ------------------------------------------------------------------------------------------
+
+
+def _stmt_meta(**kw: object) -> dict[str, object]:
+    base = {
+        "article_id": "a1",
+        "title": "T",
+        "published": "2023-09-19",
+        "published_ts": 1695081600,
+        "start": 0,
+        "end": 10,
+        "speaker": "",
+        "affiliation": "",
+    }
+    base.update(kw)
+    return base
+
+
+def test_statement_rows_group_filter_and_dedupe() -> None:
+    got = {
+        "documents": ["Russia urged talks.", "Russia urged talks.", "Turkey backed Baku.", "Hidden.", "Blinken spoke."],
+        "metadatas": [
+            _stmt_meta(affiliation="Russia", speaker="Russia", start=5),
+            _stmt_meta(affiliation="Russia", speaker="Dmitry Peskov", start=5),  # same sentence, second speaker
+            _stmt_meta(affiliation="Turkey", speaker="Turkey", start=50),
+            _stmt_meta(affiliation="Russia", article_id="invisible"),
+            _stmt_meta(affiliation="", speaker="Antony Blinken", start=80),  # no affiliation: grouped by speaker
+        ],
+    }
+    rows = statement_rows(got, {"a1"})
+    assert [(r.actor, r.speaker) for r in rows] == [
+        ("Antony Blinken", "Antony Blinken"),
+        ("Russia", "Russia, Dmitry Peskov"),
+        ("Turkey", "Turkey"),
+    ]
+    assert statement_actors(rows)[0] == "Antony Blinken"  # ties: alphabetical
+    assert [r.actor for r in filter_statements(rows, "Russia")] == ["Russia"]
+    assert [r.actor for r in filter_statements(rows, "All", "baku")] == ["Turkey"]
+    assert [r.actor for r in filter_statements(rows, None, "peskov")] == ["Russia"]
+    html = render_statements(filter_statements(rows, "Russia"))
+    assert "<h3>Russia" in html and "Russia urged talks." in html and "1 statement<" in html
+
+
+# --- timeline -----------------------------------------------------------------------------------------------
+
+
+def test_parse_date_bound() -> None:
+    assert parse_date_bound("2023") == dt.date(2023, 1, 1)
+    assert parse_date_bound("2023", upper=True) == dt.date(2023, 12, 31)
+    assert parse_date_bound("2023-02", upper=True) == dt.date(2023, 2, 28)
+    assert parse_date_bound("2023-12", upper=True) == dt.date(2023, 12, 31)
+    assert parse_date_bound(" 2023-09-19 ") == dt.date(2023, 9, 19)
+    assert parse_date_bound("") is None and parse_date_bound(None) is None
+    with pytest.raises(ValueError, match="YYYY"):
+        parse_date_bound("last week")
+    with pytest.raises(ValueError, match="not a valid date"):
+        parse_date_bound("2023-13-01")
+
+
+def _event(label: str, start: dt.date, end: dt.date, text: str, actors: list[str]) -> TimelineEvent:
+    cite = {"article_id": "a1", "title": "T", "published": "2023-09-19", "start": 0, "end": 10}
+    return TimelineEvent(start, end, label, "day", "at", text, actors, [cite])
+
+
+def test_events_frame_and_list_handle_pre_1970_dates_and_actorless_events() -> None:
+    events = [
+        _event("1990s", dt.date(1990, 1, 1), dt.date(1999, 12, 31), "Wars in the 1990s.", ["Russia"]),
+        _event("1991", dt.date(1991, 1, 1), dt.date(1991, 12, 31), "The 1991 fall.", []),
+        _event("2023-09-19", dt.date(2023, 9, 19), dt.date(2023, 9, 19), "Shelling.", ["Azerbaijan", "Russia"]),
+        _event("1960", dt.date(1960, 1, 1), dt.date(1960, 12, 31), "Long ago.", ["Russia"]),
+    ]
+    assert event_actors(events) == ["Russia", "Azerbaijan"]
+    frame = events_frame(events)
+    assert len(frame) == 5  # the 2023 event is drawn once per actor, the 1991 one under NO_ACTOR
+    assert set(frame["actor"]) == {"Russia", "Azerbaijan", NO_ACTOR}
+    assert str(frame["date"].dtype).startswith("datetime64")
+    assert frame["date"].min() == dt.datetime(1960, 1, 1)
+    assert frame.loc[frame["when"] == "2023-09-19", "sentence"].tolist() == ["Shelling.", "Shelling."]
+
+    html = render_events(events[:3])
+    assert html.index(">1990s</time>") < html.index(">1991</time>") < html.index(">2023-09-19</time>")
+    assert '<time datetime="2023-09-19">' in html and '<span class="chr-tag">Azerbaijan</span>' in html
+
+
+def test_articles_frame_newest_first() -> None:
+    frame = articles_frame(
+        {
+            "a": {"title": "Old", "published": "2020-01-01", "published_ts": 1577836800, "source": "a.txt", "n_chunks": 3},
+            "b": {"title": "New", "published": "2023-09-19", "published_ts": 1695081600, "url": "http://x", "n_chunks": 9},
+        }
+    )
+    assert frame["Title"].tolist() == ["New", "Old"]
+    assert frame["Source"].tolist() == ["http://x", "a.txt"]
+    assert frame["Passages"].tolist() == [9, 3]
