@@ -141,7 +141,7 @@ def first_of_phrases(question: str) -> list[str]:
     if " or " not in body:
         return []
     left, right = body.rsplit(" or ", 1)
-    left = re.sub(r"(?i:^\s*(?:the\s+)?(?:either\s+)?)", "", left.split(",")[-1] if "," in left else left)
+    left = re.sub(r"(?i:^\s*either\s+)", "", left.split(",")[-1] if "," in left else left)
     return [p.strip(" ,:;") for p in (left, right) if p.strip(" ,:;")]
 
 
