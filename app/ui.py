@@ -88,12 +88,47 @@ ol.chr-events { list-style: none; padding: 0; margin: 0; }
 """
 
 
-def _chronicle(settings: Settings, chronicle: Any | None) -> Any:
-    if chronicle is not None:
-        return chronicle
-    from app.chronicle import Chronicle
+class Backend:
+    """The Chronicle behind the page, built once under a lock.
 
-    return Chronicle(settings)
+    Why: the first store access creates a chromadb PersistentClient, and two threads doing that at once (the
+    prewarm thread and the page-load event, say) crash inside chromadb. Every handler goes through ``get()``.
+    """
+
+    def __init__(self, settings: Settings, chronicle: Any | None = None) -> None:
+        if chronicle is None:
+            from app.chronicle import Chronicle
+
+            chronicle = Chronicle(settings)
+        self.settings = settings
+        self.chronicle = chronicle
+        self._lock = threading.Lock()
+        self._built = False
+
+    def get(self) -> Any:
+        if not self._built:
+            with self._lock:
+                if not self._built:
+                    _ = self.chronicle.retriever  # embeddings, store and retriever, in this thread only
+                    self._built = True
+        return self.chronicle
+
+    def prewarm(self) -> None:
+        """Load embeddings, BM25 and (in llm mode) the chat model before the first question arrives."""
+        t0 = time.perf_counter()
+        try:
+            chron = self.get()
+            chron.retriever.refresh(force=True)
+            from app.components import get_embeddings
+
+            get_embeddings(self.settings).encode(["warm up"])
+            if self.settings.answer_mode == "llm":
+                from app.llm import get_chat_model
+
+                get_chat_model(self.settings)
+            log.info("prewarm done in %.1f s", time.perf_counter() - t0)
+        except Exception:  # noqa: BLE001 - a failed prewarm only means a slower first answer
+            log.exception("prewarm failed")
 
 
 # --- data access (thin: the rendering is in ui_render) --------------------------------------------------------
@@ -145,12 +180,12 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
     enforce_offline()
     import gradio as gr
 
-    chron = _chronicle(settings, chronicle)
+    backend = Backend(settings, chronicle)
     private = {"api_visibility": "private"}
     light = {"api_visibility": "private", "concurrency_limit": None}  # quick reads never wait behind answers
 
     def header() -> str:
-        n = _article_count(chron)
+        n = _article_count(backend.get())
         return HEADER.format(count=f"{n} article{'s' if n != 1 else ''} available.")
 
     # --- chat ---------------------------------------------------------------------------------------------
@@ -169,7 +204,7 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
         streamed = ""
         last = 0.0
         try:
-            for item in chron.stream(question, history=list(pairs or []), mode=mode):
+            for item in backend.get().stream(question, history=list(pairs or []), mode=mode):
                 if isinstance(item, str):
                     streamed += item
                     if time.monotonic() - last > 0.08:  # ~12 repaints/s is smooth and cheap
@@ -190,7 +225,7 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
         chat[-1] = {"role": "assistant", "content": chat_markdown(answer.text)}
         if answer.route != "refused":
             pairs = list(pairs or []) + [(question, answer.text)]
-        panel = render_sources(answer, source_contexts(chron, answer))
+        panel = render_sources(answer, source_contexts(backend.get(), answer))
         yield "", chat, pairs, panel, gr.update(interactive=True)
 
     def clear_chat() -> tuple[Any, ...]:
@@ -199,7 +234,7 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
     # --- who said what --------------------------------------------------------------------------------------
 
     def statements_view(actor: str | None, text: str) -> tuple[Any, str]:
-        rows = load_statements(chron)
+        rows = load_statements(backend.get())
         choices = [ALL] + statement_actors(rows)
         actor = actor if actor in choices else ALL
         return gr.update(choices=choices, value=actor), render_statements(filter_statements(rows, actor, text))
@@ -211,22 +246,22 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
             lo, hi = parse_date_bound(date_from), parse_date_bound(date_to, upper=True)
         except ValueError as exc:
             return gr.update(), gr.update(), gr.update(), f"⚠ {exc}"
-        all_events = list_events(chron)
+        all_events = list_events(backend.get())
         choices = [ALL] + event_actors(all_events)
         actor = actor if actor in choices else ALL
-        events = list_events(chron, actor, lo, hi)
+        events = list_events(backend.get(), actor, lo, hi)
         status = f"{len(events)} dated event{'s' if len(events) != 1 else ''}"
         return gr.update(choices=choices, value=actor), events_frame(events), render_events(events), status
 
     # --- articles -------------------------------------------------------------------------------------------
 
     def articles_view() -> Any:
-        return articles_frame(chron.store.article_records())
+        return articles_frame(backend.get().store.article_records())
 
     def ingest_upload(path: str | None) -> tuple[Any, ...]:
         if not path:
             return gr.update(), "Choose a file to ingest.", gr.update()
-        report = chron.ingest([Path(path)])
+        report = backend.get().ingest([Path(path)])
         return articles_view(), report.summary(), header()
 
     theme = gr.themes.Default(
@@ -237,6 +272,7 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
     )
     with gr.Blocks(title="Chronicle — cited news Q&A", analytics_enabled=False) as demo:
         demo.chronicle_theme, demo.chronicle_css = theme, CSS  # launch() passes these (Gradio 6: launch args)
+        demo.chronicle_backend = backend
         head = gr.HTML(HEADER.format(count="Loading the archive…"), elem_id="chr-header-box")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
@@ -271,7 +307,7 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
                             example_buttons = [
                                 gr.Button(q, size="sm", variant="secondary", scale=0, min_width=0) for q in EXAMPLES
                             ]
-                        with gr.Row(equal_height=True):
+                        with gr.Row():
                             mode = gr.Radio(
                                 MODES,
                                 value=settings.answer_mode,
@@ -281,7 +317,7 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
                                 elem_id="chr-mode",
                                 scale=4,
                             )
-                            clear = gr.Button("New conversation", size="sm", variant="secondary", scale=1)
+                            clear = gr.Button("New conversation", size="sm", variant="secondary", scale=0, min_width=160)
                     with gr.Column(scale=2, min_width=320):
                         gr.HTML('<div class="chr-sources"><h2>Sources</h2></div>')
                         sources = gr.HTML(render_sources(None), elem_id="chr-sources")
@@ -309,14 +345,13 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
             with gr.Tab("Timeline", id="timeline") as timeline_tab:
                 with gr.Row():
                     ev_actor = gr.Dropdown([ALL], value=ALL, label="Actor", elem_id="chr-ev-actor", scale=2)
-                    ev_from = gr.Textbox(label="From", placeholder="YYYY or YYYY-MM-DD", scale=1)
-                    ev_to = gr.Textbox(label="To", placeholder="YYYY or YYYY-MM-DD", scale=1)
+                    ev_from = gr.Textbox(label="From", placeholder="YYYY or YYYY-MM-DD", scale=1, elem_id="chr-ev-from")
+                    ev_to = gr.Textbox(label="To", placeholder="YYYY or YYYY-MM-DD", scale=1, elem_id="chr-ev-to")
                     ev_apply = gr.Button("Apply", variant="primary", scale=1, min_width=90)
                 ev_status = gr.Markdown(elem_id="chr-ev-status")
                 chart = gr.ScatterPlot(
                     x="date",
                     y="actor",
-                    color="actor",
                     tooltip=["when", "sentence", "article"],
                     x_title="Event date",
                     y_title="Actor",
@@ -349,33 +384,13 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
     return demo
 
 
-def _prewarm(chron: Any, settings: Settings) -> None:
-    """Load embeddings, BM25 and (in llm mode) the chat model before the first question arrives."""
-    t0 = time.perf_counter()
-    try:
-        chron.retriever.refresh(force=True)
-        from app.components import get_embeddings
-
-        get_embeddings(settings).encode(["warm up"])
-        if settings.answer_mode == "llm":
-            from app.llm import get_chat_model
-
-            get_chat_model(settings)
-        log.info("prewarm done in %.1f s", time.perf_counter() - t0)
-    except Exception:  # noqa: BLE001 - a failed prewarm only means a slower first answer
-        log.exception("prewarm failed")
-
-
 def launch(settings: Settings, prewarm: bool = True) -> None:
     """Serve the app on settings.host:settings.port (blocking); no share link, no API page, no analytics."""
     enforce_offline()
-    from app.chronicle import Chronicle
-
-    chron = Chronicle(settings)
-    demo = build_app(settings, chron)
+    demo = build_app(settings)
     demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_max_queue)
     if prewarm:
-        threading.Thread(target=_prewarm, args=(chron, settings), daemon=True, name="chronicle-prewarm").start()
+        threading.Thread(target=demo.chronicle_backend.prewarm, daemon=True, name="chronicle-prewarm").start()
     auth = (settings.auth_user, settings.auth_password) if settings.auth_user and settings.auth_password else None
     demo.launch(
         server_name=settings.host,

@@ -1,0 +1,237 @@
+"""The real web UI in a real headless Chromium: `python -m app serve` as a subprocess, driven with Playwright.
+
+Chromium comes from Debian (scripts/install-system-deps.sh); Playwright's own browser download is never used.
+Screenshots go to /tmp/chronicle-ui-*.png for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from app.config import PROJECT_ROOT
+
+SEED = PROJECT_ROOT / "data" / "articles" / "nagorno-karabakh-2023-09-19.txt"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# An article whose text tries to inject markup: it must show as text and never run.
+HOSTILE = """on Monday 18 September, 2023
+
+Harbour <b>report</b> <script>window.__pwned = 1</script>
+
+The harbour authority said <img src=x onerror="window.__pwned=2"> shipping resumed on Monday after the storm.
+
+Dock workers said the <script>window.__pwned = 3</script> cranes were undamaged.
+"""
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium binary: run scripts/install-system-deps.sh"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(store: Path, mode: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        CHRONICLE_VECTORSTORE_DIR=str(store),
+        CHRONICLE_ANSWER_MODE=mode,
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+    )
+    return env
+
+
+def _ingest(store: Path, paths: list[Path]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "ingest", "--quiet", *map(str, paths)],
+        cwd=PROJECT_ROOT, env=_env(store, "extractive"), capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def _serve(store: Path, mode: str, log: Path) -> Iterator[tuple[str, subprocess.Popen, float]]:
+    """Start the app; yield (url, process, process start time); stop it afterwards."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(port)],
+            cwd=PROJECT_ROOT, env=_env(store, mode), stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, f"server exited early:\n{log.read_text()[-3000:]}"
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:
+                    if resp.status == 200:
+                        print(f"\nserver answering HTTP {time.perf_counter() - started:.1f} s after process start")
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"server not up after 120 s:\n{log.read_text()[-3000:]}"
+            time.sleep(0.2)
+        yield url, proc, started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def extractive_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen, float]]:
+    tmp = tmp_path_factory.mktemp("browser")
+    hostile = tmp / "harbour.txt"
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    _ingest(tmp / "store", [SEED, hostile])
+    yield from _serve(tmp / "store", "extractive", tmp / "serve.log")
+
+
+def _open(browser, url: str, started: float | None = None):  # noqa: ANN001, ANN202
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    page.goto(url)
+    box = page.locator("#chr-question textarea, #chr-question input").first
+    box.wait_for(state="visible", timeout=60_000)
+    if started is not None:
+        print(f"page rendered, question box usable: {time.perf_counter() - started:.1f} s after process start")
+    page.locator("#chr-header", has_text="available").wait_for(timeout=60_000)
+    if started is not None:
+        print(f"archive loaded (header shows the article count): {time.perf_counter() - started:.1f} s")
+    return page, box, outside
+
+
+def _ask_with_keyboard(page, box, question: str, timeout_ms: int = 60_000) -> tuple[str, str]:  # noqa: ANN001
+    """Type a question, press Enter, wait for the final answer (the sources panel is filled last)."""
+    answers_before = page.locator("#chr-chat [data-testid='bot']").count()
+    box.focus()
+    page.keyboard.type(question)
+    page.keyboard.press("Enter")
+    page.locator("#chr-chat [data-testid='bot']").nth(answers_before).wait_for(timeout=timeout_ms)
+    page.wait_for_function(
+        "() => !document.querySelector('#chr-sources').innerText.includes('Looking for sources')",
+        timeout=timeout_ms,
+    )
+    page.locator("#chr-sources .chr-sources").first.wait_for(timeout=timeout_ms)
+    answer = page.locator("#chr-chat [data-testid='bot']").nth(answers_before).inner_text()
+    return answer, page.locator("#chr-sources").inner_html()
+
+
+def test_chat_timeline_and_statements_in_a_real_browser(browser, extractive_app) -> None:  # noqa: ANN001
+    url, _, started = extractive_app
+    page, box, outside = _open(browser, url, started)
+    # Keyboard-only: the question box has focus on load; Enter sends.
+    assert page.evaluate("document.activeElement && document.activeElement.closest('#chr-question') !== null")
+    assert "2 articles available" in page.locator("#chr-header").inner_text()
+
+    answer, sources = _ask_with_keyboard(page, box, "What did Russia say?")
+    assert "stop fighting" in answer
+    assert "[1]" in answer
+    assert "<mark>" in sources and "stop fighting" in sources
+    assert "US criticizes Azerbaijan after fresh attack on Nagorno-Karabakh" in sources
+    assert "2023-09-19" in sources
+    assert page.locator("#chr-sources mark").first.is_visible()
+    assert box.input_value() == ""  # cleared for the next question
+    page.screenshot(path="/tmp/chronicle-ui-chat.png", full_page=True)
+
+    # A follow-up uses the conversation: "And Turkey?" means "What did Turkey say?"
+    answer2, sources2 = _ask_with_keyboard(page, box, "And Turkey?")
+    assert "Turkey said it supported" in answer2, answer2
+    assert "<mark>Turkey said it supported" in sources2
+
+    page.get_by_role("tab", name="Timeline").click()
+    page.locator("#chr-events time[datetime='2023-09-19']").first.wait_for(timeout=30_000)
+    chart = page.locator("#chr-chart")
+    chart.locator("canvas, svg").first.wait_for(timeout=30_000)
+    assert chart.is_visible()
+    assert page.locator("#chr-events time[datetime='2023-09-19']").count() >= 1
+    assert "dated event" in page.locator("#chr-ev-status").inner_text()
+    page.screenshot(path="/tmp/chronicle-ui-timeline.png", full_page=True)
+
+    # Date range filter: only 2020 events remain.
+    page.locator("#chr-ev-from textarea, #chr-ev-from input").first.fill("2020")
+    page.locator("#chr-ev-to textarea, #chr-ev-to input").first.fill("2020")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#chr-events time[datetime^=\"2023\"]').length === 0", timeout=30_000
+    )
+    assert page.locator("#chr-events time[datetime^='2020']").count() >= 1
+
+    page.get_by_role("tab", name="Who said what").click()
+    russia = page.locator("#chr-statements section.chr-actor", has=page.locator("h3", has_text="Russia"))
+    russia.first.wait_for(timeout=30_000)
+    assert "stop fighting" in russia.first.inner_text()
+    assert "Dmitry Peskov" in russia.first.inner_text()
+    page.screenshot(path="/tmp/chronicle-ui-statements.png", full_page=True)
+
+    assert outside == [], f"the page fetched something off this machine: {outside}"
+    page.close()
+
+
+def test_untrusted_article_markup_is_shown_as_text_and_never_runs(browser, extractive_app) -> None:  # noqa: ANN001
+    url, _, _ = extractive_app
+    page, box, _ = _open(browser, url)
+    answer, sources = _ask_with_keyboard(page, box, "What did the harbour authority say about shipping?")
+    assert "shipping resumed" in answer
+    assert "&lt;img" in sources and "<img" not in sources
+    page.get_by_role("tab", name="Who said what").click()
+    page.locator("#chr-statements .chr-statement").first.wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#chr-articles", has_text="Harbour").first.wait_for(timeout=30_000)
+    assert "<script>" in page.locator("#chr-articles").inner_text()  # the title shows its markup as text
+    page.get_by_role("tab", name="Timeline").click()
+    page.locator("#chr-events time").first.wait_for(timeout=30_000)
+    assert page.evaluate("window.__pwned") is None
+    page.screenshot(path="/tmp/chronicle-ui-hostile.png", full_page=True)
+    page.close()
+
+
+@pytest.mark.llm
+def test_llm_answer_with_citation_in_a_real_browser(browser, tmp_path: Path) -> None:  # noqa: ANN001
+    _ingest(tmp_path / "store", [SEED])
+    for url, _, started in _serve(tmp_path / "store", "llm", tmp_path / "serve.log"):
+        page, box, _ = _open(browser, url, started)
+        answer, sources = _ask_with_keyboard(page, box, "What did Russia say?", timeout_ms=120_000)
+        assert "[1]" in answer, answer
+        assert "<mark>" in sources and "model:" in sources
+        page.screenshot(path="/tmp/chronicle-ui-llm.png", full_page=True)
+        page.close()
