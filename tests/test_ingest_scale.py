@@ -1,0 +1,199 @@
+"""Batch ingest of a few hundred generated articles: resumable, idempotent, edit-aware, with progress output.
+
+The encoder is a deterministic stand-in (a hash-seeded unit vector per text): these tests are about the ingest
+bookkeeping, and keep the shared CPU free. Retrieval is checked through BM25, which needs no model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.config import Settings
+from tests.conftest import make_settings
+
+N_JSONL_FILES = 3
+PER_FILE = 100
+N_TXT = 20
+TOTAL = N_JSONL_FILES * PER_FILE + N_TXT
+
+_PLACES = ["Lisbon", "Nairobi", "Osaka", "Quito", "Tallinn", "Hanoi", "Accra", "Bergen", "Cusco", "Dakar"]
+_THINGS = ["bridge", "harbour", "library", "railway", "stadium", "museum", "market", "tunnel", "dam", "airport"]
+
+
+def fake_encode(texts: list[str]) -> np.ndarray:
+    """Same text, same unit vector; the call count lets tests interrupt a run half-way."""
+    fake_encode.calls += 1  # type: ignore[attr-defined]
+    out = np.empty((len(texts), 384), dtype=np.float32)
+    for i, t in enumerate(texts):
+        seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
+        v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+        out[i] = v / np.linalg.norm(v)
+    return out
+
+
+fake_encode.calls = 0  # type: ignore[attr-defined]
+
+
+def article_text(n: int) -> tuple[str, str]:
+    """A small, unique, dated news-like article: title and body of several paragraphs."""
+    rnd = random.Random(n)
+    place, thing = rnd.choice(_PLACES), rnd.choice(_THINGS)
+    title = f"Council of {place} approves {thing} plan number {n}"
+    paras = [
+        f"The city council of {place} voted on Monday to approve the new {thing} plan, officials said. "
+        f"The plan carries the code word zq{n:04d}x and costs {rnd.randint(2, 900)} million euros.",
+        f"Mayor Ana Costa{n} said the {thing} would open in {rnd.randint(2025, 2030)}. "
+        f"\"This is a good day for {place},\" she told reporters.",
+        f"Opponents said the {thing} was too expensive. A vote on the budget is expected next week.",
+    ]
+    return title, "\n\n".join(paras)
+
+
+def write_corpus(root: Path) -> None:
+    """Three JSON Lines files in the RealTimeQA search-result shape, and loose .txt files."""
+    root.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for f in range(N_JSONL_FILES):
+        with (root / f"week{f}_gcs.jsonl").open("w") as fh:
+            for q in range(PER_FILE // 10):
+                results = []
+                for _ in range(10):
+                    title, body = article_text(n)
+                    results.append(
+                        {
+                            "url": f"https://news.example/{n}",
+                            "title": title,
+                            "text": body,
+                            "publish_date": "2023/09/19",
+                            "authors": ["Staff"],
+                        }
+                    )
+                    n += 1
+                fh.write(json.dumps({"question_id": f"w{f}_{q}", "search_result": results}) + "\n")
+    for _ in range(N_TXT):
+        title, body = article_text(n)
+        (root / f"article-{n}.txt").write_text(f"on Tuesday 19 September, 2023\n\n{title}\n\n{body}\n")
+        n += 1
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    write_corpus(tmp_path / "articles")
+    return tmp_path / "articles"
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "store")
+
+
+def counts(settings: Settings) -> dict[str, int]:
+    from app.components import get_store
+
+    store = get_store(settings)
+    return {kind: store.count(kind) for kind in ("chunks", "statements", "events", "articles")}
+
+
+def test_batch_ingest_then_rerun_adds_nothing(corpus: Path, settings: Settings, capsys) -> None:  # noqa: ANN001
+    from app.chronicle import Chronicle
+    from app.ingest import ingest_paths
+
+    report = ingest_paths([corpus], settings, encode=fake_encode, progress=True)
+    err = capsys.readouterr().err
+    assert report.ok, report.summary()
+    assert report.added == TOTAL and report.files == N_JSONL_FILES + N_TXT
+    assert f"{TOTAL}article" in err.replace(" ", "") and "file" in err  # the progress bar counted every article
+    first = counts(settings)
+    assert first["articles"] == TOTAL and first["chunks"] >= TOTAL * 3
+    assert first["statements"] >= TOTAL  # the quoted mayor in every article
+
+    chron = Chronicle(settings.model_copy(update={"dense_weight": 0.0}))  # fake vectors: keywords only
+    top = chron.retriever.retrieve("zq0123x", k=3)
+    assert top and top[0].title.endswith("plan number 123")
+    generation = chron.store.generation()
+
+    again = ingest_paths([corpus], settings, encode=fake_encode)
+    assert (again.added, again.replaced, again.unchanged) == (0, 0, TOTAL)
+    assert counts(settings) == first
+    assert chron.store.generation() == generation  # nothing changed: no keyword-index rebuild
+
+
+def test_interrupted_run_resumes_without_leftovers(corpus: Path, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from app import ingest
+    from app.components import get_store
+    from app.store import Store
+
+    clean = make_settings(tmp_path / "clean")
+    ingest.ingest_paths([corpus], clean, encode=fake_encode)
+    expected = counts(clean)
+
+    settings = make_settings(tmp_path / "crashy")
+    real_upsert = Store.upsert
+    calls = {"articles": 0}
+
+    def crash_on_third_article_batch(self: Store, kind: str, records: list) -> None:  # noqa: ANN001
+        if kind == "articles":
+            calls["articles"] += 1
+            if calls["articles"] == 3:  # passages, statements, events of this batch are written: die now
+                raise KeyboardInterrupt("simulated crash")
+        real_upsert(self, kind, records)
+
+    monkeypatch.setattr(Store, "upsert", crash_on_third_article_batch)
+    with pytest.raises(KeyboardInterrupt):
+        ingest.ingest_paths([corpus], settings, encode=fake_encode)
+    monkeypatch.setattr(Store, "upsert", real_upsert)
+
+    store = get_store(settings)
+    visible = store.count("articles")
+    assert visible == 2 * ingest.BATCH_ARTICLES
+    assert store.count("chunks") > expected["chunks"] * visible / TOTAL  # the dead batch left rows behind
+
+    resumed = ingest.ingest_paths([corpus], settings, encode=fake_encode)
+    assert resumed.ok and resumed.unchanged == visible and resumed.added == TOTAL - visible
+    assert counts(settings) == expected  # leftovers replaced, nothing twice
+
+
+def test_edited_files_replace_their_old_version(corpus: Path, settings: Settings) -> None:
+    from app.components import get_store
+    from app.ingest import ingest_paths
+
+    ingest_paths([corpus], settings, encode=fake_encode)
+    store = get_store(settings)
+    before = counts(settings)
+    old_ids = set(store.article_records())
+
+    txt = sorted(corpus.glob("article-*.txt"))[0]
+    txt.write_text(txt.read_text().replace("voted on Monday", "voted late on Monday"))
+    jsonl = corpus / "week1_gcs.jsonl"
+    lines = jsonl.read_text().splitlines()
+    record = json.loads(lines[0])
+    record["search_result"][0]["text"] += "\n\nThe council will meet again in October."
+    lines[0] = json.dumps(record)
+    jsonl.write_text("\n".join(lines) + "\n")
+
+    report = ingest_paths([corpus], settings, encode=fake_encode)
+    assert (report.added, report.replaced, report.unchanged) == (0, 2, TOTAL - 2)
+    now = counts(settings)
+    assert now["articles"] == before["articles"]
+    assert now["chunks"] == before["chunks"] + 1  # one new paragraph, the edited sentence kept its passage
+    gone = old_ids - set(store.article_records())
+    assert len(gone) == 2
+    for article_id in gone:
+        for kind in ("chunks", "statements", "events"):
+            assert not store.collections[kind].get(where={"article_id": article_id}, include=[])["ids"]
+
+
+def test_duplicates_across_files_are_stored_once(corpus: Path, settings: Settings) -> None:
+    from app.ingest import ingest_paths
+
+    (corpus / "copy").mkdir()
+    (corpus / "copy" / "week0_again.jsonl").write_text((corpus / "week0_gcs.jsonl").read_text())
+    report = ingest_paths([corpus], settings, encode=fake_encode)
+    assert report.added == TOTAL and report.unchanged == PER_FILE
+    assert counts(settings)["articles"] == TOTAL
