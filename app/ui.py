@@ -21,6 +21,7 @@ from app.offline import enforce_offline
 from app.ui_render import (
     Context,
     articles_frame,
+    chart_x_lim,
     chat_markdown,
     event_actors,
     events_frame,
@@ -251,7 +252,9 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
         actor = actor if actor in choices else ALL
         events = list_events(backend.get(), actor, lo, hi)
         status = f"{len(events)} dated event{'s' if len(events) != 1 else ''}"
-        return gr.update(choices=choices, value=actor), events_frame(events), render_events(events), status
+        frame = events_frame(events)
+        chart_update = gr.update(value=frame, x_lim=chart_x_lim(frame))
+        return gr.update(choices=choices, value=actor), chart_update, render_events(events), status
 
     # --- articles -------------------------------------------------------------------------------------------
 

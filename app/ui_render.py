@@ -272,6 +272,16 @@ def events_frame(events: Sequence[Any]) -> pd.DataFrame:
     return frame
 
 
+def chart_x_lim(frame: pd.DataFrame, pad: float = 0.04) -> list[float] | None:
+    """x limits with a margin, so edge points are not clipped; a single date gets +-30 days. Epoch *seconds*:
+    Gradio's plot frontend multiplies temporal limits by 1000 (its data column is in ms)."""
+    if frame.empty:
+        return None
+    lo, hi = frame["date"].min(), frame["date"].max()
+    margin = max((hi - lo) * pad, pd.Timedelta(days=30) if lo == hi else pd.Timedelta(days=2))
+    return [float((lo - margin).value // 1_000_000_000), float((hi + margin).value // 1_000_000_000)]
+
+
 def _short(text: str, limit: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

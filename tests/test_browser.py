@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from app.config import PROJECT_ROOT
 
@@ -152,6 +153,7 @@ def _ask_with_keyboard(page, box, question: str, timeout_ms: int = 60_000) -> tu
         timeout=timeout_ms,
     )
     page.locator("#chr-sources .chr-sources").first.wait_for(timeout=timeout_ms)
+    expect(page.locator("#chr-send")).to_be_enabled(timeout=10_000)  # re-enabled by the final update
     answer = page.locator("#chr-chat [data-testid='bot']").nth(answers_before).inner_text()
     return answer, page.locator("#chr-sources").inner_html()
 
@@ -181,8 +183,14 @@ def test_chat_timeline_and_statements_in_a_real_browser(browser, extractive_app)
     page.get_by_role("tab", name="Timeline").click()
     page.locator("#chr-events time[datetime='2023-09-19']").first.wait_for(timeout=30_000)
     chart = page.locator("#chr-chart")
-    chart.locator("canvas, svg").first.wait_for(timeout=30_000)
-    assert chart.is_visible()
+    points = chart.locator("[aria-roledescription='point']")
+    points.first.wait_for(timeout=30_000)
+    assert chart.locator("[aria-label*='Sep 19, 2023'][aria-label*='Actor: Russia']").count() >= 1
+    plot = chart.locator("[aria-roledescription='scatter plot'], svg").first.bounding_box()
+    for i in range(points.count()):  # every point is drawn inside the chart, none clipped or flung off-axis
+        box = points.nth(i).bounding_box()
+        assert box and plot["x"] <= box["x"] <= plot["x"] + plot["width"], (i, box, plot)
+        assert plot["y"] <= box["y"] <= plot["y"] + plot["height"], (i, box, plot)
     assert page.locator("#chr-events time[datetime='2023-09-19']").count() >= 1
     assert "dated event" in page.locator("#chr-ev-status").inner_text()
     page.screenshot(path="/tmp/chronicle-ui-timeline.png", full_page=True)

@@ -14,6 +14,7 @@ from app.ui_render import (
     NO_ACTOR,
     Context,
     articles_frame,
+    chart_x_lim,
     chat_markdown,
     event_actors,
     events_frame,
@@ -226,6 +227,13 @@ def test_events_frame_and_list_handle_pre_1970_dates_and_actorless_events() -> N
     assert frame["date"].min() == dt.datetime(1960, 1, 1)
     assert frame.loc[frame["when"] == "2023-09-19", "sentence"].tolist() == ["Shelling.", "Shelling."]
 
+    lo, hi = chart_x_lim(frame)
+    assert dt.datetime(1957, 1, 1, tzinfo=dt.UTC).timestamp() < lo < dt.datetime(1960, 1, 1, tzinfo=dt.UTC).timestamp()
+    assert dt.datetime(2023, 9, 19, tzinfo=dt.UTC).timestamp() < hi < dt.datetime(2027, 1, 1, tzinfo=dt.UTC).timestamp()
+    assert chart_x_lim(events_frame([])) is None
+    one_lo, one_hi = chart_x_lim(events_frame(events[2:3]))
+    assert one_hi - one_lo == 60 * 86400
+
     html = render_events(events[:3])
     assert html.index(">1990s</time>") < html.index(">1991</time>") < html.index(">2023-09-19</time>")
     assert '<time datetime="2023-09-19">' in html and '<span class="chr-tag">Azerbaijan</span>' in html
@@ -241,3 +249,22 @@ def test_articles_frame_newest_first() -> None:
     assert frame["Title"].tolist() == ["New", "Old"]
     assert frame["Source"].tolist() == ["http://x", "a.txt"]
     assert frame["Passages"].tolist() == [9, 3]
+
+
+def test_build_app_wires_the_page_without_touching_the_store(tmp_path) -> None:  # noqa: ANN001
+    import gradio as gr
+
+    from app.config import load_settings
+    from app.ui import EXAMPLES, build_app
+
+    class NoStore:
+        def __getattr__(self, name: str) -> None:
+            raise AssertionError(f"build_app must not use the Chronicle ({name}) before a request")
+
+    demo = build_app(load_settings(vectorstore_dir=tmp_path), chronicle=NoStore())
+    assert isinstance(demo, gr.Blocks)
+    ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
+    assert {"chr-chat", "chr-question", "chr-send", "chr-sources", "chr-chart", "chr-statements"} <= ids
+    labels = {getattr(b, "value", None) for b in demo.blocks.values() if isinstance(b, gr.Button)}
+    assert set(EXAMPLES) <= labels
+    assert all(fn.api_visibility == "private" for fn in demo.fns.values())
