@@ -249,7 +249,7 @@ def ingest_paths(
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(unit="article", desc="ingest", dynamic_ncols=True)
+        bar = tqdm(unit=" articles", desc="ingest", dynamic_ncols=True)
     n_files = len(discover_files(paths)) if progress else 0
     seen: set[str] = set()
     changed = bool(stale)
@@ -277,7 +277,7 @@ def ingest_paths(
             report.events += n_events
             changed = True
         if bar is not None:
-            bar.set_description(f"ingest [file {report.files}/{n_files}]", refresh=False)
+            bar.set_description_str(f"ingest [file {report.files}/{n_files}]", refresh=False)
             bar.update(pending.size)
 
     pending: _Pending | None = None

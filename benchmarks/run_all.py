@@ -1,0 +1,224 @@
+"""Run every benchmark and write benchmarks/results/results.{md,json}.
+
+    python benchmarks/run_all.py [--data ../shared/datasets/realtimeqa-2023-dev] [--quick] [--no-llm]
+
+Each benchmark runs in its own process (so its peak RSS is its own) and writes JSON under benchmarks/results/;
+this script then assembles one table of targets vs measurements. --quick shrinks every benchmark (a few question
+rows, one week, 3 LLM questions) to check the machinery in minutes; the committed table comes from a full run.
+A benchmark whose data is absent reports "skipped" and the rest go on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DEFAULT_DATA, RESULTS, ROOT, machine, versions, write_json  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def run(name: str, args: list[str], timeout: int) -> dict[str, Any]:
+    out = RESULTS / f"{name}.json"
+    out.unlink(missing_ok=True)
+    cmd = [sys.executable, str(args[0]), *args[1:], "--out", str(out)]
+    print(f"\n=== {name}: {' '.join(cmd[1:])}", flush=True)
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, timeout=timeout)
+        code = proc.returncode
+    except subprocess.TimeoutExpired:
+        code = "timeout"
+    seconds = round(time.perf_counter() - t0, 1)
+    if out.exists():
+        data = json.loads(out.read_text())
+    else:
+        data = {"failed": f"exit {code}"}
+    data["wall_s"] = seconds
+    return data
+
+
+def _get(d: dict[str, Any], *path: str) -> Any:
+    for p in path:
+        if not isinstance(d, dict) or p not in d:
+            return None
+        d = d[p]
+    return d
+
+
+def _fmt(v: Any, unit: str = "") -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        v = f"{v:.2f}".rstrip("0").rstrip(".") if abs(v) < 100 else f"{v:.0f}"
+    return f"{v}{unit}"
+
+
+def _met(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("yes" if ok else "**no**")
+
+
+def targets(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    ing, lat, llm = res.get("ingest", {}), res.get("latency", {}), res.get("llm", {})
+    p = _get(ing, "pipelines") or {}
+    rows = []
+    for name in (k for k in p if k != "naive"):
+        sp = _get(p, name, "speedup_vs_naive")
+        rows.append((f"ingest speed-up vs naive ({name})", ">= 3x", _fmt(sp, "x"), _met(None if sp is None else sp >= 3)))
+        for k in ("hit@5", "hit@10"):
+            mine, naive = _get(p, name, k), _get(p, "naive", k)
+            ok = None if mine is None or naive is None else mine >= naive
+            rows.append((f"retrieval {k} ({name} vs naive)", ">= naive", f"{_fmt(mine)} vs {_fmt(naive)}", _met(ok)))
+    v = _get(lat, "scale", "retrieve_ms", "p95")
+    rows.append(("retrieval p95 at scale", "<= 30 ms", _fmt(v, " ms"), _met(None if v is None else v <= 30)))
+    v = _get(lat, "seed", "extractive_ms", "p95")
+    rows.append(("extractive answer p95, seed store", "<= 100 ms", _fmt(v, " ms"), _met(None if v is None else v <= 100)))
+    v = _get(lat, "scale", "extractive_ms", "p95")
+    rows.append(("extractive answer p95 at scale", "<= 100 ms", _fmt(v, " ms"), _met(None if v is None else v <= 100)))
+    v = _get(llm, "first_token_ms", "p50")
+    rows.append(("LLM first token p50, seed", "<= 1500 ms", _fmt(v, " ms"), _met(None if v is None else v <= 1500)))
+    v = _get(llm, "prefill", "tokens_per_s")
+    rows.append(("LLM prefill rate (ceiling)", "-", _fmt(v, " tok/s"), "-"))
+    rss = [x for x in (_get(res, b, "peak_rss_mb") for b in ("ingest", "latency", "llm", "realtimeqa")) if x]
+    worst = max(rss) if rss else None
+    rows.append(("peak RSS (worst benchmark process)", "<= 2560 MB", _fmt(worst, " MB"), _met(None if worst is None else worst <= 2560)))
+    v = _get(lat, "scale", "bm25_rebuild_s")
+    rows.append(("BM25 rebuild at scale (once per ingest run)", "-", _fmt(v, " s"), "-"))
+    v = _get(lat, "scale", "new_process")
+    rows.append(("new process loads BM25 (no rebuild)", "loads", _fmt(v), _met(None if v is None else "'rebuilt': False" in v)))
+    return rows
+
+
+def markdown(res: dict[str, Any]) -> str:
+    m, ver = res["machine"], res["versions"]
+    lines = [
+        "# Chronicle benchmark results",
+        "",
+        f"Generated {res['generated']} by `python benchmarks/run_all.py {' '.join(res['argv'])}` "
+        f"(total {res['total_s']:.0f} s).",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; load average at start {m['load_avg_at_start']} "
+        "(the CPU is shared with other work: absolute times are noisy, ratios from interleaved runs less so).",
+        "",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in ver.items()),
+        "",
+        "## Targets",
+        "",
+        "| metric | target | measured | met |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets(res)]
+    ing = res.get("ingest", {})
+    if _get(ing, "pipelines"):
+        lines += [
+            "",
+            f"## Ingest ({ing['records']} article records from {ing['gcs_rows']} RealTimeQA rows, median of "
+            f"{ing['runs']} interleaved runs)",
+            "",
+            "| pipeline | median s | runs s | records/s | passages | hit@5 | hit@10 | chars@5 | chars@10 | questions |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, p in ing["pipelines"].items():
+            lines.append(
+                f"| {name} | {p['median_s']} | {p['runs_s']} | {p['records_per_s']} | {p['passages']} | "
+                f"{p.get('hit@5')} | {p.get('hit@10')} | {p.get('chars@5')} | {p.get('chars@10')} | {p.get('questions')} |"
+            )
+    lat = res.get("latency", {})
+    if lat.get("seed"):
+        lines += ["", "## Latency (ms)", "", "| store | call | n | p50 | p95 | max |", "|---|---|---|---|---|---|"]
+        for where in ("seed", "scale"):
+            for call in ("retrieve_ms", "extractive_ms"):
+                s = _get(lat, where, call)
+                if s and s.get("n"):
+                    lines.append(f"| {where} | {call[:-3]} | {s['n']} | {s['p50']} | {s['p95']} | {s['max']} |")
+        sc = lat.get("scale", {})
+        if "articles" in sc:
+            lines += [
+                "",
+                f"Scale store: {sc['articles']} articles, {sc['passages']} passages, {sc['statements']} statements, "
+                f"{sc['events']} events. BM25 rebuild {sc.get('bm25_rebuild_s')} s, load {sc.get('bm25_load_ms')} ms; "
+                f"a new process: {sc.get('new_process')}.",
+            ]
+    llm = res.get("llm", {})
+    if llm.get("first_token_ms"):
+        lines += [
+            "",
+            "## LLM on the seed article",
+            "",
+            f"first token {llm['first_token_ms']}, total {llm['total_ms']}, prompt+output tokens in context "
+            f"{llm.get('context_tokens')}, prefill {llm.get('prefill')}, threads {llm.get('threads')}.",
+        ]
+    rq = res.get("realtimeqa", {})
+    if rq.get("weeks"):
+        lines += [
+            "",
+            f"## RealTimeQA ({rq.get('setting')}; weeks {', '.join(rq['weeks'])})",
+            "",
+            "| mode | n | open acc | MC acc | hit@k | reachable | abstain | NOTA MC acc | abstained when gold=NOTA | "
+            "abstained when answerable | total p50/p95 ms |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for mode in ("extractive", "llm"):
+            s = rq.get(mode)
+            if s and s.get("questions"):
+                lines.append(
+                    f"| {mode} | {s['questions']} | {s['open_acc']} | {s['mc_acc']} | {s['hit@k']} | {s['reachable']} | "
+                    f"{s['abstain_rate']} | {s['nota_mc_acc']} | {s['abstained_when_nota']} (n={s['nota_gold_questions']}) | "
+                    f"{s['abstained_when_answerable']} | {s['total_ms'].get('p50')}/{s['total_ms'].get('p95')} |"
+                )
+    tq = res.get("timeqa")
+    if tq:
+        lines += ["", "## TimeQA (benchmarks/timeqa.py)", "", "```", json.dumps(tq, indent=1)[:3000], "```"]
+    skipped = {k: v["skipped"] for k, v in res.items() if isinstance(v, dict) and "skipped" in v}
+    failed = {k: v["failed"] for k, v in res.items() if isinstance(v, dict) and "failed" in v}
+    if skipped or failed:
+        lines += ["", "## Skipped / failed", ""] + [f"- {k}: {v}" for k, v in {**skipped, **failed}.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--no-llm", action="store_true", help="skip every LLM run (the CPU is shared)")
+    ap.add_argument("--scale-store", type=Path, default=None, help="reuse a store holding all dev articles")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args(argv)
+    data = str(args.data.resolve())
+    started = time.perf_counter()
+    res: dict[str, Any] = {"argv": sys.argv[1:] if argv is None else argv, "machine": machine(), "versions": versions()}
+
+    ingest = [HERE / "ingest_bench.py", "--data", data, "--runs", str(args.runs)]
+    res["ingest"] = run("ingest", ingest + (["--questions", "6"] if args.quick else []), 6 * 3600)
+
+    latency = [HERE / "latency.py", "--data", data, "--repeat", "1" if args.quick else "3"]
+    if args.scale_store:
+        latency += ["--store", str(args.scale_store)]
+    res["latency"] = run("latency", latency + (["--no-scale"] if args.quick and not args.scale_store else []), 4 * 3600)
+
+    if not args.no_llm:
+        res["llm"] = run("llm", [HERE / "llm_bench.py"] + (["--questions", "3"] if args.quick else []), 3600)
+
+    rtqa = [HERE / "realtimeqa.py", "--data", data, "--mode", "extractive" if args.no_llm else "both"]
+    rtqa += ["--weeks", "1", "--extractive-limit", "10", "--limit", "2"] if args.quick else ["--limit", "9"]
+    res["realtimeqa"] = run("realtimeqa", rtqa, 6 * 3600)
+
+    if (HERE / "timeqa.py").exists():
+        res["timeqa"] = run("timeqa", [HERE / "timeqa.py", "--limit", "20" if args.quick else "200", "--mode", "extractive"], 3600)
+
+    res["generated"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    res["total_s"] = time.perf_counter() - started
+    write_json(RESULTS / "results.json", res)
+    (RESULTS / "results.md").write_text(markdown(res))
+    print((RESULTS / "results.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
