@@ -27,6 +27,7 @@ from app.ui_render import (
     events_frame,
     filter_statements,
     parse_date_bound,
+    question_markdown,
     render_events,
     render_sources,
     render_statements,
@@ -196,7 +197,7 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
     ) -> Iterator[tuple[Any, ...]]:
         question = question or ""
         chat = list(chat or []) + [
-            {"role": "user", "content": chat_markdown(question) if question.strip() else "*(empty question)*"},
+            {"role": "user", "content": question_markdown(question)},
             {"role": "assistant", "content": "…"},
         ]
         working = '<div class="chr-sources chr-empty"><p>Looking for sources…</p></div>'
@@ -378,6 +379,7 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
                         file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"],
                         type="filepath",
                         scale=2,
+                        elem_id="chr-upload",
                     )
                     ingest_report = gr.Textbox(label="Ingest report", interactive=False, lines=4, scale=3)
                 articles_tab.select(articles_view, None, articles_table, **light)

@@ -38,6 +38,15 @@ def chat_markdown(text: str) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
 
 
+def question_markdown(question: str, limit: int = 600) -> str:
+    """The user's bubble: escaped like answers; an over-long question is shown cut, with its full length."""
+    if not question.strip():
+        return "*(empty question)*"
+    if len(question) <= limit:
+        return chat_markdown(question)
+    return chat_markdown(question[:limit].rstrip()) + f" … *({len(question):,} characters)*"
+
+
 # --- sources panel ------------------------------------------------------------------------------------------
 
 

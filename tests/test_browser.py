@@ -7,6 +7,7 @@ Screenshots go to /tmp/chronicle-ui-*.png for a human to look at.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -230,6 +231,33 @@ def test_untrusted_article_markup_is_shown_as_text_and_never_runs(browser, extra
     page.locator("#chr-events time").first.wait_for(timeout=30_000)
     assert page.evaluate("window.__pwned") is None
     page.screenshot(path="/tmp/chronicle-ui-hostile.png", full_page=True)
+    page.close()
+
+
+def test_refusals_keyboard_focus_and_upload(browser, extractive_app, tmp_path: Path) -> None:  # noqa: ANN001
+    url, _, _ = extractive_app
+    page, box, _ = _open(browser, url)
+    answer, sources = _ask_with_keyboard(page, box, "")
+    assert "Please type a question" in answer and "not answered" in sources
+    answer, _ = _ask_with_keyboard(page, box, "why " * 700)
+    assert "the limit is 2,000" in answer
+    # Tab moves from the question box to the Send button, which shows a visible focus ring.
+    box.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "chr-send"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+
+    article = tmp_path / "ceasefire.txt"
+    article.write_text(
+        "on Wednesday 20 September, 2023\n\nCeasefire agreed in Karabakh\n\n"
+        "Separatist authorities said on Wednesday they had agreed to a ceasefire proposed by Russian peacekeepers.\n",
+        encoding="utf-8",
+    )
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#chr-upload input[type=file]").set_input_files(str(article))
+    report = page.get_by_label("Ingest report")
+    expect(report).to_have_value(re.compile(r"1 article\(s\) added"), timeout=60_000)
+    page.locator("#chr-articles", has_text="Ceasefire agreed in Karabakh").first.wait_for(timeout=30_000)
     page.close()
 
 

@@ -21,6 +21,7 @@ from app.ui_render import (
     filter_statements,
     highlight,
     parse_date_bound,
+    question_markdown,
     render_events,
     render_sources,
     render_statements,
@@ -76,6 +77,13 @@ def test_statements_and_events_escape() -> None:
     assert "<script" not in html and "<b>Russia" not in html and "&lt;b&gt;Russia" in html
     ev = TimelineEvent(dt.date(2023, 9, 19), dt.date(2023, 9, 19), "2023-09-19", "day", "at", EVIL, [EVIL], [{"title": EVIL}])
     assert "<script" not in render_events([ev])
+
+
+def test_question_markdown_cuts_long_questions_and_marks_empty_ones() -> None:
+    assert question_markdown("   ") == "*(empty question)*"
+    assert question_markdown("<b>hi</b>?") == "&lt;b&gt;hi&lt;/b&gt;?"
+    long = question_markdown("word " * 1000)
+    assert len(long) < 700 and "(5,000 characters)" in long
 
 
 # --- highlighting -------------------------------------------------------------------------------------------
