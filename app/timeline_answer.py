@@ -38,6 +38,7 @@ Encode = Callable[[list[str]], np.ndarray]
 
 MAX_LIST = 8  # sources for listing questions (in 2020, after X)
 MAX_WHEN = 4  # sources for "when" and superlative questions
+MAX_TOPICAL = 6  # sources for a dated question with a subject ("which club did X coach in 2005?")
 CANDIDATE_PASSAGES = 12  # passages whose events are candidates for a phrase
 MAX_RANGE_ENCODE = 60  # at most this many in-range sentences are embedded per question
 MIN_COSINE, MIN_OVERLAP = 0.3, 0.5  # below both: no event matches the phrase
@@ -306,14 +307,24 @@ def _pick(rows: list[_Hit], question: str, topic: set[str], encode: Encode, near
 
 
 def _range(retriever: Any, question: str, constraint: TimeConstraint, encode: Encode):  # noqa: ANN202
-    rows = _rows(retriever, date_where(constraint.start, constraint.end))
+    where = date_where(constraint.start, constraint.end)
     topic = topic_tokens(question)
+    if topic:
+        # A question with a subject ("which club did X coach from 2005 to 2007"): the in-range events of the
+        # passages retrieved for it, the best few; the whole range only if none of those is relevant.
+        hits = [h for h in _nearest_expression(_score(_candidates(retriever, question, where), question, encode),
+                                               question) if h.relevant]
+        if not hits:
+            hits = _pick(_rows(retriever, where), question, topic, encode)
+        best = hits[0].score if hits else 0.0
+        rows = _merge([h for h in hits if h.score >= 0.7 * best][:MAX_TOPICAL], encode)
+    else:
+        rows = _pick(_rows(retriever, where), question, topic, encode)
     if constraint.relation in ("latest", "earliest"):
-        rows = _pick(rows, question, topic, encode)
         rows.sort(key=lambda h: row_sort_key(h.meta), reverse=constraint.relation == "latest")
         chosen = rows[:MAX_WHEN]
     else:
-        chosen = _chronological(_pick(rows, question, topic, encode))
+        chosen = _chronological(rows)
     lo = constraint.start.isoformat() if constraint.start else "the beginning"
     hi = constraint.end.isoformat() if constraint.end else "now"
     note = f"The question is about {lo} to {hi}. Use only the dated sources; say when each thing happened."
@@ -396,7 +407,8 @@ def compose_timeline_extractive(sources: list[Source], question: str) -> str:
         return ""
     kind = question_kind(question, parse_question_time(question, dt.date.today()))
     chosen = sources
-    if kind == "when":
-        best = max(s.score for s in sources)
-        chosen = [s for s in sources if s.score >= 0.9 * best][:2]
+    best = max(s.score for s in sources)
+    if kind == "when" or (kind == "range" and best > 0):  # a subject: the best sentences, not the whole range
+        chosen = sorted(sorted(sources, key=lambda s: -s.score)[:2 if kind == "when" else 3], key=lambda s: s.n)
+        chosen = [s for s in chosen if s.score >= 0.9 * best]
     return " ".join(f"{s.label}: {s.text} [{s.n}]" if s.label else f"{s.text} [{s.n}]" for s in chosen)
