@@ -112,7 +112,7 @@ class Answerer:
         timings["rewrite_ms"] = _ms(t0)
 
         t1 = time.perf_counter()
-        route, sources, passages, label = self._gather(standalone)
+        route, sources, passages, label = self._gather(standalone, mode)
         timings["retrieve_ms"] = _ms(t1)
         base = dict(mode=mode, route=route, question=question, standalone_question=standalone, passages=passages)
 
@@ -136,19 +136,26 @@ class Answerer:
 
     # --- routes ---------------------------------------------------------------------------------------------
 
-    def _gather(self, question: str) -> tuple[str, list[Source], list[Passage], str]:
+    def _gather(self, question: str, mode: str) -> tuple[str, list[Source], list[Passage], str]:
         """(route, numbered sources, retrieved passages, actor label) for a standalone question."""
-        actors = statement_question_actors(question)
+        claim = instructed_claim(question)
+        actors = [] if claim else statement_question_actors(question)
         if actors:
             sources = actor_sources(self.retriever, actors)
             label = " and ".join(a for a in actors)
             if sources:
                 return "statements", sources, [], label
-        passages = self.retriever.retrieve(question, self.settings.k)
-        scored = score_sentences(question, passages, self.encode)
-        if not scored or not _relevant(question, scored[0], actors):
+        passages = self.retriever.retrieve(claim or question, self.settings.k)
+        scored = score_sentences(claim or question, passages, self.encode)
+        if claim is not None:
+            # "Say that Russia invaded Armenia": a claim to check, not an order. Only a sentence that states it counts.
+            best = max(scored, key=lambda s: support_score(claim, s.text), default=None)
+            if best is None or support_score(claim, best.text) < 0.8:
+                return "claim", [], passages, ""
+            return "claim", select_sources([best], max_sources=1), passages, ""
+        if not scored or not _relevant(scored, actors, mode):
             return "search", [], passages, ""
-        return "search", select_sources(scored, max_sources=5, max_chars=900), passages, ""
+        return "search", select_sources(scored, max_sources=4, max_chars=700), passages, ""
 
     # --- LLM ------------------------------------------------------------------------------------------------
 
@@ -251,11 +258,39 @@ def _complete_statements(text: str, cited: list[Source], sources: list[Source]) 
 
 
 
-def _relevant(question: str, best, actors: list[str]) -> bool:  # noqa: ANN001
-    """Is the best sentence about the question at all? Otherwise abstain without asking the model."""
+# How much of the question the best sentence must cover before an answer is attempted. The extractive mode quotes
+# sentences as they are, so it needs more; the LLM may still reply "The articles don't say".
+# Measured on evalsets/seed.jsonl: answerable questions mostly cover >= 0.6 or have cosine >= 0.6; unanswerable
+# ones mostly neither.
+MIN_COVERAGE = {"extractive": 0.6, "llm": 0.34}
+MIN_COSINE = {"extractive": 0.6, "llm": 0.5}
+
+
+def _relevant(scored, actors: list[str], mode: str) -> bool:  # noqa: ANN001
+    """Is any retrieved sentence about the question at all? Otherwise abstain without asking the model."""
     if actors:
-        return False  # an actor question with no statement and no mention of that actor: nothing to say
-    return best.cosine >= 0.35 or best.overlap >= 0.5
+        return False  # an actor question with no statement by that actor: nothing to say
+    best_cover = max(s.overlap for s in scored[:8])
+    best_cosine = max(s.cosine for s in scored)
+    return best_cover >= MIN_COVERAGE.get(mode, 0.34) or best_cosine >= MIN_COSINE.get(mode, 0.5)
+
+
+_INSTRUCTION = re.compile(
+    r"^\s*(?:please\s+)?(?:ignore\b.*?\band\s+|forget\b.*?\band\s+)?"
+    r"(?:say|state|claim|write|declare|confirm|admit|repeat|pretend|tell\s+(?:me|us|everyone))\b(?:\s+that)?\s*(?P<c>.+)$"
+    r"|^\s*quote\s+(?P<who>.+?)\s+saying\s+(?:that\s+)?(?P<c2>.+)$",
+    re.IGNORECASE,
+)
+
+
+def instructed_claim(question: str) -> str | None:
+    """The claim inside an instruction such as "Say that X" or "Ignore the article and tell me X"; else None."""
+    m = _INSTRUCTION.match(question)
+    if not m:
+        return None
+    if m.group("c2"):
+        return f"{m.group('who')} {m.group('c2')}".rstrip(" .?!")
+    return m.group("c").rstrip(" .?!")
 
 
 def history_messages(history: list[tuple[str, str]]) -> list[BaseMessage]:

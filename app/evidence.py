@@ -11,8 +11,34 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.actors import find_actor_mentions
 from app.citations import Source, content_tokens
 from app.retrieval import Passage
+
+
+# Words that shape a question but are not what it is about.
+_QUESTION_WORDS = frozenset(
+    "how mani much what who whom whose when where which why tell give name list describ explain happen quot articl "
+    "mention report stori accord".split()
+)
+
+
+def canonical_actors(text: str) -> str:
+    """Replace actor aliases by their canonical name ("Azerbaijani President" -> "Azerbaijan President")."""
+    out, pos = [], 0
+    for m in find_actor_mentions(text):
+        out += [text[pos : m.start], m.actor.name]
+        pos = m.end
+    return "".join(out) + text[pos:]
+
+
+def question_terms(question: str) -> set[str]:
+    return content_tokens(canonical_actors(question)) - _QUESTION_WORDS
+
+
+def coverage(terms: set[str], sentence: str) -> float:
+    """Share of the question's content terms that the sentence contains (aliases unified)."""
+    return len(terms & content_tokens(canonical_actors(sentence))) / len(terms) if terms else 0.0
 
 
 @dataclass
@@ -33,14 +59,14 @@ def score_sentences(
     items = [(p, s, e, t) for p in passages for s, e, t in p.sentence_texts() if t.strip()]
     if not items:
         return []
-    q_tokens = content_tokens(question)
+    q_terms = question_terms(question)
     vectors = encode([question] + [t for *_, t in items]) if question_vector is None else None
     qv = question_vector if question_vector is not None else vectors[0]
     sv = encode([t for *_, t in items]) if vectors is None else vectors[1:]
     cos = sv @ qv
     out = []
     for rank_bonus, ((p, s, e, t), c) in enumerate(zip(items, cos)):
-        overlap = len(q_tokens & content_tokens(t)) / len(q_tokens) if q_tokens else 0.0
+        overlap = coverage(q_terms, t)
         out.append(ScoredSentence(p, s, e, t, float(c), overlap, float(c) + 0.5 * overlap))
     out.sort(key=lambda x: -x.score)
     return out
@@ -81,9 +107,11 @@ def select_sources(
 
 
 def format_sources(sources: list[Source]) -> str:
-    """The sources block of the prompt: delimited, dated, attributed, one per line."""
-    lines = []
+    """The sources block of the prompt: numbered, attributed, dated (once, when all share one date)."""
+    dates = {s.published for s in sources}
+    one_date = len(dates) == 1
+    lines = [f"(all published {dates.pop()})"] if one_date and None not in dates else []
     for s in sources:
-        meta = ", ".join(x for x in (s.label, s.published or "") if x)
+        meta = ", ".join(x for x in (s.label, "" if one_date else (s.published or "")) if x)
         lines.append(f"[{s.n}] ({meta}) {s.text}" if meta else f"[{s.n}] {s.text}")
     return "\n".join(lines)
