@@ -78,6 +78,7 @@ CSS = """
 .chr-statement q { font-family: Georgia, serif; quotes: none; }
 .chr-byline { font-size: 0.8rem; margin-top: 0.15rem; }
 .chr-speaker { font-weight: 600; margin-right: 0.5rem; }
+.chr-byline .chr-title { font-weight: 400; font-style: italic; color: var(--chr-muted); }
 ol.chr-events { list-style: none; padding: 0; margin: 0; }
 .chr-event { display: grid; grid-template-columns: 11rem 1fr; gap: 0.8rem; border-top: 1px solid var(--chr-rule); padding: 0.5rem 0; }
 .chr-event time { font-weight: 700; font-variant-numeric: tabular-nums; color: #1d4ed8; }

@@ -221,6 +221,7 @@ def test_untrusted_article_markup_is_shown_as_text_and_never_runs(browser, extra
     page, box, _ = _open(browser, url)
     answer, sources = _ask_with_keyboard(page, box, "What did the harbour authority say about shipping?")
     assert "shipping resumed" in answer
+    assert "<img src=x" in answer  # the chat shows the markup as text
     assert "&lt;img" in sources and "<img" not in sources
     page.get_by_role("tab", name="Who said what").click()
     page.locator("#chr-statements .chr-statement").first.wait_for(timeout=30_000)
