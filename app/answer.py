@@ -35,7 +35,7 @@ from app.evidence import format_sources, score_sentences, select_sources
 from app.followup import rewrite_followup
 from app.questions import QuestionError, check_question
 from app.retrieval import HybridRetriever, Passage
-from app.statements_view import actor_sources, statement_question_actors
+from app.statements_view import actor_sources, label_sources, statement_question_actors
 
 ABSTAIN_TEXT = "The articles don't say."
 _GENERATION_LOCK = threading.Lock()  # one llama.cpp context cannot serve two generations at once
@@ -155,7 +155,8 @@ class Answerer:
             return "claim", select_sources([best], max_sources=1), passages, ""
         if not scored or not _relevant(scored, actors, mode):
             return "search", [], passages, ""
-        return "search", select_sources(scored, max_sources=4, max_chars=700), passages, ""
+        sources = select_sources(scored, max_sources=4, max_chars=700)
+        return "search", label_sources(self.retriever, sources, [p.chunk_id for p in passages]), passages, ""
 
     # --- LLM ------------------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ metadata lookups, not similarity guesses: nothing the article attributes to the 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from app.actors import actors_in_question, resolve_actor
 from app.citations import Source
@@ -88,3 +89,27 @@ def actor_sources(retriever: HybridRetriever, names: list[str]) -> list[Source]:
             )
         )
     return sources
+
+
+def label_sources(retriever: HybridRetriever, sources: list[Source], chunk_ids: list[str]) -> list[Source]:
+    """Attribute search-route sentences too ("Russia — Dmitry Peskov"), so "Who said ...?" is answerable by a small
+    model. One metadata lookup for all the passages involved."""
+    if not sources or not chunk_ids:
+        return sources
+    got = retriever.store.collections["statements"].get(
+        where={"chunk_id": {"$in": sorted(set(chunk_ids))}}, include=["metadatas"]
+    )
+    spans = [
+        (m["article_id"], int(m["start"]), int(m["end"]), m.get("affiliation") or "", m.get("speaker") or "")
+        for m in got["metadatas"]
+    ]
+    out = []
+    for s in sources:
+        names = []
+        for article_id, start, end, affiliation, speaker in spans:
+            if article_id == s.article_id and start < s.end and end > s.start:
+                name = affiliation if not speaker or speaker == affiliation else f"{affiliation} — {speaker}"
+                if name and name not in names:
+                    names.append(name.strip(" —"))
+        out.append(replace(s, label="; ".join(names)) if names else s)
+    return out
