@@ -224,11 +224,19 @@ class Answerer:
 def compose_extractive(route: str, sources: list[Source]) -> str:
     """The no-model answer: the source sentences themselves, each cited (statements with their speaker)."""
     if route == "statements":
-        return " ".join(f"{s.label}: {s.text} [{s.n}]" if s.label else f"{s.text} [{s.n}]" for s in sources)
+        return " ".join(f"{_labelled(s)} [{s.n}]" for s in sources)
     ranked = sorted(sources, key=lambda s: -s.score)
     best = ranked[0].score if ranked else 0.0
     chosen = [s for s in ranked[:3] if s.score >= 0.85 * best]
     return " ".join(f"{s.text} [{s.n}]" for s in sorted(chosen, key=lambda s: s.n))
+
+
+def _labelled(source: Source) -> str:
+    """"Russia — Dmitry Peskov: <sentence>", without repeating a label the sentence already starts with."""
+    first = source.label.split(" — ")[0] if source.label else ""
+    if not first or source.text.startswith(first):
+        return source.text
+    return f"{source.label}: {source.text}"
 
 
 def reported_content(source: Source) -> str:
@@ -253,7 +261,7 @@ def _complete_statements(text: str, cited: list[Source], sources: list[Source]) 
             missing.append(s)
     if not missing:
         return text, cited
-    extra = " ".join(f"{s.label + ': ' if s.label else ''}{s.text} [{s.n}]" for s in missing)
+    extra = " ".join(f"{_labelled(s)} [{s.n}]" for s in missing)
     ordered = sorted({s.n: s for s in cited + missing}.values(), key=lambda s: s.n)
     return f"{text} Also: {extra}", ordered
 

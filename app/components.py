@@ -1,10 +1,12 @@
 """Build the heavy components once per process, lazily, keyed by the settings that shape them.
 
-Nothing is built at import time; the first caller pays (model load ~0.2-4 s), later callers share.
+Nothing is built at import time; the first caller pays (model load ~0.2-4 s), later callers share. One lock
+serialises construction: two threads creating a Chroma client at once crash inside chromadb.
 """
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 from app.config import Settings
@@ -12,22 +14,35 @@ from app.embeddings import PackagedEmbeddings
 from app.retrieval import HybridRetriever
 from app.store import Store
 
+_BUILD_LOCK = threading.RLock()
+
 
 @lru_cache(maxsize=4)
 def _embeddings(backend: str, batch_size: int) -> PackagedEmbeddings:
     return PackagedEmbeddings(backend, batch_size)
 
 
-def get_embeddings(settings: Settings) -> PackagedEmbeddings:
-    return _embeddings(settings.embedding_backend, settings.embedding_batch_size)
-
-
 @lru_cache(maxsize=8)
-def get_store(settings: Settings) -> Store:
+def _store(settings: Settings) -> Store:
     emb = get_embeddings(settings)
     return Store(settings, emb, emb.model_id)
 
 
 @lru_cache(maxsize=8)
-def get_retriever(settings: Settings) -> HybridRetriever:
+def _retriever(settings: Settings) -> HybridRetriever:
     return HybridRetriever(settings, get_store(settings))
+
+
+def get_embeddings(settings: Settings) -> PackagedEmbeddings:
+    with _BUILD_LOCK:
+        return _embeddings(settings.embedding_backend, settings.embedding_batch_size)
+
+
+def get_store(settings: Settings) -> Store:
+    with _BUILD_LOCK:
+        return _store(settings)
+
+
+def get_retriever(settings: Settings) -> HybridRetriever:
+    with _BUILD_LOCK:
+        return _retriever(settings)
