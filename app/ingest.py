@@ -21,7 +21,7 @@ from app.articles import Article, ArticleError, discover_files, read_file
 from app.chunking import Chunk, chunk_article
 from app.config import Settings
 from app.enrich import event_records, statement_records
-from app.retrieval import rebuild_bm25
+from app.retrieval import bm25_dir, rebuild_bm25
 from app.store import Record, Store, dumps_spans
 
 BATCH_ARTICLES = 32
@@ -303,7 +303,7 @@ def ingest_paths(
             finish(pending)
     if bar is not None:
         bar.close()
-    if changed or not (settings.vectorstore_dir / "bm25" / "manifest.json").exists():
+    if changed or not (bm25_dir(settings) / "manifest.json").exists():
         finish_run(store, settings)
     report.seconds = time.perf_counter() - started
     return report
@@ -313,6 +313,5 @@ def finish_run(store: Store, settings: Settings) -> None:
     """Stamp a new generation and rebuild the keyword index once for the whole run."""
     generation = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
     index = rebuild_bm25(store, generation)
-    if not settings.uses_server:
-        index.save(settings.vectorstore_dir / "bm25")
+    index.save(bm25_dir(settings))
     store.bump_generation(generation)

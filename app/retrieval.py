@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from app.bm25_index import BM25Index
@@ -63,8 +64,8 @@ class HybridRetriever:
         self._checked_at = 0.0
 
     @property
-    def index_dir(self):  # noqa: ANN201
-        return self.settings.vectorstore_dir / "bm25"
+    def index_dir(self) -> Path:
+        return bm25_dir(self.settings)
 
     def refresh(self, force: bool = False) -> None:
         """Reload caches when the store's generation changed (checked at most once a second)."""
@@ -79,8 +80,7 @@ class HybridRetriever:
         index = BM25Index.load(self.index_dir)
         if index is None or index.generation != generation:
             index = rebuild_bm25(self.store, generation)
-            if not self.settings.uses_server:
-                index.save(self.index_dir)
+            index.save(self.index_dir)  # with a server too: the next process loads it while the generation holds
         self._bm25 = index
         self._generation = generation
 
@@ -127,6 +127,17 @@ class HybridRetriever:
             p.ranks = ranks.get(cid, {})
             out.append(p)
         return out
+
+
+def bm25_dir(settings: Settings) -> Path:
+    """Where this client keeps the keyword index: per server when the store is a shared Chroma server.
+
+    The index is a cache of the chunks in Chroma, checked against the store's generation stamp, so a local copy
+    is safe even when other machines write to the server: a stale copy is rebuilt once, not on every start.
+    """
+    if settings.uses_server:
+        return settings.vectorstore_dir / f"bm25-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
+    return settings.vectorstore_dir / "bm25"
 
 
 def rebuild_bm25(store: Store, generation: str) -> BM25Index:
