@@ -36,11 +36,12 @@ class Chunk:
 
 
 def chunk_article(article: Article, max_chars: int = 450) -> list[Chunk]:
-    """Greedy sentence packing within paragraphs; a single over-long sentence becomes its own passage."""
+    """Greedy sentence packing within paragraphs; an over-long sentence is cut into pieces of at most max_chars."""
     text = article.text
     sentences = [
         s for s in split_sentences(text) if s.start >= article.body_start and not _BYLINE.match(text[s.start : s.end])
     ] or split_sentences(text)
+    sentences = [piece for s in sentences for piece in split_long(text, s, max_chars)]
     chunks: list[Chunk] = []
     group: list[Span] = []
     group_para = -1
@@ -61,6 +62,35 @@ def chunk_article(article: Article, max_chars: int = 450) -> list[Chunk]:
         group_para = para
     flush()
     return chunks
+
+
+def split_long(text: str, span: Span, max_chars: int) -> list[Span]:
+    """Cut a sentence longer than ``max_chars`` (a 1 MB line without punctuation, a table dump) into bounded pieces.
+
+    Cuts fall after a clause mark (, ; :) or else at a space, in the second half of the window; text without either
+    is cut hard. Every piece is a span into ``text``, so offsets and citations stay exact.
+    """
+    if span.end - span.start <= max_chars:
+        return [span]
+    pieces: list[Span] = []
+    start = span.start
+    while span.end - start > max_chars:
+        window = text[start : start + max_chars + 1]
+        half = max_chars // 2
+        cut = max(window.rfind(", ", half), window.rfind("; ", half), window.rfind(": ", half))
+        cut = cut + 1 if cut > 0 else window.rfind(" ", half)
+        end = start + (cut if cut > 0 else max_chars)
+        piece = Span(start, end)
+        while piece.end > piece.start and text[piece.end - 1].isspace():
+            piece = Span(piece.start, piece.end - 1)
+        if piece.end > piece.start:
+            pieces.append(piece)
+        start = end
+        while start < span.end and text[start].isspace():
+            start += 1
+    if span.end > start:
+        pieces.append(Span(start, span.end))
+    return pieces
 
 
 def _paragraph_marks(text: str) -> list[int]:
