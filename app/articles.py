@@ -51,6 +51,16 @@ class Article:
         return int(dt.datetime(self.published.year, self.published.month, self.published.day, tzinfo=dt.UTC).timestamp())
 
 
+def date_warnings(published: dt.date | None, today: dt.date | None = None) -> tuple[str, ...]:
+    """A missing or future publication date is accepted (embargoed copy, a wrong clock) but reported."""
+    if published is None:
+        return ("no publication date found: relative dates cannot be resolved",)
+    today = today or dt.date.today()
+    if published > today + dt.timedelta(days=1):
+        return (f"publication date {published.isoformat()} is in the future: check the date line",)
+    return ()
+
+
 def normalise_for_id(text: str) -> str:
     """Unicode NFKC, unified quotes, collapsed whitespace, lower case: cosmetic edits keep the same id."""
     text = unicodedata.normalize("NFKC", text)
@@ -77,7 +87,8 @@ _BINARY_MAGIC = {
 
 
 def decode_bytes(data: bytes, name: str) -> str:
-    """Bytes to text: UTF-8 (with or without BOM), else UTF-16 with BOM, else a clear refusal or Latin-1/CP1252."""
+    """Bytes to text: UTF-8 (with or without BOM; a few invalid bytes become U+FFFD), else UTF-16 with BOM, else a
+    clear refusal or Latin-1/CP1252 (a file whose non-ASCII bytes are mostly not UTF-8)."""
     for magic, what in _BINARY_MAGIC.items():
         if data.startswith(magic):
             raise ArticleError(f"{name}: this is {what}, not a text article")
@@ -89,11 +100,24 @@ def decode_bytes(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    lenient = data.decode("utf-8-sig", errors="replace")
+    non_ascii = sum(1 for b in data if b > 0x7F)
+    if lenient.count("\ufffd") * 10 < non_ascii:
+        return lenient  # UTF-8 with a few stray bytes: keep the good characters, mark the bad ones
     text = data.decode("cp1252", errors="replace")
     controls = sum(1 for ch in text[:8192] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
     if controls > 0.01 * max(1, min(len(text), 8192)):
         raise ArticleError(f"{name}: not valid text in UTF-8 or Latin-1 (binary data?)")
     return text
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def has_words(text: str, minimum: int = 3) -> bool:
+    """At least a few words of two or more letters (any script): a page of symbols is not an article, and a corpus
+    without a single word cannot be keyword-indexed."""
+    return sum(1 for _ in zip(range(minimum), _WORD.finditer(text))) >= minimum
 
 
 def clean_text(text: str) -> str:
@@ -201,7 +225,7 @@ def parse_plain(text: str, source: str, fmt: str = "txt") -> Article:
         byline=byline,
         url=url,
         body_start=header_end,
-        warnings=() if published else ("no publication date found: relative dates cannot be resolved",),
+        warnings=date_warnings(published),
     )
 
 
@@ -226,7 +250,7 @@ def parse_html(html: str, source: str) -> Article:
         byline=getattr(doc, "author", None),
         url=getattr(doc, "url", None),
         body_start=len(header) + 2 if header else 0,
-        warnings=() if published else ("no publication date found: relative dates cannot be resolved",),
+        warnings=date_warnings(published),
     )
 
 
@@ -255,7 +279,7 @@ def parse_record(record: dict[str, Any], source: str) -> Article:
         byline=byline or None,
         url=url,
         body_start=len(header) + 2 if header else 0,
-        warnings=() if published else ("no publication date found: relative dates cannot be resolved",),
+        warnings=date_warnings(published),
     )
 
 

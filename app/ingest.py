@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from app.articles import Article, ArticleError, discover_files, read_file
+from app.articles import Article, ArticleError, discover_files, has_words, read_file
 from app.chunking import Chunk, chunk_article
 from app.config import Settings
 from app.enrich import event_records, statement_records
@@ -86,6 +86,9 @@ def iter_articles(paths: list[Path], settings: Settings, report: IngestReport) -
         for article in result.articles:
             if len(article.text.strip()) < 20:
                 report.errors.append((article.source, "too little text to be an article"))
+                continue
+            if not has_words(article.text):
+                report.errors.append((article.source, "no words found in the text (symbols or binary data?)"))
                 continue
             for w in article.warnings:
                 report.warnings.append((article.source, w))
