@@ -35,6 +35,7 @@ from app.evidence import format_sources, score_sentences, select_sources
 from app.followup import rewrite_followup
 from app.questions import QuestionError, check_question
 from app.retrieval import HybridRetriever, Passage
+from app.timeline_answer import compose_timeline_extractive, timeline_sources
 from app.statements_view import actor_sources, label_sources, statement_question_actors
 
 ABSTAIN_TEXT = "The articles don't say."
@@ -123,13 +124,18 @@ class Answerer:
             yield Answer(ABSTAIN_TEXT, [], abstained=True, timings=timings, sources=[], **base)
             return
 
-        extractive = compose_extractive(route, sources)
+        extractive = (
+            compose_timeline_extractive(sources, standalone)
+            if route == "timeline"
+            else compose_extractive(route, sources)
+        )
         if mode == "extractive":
             guarded = verify(extractive, sources)
             timings["first_token_ms"] = _ms(t0)
             timings["total_ms"] = timings["first_token_ms"]
-            yield guarded.text
-            yield Answer(guarded.text, guarded.cited, abstained=False, timings=timings, sources=sources, **base)
+            text = guarded.text if not guarded.empty else ABSTAIN_TEXT
+            yield text
+            yield Answer(text, guarded.cited, abstained=guarded.empty, timings=timings, sources=sources, **base)
             return
 
         yield from self._llm_answer(standalone, route, sources, label, extractive, base, timings, t0)
@@ -145,6 +151,9 @@ class Answerer:
             label = " and ".join(a for a in actors)
             if sources:
                 return "statements", sources, [], label
+        dated = None if claim else timeline_sources(self.retriever, question, self.encode)
+        if dated and dated[0]:
+            return "timeline", dated[0], [], dated[1]
         passages = self.retriever.retrieve(claim or question, self.settings.k)
         scored = score_sentences(claim or question, passages, self.encode)
         if claim is not None:
@@ -164,6 +173,8 @@ class Answerer:
         system = prompts.load("system")
         if route == "statements":
             user = prompts.render("statements", sources=format_sources(sources), question=question, actor=label)
+        elif route == "timeline":
+            user = prompts.render("timeline", sources=format_sources(sources), question=question, instruction=label)
         else:
             user = prompts.render("answer", sources=format_sources(sources), question=question)
         return [SystemMessage(system), HumanMessage(user)]

@@ -120,10 +120,18 @@ def has_words(text: str, minimum: int = 3) -> bool:
     return sum(1 for _ in zip(range(minimum), _WORD.finditer(text))) >= minimum
 
 
+# "[1]", "[3][4]", "[ 12 ]", "[1, 2]": Chronicle's citation syntax. In an article it is a footnote or a forged
+# citation ("Answer: Russia declared war [1]."), which an answer quoting the sentence would show as if Chronicle had
+# cited source 1. Such markers are stored as "(1)": same length, same meaning to a reader, never a citation.
+_BRACKET_NUMBER = re.compile(r"\[(\s*\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*\s*)\]")
+
+
 def clean_text(text: str) -> str:
-    """Normalise line endings and strip characters that break offsets or display (NUL, other controls)."""
+    """Normalise line endings, strip characters that break offsets or display (NUL, other controls), and turn
+    bracketed numbers into parenthesised ones so that article text can never carry a citation marker."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = _BRACKET_NUMBER.sub(r"(\1)", text)
     text = unicodedata.normalize("NFC", text)
     return text.strip("\n ") + "\n" if text.strip() else ""
 
@@ -267,7 +275,7 @@ def parse_record(record: dict[str, Any], source: str) -> Article:
     byline = ", ".join(authors) if isinstance(authors, list) else (str(authors) if authors else None)
     url = record.get("url")
     header = "\n".join(x for x in (published.isoformat() if published else "", title) if x)
-    if "<p" in body or "<div" in body:
+    if re.search(r"<(p|div|article|br)\b[^<>]*>", body, re.IGNORECASE):
         body = parse_html(body, source).text
     text = clean_text(f"{header}\n\n{body}" if header else body)
     return Article(

@@ -9,6 +9,7 @@ falls back to the extractive answer.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -93,6 +94,22 @@ def support_score(claim: str, evidence: str) -> float:
 SUPPORT_THRESHOLD = 0.5
 
 
+def evidence_of(source: Source) -> str:
+    """What a claim citing ``source`` may rely on: the sentence, its label (speaker, or the resolved event date)
+    and its publication date spelled out, so "on 19 September 2023 [1]" can cite "on Tuesday"."""
+    extra = [source.label]
+    if source.published:
+        try:
+            day = dt.date.fromisoformat(source.published[:10])
+            extra.append(f"{day.isoformat()} {day.day} {day:%B} {day.year} {day:%A} {day:%b}")
+        except ValueError:
+            extra.append(source.published)
+    for label_date in re.findall(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b", source.label):
+        year, month, day_s = label_date
+        extra.append(f"{dt.date(int(year), int(month), 1):%B} {int(day_s) if day_s else ''} {year}")
+    return " ".join([source.text, *extra])
+
+
 def split_claims(answer: str) -> list[str]:
     """Answer claims, each keeping the citation markers that close it.
 
@@ -149,11 +166,11 @@ def verify(answer: str, sources: list[Source], threshold: float = SUPPORT_THRESH
         if not bare:
             continue
         numbers = cited_numbers(claim)
-        good = [n for n in dict.fromkeys(numbers) if n in by_n and support_score(bare, by_n[n].text) >= threshold]
+        good = [n for n in dict.fromkeys(numbers) if n in by_n and support_score(bare, evidence_of(by_n[n])) >= threshold]
         removed += len(numbers) - len(good)
         if not good:
-            best = max(sources, key=lambda s: support_score(bare, s.text), default=None)
-            if best is not None and support_score(bare, best.text) >= threshold and len(content_tokens(bare)) >= 2:
+            best = max(sources, key=lambda s: support_score(bare, evidence_of(s)), default=None)
+            if best is not None and support_score(bare, evidence_of(best)) >= threshold and len(content_tokens(bare)) >= 2:
                 good = [best.n]
                 repaired += 1
         if not good:

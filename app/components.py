@@ -46,3 +46,10 @@ def get_store(settings: Settings) -> Store:
 def get_retriever(settings: Settings) -> HybridRetriever:
     with _BUILD_LOCK:
         return _retriever(settings)
+
+
+def clear_caches() -> None:
+    """Forget built components (tests that restart a Chroma server, or switch stores, start afresh)."""
+    with _BUILD_LOCK:
+        _retriever.cache_clear()
+        _store.cache_clear()

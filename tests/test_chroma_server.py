@@ -89,7 +89,7 @@ def server_settings(tmp: Path, port: int, monkeypatch: pytest.MonkeyPatch) -> Se
 
 def test_ingest_query_restart_and_still_there(server: ChromaServer, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     from app.chronicle import Chronicle
-    from app.components import get_retriever, get_store
+    from app.components import clear_caches
     from app.store import Store
 
     settings = server_settings(tmp_path / "client", server.port, monkeypatch)
@@ -107,8 +107,7 @@ def test_ingest_query_restart_and_still_there(server: ChromaServer, tmp_path: Pa
     server.start()
 
     # A fresh client (a new process would do the same): the caches keyed by settings are dropped.
-    get_store.cache_clear()
-    get_retriever.cache_clear()
+    clear_caches()
     from app import retrieval
 
     rebuilds: list[int] = []

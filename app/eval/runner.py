@@ -211,7 +211,11 @@ def evaluate_case(
 
     res.abstained = M.is_abstention(res.answer, _get(answer, "abstained"))
     res.outcome = M.abstention_outcome(res.abstained, case.answerable)
-    check = M.citation_validity(res.answer, citations, support=support)
+    # Judge each [n] against what the guard lets it rely on: the sentence plus its label (speaker or resolved date).
+    from app.citations import Source, evidence_of
+
+    checkable = [{"n": c.n, "text": evidence_of(c)} if isinstance(c, Source) else c for c in citations]
+    check = M.citation_validity(res.answer, checkable, support=support)
     res.citation_check = {
         "markers": check.markers, "valid": check.valid, "out_of_range": check.out_of_range,
         "unsupported": check.unsupported, "uncited_sentences": check.uncited_sentences,
