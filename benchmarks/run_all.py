@@ -36,12 +36,17 @@ def run(name: str, args: list[str], timeout: int) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         code = "timeout"
     seconds = round(time.perf_counter() - t0, 1)
-    if out.exists():
-        data = json.loads(out.read_text())
-    else:
-        data = {"failed": f"exit {code}"}
+    data = load(name) or {"failed": f"exit {code}"}
     data["wall_s"] = seconds
     return data
+
+
+def load(name: str) -> dict[str, Any] | None:
+    """A benchmark's JSON without per-question rows (they quote dataset text, which must stay out of the repo)."""
+    out = RESULTS / f"{name}.json"
+    if not out.exists():
+        return None
+    return {k: v for k, v in json.loads(out.read_text()).items() if k != "rows"}
 
 
 def _get(d: dict[str, Any], *path: str) -> Any:
@@ -189,10 +194,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-llm", action="store_true", help="skip every LLM run (the CPU is shared)")
     ap.add_argument("--scale-store", type=Path, default=None, help="reuse a store holding all dev articles")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--report-only", action="store_true", help="rebuild results.md/json from the last JSON files")
     args = ap.parse_args(argv)
     data = str(args.data.resolve())
     started = time.perf_counter()
     res: dict[str, Any] = {"argv": sys.argv[1:] if argv is None else argv, "machine": machine(), "versions": versions()}
+
+    if args.report_only:
+        previous = json.loads((RESULTS / "results.json").read_text()) if (RESULTS / "results.json").exists() else {}
+        res["argv"] = previous.get("argv", res["argv"])
+        res["machine"] = previous.get("machine", res["machine"])
+        for name in ("ingest", "latency", "llm", "realtimeqa", "timeqa"):
+            data = load(name)
+            if data is not None:
+                res[name] = data
+        res["generated"] = previous.get("generated", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+        res["total_s"] = previous.get("total_s", 0.0)
+        write_json(RESULTS / "results.json", res)
+        (RESULTS / "results.md").write_text(markdown(res))
+        print((RESULTS / "results.md").read_text())
+        return 0
 
     ingest = [HERE / "ingest_bench.py", "--data", data, "--runs", str(args.runs)]
     res["ingest"] = run("ingest", ingest + (["--questions", "6"] if args.quick else []), 6 * 3600)
