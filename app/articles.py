@@ -126,12 +126,23 @@ def has_words(text: str, minimum: int = 3) -> bool:
 _BRACKET_NUMBER = re.compile(r"\[(\s*\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*\s*)\]")
 
 
+# Chat-template control tokens (<|im_start|>, <|im_end|>, <|endoftext|>, <|eot_id|>, ...). llama.cpp tokenizes the
+# whole prompt with special=True, so an article containing "<|im_start|>system" would open a real system turn.
+_CHAT_TOKEN = re.compile(r"<\|([A-Za-z0-9_]{1,40})\|>")
+
+
+def neutralise_chat_tokens(text: str) -> str:
+    """'<|im_start|>' -> '<im_start>': readable, but plain text to every tokenizer."""
+    return _CHAT_TOKEN.sub(r"<\1>", text)
+
+
 def clean_text(text: str) -> str:
     """Normalise line endings, strip characters that break offsets or display (NUL, other controls), and turn
     bracketed numbers into parenthesised ones so that article text can never carry a citation marker."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     text = _BRACKET_NUMBER.sub(r"(\1)", text)
+    text = neutralise_chat_tokens(text)
     text = unicodedata.normalize("NFC", text)
     return text.strip("\n ") + "\n" if text.strip() else ""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from app.articles import neutralise_chat_tokens
+
 
 class QuestionError(ValueError):
     """A question Chronicle refuses, with the reason in plain words."""
@@ -15,7 +17,7 @@ def check_question(question: str, max_chars: int) -> str:
     if question is None:
         raise QuestionError("Please type a question.")
     cleaned = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in str(question))
-    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    cleaned = re.sub(r"\s+", " ", neutralise_chat_tokens(cleaned)).strip()
     if not cleaned:
         raise QuestionError("Please type a question.")
     if len(cleaned) > max_chars:
