@@ -261,6 +261,11 @@ def reported_content(source: Source) -> str:
     return source.text
 
 
+# Share of a statement's reported words that the answer sentences citing it must repeat; below it the statement
+# counts as dropped ("called on Azerbaijan to cease" loses "deeply concerned": 0.55, appended verbatim).
+STATEMENT_COVERAGE = 0.7
+
+
 def _complete_statements(text: str, cited: list[Source], sources: list[Source]) -> tuple[str, list[Source]]:
     """The LLM may summarise but may not drop a statement: a statement whose reported words are not covered by the
     answer sentences citing it is appended, verbatim and cited."""
@@ -268,7 +273,7 @@ def _complete_statements(text: str, cited: list[Source], sources: list[Source]) 
     missing = []
     for s in sources:
         citing = " ".join(c for c in claims if s.n in cited_numbers(c))
-        if not citing or support_score(reported_content(s), citing) < 0.5:
+        if not citing or support_score(reported_content(s), citing) < STATEMENT_COVERAGE:
             missing.append(s)
     if not missing:
         return text, cited
