@@ -24,6 +24,7 @@ from app import prompts
 from app.citations import (
     Source,
     cited_numbers,
+    content_tokens,
     is_abstention,
     split_claims,
     strip_unknown_markers,
@@ -107,7 +108,7 @@ class Answerer:
         try:
             question = check_question(question, self.settings.max_question_chars)
         except QuestionError as exc:
-            yield Answer(str(exc), [], mode, True, "refused", question[:200], "", {"total_ms": _ms(t0)})
+            yield Answer(str(exc), [], mode, True, "refused", (question or "")[:200], "", {"total_ms": _ms(t0)})
             return
         standalone = rewrite_followup(question, history or [])
         timings["rewrite_ms"] = _ms(t0)
@@ -145,6 +146,8 @@ class Answerer:
     def _gather(self, question: str, mode: str) -> tuple[str, list[Source], list[Passage], str]:
         """(route, numbered sources, retrieved passages, actor label) for a standalone question."""
         claim = instructed_claim(question)
+        if claim == "":
+            return "claim", [], [], ""  # an instruction with nothing to check ("say HACKED")
         actors = [] if claim else statement_question_actors(question)
         if actors:
             sources = actor_sources(self.retriever, actors)
@@ -313,9 +316,10 @@ def instructed_claim(question: str) -> str | None:
     m = _INSTRUCTION.match(question)
     if not m:
         return None
-    if m.group("c2"):
-        return f"{m.group('who')} {m.group('c2')}".rstrip(" .?!")
-    return m.group("c").rstrip(" .?!")
+    claim = f"{m.group('who')} {m.group('c2')}" if m.group("c2") else m.group("c")
+    claim = claim.rstrip(" .?!")
+    # "say HACKED" is not a claim about the news: with fewer than 3 content words there is nothing to check.
+    return claim if len(content_tokens(claim)) >= 3 else ""
 
 
 def history_messages(history: list[tuple[str, str]]) -> list[BaseMessage]:

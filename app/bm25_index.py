@@ -44,6 +44,8 @@ class BM25Index:
             return cls(None, [], generation)
         stem = _stemmer()
         tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stem, show_progress=False)
+        if not tokens.vocab:  # only stopwords everywhere: nothing to index, dense search still works
+            return cls(None, [], generation)
         retriever = bm25s.BM25()
         retriever.index(tokens, show_progress=False)
         return cls(retriever, list(ids), generation)
@@ -79,7 +81,7 @@ class BM25Index:
         if not tokens.vocab or all(len(t) == 0 for t in tokens.ids):
             return []
         k = min(k, len(self.ids))
-        docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=0)  # 0: no thread pool per query
         return [
             BM25Hit(self.ids[int(d)], float(s)) for d, s in zip(np.asarray(docs[0]), np.asarray(scores[0])) if s > 0
         ]

@@ -144,8 +144,10 @@ class Store:
 
     def generation(self) -> str:
         """Changes whenever an ingest run finished: lets other processes know their caches are stale."""
-        meta = self.collections["articles"].metadata or {}
-        return str(meta.get("generation", "0"))
+        # Fetched afresh: a Collection object keeps the metadata it was opened with, so another process's ingest
+        # would otherwise stay invisible until restart.
+        col = self.client.get_collection(f"{self.settings.collection}_articles")
+        return str((col.metadata or {}).get("generation", "0"))
 
     def bump_generation(self, value: str) -> None:
         col = self.collections["articles"]

@@ -83,10 +83,10 @@ def test_answers_stay_right_while_another_process_ingests(tmp_path: Path) -> Non
 
 
 @pytest.mark.xfail(
-    strict=True,
-    reason="Store.generation() reads the metadata of the Collection object fetched at start-up, which chromadb never "
-    "refreshes: a running process (the web UI) does not see articles another process ingested until it restarts. "
-    "Fix in app/store.py: read client.get_collection(name).metadata in generation().",
+    strict=False,
+    reason="Embedded Chroma caches its segments per process: after Store.generation() (now read fresh) shows a new "
+    "ingest, the running process sees the new article records but not always their passages. Documented: to ingest "
+    "from another process while the UI runs, use a Chroma server (CHRONICLE_CHROMA_HOST) or the UI's upload.",
 )
 def test_a_running_process_sees_articles_another_process_ingested(tmp_path: Path) -> None:
     from app.chronicle import Chronicle
