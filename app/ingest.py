@@ -35,6 +35,7 @@ class IngestReport:
     added: int = 0
     replaced: int = 0
     unchanged: int = 0
+    superseded: int = 0
     chunks: int = 0
     statements: int = 0
     events: int = 0
@@ -46,10 +47,13 @@ class IngestReport:
     def ok(self) -> bool:
         return not self.errors
 
+    def _superseded(self) -> str:
+        return f", {self.superseded} superseded by a later version in the same run" if self.superseded else ""
+
     def summary(self) -> str:
         line = (
             f"{self.files} file(s): {self.added} article(s) added, {self.replaced} replaced, {self.unchanged} "
-            f"unchanged; {self.chunks} passages, {self.statements} statements, {self.events} dated events "
+            f"unchanged{self._superseded()}; {self.chunks} passages, {self.statements} statements, {self.events} dated events "
             f"in {self.seconds:.1f} s"
         )
         if self.errors:
@@ -193,6 +197,16 @@ def write_articles(store: Store, items: list[tuple[Article, list[Chunk], np.ndar
     return counts
 
 
+def _final_versions(paths: list[Path], settings: Settings) -> dict[str, str]:
+    """source key -> id of its LAST version among the inputs (a quick parse-only pass).
+
+    Inputs can hold several versions of one URL (RealTimeQA weeks re-crawl the same page). Only the last is
+    ingested, so a re-run over the same inputs is a no-op instead of flipping between versions.
+    """
+    scratch = IngestReport()
+    return {source_key(a): a.article_id for a in iter_articles(paths, settings, scratch)}
+
+
 def _latest_by_source(known: dict[str, dict]) -> tuple[dict[str, str], list[str]]:
     """source key -> newest stored article id, and the older versions that an interrupted run left behind."""
     latest: dict[str, str] = {}
@@ -254,6 +268,7 @@ def ingest_paths(
 
         bar = tqdm(unit=" articles", desc="ingest", dynamic_ncols=True)
     n_files = len(discover_files(paths)) if progress else 0
+    final = _final_versions(paths, settings)
     seen: set[str] = set()
     changed = bool(stale)
 
@@ -290,6 +305,9 @@ def ingest_paths(
             for article in batch:
                 if article.article_id in seen or article.article_id in known:
                     report.unchanged += 1
+                    continue
+                if final.get(source_key(article), article.article_id) != article.article_id:
+                    report.superseded += 1  # a later record of this run has the same URL/path: only it is kept
                     continue
                 seen.add(article.article_id)
                 chunks = chunk_article(article, settings.chunk_max_chars)

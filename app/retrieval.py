@@ -97,7 +97,7 @@ class HybridRetriever:
         fused: dict[str, float] = {}
         rows: dict[str, Passage] = {}
         ranks: dict[str, dict[str, int]] = {}
-        if self.settings.dense_weight > 0 and self.store.count("chunks"):
+        if self.settings.dense_weight > 0 and self._visible:  # no count() round trip per query
             hits = self.store.vectorstore.similarity_search_with_score(query, k=fetch, filter=where)
             for rank, (doc, distance) in enumerate(hits):
                 cid = str(doc.id)

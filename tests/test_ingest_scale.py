@@ -198,3 +198,26 @@ def test_duplicates_across_files_are_stored_once(corpus: Path, settings: Setting
     report = ingest_paths([corpus], settings, encode=fake_encode)
     assert report.added == TOTAL and report.unchanged == PER_FILE
     assert counts(settings)["articles"] == TOTAL
+
+
+def test_two_versions_of_one_url_in_the_inputs_keep_the_last_and_rerun_is_a_no_op(
+    corpus: Path, settings: Settings
+) -> None:
+    """RealTimeQA re-crawls pages: week 2 may hold an updated text under a URL week 1 already had."""
+    from app.components import get_store
+    from app.ingest import ingest_paths
+
+    record = json.loads((corpus / "week0_gcs.jsonl").read_text().splitlines()[0])["search_result"][0]
+    updated = {**record, "text": record["text"] + "\n\nUpdate: the council postponed the vote."}
+    (corpus / "week9_gcs.jsonl").write_text(json.dumps({"question_id": "w9_0", "search_result": [updated]}) + "\n")
+
+    first = ingest_paths([corpus], settings, encode=fake_encode)
+    assert (first.added, first.superseded) == (TOTAL, 1)
+    store = get_store(settings)
+    ids = [aid for aid, meta in store.article_records().items() if meta["url"] == record["url"]]
+    assert len(ids) == 1
+    stored = store.collections["chunks"].get(where={"article_id": ids[0]}, include=["documents"])
+    assert any("postponed" in d for d in stored["documents"])  # the later version won
+
+    again = ingest_paths([corpus], settings, encode=fake_encode)
+    assert (again.added, again.replaced, again.unchanged, again.superseded) == (0, 0, TOTAL, 1)
