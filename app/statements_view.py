@@ -29,8 +29,9 @@ _QUESTION_WORDS = {"What", "How", "Who", "When", "Where", "Why", "Which", "Did",
 
 def statement_question_actors(question: str) -> list[str]:
     """Actor names (canonical) or person surnames a "what did X say" style question asks about; [] otherwise."""
-    if not _STATEMENT_INTENT.search(question) or re.match(r"\s*who\b", question, re.I):
+    if not _STATEMENT_INTENT.search(question) or re.match(r"\s*(who|when|where)\b", question, re.I):
         return []
+    question = _subject_part(question)
     names = [a.name for a in actors_in_question(question)]
     for m in _NAME.finditer(question):
         word = m.group()
@@ -40,6 +41,23 @@ def statement_question_actors(question: str) -> list[str]:
             continue
         names.append(word.split()[-1])
     return names
+
+
+_SUBJECT = re.compile(
+    r"\b(?:did|does|do|has|have|had|is|are|was|were)\s+(?P<x>.+?)\s+(?:say|said|react|respond|think|comment|"
+    r"claim|warn|urge|announce|accuse|critici[sz]e|condemn|call|tell|told|state)\b"
+    r"|\bwhat\s+(?P<y>.+?)\s+(?:said|says|thinks?|wants?)\b"
+    r"|\b(?P<z>[\w .’'-]+?)['’]s\s+(?:position|stance|view|reaction|response|statement|line)\b",
+    re.IGNORECASE,
+)
+
+
+def _subject_part(question: str) -> str:
+    """The speaker part of "What did X say about Y?": only X is asked about, Y is the topic."""
+    m = _SUBJECT.search(question)
+    if not m:
+        return question
+    return next(g for g in m.groups() if g)
 
 
 def speaker_key(speaker: str) -> str:
