@@ -51,6 +51,7 @@ SEED_QUESTIONS = [
 
 _CHECK_LOAD = """
 import sys, time
+from pathlib import Path
 sys.path.insert(0, {root!r})
 from app import retrieval
 from app.config import load_settings
@@ -58,7 +59,7 @@ from app.components import get_retriever
 calls = []
 real = retrieval.rebuild_bm25
 retrieval.rebuild_bm25 = lambda *a, **k: calls.append(1) or real(*a, **k)
-s = load_settings(vectorstore_dir={store!r}, embedding_backend={backend!r})
+s = load_settings(vectorstore_dir=Path({store!r}), embedding_backend={backend!r})
 r = get_retriever(s)
 t = time.perf_counter(); r.refresh(force=True); ms = (time.perf_counter() - t) * 1000
 print({{"rebuilt": bool(calls), "refresh_ms": round(ms, 1)}})
@@ -144,8 +145,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         BM25Index.load(store_dir / "bm25")
         scale["bm25_load_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         code = _CHECK_LOAD.format(root=str(ROOT), store=str(store_dir), backend=args.backend)
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
-        scale["new_process"] = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-500:]
+        scale["new_process"] = new_process_check(code)
         result["scale"] = scale
     else:
         result["scale"] = {"skipped": f"no RealTimeQA data at {args.data}" if not args.no_scale else "--no-scale"}
@@ -155,6 +155,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     write_json(args.out, result)
     print(json.dumps({k: v for k, v in result.items() if k not in ("machine", "versions")}, indent=2))
     return result
+
+
+def new_process_check(code: str) -> str:
+    """Run the load check in a fresh interpreter: its last stdout line, or the tail of its error."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-500:]
 
 
 if __name__ == "__main__":

@@ -80,6 +80,13 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             mine, naive = _get(p, name, k), _get(p, "naive", k)
             ok = None if mine is None or naive is None else mine >= naive
             rows.append((f"retrieval {k} ({name} vs naive)", ">= naive", f"{_fmt(mine)} vs {_fmt(naive)}", _met(ok)))
+    hr = res.get("hit_rate", {})
+    for name in (k for k in hr if k.startswith("chronicle-")):
+        for k in ("hit@5", "hit@10"):
+            mine, naive = _get(hr, name, k), _get(hr, "naive", k)
+            ok = None if mine is None or naive is None else mine >= naive
+            rows.append((f"retrieval {k} at full size, all questions ({name} vs naive)", ">= naive",
+                         f"{_fmt(mine)} vs {_fmt(naive)}", _met(ok)))
     v = _get(lat, "scale", "retrieve_ms", "p95")
     rows.append(("retrieval p95 at scale", "<= 30 ms", _fmt(v, " ms"), _met(None if v is None else v <= 30)))
     v = _get(lat, "seed", "extractive_ms", "p95")
@@ -90,7 +97,8 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows.append(("LLM first token p50, seed", "<= 1500 ms", _fmt(v, " ms"), _met(None if v is None else v <= 1500)))
     v = _get(llm, "prefill", "tokens_per_s")
     rows.append(("LLM prefill rate (ceiling)", "-", _fmt(v, " tok/s"), "-"))
-    rss = [x for x in (_get(res, b, "peak_rss_mb") for b in ("ingest", "latency", "llm", "realtimeqa")) if x]
+    benches = ("ingest", "hit_rate", "latency", "llm", "realtimeqa")
+    rss = [x for x in (_get(res, b, "peak_rss_mb") for b in benches) if x]
     worst = max(rss) if rss else None
     rows.append(("peak RSS (worst benchmark process)", "<= 2560 MB", _fmt(worst, " MB"), _met(None if worst is None else worst <= 2560)))
     v = _get(lat, "scale", "bm25_rebuild_s")
@@ -108,6 +116,7 @@ def markdown(res: dict[str, Any]) -> str:
         f"Generated {res['generated']} by `python benchmarks/run_all.py {' '.join(res['argv'])}` "
         f"(total {res['total_s']:.0f} s).",
         "",
+        *([res["note"], ""] if res.get("note") else []),
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; load average at start {m['load_avg_at_start']} "
         "(the CPU is shared with other work: absolute times are noisy, ratios from interleaved runs less so).",
         "",
@@ -134,6 +143,13 @@ def markdown(res: dict[str, Any]) -> str:
                 f"| {name} | {p['median_s']} | {p['runs_s']} | {p['records_per_s']} | {p['passages']} | "
                 f"{p.get('hit@5')} | {p.get('hit@10')} | {p.get('chars@5')} | {p.get('chars@10')} | {p.get('questions')} |"
             )
+    hr = res.get("hit_rate", {})
+    if hr.get("naive"):
+        lines += ["", f"## Hit rate at full size ({hr['records']} records, all dev questions, one pooled store)", "",
+                  "| pipeline | hit@5 | hit@10 | chars@5 | chars@10 | questions |", "|---|---|---|---|---|---|"]
+        for name, p in ((k, v) for k, v in hr.items() if k == "naive" or k.startswith("chronicle-")):
+            lines.append(f"| {name} | {p['hit@5']} | {p['hit@10']} | {p['chars@5']} | {p['chars@10']} | {p['questions']} |")
+        lines.append(f"\nNaive full build (one run): {hr['naive'].get('build_s')} s, {hr['naive'].get('passages')} chunks.")
     lat = res.get("latency", {})
     if lat.get("seed"):
         lines += ["", "## Latency (ms)", "", "| store | call | n | p50 | p95 | max |", "|---|---|---|---|---|---|"]
@@ -195,21 +211,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale-store", type=Path, default=None, help="reuse a store holding all dev articles")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--report-only", action="store_true", help="rebuild results.md/json from the last JSON files")
+    ap.add_argument("--note", default="", help="with --report-only: how the per-benchmark JSON files were produced")
     args = ap.parse_args(argv)
     data = str(args.data.resolve())
     started = time.perf_counter()
     res: dict[str, Any] = {"argv": sys.argv[1:] if argv is None else argv, "machine": machine(), "versions": versions()}
 
     if args.report_only:
-        previous = json.loads((RESULTS / "results.json").read_text()) if (RESULTS / "results.json").exists() else {}
-        res["argv"] = previous.get("argv", res["argv"])
-        res["machine"] = previous.get("machine", res["machine"])
-        for name in ("ingest", "latency", "llm", "realtimeqa", "timeqa"):
+        res["note"] = args.note
+        res["argv"] = ["--report-only"]
+        for name in ("ingest", "hit_rate", "latency", "llm", "realtimeqa", "timeqa"):
             data = load(name)
             if data is not None:
                 res[name] = data
-        res["generated"] = previous.get("generated", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
-        res["total_s"] = previous.get("total_s", 0.0)
+        res["generated"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        res["total_s"] = 0.0
         write_json(RESULTS / "results.json", res)
         (RESULTS / "results.md").write_text(markdown(res))
         print((RESULTS / "results.md").read_text())
@@ -217,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
 
     ingest = [HERE / "ingest_bench.py", "--data", data, "--runs", str(args.runs)]
     res["ingest"] = run("ingest", ingest + (["--questions", "6"] if args.quick else []), 6 * 3600)
+
+    if args.scale_store:
+        hit = [HERE / "hit_rate.py", "--data", data, "--store", str(args.scale_store)]
+        res["hit_rate"] = run("hit_rate", hit, 4 * 3600)
 
     latency = [HERE / "latency.py", "--data", data, "--repeat", "1" if args.quick else "3"]
     if args.scale_store:
