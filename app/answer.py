@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from app import prompts
 from app.citations import (
@@ -320,10 +320,3 @@ def instructed_claim(question: str) -> str | None:
     claim = claim.rstrip(" .?!")
     # "say HACKED" is not a claim about the news: with fewer than 3 content words there is nothing to check.
     return claim if len(content_tokens(claim)) >= 3 else ""
-
-
-def history_messages(history: list[tuple[str, str]]) -> list[BaseMessage]:
-    msgs: list[BaseMessage] = []
-    for user, assistant in history:
-        msgs += [HumanMessage(user), AIMessage(assistant)]
-    return msgs

@@ -54,7 +54,7 @@ def chunk_article(article: Article, max_chars: int = 450) -> list[Chunk]:
             group.clear()
 
     for sent in sentences:
-        para = _bisect_count(para_marks, sent.start)
+        para = bisect_right(para_marks, sent.start)
         too_long = group and (sent.end - group[0].start) > max_chars
         if group and (para != group_para or too_long):
             flush()
@@ -97,6 +97,3 @@ def _paragraph_marks(text: str) -> list[int]:
     """Offsets of line breaks: in news text every line is a paragraph (or a heading, or a caption)."""
     return [i for i, ch in enumerate(text) if ch == "\n"]
 
-
-def _bisect_count(marks: list[int], offset: int) -> int:
-    return bisect_right(marks, offset)

@@ -154,12 +154,6 @@ def article_record(article: Article, n_chunks: int, vector: list[float]) -> Reco
     )
 
 
-def write_article(store: Store, article: Article, chunks: list[Chunk], vectors: np.ndarray) -> tuple[int, int]:
-    """Write one article in the crash-safe order; returns (statements, events) written."""
-    counts = write_articles(store, [(article, chunks, vectors)])
-    return counts[0]
-
-
 def _mean_vector(vectors: np.ndarray) -> list[float]:
     mean = vectors.mean(axis=0) if len(vectors) else np.zeros(384)
     return (mean / (np.linalg.norm(mean) or 1)).tolist()

@@ -114,15 +114,6 @@ class Store:
         """article_id -> metadata of every completely ingested article."""
         return {r["id"]: r["metadata"] for r in self.get_all("articles", include=["metadatas"])}
 
-    def article_by_source(self, source_key: str) -> tuple[str, dict[str, Any]] | None:
-        got = self.collections["articles"].get(where={"source_key": source_key}, include=["metadatas"])
-        if got["ids"]:
-            return got["ids"][0], got["metadatas"][0]
-        return None
-
-    def has_article(self, article_id: str) -> bool:
-        return bool(self.collections["articles"].get(ids=[article_id], include=[])["ids"])
-
     def get_all(
         self, kind: str, where: dict[str, Any] | None = None, include: Iterable[str] = ("documents", "metadatas")
     ) -> list[dict[str, Any]]:
