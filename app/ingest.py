@@ -245,12 +245,12 @@ def ingest_paths(
     a worker thread while batch N is enriched and written (the encoder runs on one thread, the writer on the
     other core); each batch costs one upsert per collection.
     """
-    from app.components import get_embeddings, get_store
+    from app.components import get_ingest_embeddings, get_store
 
     started = time.perf_counter()
     report = IngestReport()
     store = store or get_store(settings)
-    encode = encode or get_embeddings(settings).encode
+    encode = encode or get_ingest_embeddings(settings).encode
     known = store.article_records()
     by_source, stale = _latest_by_source(known)
     for article_id in stale:  # a crash between "new version visible" and "old version deleted"

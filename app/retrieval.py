@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.bm25_index import BM25Index
+from app.chunking import keyword_text
 from app.config import Settings
 from app.store import Store, loads_spans
 
@@ -60,6 +61,7 @@ class HybridRetriever:
         self.store = store
         self._bm25: BM25Index | None = None
         self._visible: set[str] = set()
+        self._articles: dict[str, dict[str, Any]] = {}
         self._generation: str | None = None
         self._checked_at = 0.0
 
@@ -76,7 +78,8 @@ class HybridRetriever:
         generation = self.store.generation()
         if not force and generation == self._generation:
             return
-        self._visible = set(self.store.article_records())
+        self._articles = self.store.article_records()
+        self._visible = set(self._articles)
         index = BM25Index.load(self.index_dir)
         if index is None or index.generation != generation:
             index = rebuild_bm25(self.store, generation)
@@ -88,6 +91,12 @@ class HybridRetriever:
     def visible_articles(self) -> set[str]:
         self.refresh()
         return self._visible
+
+    @property
+    def article_metadata(self) -> dict[str, dict[str, Any]]:
+        """article_id -> metadata of every visible article (cached; refreshed with the generation)."""
+        self.refresh()
+        return self._articles
 
     def retrieve(self, query: str, k: int | None = None, where: dict[str, Any] | None = None) -> list[Passage]:
         """Top-k passages for a query by weighted RRF of dense and BM25 ranks."""
@@ -142,8 +151,9 @@ def bm25_dir(settings: Settings) -> Path:
 
 def rebuild_bm25(store: Store, generation: str) -> BM25Index:
     """Build the keyword index from the chunks in Chroma (the source of truth)."""
-    rows = store.get_all("chunks", include=["documents"])
-    return BM25Index.build([r["id"] for r in rows], [r["document"] or "" for r in rows], generation)
+    rows = store.get_all("chunks", include=["documents", "metadatas"])
+    texts = [keyword_text(str((r["metadata"] or {}).get("title") or ""), r["document"] or "") for r in rows]
+    return BM25Index.build([r["id"] for r in rows], texts, generation)
 
 
 def _matches(meta: dict[str, Any], where: dict[str, Any]) -> bool:

@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from app.citations import Source, content_tokens
+from app.citations import Source, cite, content_tokens
 from app.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
 from app.timeline import date_where, event_rows, from_epoch, merge_rows, parts, row_sort_key
 
@@ -40,6 +40,8 @@ MAX_LIST = 8  # sources for listing questions (in 2020, after X)
 MAX_WHEN = 4  # sources for "when" and superlative questions
 MAX_TOPICAL = 6  # sources for a dated question with a subject ("which club did X coach in 2005?")
 CANDIDATE_PASSAGES = 12  # passages whose events are candidates for a phrase
+SCOPE_ARTICLES = 50  # above this many articles, range and before/after questions read retrieved passages' events
+SCOPED_PASSAGES = 60  # ... of this many passages
 MAX_RANGE_ENCODE = 60  # at most this many in-range sentences are embedded per question
 MIN_COSINE, MIN_OVERLAP = 0.3, 0.5  # below both: no event matches the phrase
 
@@ -155,9 +157,17 @@ def _rows(retriever: Any, where: dict[str, Any] | None) -> list[_Hit]:
     return [_Hit(r["document"], r["metadata"]) for r in event_rows(retriever, where)]
 
 
-def _candidates(retriever: Any, text: str, where: dict[str, Any] | None = None) -> list[_Hit]:
+def _scoped_rows(retriever: Any, question: str, where: dict[str, Any] | None) -> list[_Hit]:
+    """Events matching ``where``: all of them in a small archive; in a large one, only those in the passages
+    retrieved for the question (reading every event after a date took seconds at 30,000 events)."""
+    if len(retriever.visible_articles) <= SCOPE_ARTICLES:
+        return _rows(retriever, where)
+    return _candidates(retriever, question, where, SCOPED_PASSAGES)
+
+
+def _candidates(retriever: Any, text: str, where: dict[str, Any] | None = None, n: int = CANDIDATE_PASSAGES) -> list[_Hit]:
     """Events inside the passages the hybrid retriever finds for a text (optionally date-filtered)."""
-    passages = retriever.retrieve(text, CANDIDATE_PASSAGES)
+    passages = retriever.retrieve(text, n)
     chunk_ids = list(dict.fromkeys(p.chunk_id for p in passages))
     if not chunk_ids:
         return []
@@ -244,8 +254,7 @@ def _chronological(hits: list[_Hit]) -> list[_Hit]:
 
 def reference_date(retriever: Any) -> dt.date:
     """'Now' for relative words in questions: the newest publication date in the archive, else today."""
-    stamps = [int(m.get("published_ts") or 0) for m in retriever.store.article_records().values()
-              if m.get("published")]
+    stamps = [int(m.get("published_ts") or 0) for m in retriever.article_metadata.values() if m.get("published")]
     return from_epoch(max(stamps)) if stamps else dt.date.today()
 
 
@@ -276,7 +285,7 @@ def _anchor(retriever: Any, question: str, constraint: TimeConstraint, encode: E
     after = constraint.relation == "after"
     bound = int(ref.meta["date_end_ts"] if after else ref.meta["date_start_ts"])
     where = {"date_start_ts": {"$gt": bound}} if after else {"date_end_ts": {"$lt": bound}}
-    rows = [h for h in _rows(retriever, where) if h.key != ref.key]
+    rows = [h for h in _scoped_rows(retriever, question, where) if h.key != ref.key]
     topic = topic_tokens(question[: constraint.span[0]] if constraint.span else question)
     rows = _pick(rows, question, topic, encode, nearest_to=bound, after=after)
     word = "after" if after else "before"
@@ -315,11 +324,11 @@ def _range(retriever: Any, question: str, constraint: TimeConstraint, encode: En
         hits = [h for h in _nearest_expression(_score(_candidates(retriever, question, where), question, encode),
                                                question) if h.relevant]
         if not hits:
-            hits = _pick(_rows(retriever, where), question, topic, encode)
+            hits = _pick(_scoped_rows(retriever, question, where), question, topic, encode)
         best = hits[0].score if hits else 0.0
         rows = _merge([h for h in hits if h.score >= 0.7 * best][:MAX_TOPICAL], encode)
     else:
-        rows = _pick(_rows(retriever, where), question, topic, encode)
+        rows = _pick(_scoped_rows(retriever, question, where), question, topic, encode)
     if constraint.relation in ("latest", "earliest"):
         rows.sort(key=lambda h: row_sort_key(h.meta), reverse=constraint.relation == "latest")
         chosen = rows[:MAX_WHEN]
@@ -339,8 +348,11 @@ def _superlative(retriever: Any, question: str, relation: str, encode: Encode): 
             return None
         best = hits[0].score
         hits = [h for h in hits if h.score >= 0.75 * best]
+    elif relation == "latest" and len(retriever.visible_articles) > SCOPE_ARTICLES:
+        newest = max((int(m.get("published_ts") or 0) for m in retriever.article_metadata.values()), default=0)
+        hits = _rows(retriever, {"published_ts": newest})  # "the latest news": the newest articles' events
     else:
-        hits = _rows(retriever, None)
+        hits = _scoped_rows(retriever, question, None)
     if not hits:
         return None
     latest = relation == "latest"
@@ -411,4 +423,4 @@ def compose_timeline_extractive(sources: list[Source], question: str) -> str:
     if kind == "when" or (kind == "range" and best > 0):  # a subject: the best sentences, not the whole range
         chosen = sorted(sorted(sources, key=lambda s: -s.score)[:2 if kind == "when" else 3], key=lambda s: s.n)
         chosen = [s for s in chosen if s.score >= 0.9 * best]
-    return " ".join(f"{s.label}: {s.text} [{s.n}]" if s.label else f"{s.text} [{s.n}]" for s in chosen)
+    return " ".join(cite(f"{s.label}: {s.text}" if s.label else s.text, s.n) for s in chosen)

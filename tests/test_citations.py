@@ -52,3 +52,12 @@ def test_abstention_detection_and_stream_filter() -> None:
     assert is_abstention("The sources do not mention China.")
     assert not is_abstention("Russia called for all sides to stop fighting [1].")
     assert strip_unknown_markers("A [1] B [9] C [2, 9]", {1, 2}) == "A [1] B  C [2]"
+
+
+def test_cite_ends_a_headline_so_the_next_sentence_stays_apart() -> None:
+    from app.citations import cite
+
+    assert cite("Russia called for calm.", 2) == "Russia called for calm. [2]"
+    assert cite("“Enough is enough,”", 1) == "“Enough is enough,” [1]."
+    text = cite("US criticizes Azerbaijan after fresh attack", 1) + " " + cite("Russia called for calm.", 2)
+    assert split_claims(text) == ["US criticizes Azerbaijan after fresh attack [1].", "Russia called for calm. [2]"]

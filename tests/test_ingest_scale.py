@@ -183,6 +183,8 @@ def test_edited_files_replace_their_old_version(corpus: Path, settings: Settings
     now = counts(settings)
     assert now["articles"] == before["articles"]
     assert now["chunks"] == before["chunks"] + 1  # one new paragraph, the edited sentence kept its passage
+    texts = store.collections["chunks"].get(include=["documents"])["documents"]
+    assert any("meet again in October" in t for t in texts) and any("voted late on Monday" in t for t in texts)
     gone = old_ids - set(store.article_records())
     assert len(gone) == 2
     for article_id in gone:

@@ -109,3 +109,19 @@ def test_cli_ask_json_shape(seed_settings) -> None:  # noqa: ANN001
     assert set(cite) == {"n", "article_id", "title", "published", "text", "start", "end"}
     assert cite["published"] == "2023-09-19" and "Turkey said" in cite["text"]
     assert {"first_token_ms", "total_ms"} <= set(data["timings"])
+
+
+def test_keyword_index_knows_each_passage_headline(tmp_path: Path) -> None:
+    """A passage deep in a story ("The ministry said 32 were killed") is found by its headline's words."""
+    from app.components import get_retriever
+
+    settings = make_settings(tmp_path / "store", dense_weight=0.0)
+    (tmp_path / "a.txt").write_text(
+        "Title: Flooding hits Valdoria province\nDate: 2023-09-18\n\nHeavy rain fell for three days.\n\n"
+        "The ministry said 32 people were killed and roads were cut.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text(
+        "Title: Parliament passes budget\nDate: 2023-09-18\n\nLawmakers voted 120 to 80.\n\n"
+        "The ministry said the deficit would shrink.\n", encoding="utf-8")
+    ingest_paths([tmp_path / "a.txt", tmp_path / "b.txt"], settings)
+    top = get_retriever(settings).retrieve("ministry Valdoria", 1)[0]
+    assert top.text == "The ministry said 32 people were killed and roads were cut."  # no headline in the text
