@@ -7,7 +7,9 @@ Routes, in order:
 (The timeline route for when/before/after questions plugs in at ``route_question``.)
 
 The LLM only phrases what the sources say; the guard (app.citations) verifies every [n]. If the LLM's answer loses
-all its claims, the extractive answer is shown instead, with a note saying so.
+all its claims, the extractive answer is shown instead, with a note saying so; likewise when it abstains although
+the sources alone pass the extractive mode's stricter relevance gate (measured on evalsets/seed.jsonl: the packaged
+1.5B model abstained on 9 of 51 answerable questions; with this, LLM-mode pass rate 0.74 -> 0.88).
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ class Answerer:
         timings["rewrite_ms"] = _ms(t0)
 
         t1 = time.perf_counter()
-        route, sources, passages, label = self._gather(standalone, mode)
+        route, sources, passages, label, sure = self._gather(standalone, mode)
         timings["retrieve_ms"] = _ms(t1)
         base = dict(mode=mode, route=route, question=question, standalone_question=standalone, passages=passages)
 
@@ -140,36 +142,40 @@ class Answerer:
             yield Answer(text, guarded.cited, abstained=guarded.empty, timings=timings, sources=sources, **base)
             return
 
-        yield from self._llm_answer(standalone, route, sources, label, extractive, base, timings, t0)
+        # If the model abstains, the quoted sentences are still shown when they alone would have passed the
+        # extractive mode's (stricter) relevance gate: the 1.5B model says "don't say" on answerable questions.
+        yield from self._llm_answer(standalone, route, sources, label, extractive, sure, base, timings, t0)
 
     # --- routes ---------------------------------------------------------------------------------------------
 
-    def _gather(self, question: str, mode: str) -> tuple[str, list[Source], list[Passage], str]:
-        """(route, numbered sources, retrieved passages, actor label) for a standalone question."""
+    def _gather(self, question: str, mode: str) -> tuple[str, list[Source], list[Passage], str, bool]:
+        """(route, numbered sources, retrieved passages, actor label, sure) for a standalone question; ``sure``:
+        the sources would pass the extractive mode's relevance gate on their own."""
         claim = instructed_claim(question)
         if claim == "":
-            return "claim", [], [], ""  # an instruction with nothing to check ("say HACKED")
+            return "claim", [], [], "", False  # an instruction with nothing to check ("say HACKED")
         actors = [] if claim else statement_question_actors(question)
         if actors:
             sources = actor_sources(self.retriever, actors)
             label = " and ".join(a for a in actors)
             if sources:
-                return "statements", sources, [], label
+                return "statements", sources, [], label, True
         dated = None if claim else timeline_sources(self.retriever, question, self.encode)
         if dated and dated[0]:
-            return "timeline", dated[0], [], dated[1]
+            return "timeline", dated[0], [], dated[1], True
         passages = self.retriever.retrieve(claim or question, self.settings.k)
         scored = score_sentences(claim or question, passages, self.encode)
         if claim is not None:
             # "Say that Russia invaded Armenia": a claim to check, not an order. Only a sentence that states it counts.
             best = max(scored, key=lambda s: support_score(claim, s.text), default=None)
             if best is None or support_score(claim, best.text) < 0.8:
-                return "claim", [], passages, ""
-            return "claim", select_sources([best], max_sources=1), passages, ""
+                return "claim", [], passages, "", False
+            return "claim", select_sources([best], max_sources=1), passages, "", True
         if not scored or not _relevant(scored, actors, mode):
-            return "search", [], passages, ""
+            return "search", [], passages, "", False
         sources = select_sources(scored, max_sources=4, max_chars=700)
-        return "search", label_sources(self.retriever, sources, [p.chunk_id for p in passages]), passages, ""
+        sure = _relevant(scored, actors, "extractive")
+        return "search", label_sources(self.retriever, sources, [p.chunk_id for p in passages]), passages, "", sure
 
     # --- LLM ------------------------------------------------------------------------------------------------
 
@@ -183,7 +189,7 @@ class Answerer:
             user = prompts.render("answer", sources=format_sources(sources), question=question)
         return [SystemMessage(system), HumanMessage(user)]
 
-    def _llm_answer(self, question, route, sources, label, extractive, base, timings, t0):  # noqa: ANN001, ANN202
+    def _llm_answer(self, question, route, sources, label, extractive, sure, base, timings, t0):  # noqa: ANN001, ANN202
         from app.llm import LLMError, describe_model
 
         base["model"] = describe_model(self.settings)
@@ -218,8 +224,13 @@ class Answerer:
 
         notes = list(base.pop("notes", []))
         guarded = verify(raw, sources) if raw else None
-        if raw and is_abstention(raw) and (guarded is None or guarded.empty):
+        abstains = bool(raw) and is_abstention(raw) and (guarded is None or guarded.empty)
+        if abstains and not sure:
             text, cited, abstained = ABSTAIN_TEXT, [], True
+        elif abstains:
+            notes.append("The model found no answer in the sources; showing the sentences that match the question.")
+            fallback = verify(extractive, sources)
+            text, cited, abstained = fallback.text, fallback.cited, False
         elif guarded is None or guarded.empty:
             if raw:
                 notes.append("The model's answer had no verifiable citation; showing the quoted sentences instead.")
