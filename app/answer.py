@@ -163,7 +163,7 @@ class Answerer:
         dated = None if claim else timeline_sources(self.retriever, question, self.encode)
         if dated and dated[0]:
             return "timeline", dated[0], [], dated[1], True
-        passages = self.retriever.retrieve(claim or question, self.settings.k)
+        passages = self.retriever.retrieve(claim or question, self.settings.k, vectors=True)
         scored = score_sentences(claim or question, passages, self.encode)
         if claim is not None:
             # "Say that Russia invaded Armenia": a claim to check, not an order. Only a sentence that states it counts.

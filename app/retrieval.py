@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from app.bm25_index import BM25Index
 from app.chunking import keyword_text
 from app.config import Settings
@@ -32,6 +34,7 @@ class Passage:
     sentences: list[tuple[int, int]]
     score: float = 0.0
     ranks: dict[str, int] = field(default_factory=dict)
+    vector: Any = None  # the stored embedding (numpy), when asked for: a one-sentence passage's is its sentence's
 
     @classmethod
     def from_row(cls, chunk_id: str, text: str, meta: dict[str, Any], score: float = 0.0) -> "Passage":
@@ -98,8 +101,10 @@ class HybridRetriever:
         self.refresh()
         return self._articles
 
-    def retrieve(self, query: str, k: int | None = None, where: dict[str, Any] | None = None) -> list[Passage]:
-        """Top-k passages for a query by weighted RRF of dense and BM25 ranks."""
+    def retrieve(
+        self, query: str, k: int | None = None, where: dict[str, Any] | None = None, vectors: bool = False
+    ) -> list[Passage]:
+        """Top-k passages for a query by weighted RRF of dense and BM25 ranks (with their stored vectors if asked)."""
         self.refresh()
         k = k or self.settings.k
         fetch = max(self.settings.fetch_k, k)
@@ -135,6 +140,11 @@ class HybridRetriever:
             p.score = fused[cid]
             p.ranks = ranks.get(cid, {})
             out.append(p)
+        if vectors and out:
+            got = self.store.collections["chunks"].get(ids=[p.chunk_id for p in out], include=["embeddings"])
+            stored = dict(zip(got["ids"], got["embeddings"]))
+            for p in out:
+                p.vector = np.asarray(stored[p.chunk_id], dtype=np.float32) if p.chunk_id in stored else None
         return out
 
 

@@ -72,6 +72,7 @@ class _Hit:
     meta: dict[str, Any]
     cosine: float = 0.0
     overlap: float = 0.0
+    vector: Any = None  # the sentence's embedding when it is a whole stored passage (no need to embed it again)
 
     @property
     def score(self) -> float:
@@ -167,12 +168,16 @@ def _scoped_rows(retriever: Any, question: str, where: dict[str, Any] | None) ->
 
 def _candidates(retriever: Any, text: str, where: dict[str, Any] | None = None, n: int = CANDIDATE_PASSAGES) -> list[_Hit]:
     """Events inside the passages the hybrid retriever finds for a text (optionally date-filtered)."""
-    passages = retriever.retrieve(text, n)
-    chunk_ids = list(dict.fromkeys(p.chunk_id for p in passages))
-    if not chunk_ids:
+    passages = {p.chunk_id: p for p in retriever.retrieve(text, n, vectors=True)}
+    if not passages:
         return []
-    cond: dict[str, Any] = {"chunk_id": {"$in": chunk_ids}}
-    return _rows(retriever, {"$and": [cond, where]} if where else cond)
+    cond: dict[str, Any] = {"chunk_id": {"$in": list(passages)}}
+    hits = _rows(retriever, {"$and": [cond, where]} if where else cond)
+    for h in hits:
+        p = passages.get(str(h.meta.get("chunk_id")))
+        if p is not None and (p.start, p.end) == (int(h.meta["start"]), int(h.meta["end"])):
+            h.vector = p.vector
+    return hits
 
 
 def _score(hits: list[_Hit], text: str, encode: Encode) -> list[_Hit]:
@@ -180,9 +185,11 @@ def _score(hits: list[_Hit], text: str, encode: Encode) -> list[_Hit]:
     if not hits:
         return []
     tokens = topic_tokens(text) or content_tokens(text)
-    docs = list(dict.fromkeys(h.document for h in hits))
+    known = {h.document: h.vector for h in hits if h.vector is not None}
+    docs = [d for d in dict.fromkeys(h.document for h in hits) if d not in known]
     vectors = encode([text] + docs)
     cos = dict(zip(docs, (vectors[1:] @ vectors[0]).tolist()))
+    cos.update({d: float(np.asarray(v) @ vectors[0]) for d, v in known.items()})
     for h in hits:
         h.cosine = float(cos[h.document])
         h.overlap = len(tokens & content_tokens(h.document)) / len(tokens) if tokens else 0.0

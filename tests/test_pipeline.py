@@ -125,3 +125,30 @@ def test_keyword_index_knows_each_passage_headline(tmp_path: Path) -> None:
     ingest_paths([tmp_path / "a.txt", tmp_path / "b.txt"], settings)
     top = get_retriever(settings).retrieve("ministry Valdoria", 1)[0]
     assert top.text == "The ministry said 32 people were killed and roads were cut."  # no headline in the text
+
+
+def test_sentence_scoring_reuses_stored_vectors_of_one_sentence_passages(seed_settings) -> None:  # noqa: ANN001
+    """Whole-passage sentences are not embedded again, and their scores match embedding them afresh."""
+    from app.components import get_embeddings, get_retriever
+    from app.evidence import MAX_EMBEDDED, score_sentences
+
+    encode = get_embeddings(seed_settings).encode
+    seen: list[str] = []
+
+    def counting(texts: list[str]):  # noqa: ANN202
+        seen.extend(texts)
+        return encode(texts)
+
+    question = "How many people were killed?"
+    passages = get_retriever(seed_settings).retrieve(question, 6, vectors=True)
+    assert all(p.vector is not None and p.vector.shape == (384,) for p in passages)
+    reused = score_sentences(question, passages, counting)
+    whole = [p.text for p in passages if len(p.sentences) == 1]
+    assert whole and not set(whole) & set(seen[1:])  # only the question and the other sentences were embedded
+    assert len(seen) - 1 <= MAX_EMBEDDED
+    for p in passages:
+        p.vector = None
+    fresh = {(s.passage.chunk_id, s.start): s.cosine for s in score_sentences(question, passages, encode)}
+    for s in reused:
+        assert abs(s.cosine - fresh[(s.passage.chunk_id, s.start)]) < 0.02
+    assert reused[0].text == max(reused, key=lambda s: s.score).text
