@@ -133,6 +133,10 @@ class Store:
     def count(self, kind: str) -> int:
         return self.collections[kind].count()
 
+    def close(self) -> None:
+        """Release the Chroma client (its HNSW indexes stay in memory until then, even after clear_caches)."""
+        self.client.close()
+
     def generation(self) -> str:
         """Changes whenever an ingest run finished: lets other processes know their caches are stale."""
         # Fetched afresh: a Collection object keeps the metadata it was opened with, so another process's ingest

@@ -152,3 +152,16 @@ def test_sentence_scoring_reuses_stored_vectors_of_one_sentence_passages(seed_se
     for s in reused:
         assert abs(s.cosine - fresh[(s.passage.chunk_id, s.start)]) < 0.02
     assert reused[0].text == max(reused, key=lambda s: s.score).text
+
+
+def test_clear_caches_can_release_chroma_clients(tmp_path: Path) -> None:
+    """A process that goes through many stores (the RealTimeQA benchmark: one per week) can free each one."""
+    from app.components import clear_caches, get_store
+
+    settings = make_settings(tmp_path / "store")
+    store = get_store(settings)
+    assert store.count("chunks") == 0
+    clear_caches(close=True)
+    assert get_store(settings) is not store  # a fresh client, and the old one is closed
+    with pytest.raises(Exception):  # noqa: B017 - chromadb raises its own error type for a closed client
+        store.collections["chunks"].count()
