@@ -97,10 +97,14 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows.append(("LLM first token p50, seed", "<= 1500 ms", _fmt(v, " ms"), _met(None if v is None else v <= 1500)))
     v = _get(llm, "prefill", "tokens_per_s")
     rows.append(("LLM prefill rate (ceiling)", "-", _fmt(v, " tok/s"), "-"))
-    benches = ("ingest", "hit_rate", "latency", "llm", "realtimeqa")
-    rss = [x for x in (_get(res, b, "peak_rss_mb") for b in benches) if x]
-    worst = max(rss) if rss else None
-    rows.append(("peak RSS (worst benchmark process)", "<= 2560 MB", _fmt(worst, " MB"), _met(None if worst is None else worst <= 2560)))
+    # Processes that are Chronicle as a user runs it (one store, the LLM loaded) vs harnesses that hold more in one
+    # process (ingest_bench: the naive pipeline's torch model beside Chronicle's; realtimeqa: nine weekly stores).
+    chronicle = [x for x in (_get(res, b, "peak_rss_mb") for b in ("latency", "llm", "hit_rate")) if x]
+    worst = max(chronicle) if chronicle else None
+    rows.append(("peak RSS, Chronicle processes (latency, llm, hit_rate)", "<= 2560 MB", _fmt(worst, " MB"),
+                 _met(None if worst is None else worst <= 2560)))
+    harness = {b: _get(res, b, "peak_rss_mb") for b in ("ingest", "realtimeqa")}
+    rows.append(("peak RSS, benchmark harnesses", "-", _fmt({b: v for b, v in harness.items() if v}), "-"))
     v = _get(lat, "scale", "bm25_rebuild_s")
     rows.append(("BM25 rebuild at scale (once per ingest run)", "-", _fmt(v, " s"), "-"))
     v = _get(lat, "scale", "new_process")
