@@ -22,15 +22,10 @@ def _embeddings(backend: str, batch_size: int, threads: int = 1) -> PackagedEmbe
     return PackagedEmbeddings(backend, batch_size, threads)
 
 
-_built_stores: list[Store] = []
-
-
 @lru_cache(maxsize=8)
 def _store(settings: Settings) -> Store:
     emb = get_embeddings(settings)
-    store = Store(settings, emb, emb.model_id)
-    _built_stores.append(store)
-    return store
+    return Store(settings, emb, emb.model_id)
 
 
 @lru_cache(maxsize=8)
@@ -61,13 +56,9 @@ def get_retriever(settings: Settings) -> HybridRetriever:
         return _retriever(settings)
 
 
-def clear_caches(close: bool = False) -> None:
-    """Forget built components (tests that restart a Chroma server, or switch stores, start afresh); with
-    ``close``, also release the cached Chroma clients' memory (a process that goes through many stores)."""
+def clear_caches() -> None:
+    """Forget built components (tests that restart a Chroma server, or switch stores, start afresh). A process that
+    goes through many stores also calls ``get_store(settings).close()`` first, to free each client's memory."""
     with _BUILD_LOCK:
         _retriever.cache_clear()
-        stores = list(_built_stores)
-        _built_stores.clear()
         _store.cache_clear()
-    for store in stores if close else []:
-        store.close()

@@ -158,10 +158,19 @@ def _rows(retriever: Any, where: dict[str, Any] | None) -> list[_Hit]:
     return [_Hit(r["document"], r["metadata"]) for r in event_rows(retriever, where)]
 
 
+def _large_archive(retriever: Any) -> bool:
+    return len(retriever.visible_articles) > SCOPE_ARTICLES
+
+
+def _newest_published_ts(retriever: Any) -> int | None:
+    stamps = [int(m.get("published_ts") or 0) for m in retriever.article_metadata.values() if m.get("published")]
+    return max(stamps) if stamps else None
+
+
 def _scoped_rows(retriever: Any, question: str, where: dict[str, Any] | None) -> list[_Hit]:
     """Events matching ``where``: all of them in a small archive; in a large one, only those in the passages
     retrieved for the question (reading every event after a date took seconds at 30,000 events)."""
-    if len(retriever.visible_articles) <= SCOPE_ARTICLES:
+    if not _large_archive(retriever):
         return _rows(retriever, where)
     return _candidates(retriever, question, where, SCOPED_PASSAGES)
 
@@ -261,8 +270,8 @@ def _chronological(hits: list[_Hit]) -> list[_Hit]:
 
 def reference_date(retriever: Any) -> dt.date:
     """'Now' for relative words in questions: the newest publication date in the archive, else today."""
-    stamps = [int(m.get("published_ts") or 0) for m in retriever.article_metadata.values() if m.get("published")]
-    return from_epoch(max(stamps)) if stamps else dt.date.today()
+    newest = _newest_published_ts(retriever)
+    return from_epoch(newest) if newest is not None else dt.date.today()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -355,8 +364,7 @@ def _superlative(retriever: Any, question: str, relation: str, encode: Encode): 
             return None
         best = hits[0].score
         hits = [h for h in hits if h.score >= 0.75 * best]
-    elif relation == "latest" and len(retriever.visible_articles) > SCOPE_ARTICLES:
-        newest = max((int(m.get("published_ts") or 0) for m in retriever.article_metadata.values()), default=0)
+    elif relation == "latest" and _large_archive(retriever) and (newest := _newest_published_ts(retriever)):
         hits = _rows(retriever, {"published_ts": newest})  # "the latest news": the newest articles' events
     else:
         hits = _scoped_rows(retriever, question, None)

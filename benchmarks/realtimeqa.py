@@ -67,7 +67,7 @@ def pick(choices: list[str], answer_text: str, passages: list[str]) -> int | Non
 def evaluate_week(week, plan: dict[str, int | None], backend: str, k: int | None) -> list[dict[str, Any]]:  # noqa: ANN001
     """Ingest the week once; ask the first ``plan[mode]`` questions (None = all) in each mode."""
     from app.chronicle import Chronicle
-    from app.components import clear_caches
+    from app.components import clear_caches, get_store
     from app.config import load_settings
 
     all_questions = read_jsonl(week.qa)
@@ -110,7 +110,8 @@ def evaluate_week(week, plan: dict[str, int | None], backend: str, k: int | None
                 row["nota_gold"] = normalise(ng) == NOTA
                 row["nota_mc"] = pick(nq["choices"], answer_text, passages) == int(nq["answer"][0])
             rows.append(row)
-        clear_caches(close=True)  # nine weeks of Chroma clients held in memory took the process to 4.6 GB
+        get_store(settings).close()  # nine weeks of Chroma clients held in memory took the process to 4.6 GB
+        clear_caches()
     return rows
 
 

@@ -161,7 +161,8 @@ def test_clear_caches_can_release_chroma_clients(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "store")
     store = get_store(settings)
     assert store.count("chunks") == 0
-    clear_caches(close=True)
+    store.close()
+    clear_caches()
     assert get_store(settings) is not store  # a fresh client, and the old one is closed
     with pytest.raises(Exception):  # noqa: B017 - chromadb raises its own error type for a closed client
         store.collections["chunks"].count()
