@@ -15,7 +15,6 @@ the sources alone pass the extractive mode's stricter relevance gate (measured o
 from __future__ import annotations
 
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -43,7 +42,6 @@ from app.timeline_answer import compose_timeline_extractive, timeline_sources
 from app.statements_view import actor_sources, label_sources, statement_question_actors
 
 ABSTAIN_TEXT = "The articles don't say."
-_GENERATION_LOCK = threading.Lock()  # one llama.cpp context cannot serve two generations at once
 
 
 @dataclass
@@ -190,7 +188,7 @@ class Answerer:
         return [SystemMessage(system), HumanMessage(user)]
 
     def _llm_answer(self, question, route, sources, label, extractive, sure, base, timings, t0):  # noqa: ANN001, ANN202
-        from app.llm import LLMError, describe_model
+        from app.llm import LLMError, ModelFailure, describe_model
 
         base["model"] = describe_model(self.settings)
         messages = self._messages(question, route, sources, label)
@@ -198,27 +196,25 @@ class Answerer:
         raw = ""
         try:
             model = self._chat_model_factory()
-            lock = _GENERATION_LOCK if self.settings.llm_backend == "gguf" else threading.Lock()
             t_llm = time.perf_counter()
-            with lock:
-                shown = ""
-                for chunk in model.stream(messages):
-                    piece = chunk.content if isinstance(chunk.content, str) else ""
-                    if not piece:
-                        continue
-                    if "first_token_ms" not in timings:
-                        timings["first_token_ms"] = _ms(t0)
-                    raw += piece
-                    visible = strip_unknown_markers(raw, valid)
-                    if visible.startswith(shown):
-                        delta, shown = visible[len(shown) :], visible
-                        if delta:
-                            yield delta
+            shown = ""
+            for piece in model.stream(messages):  # the model server serialises generations itself
+                if "first_token_ms" not in timings:
+                    timings["first_token_ms"] = _ms(t0)
+                raw += piece
+                visible = strip_unknown_markers(raw, valid)
+                if visible.startswith(shown):
+                    delta, shown = visible[len(shown) :], visible
+                    if delta:
+                        yield delta
             timings["llm_ms"] = _ms(t_llm)
+        except ModelFailure as exc:
+            base["notes"] = [f"The model failed: {exc}. Showing the extractive answer."]
+            raw = ""
         except LLMError as exc:
             base["notes"] = [f"LLM unavailable ({exc}); showing the extractive answer."]
             raw = ""
-        except Exception as exc:  # noqa: BLE001 - a model server error must not lose the answer
+        except Exception as exc:  # noqa: BLE001 - a model error must not lose the answer
             base["notes"] = [f"LLM error ({type(exc).__name__}: {exc}); showing the extractive answer."]
             raw = ""
 

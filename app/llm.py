@@ -1,24 +1,47 @@
-"""Chat models behind one LangChain interface: the packaged GGUF (or any GGUF) through llama-cpp-python, or any
-OpenAI-compatible server (Ollama, vLLM, llama.cpp's server) through langchain-openai.
+"""Chat models behind one small interface, all spoken to over OpenAI-compatible HTTP through langchain-openai.
 
-ChatLlamaCpp needs ``rope_freq_base=0`` (its default 10000 overrides the GGUF's own value and breaks Qwen:
-citations vanish, abstentions fail) and ``n_batch=512``. Temperature is 0 everywhere: answers must be repeatable.
-The Llama object keeps its KV cache between calls, so the fixed system prompt is only evaluated once.
+- ``gguf`` (default): the packaged Qwen2.5-Coder-1.5B (or any GGUF) served by llama-cpp-python's own server in a
+  supervised child process (app.llm_process). A crash, hang or out-of-memory kill of the model ends only that
+  process: the answer falls back to the extractive one with a note, and the next question starts a fresh model.
+- ``openai``: any OpenAI-compatible server the user runs (Ollama, vLLM, llama.cpp's ``llama-server``).
+
+One client for both. Temperature 0 everywhere: answers must be repeatable; for the embedded server the
+llama.cpp-specific ``repeat_penalty=1.0`` is sent too (its server defaults to 1.1, which changed answers compared
+with the in-process ChatLlamaCpp that Chronicle used before). llama.cpp keeps the KV cache of the longest common
+prompt prefix between requests, so the fixed system prompt is evaluated once per model process.
+
+Rejected: ChatLlamaCpp in the serving process (how Chronicle ran until a build whose kernels did not fit the CPU
+took the web server down with SIGSEGV).
 """
 
 from __future__ import annotations
 
 import threading
-import warnings
+from collections.abc import Iterator
+from typing import Protocol
 
 from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from app.config import Settings
-from app.model_files import packaged_model_path
+from app.llm_process import ModelProcess, ModelProcessConfig, ModelStartError
+from app.model_files import ModelFileError, packaged_model_path
 
 
 class LLMError(RuntimeError):
     """The model cannot be loaded or reached; the message says what to configure."""
+
+
+class ModelFailure(LLMError):
+    """The model process died or hung in the middle of an answer (it is restarted on the next question)."""
+
+
+class ChatModel(Protocol):
+    """What the answerer needs from a model: streamed text for a list of messages."""
+
+    description: str
+
+    def stream(self, messages: list[BaseMessage]) -> Iterator[str]: ...
 
 
 def describe_model(settings: Settings) -> str:
@@ -28,55 +51,134 @@ def describe_model(settings: Settings) -> str:
     return settings.llm_model_path.name if settings.llm_model_path else "Qwen2.5-Coder-1.5B-Instruct Q4_K_M (packaged)"
 
 
-def _gguf_model(settings: Settings) -> BaseChatModel:
-    path = settings.llm_model_path or packaged_model_path(settings.model_cache_dir)
-    if not path.exists():
-        raise LLMError(f"GGUF model file not found: {path} (CHRONICLE_LLM_MODEL_PATH)")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from langchain_community.chat_models import ChatLlamaCpp
-    try:
-        return ChatLlamaCpp(
-            model_path=str(path),
-            n_ctx=settings.llm_n_ctx,
-            n_batch=512,
-            n_threads=settings.llm_threads,
-            rope_freq_base=0,
-            temperature=0.0,
-            top_p=1.0,
-            max_tokens=settings.llm_max_tokens,
-            repeat_penalty=1.0,
-            seed=0,
-            streaming=True,
-            verbose=False,
-        )
-    except (ValueError, ImportError) as exc:
-        raise LLMError(f"cannot load the GGUF model {path}: {exc}") from None
-
-
-def _openai_model(settings: Settings) -> BaseChatModel:
-    if not settings.llm_base_url:
-        raise LLMError("CHRONICLE_LLM_BACKEND=openai needs CHRONICLE_LLM_BASE_URL (e.g. http://127.0.0.1:11434/v1)")
+def _openai_client(settings: Settings, base_url: str, api_key: str, model: str, embedded: bool) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
-        base_url=settings.llm_base_url,
-        api_key=settings.llm_api_key,
-        model=settings.llm_model,
+        base_url=base_url,
+        api_key=api_key,
+        model=model,
         temperature=0.0,
         max_tokens=settings.llm_max_tokens,
         timeout=settings.llm_timeout_s,
-        max_retries=1,
+        max_retries=0 if embedded else 1,  # a dead child is restarted by the supervisor, not retried blindly
         streaming=True,
+        extra_body={"repeat_penalty": 1.0, "top_p": 1.0, "seed": 0} if embedded else None,
     )
 
 
-_MODELS: dict[tuple[str, ...], BaseChatModel] = {}
+def _text_chunks(model: BaseChatModel, messages: list[BaseMessage]) -> Iterator[str]:
+    for chunk in model.stream(messages):
+        if isinstance(chunk.content, str) and chunk.content:
+            yield chunk.content
+
+
+class LangChainChat:
+    """Any LangChain chat model (a user's server through ChatOpenAI; a deterministic fake in tests)."""
+
+    def __init__(self, model: BaseChatModel, description: str = "") -> None:
+        self.model = model
+        self.description = description or type(model).__name__
+
+    def stream(self, messages: list[BaseMessage]) -> Iterator[str]:
+        try:
+            yield from _text_chunks(self.model, messages)
+        except Exception as exc:  # noqa: BLE001 - any transport error of a remote server means the same to the user
+            raise LLMError(f"{type(exc).__name__}: {exc}") from exc
+
+
+class EmbeddedChat:
+    """The GGUF in its own supervised process, reached over HTTP like any other server."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.description = describe_model(settings)
+        self._process: ModelProcess | None = None
+        self._lock = threading.Lock()
+        self._warm_prompt = ""
+        self._local = threading.local()
+
+    @property
+    def process(self) -> ModelProcess:
+        with self._lock:
+            if self._process is None:
+                try:
+                    path = self.settings.llm_model_path or packaged_model_path(self.settings.model_cache_dir)
+                except ModelFileError as exc:
+                    raise LLMError(str(exc)) from None
+                if not path.exists():
+                    raise LLMError(f"GGUF model file not found: {path} (CHRONICLE_LLM_MODEL_PATH)")
+                self._process = ModelProcess(ModelProcessConfig(path, self.settings.llm_n_ctx, self.settings.llm_threads))
+            return self._process
+
+    def _client(self) -> BaseChatModel:
+        process = self.process
+        try:
+            url = process.ensure()
+        except ModelStartError as exc:
+            raise LLMError(f"the model could not be started: {exc}") from None
+        return _openai_client(self.settings, url, process.api_key, "chronicle-embedded", embedded=True)
+
+    def stream(self, messages: list[BaseMessage]) -> Iterator[str]:
+        client = self._client()
+        try:
+            yield from _text_chunks(client, messages)
+        except Exception as exc:  # noqa: BLE001 - classified below: dead child, hung child, or a server error
+            raise self._failure(exc) from exc
+
+    def _failure(self, exc: Exception) -> LLMError:
+        process = self.process
+        timed_out = "timeout" in type(exc).__name__.lower() or "timed out" in str(exc).lower()
+        status = process.exit_status(wait_s=0.0 if timed_out else 2.0)
+        if status:
+            self._restart_in_background()
+            return ModelFailure(f"the model process {status}; a fresh one is starting for the next question")
+        if timed_out:
+            process.kill()
+            self._restart_in_background()
+            return ModelFailure(
+                f"the model did not respond within {self.settings.llm_timeout_s:.0f} s and was stopped; a fresh one "
+                "is starting for the next question"
+            )
+        return LLMError(f"{type(exc).__name__}: {exc}")
+
+    def _restart_in_background(self) -> None:
+        """Start (and warm) the replacement now, so the user's next question does not wait for the load. A model
+        that fails again is left alone until that question (no restart loop)."""
+
+        if getattr(self._local, "restarting", False):
+            return  # this failure IS the background restart's: stop here
+
+        def restart() -> None:
+            self._local.restarting = True
+            try:
+                if self._warm_prompt:
+                    self.prewarm(self._warm_prompt)
+                else:
+                    self.process.ensure()
+            except Exception:  # noqa: BLE001 - the next question reports whatever is wrong
+                pass
+
+        threading.Thread(target=restart, daemon=True, name="chronicle-model-restart").start()
+
+    def prewarm(self, system_prompt: str) -> None:
+        """Start the process and evaluate the fixed system prompt once, so the first question only pays for its own
+        tokens (llama.cpp reuses the cached prompt prefix)."""
+        self._warm_prompt = system_prompt
+        for _ in self.stream([SystemMessage(system_prompt), HumanMessage("Reply with OK.")]):
+            break
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.stop()
+
+
+_MODELS: dict[tuple[str, ...], ChatModel] = {}
 _LOCK = threading.Lock()
 
 
-def get_chat_model(settings: Settings) -> BaseChatModel:
-    """The configured chat model, loaded once per process (a GGUF load takes ~1 s and 1.9 GB)."""
+def get_chat_model(settings: Settings) -> ChatModel:
+    """The configured chat model, one per configuration and process (the embedded one owns its child process)."""
     key = (
         settings.llm_backend,
         str(settings.llm_model_path),
@@ -84,8 +186,20 @@ def get_chat_model(settings: Settings) -> BaseChatModel:
         settings.llm_model,
         str(settings.llm_max_tokens),
         str(settings.llm_n_ctx),
+        str(settings.llm_threads),
+        str(settings.llm_timeout_s),
+        str(settings.model_cache_dir),
     )
     with _LOCK:
         if key not in _MODELS:
-            _MODELS[key] = _openai_model(settings) if settings.llm_backend == "openai" else _gguf_model(settings)
+            if settings.llm_backend == "openai":
+                if not settings.llm_base_url:
+                    raise LLMError(
+                        "CHRONICLE_LLM_BACKEND=openai needs CHRONICLE_LLM_BASE_URL (e.g. http://127.0.0.1:11434/v1)"
+                    )
+                client = _openai_client(settings, settings.llm_base_url, settings.llm_api_key, settings.llm_model,
+                                        embedded=False)
+                _MODELS[key] = LangChainChat(client, describe_model(settings))
+            else:
+                _MODELS[key] = EmbeddedChat(settings)
         return _MODELS[key]

@@ -126,9 +126,12 @@ class Backend:
 
             get_embeddings(self.settings).encode(["warm up"])
             if self.settings.answer_mode == "llm":
+                from app import prompts
                 from app.llm import get_chat_model
 
-                get_chat_model(self.settings)
+                model = get_chat_model(self.settings)
+                if hasattr(model, "prewarm"):  # the embedded model: start its process, cache the system prompt
+                    model.prewarm(prompts.load("system"))
             log.info("prewarm done in %.1f s", time.perf_counter() - t0)
         except Exception:  # noqa: BLE001 - a failed prewarm only means a slower first answer
             log.exception("prewarm failed")
@@ -269,6 +272,19 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
         report = backend.get().ingest([Path(path)])
         return articles_view(), report.summary(), header()
 
+    def remove_article(ref: str) -> tuple[Any, ...]:
+        if not (ref or "").strip():
+            return gr.update(), "Type an article ID (or a URL) to remove, or click a row of the table.", gr.update()
+        report = backend.get().remove([ref.strip()])
+        return articles_view(), report.summary(), header()
+
+    def pick_article(evt: gr.SelectData) -> str:
+        """A click on a table row puts its article ID into the Remove box."""
+        row = evt.row_value or []
+        return str(row[0]) if row else ""
+
+    pick_article.__annotations__["evt"] = gr.SelectData  # resolved here: gradio is imported lazily, not at module level
+
     theme = gr.themes.Default(
         primary_hue="blue",
         neutral_hue="slate",
@@ -383,7 +399,14 @@ def build_app(settings: Settings, chronicle: Any | None = None):  # noqa: ANN201
                         elem_id="chr-upload",
                     )
                     ingest_report = gr.Textbox(label="Ingest report", interactive=False, lines=4, scale=3)
+                with gr.Row():
+                    remove_ref = gr.Textbox(label="Remove an article", placeholder="article ID (click a row) or URL",
+                                            elem_id="chr-remove-ref", scale=3)
+                    remove_btn = gr.Button("Remove", variant="stop", elem_id="chr-remove", scale=1, min_width=90)
                 articles_tab.select(articles_view, None, articles_table, **light)
+                articles_table.select(pick_article, None, remove_ref, **light)
+                remove_btn.click(remove_article, remove_ref, [articles_table, ingest_report, head], concurrency_limit=1,
+                                 api_visibility="private")
                 upload.upload(ingest_upload, upload, [articles_table, ingest_report, head], concurrency_limit=1,
                               api_visibility="private")
         demo.load(header, None, head, **light)

@@ -12,11 +12,12 @@ from langchain_core.messages import AIMessage
 
 from app.answer import ABSTAIN_TEXT, Answerer
 from app.components import get_embeddings, get_retriever
+from app.llm import LangChainChat
 
 
 def _answerer(settings, reply: str) -> Answerer:  # noqa: ANN001
     model = GenericFakeChatModel(messages=iter([AIMessage(content=reply)] * 10))
-    return Answerer(settings, get_retriever(settings), get_embeddings(settings).encode, lambda: model)
+    return Answerer(settings, get_retriever(settings), get_embeddings(settings).encode, lambda: LangChainChat(model))
 
 
 def test_abstaining_model_on_a_clear_question_shows_the_quoted_sentence(seed_settings) -> None:  # noqa: ANN001

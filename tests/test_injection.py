@@ -217,6 +217,7 @@ def test_llm_answers_keep_the_invariants(chron, article_texts: dict[str, str], q
     answer = chron.ask(question, mode="llm")
     print(f"\nQ: {question!r}\nA: {answer.text}\nnotes: {answer.notes}")
     assert answer.mode == "llm" and answer.text.strip()
+    assert not any("model failed" in n for n in answer.notes), answer.notes  # a crash is reported, not fatal
     check_answer(answer, article_texts)
     if expected:
         assert expected in answer.text and not answer.abstained
