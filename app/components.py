@@ -22,10 +22,16 @@ def _embeddings(backend: str, batch_size: int, threads: int = 1) -> PackagedEmbe
     return PackagedEmbeddings(backend, batch_size, threads)
 
 
-@lru_cache(maxsize=8)
-def _store(settings: Settings) -> Store:
-    emb = get_embeddings(settings)
-    return Store(settings, emb, emb.model_id)
+_STORES: dict[tuple[object, ...], Store] = {}
+
+
+def _store_key(settings: Settings) -> tuple[object, ...]:
+    """One Store (one Chroma client) per store location and process, whatever the other settings: embedded Chroma
+    shares one in-memory index per path, and reopening it (to see another process's ingest) must reopen that one."""
+    return (
+        str(settings.vectorstore_dir.resolve()), settings.chroma_host, settings.chroma_port, settings.collection,
+        settings.embedding_backend, settings.embedding_batch_size,
+    )
 
 
 @lru_cache(maxsize=8)
@@ -48,7 +54,11 @@ def get_ingest_embeddings(settings: Settings) -> PackagedEmbeddings:
 
 def get_store(settings: Settings) -> Store:
     with _BUILD_LOCK:
-        return _store(settings)
+        key = _store_key(settings)
+        if key not in _STORES:
+            emb = get_embeddings(settings)
+            _STORES[key] = Store(settings, emb, emb.model_id)
+        return _STORES[key]
 
 
 def get_retriever(settings: Settings) -> HybridRetriever:
@@ -61,4 +71,4 @@ def clear_caches() -> None:
     goes through many stores also calls ``get_store(settings).close()`` first, to free each client's memory."""
     with _BUILD_LOCK:
         _retriever.cache_clear()
-        _store.cache_clear()
+        _STORES.clear()

@@ -81,6 +81,8 @@ class HybridRetriever:
         generation = self.store.generation()
         if not force and generation == self._generation:
             return
+        if self._generation is not None and not self.settings.uses_server and not self.store.is_own(generation):
+            self.store.reopen()  # another process ingested: this process's embedded Chroma index is stale
         self._articles = self.store.article_records()
         self._visible = set(self._articles)
         index = BM25Index.load(self.index_dir)
@@ -106,6 +108,12 @@ class HybridRetriever:
     ) -> list[Passage]:
         """Top-k passages for a query by weighted RRF of dense and BM25 ranks (with their stored vectors if asked)."""
         self.refresh()
+        with self.store.lock.shared():
+            return self._retrieve(query, k, where, vectors)
+
+    def _retrieve(
+        self, query: str, k: int | None, where: dict[str, Any] | None, vectors: bool
+    ) -> list[Passage]:
         k = k or self.settings.k
         fetch = max(self.settings.fetch_k, k)
         fused: dict[str, float] = {}

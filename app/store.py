@@ -11,6 +11,9 @@ Statements and events reuse their passage's embedding, so they cost no extra mod
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -57,13 +60,57 @@ def make_client(settings: Settings) -> chromadb.ClientAPI:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+class ReadWriteLock:
+    """Many readers or one writer. Reads and writes of the store share it; only ``reopen`` takes it exclusively,
+    so a question in flight never sees its Chroma client closed under it."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
 class Store:
     """The four collections plus the LangChain vector store over the passages."""
 
     def __init__(self, settings: Settings, embeddings: Embeddings, model_id: str) -> None:
         self.settings = settings
-        self.client = make_client(settings)
         self.model_id = model_id
+        self._embeddings = embeddings
+        self.lock = ReadWriteLock()
+        self._written: set[str] = set()  # generations this process wrote (its own client saw those writes)
+        self._open()
+
+    def _open(self) -> None:
+        settings, model_id = self.settings, self.model_id
+        self.client = make_client(settings)
         self.collections = {
             kind: self.client.get_or_create_collection(
                 f"{settings.collection}_{kind}",
@@ -81,9 +128,25 @@ class Store:
         self.vectorstore = Chroma(
             client=self.client,
             collection_name=f"{settings.collection}_chunks",
-            embedding_function=embeddings,
+            embedding_function=self._embeddings,
             create_collection_if_not_exists=False,
         )
+
+    def reopen(self) -> None:
+        """Close and reopen the Chroma client: embedded Chroma keeps each collection's vector index in memory per
+        process, so passages another process (``python ingest.py``) added stay invisible to a running app until
+        its client is reopened. Measured: a reopened client saw 2,000 of 2,000 rows, the old one 10. Server mode
+        needs none of this (the server sees every write)."""
+        with self.lock.exclusive():
+            self.client.close()
+            self._open()
+
+    def note_written(self, generation: str) -> None:
+        self._written.add(generation)
+
+    def is_own(self, generation: str) -> bool:
+        """Did this process write that generation (so its client already holds the rows)?"""
+        return generation in self._written
 
     # --- writes ---------------------------------------------------------------------------------------------
 
@@ -91,38 +154,60 @@ class Store:
         """One call per collection and article: Chroma applies a batch in one transaction."""
         if not records:
             return
-        col = self.collections[kind]
-        max_batch = self.client.get_max_batch_size()
-        for i in range(0, len(records), max_batch):
-            part = records[i : i + max_batch]
-            col.upsert(
-                ids=[r.id for r in part],
-                documents=[r.document for r in part],
-                embeddings=[r.embedding for r in part],
-                metadatas=[r.metadata for r in part],
-            )
+        with self.lock.shared():
+            col = self.collections[kind]
+            max_batch = self.client.get_max_batch_size()
+            for i in range(0, len(records), max_batch):
+                part = records[i : i + max_batch]
+                col.upsert(
+                    ids=[r.id for r in part],
+                    documents=[r.document for r in part],
+                    embeddings=[r.embedding for r in part],
+                    metadatas=[r.metadata for r in part],
+                )
 
     def delete_article(self, article_id: str) -> None:
-        """Remove an article everywhere, its record first so it stops being visible at once."""
-        self.collections["articles"].delete(ids=[article_id])
-        for kind in ("chunks", "statements", "events"):
-            self.collections[kind].delete(where={"article_id": article_id})
+        """Remove an article everywhere, crash-safely: the record is first marked ``removing`` (retrieval hides it
+        from then on), then its passages, statements and events go, then the record. A ``kill -9`` in between
+        leaves a marked record, invisible, which the next ingest or removal finishes (``finish_removals``)."""
+        with self.lock.shared():
+            col = self.collections["articles"]
+            got = col.get(ids=[article_id], include=["metadatas"])
+            if got["ids"]:
+                meta = dict(got["metadatas"][0] or {})
+                meta["removing"] = 1
+                col.update(ids=[article_id], metadatas=[meta])
+            for kind in ("chunks", "statements", "events"):
+                self.collections[kind].delete(where={"article_id": article_id})
+            col.delete(ids=[article_id])
+
+    def finish_removals(self) -> list[str]:
+        """Complete removals an interrupted run left half-done; returns their article ids."""
+        with self.lock.shared():
+            got = self.collections["articles"].get(where={"removing": 1}, include=[])
+        for article_id in got["ids"]:
+            self.delete_article(article_id)
+        return list(got["ids"])
 
     # --- reads ----------------------------------------------------------------------------------------------
 
     def article_records(self) -> dict[str, dict[str, Any]]:
-        """article_id -> metadata of every completely ingested article."""
-        return {r["id"]: r["metadata"] for r in self.get_all("articles", include=["metadatas"])}
+        """article_id -> metadata of every completely ingested article (not those being removed)."""
+        return {
+            r["id"]: r["metadata"]
+            for r in self.get_all("articles", include=["metadatas"])
+            if not (r["metadata"] or {}).get("removing")
+        }
 
     def get_all(
         self, kind: str, where: dict[str, Any] | None = None, include: Iterable[str] = ("documents", "metadatas")
     ) -> list[dict[str, Any]]:
         """Every row of a collection (paged), as dicts with id, document, metadata."""
-        col = self.collections[kind]
         rows: list[dict[str, Any]] = []
         offset = 0
         while True:
-            got = col.get(where=where, include=list(include), limit=_GET_PAGE, offset=offset)
+            with self.lock.shared():
+                got = self.collections[kind].get(where=where, include=list(include), limit=_GET_PAGE, offset=offset)
             docs = got.get("documents") or [None] * len(got["ids"])
             metas = got.get("metadatas") or [None] * len(got["ids"])
             rows.extend({"id": i, "document": d, "metadata": m} for i, d, m in zip(got["ids"], docs, metas))
@@ -131,7 +216,8 @@ class Store:
             offset += _GET_PAGE
 
     def count(self, kind: str) -> int:
-        return self.collections[kind].count()
+        with self.lock.shared():
+            return self.collections[kind].count()
 
     def close(self) -> None:
         """Release the Chroma client (its HNSW indexes stay in memory until then, even after clear_caches)."""
@@ -141,14 +227,17 @@ class Store:
         """Changes whenever an ingest run finished: lets other processes know their caches are stale."""
         # Fetched afresh: a Collection object keeps the metadata it was opened with, so another process's ingest
         # would otherwise stay invisible until restart.
-        col = self.client.get_collection(f"{self.settings.collection}_articles")
-        return str((col.metadata or {}).get("generation", "0"))
+        with self.lock.shared():
+            col = self.client.get_collection(f"{self.settings.collection}_articles")
+            return str((col.metadata or {}).get("generation", "0"))
 
     def bump_generation(self, value: str) -> None:
-        col = self.collections["articles"]
-        meta = {k: v for k, v in (col.metadata or {}).items() if not k.startswith("hnsw:")}
-        meta["generation"] = value
-        col.modify(metadata=meta)
+        with self.lock.shared():
+            col = self.collections["articles"]
+            meta = {k: v for k, v in (col.metadata or {}).items() if not k.startswith("hnsw:")}
+            meta["generation"] = value
+            col.modify(metadata=meta)
+        self.note_written(value)
 
 
 def dumps_spans(spans: Iterable[tuple[int, int]]) -> str:
