@@ -14,7 +14,7 @@ from typing import Iterator
 from app.answer import Answer, Answerer
 from app.components import get_embeddings, get_retriever, get_store
 from app.config import Settings
-from app.ingest import IngestReport, ingest_paths
+from app.ingest import IngestReport, RemoveReport, ingest_paths, remove_articles
 from app.retrieval import Passage
 
 
@@ -48,6 +48,12 @@ class Chronicle:
 
     def ingest(self, paths: list[Path], progress: bool = False) -> IngestReport:
         report = ingest_paths(paths, self.settings, store=self.store, progress=progress)
+        self.retriever.refresh(force=True)
+        return report
+
+    def remove(self, refs: list[str]) -> RemoveReport:
+        """Remove articles by id (or 6+ character prefix), URL or source path, with everything derived from them."""
+        report = remove_articles(refs, self.settings, store=self.store)
         self.retriever.refresh(force=True)
         return report
 

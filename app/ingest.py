@@ -251,6 +251,8 @@ def ingest_paths(
     report = IngestReport()
     store = store or get_store(settings)
     encode = encode or get_ingest_embeddings(settings).encode
+    if store.finish_removals():  # a removal interrupted by a crash: finish it before anything else
+        finish_run(store, settings)
     known = store.article_records()
     by_source, stale = _latest_by_source(known)
     for article_id in stale:  # a crash between "new version visible" and "old version deleted"
@@ -330,3 +332,54 @@ def finish_run(store: Store, settings: Settings) -> None:
     index = rebuild_bm25(store, generation)
     index.save(bm25_dir(settings))
     store.bump_generation(generation)
+
+
+@dataclass(frozen=True)
+class RemoveReport:
+    """What ``remove_articles`` did: the ids removed and the references that matched nothing."""
+
+    removed: tuple[str, ...]
+    not_found: tuple[str, ...]
+
+    def summary(self) -> str:
+        parts = [f"{len(self.removed)} article(s) removed"]
+        if self.not_found:
+            parts.append("no article matches: " + ", ".join(self.not_found))
+        return "; ".join(parts)
+
+
+def resolve_article_refs(records: dict[str, dict], refs: list[str]) -> tuple[list[str], list[str]]:
+    """(article ids, unmatched refs) for references that are article ids, URLs or source file paths; an id prefix
+    of 6+ characters (as ``articles`` prints ids) works when it is unambiguous."""
+    found: list[str] = []
+    missing: list[str] = []
+    for ref in (r.strip() for r in refs):
+        keys = {ref, str(Path(ref).resolve())} if ref else set()
+        hits = [aid for aid, m in records.items()
+                if keys & {aid, m.get("url"), m.get("source"), m.get("source_key")}]
+        if not hits and len(ref) >= 6:
+            prefixed = [aid for aid in records if aid.startswith(ref)]
+            hits = prefixed if len(prefixed) == 1 else []
+            if len(prefixed) > 1:
+                missing.append(f"{ref} (ambiguous: {len(prefixed)} articles)")
+                continue
+        if not hits:
+            missing.append(ref)
+        found.extend(h for h in hits if h not in found)
+    return found, missing
+
+
+def remove_articles(refs: list[str], settings: Settings, store: Store | None = None) -> RemoveReport:
+    """Remove articles (by id, URL or source path) with their passages, statements and events; the keyword index
+    and the store generation follow, so running apps drop them on their next question. Crash-safe: see
+    ``Store.delete_article``."""
+    from app.components import get_store
+
+    store = store or get_store(settings)
+    store.finish_removals()
+    ids, missing = resolve_article_refs(store.article_records(), refs)
+    for article_id in ids:
+        store.delete_article(article_id)
+    if ids:
+        finish_run(store, settings)
+    return RemoveReport(tuple(ids), tuple(missing))

@@ -318,16 +318,17 @@ def render_events(events: Sequence[Any]) -> str:
 
 
 def articles_frame(records: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """The Articles table: newest first."""
+    """The Articles table: newest first; the ID column is what the Remove box (and ``python -m app remove``) takes."""
     rows = [
         {
+            "ID": str(article_id),
             "Title": str(m.get("title") or "Untitled"),
             "Published": str(m.get("published") or "undated"),
             "Source": str(m.get("url") or m.get("source") or ""),
             "Passages": int(m.get("n_chunks") or 0),
             "_ts": int(m.get("published_ts") or 0),
         }
-        for m in records.values()
+        for article_id, m in records.items()
     ]
-    frame = pd.DataFrame(rows, columns=["Title", "Published", "Source", "Passages", "_ts"])
+    frame = pd.DataFrame(rows, columns=["ID", "Title", "Published", "Source", "Passages", "_ts"])
     return frame.sort_values(["_ts", "Title"], ascending=[False, True]).drop(columns="_ts").reset_index(drop=True)

@@ -264,6 +264,15 @@ def test_refusals_keyboard_focus_and_upload(browser, extractive_app, tmp_path: P
     report = page.get_by_label("Ingest report")
     expect(report).to_have_value(re.compile(r"1 article\(s\) added"), timeout=60_000)
     page.locator("#chr-articles", has_text="Ceasefire agreed in Karabakh").first.wait_for(timeout=30_000)
+
+    # Remove it again: a click on its row fills the Remove box with its ID, the button removes it.
+    page.locator("#chr-articles [role=gridcell]", has_text="Ceasefire agreed in Karabakh").first.click()
+    ref = page.locator("#chr-remove-ref textarea, #chr-remove-ref input").first
+    expect(ref).to_have_value(re.compile(r"^[0-9a-f]{16}$"), timeout=10_000)
+    page.locator("#chr-remove").click()
+    expect(report).to_have_value(re.compile(r"1 article\(s\) removed"), timeout=60_000)
+    expect(page.locator("#chr-articles")).not_to_contain_text("Ceasefire agreed in Karabakh", timeout=30_000)
+    expect(page.locator("#chr-articles")).to_contain_text("US criticizes Azerbaijan")
     page.close()
 
 
@@ -276,4 +285,58 @@ def test_llm_answer_with_citation_in_a_real_browser(browser, tmp_path: Path) -> 
         assert "[1]" in answer, answer
         assert "<mark>" in sources and "model:" in sources
         page.screenshot(path="/tmp/chronicle-ui-llm.png", full_page=True)
+        page.close()
+
+
+def _model_process(server: subprocess.Popen, timeout: float = 180):  # noqa: ANN202
+    """The supervised model process (app.llm_server) under the web server, once prewarm has started it."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in psutil.Process(server.pid).children(recursive=True):
+            try:
+                if "app.llm_server" in " ".join(child.cmdline()):
+                    return child
+            except psutil.NoSuchProcess:
+                continue
+        time.sleep(0.5)
+    raise AssertionError("no model process started under the web server")
+
+
+@pytest.mark.llm
+@pytest.mark.timeout(900)
+def test_killing_the_model_mid_answer_keeps_the_page_connected(browser, tmp_path: Path) -> None:  # noqa: ANN001
+    """SIGKILL to the model process while an answer streams: the page stays connected, that answer falls back to
+    the extractive one with a note, and the next question gets a normal LLM answer from a fresh model process."""
+    import signal
+
+    _ingest(tmp_path / "store", [SEED])
+    for url, server, started in _serve(tmp_path / "store", "llm", tmp_path / "serve.log"):
+        page, box, _ = _open(browser, url, started)
+        model = _model_process(server)
+        bots = page.locator("#chr-chat [data-testid='bot']")
+        box.focus()
+        page.keyboard.type("What did Russia say?")
+        page.keyboard.press("Enter")
+        bots.nth(0).wait_for(timeout=60_000)
+        page.wait_for_function(  # streamed model text is on the page: kill the model now
+            "() => { const b = document.querySelectorAll(\"#chr-chat [data-testid='bot']\");"
+            " return b.length && b[0].innerText.replace('…', '').trim().length > 3; }",
+            timeout=240_000,
+        )
+        os.kill(model.pid, signal.SIGKILL)
+        page.wait_for_function("() => document.querySelector('#chr-sources').innerText.includes('model failed')",
+                               timeout=120_000)
+        expect(page.locator("#chr-send")).to_be_enabled(timeout=30_000)
+        first, sources = bots.nth(0).inner_text(), page.locator("#chr-sources").inner_html()
+        assert "SIGKILL" in sources and "[1]" in first and "stop fighting" in first, (first, sources)
+        assert server.poll() is None, "the web server died with the model"
+        assert page.get_by_text("Connection to the server was lost").count() == 0
+
+        second, sources2 = _ask_with_keyboard(page, box, "What did Turkey say?", timeout_ms=240_000)
+        assert "model failed" not in sources2 and "model:" in sources2, sources2
+        assert "territorial integrity" in second and "[1]" in second, second
+        assert _model_process(server).pid != model.pid
+        page.screenshot(path="/tmp/chronicle-ui-model-killed.png", full_page=True)
         page.close()
