@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from app.answer import Answer, Answerer
-from app.components import get_embeddings, get_retriever, get_store
+from app.answer.answerer import Answer, Answerer
+from app.store.registry import get_embeddings, get_retriever, get_store
 from app.config import Settings
-from app.ingest import IngestReport, RemoveReport, ingest_paths, remove_articles
-from app.retrieval import Passage
+from app.ingest.pipeline import IngestReport, RemoveReport, ingest_paths, remove_articles
+from app.query.retrieval import Passage
 
 
 class Chronicle:
@@ -36,7 +36,7 @@ class Chronicle:
     @property
     def answerer(self) -> Answerer:
         if self._answerer is None:
-            from app.llm import get_chat_model
+            from app.answer.llm.client import get_chat_model
 
             self._answerer = Answerer(
                 self.settings,

@@ -63,9 +63,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from app.components import get_store
-    from app.ingest import ingest_paths
-    from app.store import StoreError
+    from app.store.registry import get_store
+    from app.ingest.pipeline import ingest_paths
+    from app.store.chroma import StoreError
 
     settings = _settings(args)
     try:
@@ -81,7 +81,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, ingest_samples: bool = False) -> int:
-    from app.ui import launch
+    from app.ui.app import launch
 
     settings = _settings(args)
     update: dict[str, object] = {}
@@ -101,7 +101,7 @@ def cmd_serve(args: argparse.Namespace, ingest_samples: bool = False) -> int:
         print("error: --share-on-network requires CHRONICLE_AUTH_USER and CHRONICLE_AUTH_PASSWORD.", file=sys.stderr)
         return 2
     if ingest_samples:
-        from app.ingest import ingest_paths
+        from app.ingest.pipeline import ingest_paths
 
         report = ingest_paths([settings.sample_dir], settings, progress=False)
         print(report.summary())
@@ -110,13 +110,13 @@ def cmd_serve(args: argparse.Namespace, ingest_samples: bool = False) -> int:
 
 
 def _open_store(settings: Settings):  # noqa: ANN202
-    from app.components import get_store
+    from app.store.registry import get_store
 
     return get_store(settings)
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
-    from app.store import StoreError
+    from app.store.chroma import StoreError
 
     settings = _settings(args)
     try:
@@ -144,8 +144,8 @@ def cmd_articles(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from app.ingest import remove_articles
-    from app.store import StoreError
+    from app.ingest.pipeline import remove_articles
+    from app.store.chroma import StoreError
 
     settings = _settings(args)
     try:
@@ -169,8 +169,8 @@ Chronicle keeps working meanwhile: each LLM answer falls back to the extractive 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Assemble and verify the packaged GGUF, then generate one token in a child process (setup runs this, so
     neither a missing model nor a build that crashes on this CPU is left for the first question to find)."""
-    from app.llm_process import probe
-    from app.model_files import ModelFileError, packaged_model_path
+    from app.answer.llm.process import probe
+    from app.answer.llm.model_files import ModelFileError, packaged_model_path
 
     settings = _settings(args)
     if settings.answer_mode == "extractive":
@@ -237,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["timeline"]:  # its own option parser (app/timeline.py)
-        from app.timeline import timeline_command
+        from app.query.events import timeline_command
 
         return timeline_command(argv[1:])
     args = build_parser().parse_args(argv)

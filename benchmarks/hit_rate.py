@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     import torch
 
-    from app.components import get_retriever
+    from app.store.registry import get_retriever
     from app.config import load_settings
 
     torch.set_num_threads(1)

@@ -66,9 +66,9 @@ def build_corpus(data: Path, n_rows: int | None, tmp: Path) -> tuple[Path, list[
 
 
 def run_chronicle(corpus: Path, store_dir: Path, backend: str) -> dict[str, Any]:
-    from app.components import get_embeddings
+    from app.store.registry import get_embeddings
     from app.config import load_settings
-    from app.ingest import ingest_paths
+    from app.ingest.pipeline import ingest_paths
 
     settings = load_settings(vectorstore_dir=store_dir, embedding_backend=backend)
     get_embeddings(settings).encode(["warm up"])  # model load is not ingest
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 vs = last[p]["vectorstore"]
                 summary[p].update(hit_rates(questions, lambda q, k: [d.page_content for d in vs.similarity_search(q, k=k)]))
             else:
-                from app.components import get_retriever
+                from app.store.registry import get_retriever
 
                 retriever = get_retriever(last[p]["settings"])
                 summary[p].update(hit_rates(questions, lambda q, k: [x.text for x in retriever.retrieve(q, k)]))

@@ -53,9 +53,9 @@ _CHECK_LOAD = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from app import retrieval
+from app.query import retrieval
 from app.config import load_settings
-from app.components import get_retriever
+from app.store.registry import get_retriever
 calls = []
 real = retrieval.rebuild_bm25
 retrieval.rebuild_bm25 = lambda *a, **k: calls.append(1) or real(*a, **k)
@@ -80,7 +80,7 @@ def timed(fn, items: list[str], repeat: int) -> list[float]:  # noqa: ANN001
 
 def ensure_scale_store(data: Path, store: Path | None, backend: str) -> tuple[Path, dict[str, Any]]:
     from app.config import load_settings
-    from app.ingest import ingest_paths
+    from app.ingest.pipeline import ingest_paths
 
     store = store or RESULTS / f"scale-store-{backend}"
     settings = load_settings(vectorstore_dir=store, embedding_backend=backend)
@@ -113,9 +113,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print("seed", json.dumps(result["seed"]), flush=True)
 
     if not args.no_scale and args.data.exists() and weeks(args.data):
-        from app.bm25_index import BM25Index
-        from app.components import get_store
-        from app.retrieval import rebuild_bm25
+        from app.store.keyword import BM25Index
+        from app.store.registry import get_store
+        from app.query.retrieval import rebuild_bm25
 
         store_dir, built = ensure_scale_store(args.data, args.store, args.backend)
         settings = load_settings(vectorstore_dir=store_dir, embedding_backend=args.backend)

@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     from app.chronicle import Chronicle
     from app.config import load_settings
-    from app.llm import get_chat_model
-    from app.model_files import packaged_model_path
+    from app.answer.llm.client import get_chat_model
+    from app.answer.llm.model_files import packaged_model_path
 
     try:
         packaged_model_path(load_settings().model_cache_dir)

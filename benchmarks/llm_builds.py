@@ -106,7 +106,7 @@ def measure(target: Path, model: Path, threads: int, runs: int) -> dict[str, Any
     done = subprocess.run([sys.executable, "-c", _MEASURE, str(model), str(threads), str(runs)], env=env,
                           capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
-        from app.llm_process import describe_exit
+        from app.answer.llm.process import describe_exit
 
         return {"error": f"the model process {describe_exit(done.returncode)}", "stderr": done.stderr[-800:]}
     line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT"))
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     from app.config import load_settings
-    from app.model_files import packaged_model_path
+    from app.answer.llm.model_files import packaged_model_path
 
     model = packaged_model_path(load_settings().model_cache_dir)
     flags = variant_flags()

@@ -67,7 +67,7 @@ def pick(choices: list[str], answer_text: str, passages: list[str]) -> int | Non
 def evaluate_week(week, plan: dict[str, int | None], backend: str, k: int | None) -> list[dict[str, Any]]:  # noqa: ANN001
     """Ingest the week once; ask the first ``plan[mode]`` questions (None = all) in each mode."""
     from app.chronicle import Chronicle
-    from app.components import clear_caches, get_store
+    from app.store.registry import clear_caches, get_store
     from app.config import load_settings
 
     all_questions = read_jsonl(week.qa)

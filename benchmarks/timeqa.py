@@ -9,7 +9,7 @@ a temporary store per run, so every question is asked against all documents. Met
 - hit@k: a gold span is contained in the k passages the hybrid retriever returns for the question;
 - source hit: a gold span is in the numbered sources the answerer was given (what the answer could quote).
 ``--route auto`` asks Chronicle(settings).ask (whatever routes are wired); ``--route timeline`` tries the
-timeline route (app.timeline_answer) first and falls back to ask() when it declines (extractive mode only).
+timeline route (app.query.temporal) first and falls back to ask() when it declines (extractive mode only).
 Results (per question, with dataset text) go to --out, by default outside the repository.
 """
 
@@ -79,8 +79,8 @@ def ask(chron: Any, question: str, mode: str, route: str, encode: Any) -> dict[s
     """One question -> {answer, route, sources, ms}."""
     t0 = time.perf_counter()
     if route == "timeline":
-        from app.citations import verify
-        from app.timeline_answer import compose_timeline_extractive, timeline_sources
+        from app.answer.citations import verify
+        from app.query.temporal import compose_timeline_extractive, timeline_sources
 
         got = timeline_sources(chron, question, encode)
         if got is not None and got[0]:
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--route timeline is for extractive mode (the llm path is the wired answerer: --route auto)")
 
     from app.chronicle import Chronicle
-    from app.components import get_embeddings
+    from app.store.registry import get_embeddings
     from app.config import load_settings
 
     items = questions(docs)[: args.limit] if args.limit else questions(docs)

@@ -24,7 +24,7 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
 @pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A store with the seed article ingested once for the whole session (read-only for tests)."""
-    from app.ingest import ingest_paths
+    from app.ingest.pipeline import ingest_paths
 
     settings = make_settings(tmp_path_factory.mktemp("seed-store"))
     report = ingest_paths([SEED], settings)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from app.answer import ABSTAIN_TEXT, Answerer
-from app.components import get_embeddings, get_retriever
-from app.llm import LangChainChat
+from app.answer.answerer import ABSTAIN_TEXT, Answerer
+from app.store.registry import get_embeddings, get_retriever
+from app.answer.llm.client import LangChainChat
 
 
 def _answerer(settings, reply: str) -> Answerer:  # noqa: ANN001

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.articles import ArticleError, article_id_for, read_file
+from app.text.articles import ArticleError, article_id_for, read_file
 from tests.conftest import SEED
 
 LIMIT = 20_000_000

@@ -49,7 +49,7 @@ def test_articles_lists_and_remove_deletes_everything_derived(tmp_path: Path) ->
     assert seed["id"] in text and "4 article(s)" in text
 
     from app.chronicle import Chronicle
-    from app.retrieval import bm25_dir
+    from app.query.retrieval import bm25_dir
 
     chron = Chronicle(make_settings(store_dir))
     assert chron.ask("What did Turkey say?", mode="extractive").citations
@@ -91,7 +91,7 @@ def test_remove_through_the_facade_and_by_url(tmp_path: Path) -> None:
 
 def test_a_removal_that_fails_half_way_is_invisible_and_finished_later(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     from app.chronicle import Chronicle
-    from app.store import Store
+    from app.store.chroma import Store
 
     store_dir = tmp_path / "store"
     _ingest(store_dir, SEED)

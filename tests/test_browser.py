@@ -289,14 +289,14 @@ def test_llm_answer_with_citation_in_a_real_browser(browser, tmp_path: Path) -> 
 
 
 def _model_process(server: subprocess.Popen, timeout: float = 180):  # noqa: ANN202
-    """The supervised model process (app.llm_server) under the web server, once prewarm has started it."""
+    """The supervised model process (app.answer.llm.server) under the web server, once prewarm has started it."""
     import psutil
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for child in psutil.Process(server.pid).children(recursive=True):
             try:
-                if "app.llm_server" in " ".join(child.cmdline()):
+                if "app.answer.llm.server" in " ".join(child.cmdline()):
                     return child
             except psutil.NoSuchProcess:
                 continue

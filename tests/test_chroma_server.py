@@ -89,8 +89,8 @@ def server_settings(tmp: Path, port: int, monkeypatch: pytest.MonkeyPatch) -> Se
 
 def test_ingest_query_restart_and_still_there(server: ChromaServer, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     from app.chronicle import Chronicle
-    from app.components import clear_caches
-    from app.store import Store
+    from app.store.registry import clear_caches
+    from app.store.chroma import Store
 
     settings = server_settings(tmp_path / "client", server.port, monkeypatch)
     chron = Chronicle(settings)
@@ -108,7 +108,7 @@ def test_ingest_query_restart_and_still_there(server: ChromaServer, tmp_path: Pa
 
     # A fresh client (a new process would do the same): the caches keyed by settings are dropped.
     clear_caches()
-    from app import retrieval
+    from app.query import retrieval
 
     rebuilds: list[int] = []
     real_rebuild = retrieval.rebuild_bm25
@@ -124,7 +124,7 @@ def test_ingest_query_restart_and_still_there(server: ChromaServer, tmp_path: Pa
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    from app.store import Store, StoreError
+    from app.store.chroma import Store, StoreError
 
     settings = server_settings(tmp_path, free_port(), monkeypatch)
     with pytest.raises(StoreError, match="cannot reach the Chroma server"):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.articles import read_file
-from app.chunking import chunk_article
-from app.sentences import split_sentences
+from app.text.articles import read_file
+from app.text.chunking import chunk_article
+from app.text.sentences import split_sentences
 from tests.conftest import SEED
 
 

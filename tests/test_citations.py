@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.citations import Source, is_abstention, split_claims, strip_unknown_markers, support_score, verify
+from app.answer.citations import Source, is_abstention, split_claims, strip_unknown_markers, support_score, verify
 
 
 def src(n: int, text: str) -> Source:
@@ -55,7 +55,7 @@ def test_abstention_detection_and_stream_filter() -> None:
 
 
 def test_cite_ends_a_headline_so_the_next_sentence_stays_apart() -> None:
-    from app.citations import cite
+    from app.answer.citations import cite
 
     assert cite("Russia called for calm.", 2) == "Russia called for calm. [2]"
     assert cite("“Enough is enough,”", 1) == "“Enough is enough,” [1]."

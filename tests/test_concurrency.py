@@ -100,7 +100,7 @@ def test_a_running_process_sees_articles_another_process_ingested(tmp_path: Path
     # ... and answers and the timeline from them, without a restart.
     answer = chron.ask("Which plan carries the code word zq0001x?", mode="extractive")
     assert any("number 1" in c.title for c in answer.citations), answer.text
-    from app.timeline import list_events
+    from app.query.events import list_events
 
     assert {"number 0", "number 1", "number 2"} <= {t.split("plan ")[-1] for e in list_events(chron)
                                                     for t in (c["title"] for c in e.citations)}
@@ -167,7 +167,7 @@ def test_queue_limits_come_from_settings(seed_store: Path, tmp_path: Path) -> No
 def test_launch_passes_concurrency_and_queue_size_to_gradio(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     import gradio as gr
 
-    from app import ui
+    from app.ui import app as ui
 
     captured = {}
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: captured.update(demo=self, kw=kw))

@@ -52,7 +52,7 @@ def write_articles(folder: Path, n: int = N_ARTICLES) -> None:
 def audit(store_dir: str) -> dict[str, Any]:
     """Run in a fresh process: what retrieval, statements and the timeline can see, and what is in the store."""
     from app.chronicle import Chronicle
-    from app.timeline import list_events
+    from app.query.events import list_events
 
     settings = load_settings(vectorstore_dir=Path(store_dir))
     chron = Chronicle(settings)
@@ -152,8 +152,8 @@ def test_kill_9_mid_batch_leaves_no_half_visible_article_and_rerun_finishes(tmp_
 
 def test_failure_right_before_the_article_record_leaves_it_invisible_and_rerun_completes(tmp_path: Path) -> None:
     """The most dangerous moment, made deterministic: passages, statements and events are stored, the record not."""
-    from app.ingest import ingest_paths
-    from app.store import Store
+    from app.ingest.pipeline import ingest_paths
+    from app.store.chroma import Store
 
     corpus, store_dir = tmp_path / "corpus", tmp_path / "store"
     write_articles(corpus, 40)

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from app.dates import (
+from app.text.dates import (
     TimeConstraint,
     TimeExpr,
     find_time_expressions,
     parse_question_time,
     question_is_temporal,
 )
-from app.sentences import split_sentences
+from app.text.sentences import split_sentences
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "articles" / "nagorno-karabakh-2023-09-19.txt"
 PUB = datetime.date(2023, 9, 19)  # a Tuesday

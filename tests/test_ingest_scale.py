@@ -94,7 +94,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def counts(settings: Settings) -> dict[str, int]:
-    from app.components import get_store
+    from app.store.registry import get_store
 
     store = get_store(settings)
     return {kind: store.count(kind) for kind in ("chunks", "statements", "events", "articles")}
@@ -102,7 +102,7 @@ def counts(settings: Settings) -> dict[str, int]:
 
 def test_batch_ingest_then_rerun_adds_nothing(corpus: Path, settings: Settings, capsys) -> None:  # noqa: ANN001
     from app.chronicle import Chronicle
-    from app.ingest import ingest_paths
+    from app.ingest.pipeline import ingest_paths
 
     report = ingest_paths([corpus], settings, encode=fake_encode, progress=True)
     err = capsys.readouterr().err
@@ -126,9 +126,9 @@ def test_batch_ingest_then_rerun_adds_nothing(corpus: Path, settings: Settings, 
 
 
 def test_interrupted_run_resumes_without_leftovers(corpus: Path, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    from app import ingest
-    from app.components import get_store
-    from app.store import Store
+    from app.ingest import pipeline as ingest
+    from app.store.registry import get_store
+    from app.store.chroma import Store
 
     clean = make_settings(tmp_path / "clean")
     ingest.ingest_paths([corpus], clean, encode=fake_encode)
@@ -161,8 +161,8 @@ def test_interrupted_run_resumes_without_leftovers(corpus: Path, tmp_path: Path,
 
 
 def test_edited_files_replace_their_old_version(corpus: Path, settings: Settings) -> None:
-    from app.components import get_store
-    from app.ingest import ingest_paths
+    from app.store.registry import get_store
+    from app.ingest.pipeline import ingest_paths
 
     ingest_paths([corpus], settings, encode=fake_encode)
     store = get_store(settings)
@@ -193,7 +193,7 @@ def test_edited_files_replace_their_old_version(corpus: Path, settings: Settings
 
 
 def test_duplicates_across_files_are_stored_once(corpus: Path, settings: Settings) -> None:
-    from app.ingest import ingest_paths
+    from app.ingest.pipeline import ingest_paths
 
     (corpus / "copy").mkdir()
     (corpus / "copy" / "week0_again.jsonl").write_text((corpus / "week0_gcs.jsonl").read_text())
@@ -206,8 +206,8 @@ def test_two_versions_of_one_url_in_the_inputs_keep_the_last_and_rerun_is_a_no_o
     corpus: Path, settings: Settings
 ) -> None:
     """RealTimeQA re-crawls pages: week 2 may hold an updated text under a URL week 1 already had."""
-    from app.components import get_store
-    from app.ingest import ingest_paths
+    from app.store.registry import get_store
+    from app.ingest.pipeline import ingest_paths
 
     record = json.loads((corpus / "week0_gcs.jsonl").read_text().splitlines()[0])["search_result"][0]
     updated = {**record, "text": record["text"] + "\n\nUpdate: the council postponed the vote."}

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from app.answer import Answer
-from app.articles import read_file
-from app.citations import CITATION, cited_numbers, split_claims
+from app.answer.answerer import Answer
+from app.text.articles import read_file
+from app.answer.citations import CITATION, cited_numbers, split_claims
 from app.config import PROJECT_ROOT, Settings
 from tests.conftest import SEED, make_settings
 
@@ -70,7 +70,7 @@ SYSTEM_PROMPT_SHINGLES = _shingles((PROJECT_ROOT / "prompts" / "system.txt").rea
 
 @pytest.fixture(scope="module")
 def injected_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from app.ingest import ingest_paths
+    from app.ingest.pipeline import ingest_paths
 
     settings = make_settings(tmp_path_factory.mktemp("injection-store"))
     report = ingest_paths([SEED, FIXTURES], settings)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.config import PROJECT_ROOT, Settings
-from app.llm_process import describe_exit
+from app.answer.llm.process import describe_exit
 from tests.conftest import SEED, make_settings
 from tests.helpers_net import chronicle_env, run_cli
 
@@ -94,8 +94,8 @@ def test_exit_descriptions_name_the_signal() -> None:
 def test_one_token_generation_runs_in_a_child_process() -> None:
     """What crashed pytest on the AMX machine now runs in a child: its exit code is a result, not a crash."""
     from app.config import load_settings
-    from app.llm_process import probe
-    from app.model_files import packaged_model_path
+    from app.answer.llm.process import probe
+    from app.answer.llm.model_files import packaged_model_path
 
     result = probe(packaged_model_path(load_settings().model_cache_dir), threads=2)
     assert result.ok, f"the model process {result.status}:\n{result.detail}"
@@ -105,7 +105,7 @@ def test_one_token_generation_runs_in_a_child_process() -> None:
 @pytest.mark.llm
 def test_setup_check_reports_a_broken_model_file(tmp_path: Path) -> None:
     from app.config import load_settings
-    from app.model_files import packaged_model_path
+    from app.answer.llm.model_files import packaged_model_path
 
     real = packaged_model_path(load_settings().model_cache_dir)
     broken = tmp_path / "truncated.gguf"
@@ -130,20 +130,20 @@ def test_setup_check_reports_a_broken_model_file(tmp_path: Path) -> None:
 @pytest.fixture()
 def llm_chronicle(tmp_path: Path):  # noqa: ANN201
     from app.chronicle import Chronicle
-    from app.ingest import ingest_paths
+    from app.ingest.pipeline import ingest_paths
 
     settings: Settings = make_settings(tmp_path / "store", llm_timeout_s=20.0)
     assert ingest_paths([SEED], settings).added == 1
     chron = Chronicle(settings)
     yield chron
-    from app.llm import get_chat_model
+    from app.answer.llm.client import get_chat_model
 
     get_chat_model(settings).close()
 
 
 def _interrupt_mid_answer(chron, question: str, sig: signal.Signals):  # noqa: ANN001, ANN202
     """Stream an answer and send ``sig`` to the model process after the first streamed text."""
-    from app.llm import get_chat_model
+    from app.answer.llm.client import get_chat_model
 
     model = get_chat_model(chron.settings)
     pieces, answer, pid, starts = [], None, None, 0

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from app.config import PROJECT_ROOT
-from app.followup import rewrite_followup
-from app.ingest import ingest_paths
+from app.answer.followup import rewrite_followup
+from app.ingest.pipeline import ingest_paths
 from tests.conftest import SEED, make_settings
 
 # (question, evidence substring that must be among the top-k passages)
@@ -48,7 +48,7 @@ def test_reingest_is_a_no_op_and_edit_replaces(tmp_path: Path) -> None:
     chunks = first.chunks
     again = ingest_paths([art], settings)
     assert (again.added, again.unchanged, again.chunks) == (0, 1, 0)
-    from app.components import get_store
+    from app.store.registry import get_store
 
     store = get_store(settings)
     assert store.count("chunks") == chunks
@@ -113,7 +113,7 @@ def test_cli_ask_json_shape(seed_settings) -> None:  # noqa: ANN001
 
 def test_keyword_index_knows_each_passage_headline(tmp_path: Path) -> None:
     """A passage deep in a story ("The ministry said 32 were killed") is found by its headline's words."""
-    from app.components import get_retriever
+    from app.store.registry import get_retriever
 
     settings = make_settings(tmp_path / "store", dense_weight=0.0)
     (tmp_path / "a.txt").write_text(
@@ -129,8 +129,8 @@ def test_keyword_index_knows_each_passage_headline(tmp_path: Path) -> None:
 
 def test_sentence_scoring_reuses_stored_vectors_of_one_sentence_passages(seed_settings) -> None:  # noqa: ANN001
     """Whole-passage sentences are not embedded again, and their scores match embedding them afresh."""
-    from app.components import get_embeddings, get_retriever
-    from app.evidence import MAX_EMBEDDED, score_sentences
+    from app.store.registry import get_embeddings, get_retriever
+    from app.query.evidence import MAX_EMBEDDED, score_sentences
 
     encode = get_embeddings(seed_settings).encode
     seen: list[str] = []
@@ -156,7 +156,7 @@ def test_sentence_scoring_reuses_stored_vectors_of_one_sentence_passages(seed_se
 
 def test_clear_caches_can_release_chroma_clients(tmp_path: Path) -> None:
     """A process that goes through many stores (the RealTimeQA benchmark: one per week) can free each one."""
-    from app.components import clear_caches, get_store
+    from app.store.registry import clear_caches, get_store
 
     settings = make_settings(tmp_path / "store")
     store = get_store(settings)

@@ -1,7 +1,7 @@
 """Bad input never breaks Chronicle: every odd file is ingested sensibly or refused by name and reason, and every
 odd question gets a clear reply.
 
-Most cases go through ``app.ingest.ingest_paths`` on a private temporary store with the real embedding model;
+Most cases go through ``app.ingest.pipeline.ingest_paths`` on a private temporary store with the real embedding model;
 the folder of mixed good and bad files, the 50 MB file and one question also go through the real command line
 (``python ingest.py``, ``python -m app ask``) in a subprocess.
 """
@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.articles import read_file
+from app.text.articles import read_file
 from app.config import Settings
-from app.ingest import IngestReport, ingest_paths
+from app.ingest.pipeline import IngestReport, ingest_paths
 from tests.conftest import SEED, make_settings
 from tests.helpers_net import chronicle_env, run_cli
 
@@ -41,13 +41,13 @@ def ingest(tmp_path: Path, *paths: Path, **kwargs: object) -> tuple[IngestReport
 
 
 def stored(settings: Settings) -> dict[str, dict]:
-    from app.components import get_store
+    from app.store.registry import get_store
 
     return get_store(settings).article_records()
 
 
 def chunk_texts(settings: Settings) -> list[str]:
-    from app.components import get_store
+    from app.store.registry import get_store
 
     return [r["document"] for r in get_store(settings).get_all("chunks", include=["documents"])]
 
@@ -217,7 +217,7 @@ def test_html_scripts_styles_and_handlers_are_never_ingested(tmp_path: Path) -> 
     )
     report, settings = ingest(tmp_path, f)
     assert report.added == 1, report.summary()
-    from app.components import get_store
+    from app.store.registry import get_store
 
     article_text = get_store(settings).get_all("articles", include=["documents"])[0]["document"]
     everything = article_text + "\n".join(chunk_texts(settings))

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from app.citations import verify
-from app.timeline import TimelineEvent, date_where, list_events, timeline_command
-from app.timeline_answer import compose_timeline_extractive, first_of_phrases, question_kind, timeline_sources
+from app.answer.citations import verify
+from app.query.events import TimelineEvent, date_where, list_events, timeline_command
+from app.query.temporal import compose_timeline_extractive, first_of_phrases, question_kind, timeline_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "data" / "articles"
@@ -31,7 +31,7 @@ D = dt.date
 def chron(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     from app.chronicle import Chronicle
     from app.config import load_settings
-    from app.ingest import ingest_paths
+    from app.ingest.pipeline import ingest_paths
 
     settings = load_settings(vectorstore_dir=tmp_path_factory.mktemp("timeline-store"))
     report = ingest_paths([SEED_DIR, FIXTURES], settings)
@@ -43,7 +43,7 @@ def chron(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 @pytest.fixture(scope="module")
 def encode(chron):  # noqa: ANN001, ANN201
-    from app.components import get_embeddings
+    from app.store.registry import get_embeddings
 
     return get_embeddings(chron.settings).encode
 
@@ -223,7 +223,7 @@ def test_latest_news_comes_from_the_newest_article(chron, encode) -> None:  # no
 def test_large_archive_paths_give_the_same_sources(chron, encode, question: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     """Above SCOPE_ARTICLES, range/before/after questions read only the retrieved passages' events and "latest"
     only the newest articles' events (reading every event took seconds at 30,000 events): same answers here."""
-    import app.timeline_answer as ta
+    import app.query.temporal as ta
 
     whole, _ = timeline_sources(chron, question, encode)
     reads: list[object] = []
@@ -242,7 +242,7 @@ def test_route_merges_the_same_event(chron, encode) -> None:  # noqa: ANN001
 
 
 def test_question_kinds() -> None:
-    from app.dates import parse_question_time
+    from app.text.dates import parse_question_time
 
     today = D(2023, 9, 21)
     for q, kind in [
@@ -281,7 +281,7 @@ def test_cli_json_shape(chron, capsys: pytest.CaptureFixture[str]) -> None:  # n
 def test_cli_plain_subprocess_with_actor(chron) -> None:  # noqa: ANN001
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
            "CHRONICLE_VECTORSTORE_DIR": str(chron.settings.vectorstore_dir)}
-    out = subprocess.run([sys.executable, "-m", "app.timeline", "--actor", "Russia", "--to", "2020"],
+    out = subprocess.run([sys.executable, "-m", "app.query.events", "--actor", "Russia", "--to", "2020"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from app.answer import Answer
-from app.citations import Source
-from app.retrieval import Passage
-from app.timeline import TimelineEvent
-from app.ui_render import (
+from app.answer.answerer import Answer
+from app.answer.citations import Source
+from app.query.retrieval import Passage
+from app.query.events import TimelineEvent
+from app.ui.render import (
     NO_ACTOR,
     Context,
     articles_frame,
@@ -263,7 +263,7 @@ def test_build_app_wires_the_page_without_touching_the_store(tmp_path) -> None: 
     import gradio as gr
 
     from app.config import load_settings
-    from app.ui import EXAMPLES, build_app
+    from app.ui.app import EXAMPLES, build_app
 
     class NoStore:
         def __getattr__(self, name: str) -> None:

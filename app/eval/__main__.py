@@ -70,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(k=args.k)
     cases = load_testset(args.testset, limit=args.limit)
     if args.ingest:
-        from app.ingest import ingest_paths
+        from app.ingest.pipeline import ingest_paths
 
         report = ingest_paths([Path(settings.sample_dir)], settings)
         summary = report.summary() if hasattr(report, "summary") else report

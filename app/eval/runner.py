@@ -212,7 +212,7 @@ def evaluate_case(
     res.abstained = M.is_abstention(res.answer, _get(answer, "abstained"))
     res.outcome = M.abstention_outcome(res.abstained, case.answerable)
     # Judge each [n] against what the guard lets it rely on: the sentence plus its label (speaker or resolved date).
-    from app.citations import Source, evidence_of
+    from app.answer.citations import Source, evidence_of
 
     checkable = [{"n": c.n, "text": evidence_of(c)} if isinstance(c, Source) else c for c in citations]
     check = M.citation_validity(res.answer, checkable, support=support)
@@ -351,7 +351,7 @@ def make_embedder(settings: Any, chron: Any = None) -> tuple[M.Embed | None, str
     if emb is not None and hasattr(emb, "embed_documents"):
         return emb.embed_documents, getattr(emb, "model_id", type(emb).__name__)
     try:
-        from app.components import get_embeddings  # shared, cached instance: no second model load
+        from app.store.registry import get_embeddings  # shared, cached instance: no second model load
 
         emb = get_embeddings(settings)
     except Exception:  # noqa: BLE001 - the metric is optional

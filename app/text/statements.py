@@ -3,7 +3,7 @@
 A small LLM answering "What did Russia say?" misses positions voiced through "Moscow", "the Kremlin" or
 "Kremlin spokesman Dmitry Peskov", and quotes continued with "He added:". So every article is scanned once at
 ingest for reporting verbs ("said", "urged", "called for", ...) and direct quotes; each statement gets a
-speaker (person or body), and an affiliation (canonical actor from app.actors).
+speaker (person or body), and an affiliation (canonical actor from app.text.actors).
 
 How: quotes and dash/bracket parentheticals are masked, reporting verbs are found by regex, and the subject is
 read from the words around the verb (backwards for "X said", forwards for "“...,” said X", through
@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.actors import find_actor_mentions, is_demonym, lookup_alias, person_affiliation, resolve_actor
-from app.sentences import Span
+from app.text.actors import find_actor_mentions, is_demonym, lookup_alias, person_affiliation, resolve_actor
+from app.text.sentences import Span
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from app.bm25_index import BM25Index
-from app.chunking import keyword_text
+from app.store.keyword import BM25Index
+from app.text.chunking import keyword_text
 from app.config import Settings
-from app.store import Store, loads_spans
+from app.store.chroma import Store, loads_spans
 
 
 @dataclass

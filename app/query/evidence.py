@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.actors import find_actor_mentions
-from app.citations import Source, content_tokens
-from app.retrieval import Passage
+from app.text.actors import find_actor_mentions
+from app.answer.citations import Source, content_tokens
+from app.query.retrieval import Passage
 
 
 # Words that shape a question but are not what it is about.

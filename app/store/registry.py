@@ -10,9 +10,9 @@ import threading
 from functools import lru_cache
 
 from app.config import Settings
-from app.embeddings import PackagedEmbeddings
-from app.retrieval import HybridRetriever
-from app.store import Store
+from app.store.embeddings import PackagedEmbeddings
+from app.query.retrieval import HybridRetriever
+from app.store.chroma import Store
 
 _BUILD_LOCK = threading.RLock()
 

@@ -1,5 +1,5 @@
 """Turn an article's passages into the two structured views Chronicle answers from besides plain search:
-who-said-what statements (app.statements) and dated events (app.dates), as Chroma records.
+who-said-what statements (app.text.statements) and dated events (app.text.dates), as Chroma records.
 
 Each record reuses the embedding of the passage that contains it: no extra model time at ingest.
 """
@@ -10,14 +10,14 @@ import datetime as dt
 
 import numpy as np
 
-from app.actors import find_actor_mentions
-from app.articles import Article
-from app.chunking import Chunk
-from app.dates import find_time_expressions
-from app.sentences import Span
-from app.statements import extract_statements
-from app.statements_view import speaker_key
-from app.store import Record
+from app.text.actors import find_actor_mentions
+from app.text.articles import Article
+from app.text.chunking import Chunk
+from app.text.dates import find_time_expressions
+from app.text.sentences import Span
+from app.text.statements import extract_statements
+from app.query.statements import speaker_key
+from app.store.chroma import Record
 
 
 def epoch(day: dt.date) -> int:

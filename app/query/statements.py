@@ -1,6 +1,6 @@
 """Who-said-what at query time: which actors a question asks about, and all their statements as sources.
 
-Statements were extracted at ingest (app.statements) and stored with a canonical ``affiliation`` ("Russia") and a
+Statements were extracted at ingest (app.text.statements) and stored with a canonical ``affiliation`` ("Russia") and a
 ``speaker_key`` (the speaker's surname, lower case), so "What did Russia say?" and "What did Blinken say?" are
 metadata lookups, not similarity guesses: nothing the article attributes to the actor is missed.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from app.actors import actors_in_question, resolve_actor
-from app.citations import Source
-from app.retrieval import HybridRetriever
+from app.text.actors import actors_in_question, resolve_actor
+from app.answer.citations import Source
+from app.query.retrieval import HybridRetriever
 
 MAX_STATEMENT_SOURCES = 12
 

@@ -1,6 +1,6 @@
 """The web UI (Gradio Blocks): chat with cited sources, who-said-what, timeline, articles.
 
-This module is layout and event wiring only; HTML and tables come from app.ui_render (pure, unit-tested).
+This module is layout and event wiring only; HTML and tables come from app.ui.render (pure, unit-tested).
 ``build_app`` makes the Blocks without serving (tests use it); ``launch`` serves it on settings.host:port.
 
 Rejected alternative: gr.ChatInterface. It owns the chat layout and the history format, but the page needs the
@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 from app.config import Settings
 from app.offline import enforce_offline
-from app.ui_render import (
+from app.ui.render import (
     Context,
     articles_frame,
     chart_x_lim,
@@ -122,12 +122,12 @@ class Backend:
         try:
             chron = self.get()
             chron.retriever.refresh(force=True)
-            from app.components import get_embeddings
+            from app.store.registry import get_embeddings
 
             get_embeddings(self.settings).encode(["warm up"])
             if self.settings.answer_mode == "llm":
-                from app import prompts
-                from app.llm import get_chat_model
+                from app.answer import prompts
+                from app.answer.llm.client import get_chat_model
 
                 model = get_chat_model(self.settings)
                 if hasattr(model, "prewarm"):  # the embedded model: start its process, cache the system prompt
@@ -163,8 +163,8 @@ def load_statements(chron: Any) -> list:
 
 
 def list_events(chron: Any, actor: str | None = None, date_from: Any = None, date_to: Any = None) -> list:
-    """app.timeline.list_events, with the dropdown's "All" meaning no actor filter."""
-    from app.timeline import list_events as timeline_events
+    """app.query.events.list_events, with the dropdown's "All" meaning no actor filter."""
+    from app.query.events import list_events as timeline_events
 
     return timeline_events(chron, actor=None if not actor or actor == ALL else actor, date_from=date_from,
                            date_to=date_to)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from app.articles import neutralise_chat_tokens
+from app.text.articles import neutralise_chat_tokens
 
 
 class QuestionError(ValueError):

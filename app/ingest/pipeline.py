@@ -17,12 +17,12 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from app.articles import Article, ArticleError, discover_files, has_words, read_file
-from app.chunking import Chunk, chunk_article
+from app.text.articles import Article, ArticleError, discover_files, has_words, read_file
+from app.text.chunking import Chunk, chunk_article
 from app.config import Settings
-from app.enrich import event_records, statement_records
-from app.retrieval import bm25_dir, rebuild_bm25
-from app.store import Record, Store, dumps_spans
+from app.ingest.enrich import event_records, statement_records
+from app.query.retrieval import bm25_dir, rebuild_bm25
+from app.store.chroma import Record, Store, dumps_spans
 
 BATCH_ARTICLES = 32
 
@@ -245,7 +245,7 @@ def ingest_paths(
     a worker thread while batch N is enriched and written (the encoder runs on one thread, the writer on the
     other core); each batch costs one upsert per collection.
     """
-    from app.components import get_ingest_embeddings, get_store
+    from app.store.registry import get_ingest_embeddings, get_store
 
     started = time.perf_counter()
     report = IngestReport()
@@ -373,7 +373,7 @@ def remove_articles(refs: list[str], settings: Settings, store: Store | None = N
     """Remove articles (by id, URL or source path) with their passages, statements and events; the keyword index
     and the store generation follow, so running apps drop them on their next question. Crash-safe: see
     ``Store.delete_article``."""
-    from app.components import get_store
+    from app.store.registry import get_store
 
     store = store or get_store(settings)
     store.finish_removals()

@@ -6,7 +6,7 @@ Routes, in order:
 - ``search``: hybrid retrieval, then the few best sentences.
 (The timeline route for when/before/after questions plugs in at ``route_question``.)
 
-The LLM only phrases what the sources say; the guard (app.citations) verifies every [n]. If the LLM's answer loses
+The LLM only phrases what the sources say; the guard (app.answer.citations) verifies every [n]. If the LLM's answer loses
 all its claims, the extractive answer is shown instead, with a note saying so; likewise when it abstains although
 the sources alone pass the extractive mode's stricter relevance gate (measured on evalsets/seed.jsonl: the packaged
 1.5B model abstained on 9 of 51 answerable questions; with this, LLM-mode pass rate 0.74 -> 0.88).
@@ -21,8 +21,8 @@ from typing import Any, Iterator
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from app import prompts
-from app.citations import (
+from app.answer import prompts
+from app.answer.citations import (
     Source,
     cite,
     cited_numbers,
@@ -34,12 +34,12 @@ from app.citations import (
     verify,
 )
 from app.config import Settings
-from app.evidence import format_sources, score_sentences, select_sources
-from app.followup import rewrite_followup
-from app.questions import QuestionError, check_question
-from app.retrieval import HybridRetriever, Passage
-from app.timeline_answer import compose_timeline_extractive, timeline_sources
-from app.statements_view import actor_sources, label_sources, statement_question_actors
+from app.query.evidence import format_sources, score_sentences, select_sources
+from app.answer.followup import rewrite_followup
+from app.answer.questions import QuestionError, check_question
+from app.query.retrieval import HybridRetriever, Passage
+from app.query.temporal import compose_timeline_extractive, timeline_sources
+from app.query.statements import actor_sources, label_sources, statement_question_actors
 
 ABSTAIN_TEXT = "The articles don't say."
 
@@ -188,7 +188,7 @@ class Answerer:
         return [SystemMessage(system), HumanMessage(user)]
 
     def _llm_answer(self, question, route, sources, label, extractive, sure, base, timings, t0):  # noqa: ANN001, ANN202
-        from app.llm import LLMError, ModelFailure, describe_model
+        from app.answer.llm.client import LLMError, ModelFailure, describe_model
 
         base["model"] = describe_model(self.settings)
         messages = self._messages(question, route, sources, label)

@@ -254,7 +254,7 @@ def parse_date_bound(text: str | None, upper: bool = False) -> dt.date | None:
 
 
 def event_actors(events: Iterable[Any]) -> list[str]:
-    """Actors of app.timeline.TimelineEvent items, most frequent first: the timeline dropdown's choices."""
+    """Actors of app.query.events.TimelineEvent items, most frequent first: the timeline dropdown's choices."""
     counts = Counter(a for e in events for a in e.actors)
     return sorted(counts, key=lambda a: (-counts[a], a.lower()))
 

@@ -1,11 +1,11 @@
 """The embedded model's own process: llama-cpp-python's OpenAI-compatible server for one GGUF, on 127.0.0.1.
 
-    python -m app.llm_server --model FILE --port P [--n-ctx N] [--threads T] [--parent-pid PID]
-    python -m app.llm_server --model FILE --probe     # load, generate one token, print JSON, exit 0
+    python -m app.answer.llm.server --model FILE --port P [--n-ctx N] [--threads T] [--parent-pid PID]
+    python -m app.answer.llm.server --model FILE --probe     # load, generate one token, print JSON, exit 0
 
 Why a process: llama.cpp is native code. A build whose CPU kernels do not fit the machine (AMX on an Intel Xeon VM
 crashed with SIGSEGV on the first decode), a hang, or the kernel's out-of-memory killer took the whole web server
-down with it when the model ran in-process. Here it can only take itself down; app.llm_process supervises it and
+down with it when the model ran in-process. Here it can only take itself down; app.answer.llm.process supervises it and
 Chronicle falls back to the extractive answer. The server is llama-cpp-python's own (the same one users run with
 ``python -m llama_cpp.server``), so Chronicle speaks one protocol, OpenAI-compatible HTTP, to the embedded model
 and to a user's Ollama / vLLM / llama.cpp server.
@@ -88,7 +88,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.llm_server", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m app.answer.llm.server", description=__doc__.split("\n")[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--n-ctx", type=int, default=4096)

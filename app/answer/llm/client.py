@@ -1,7 +1,7 @@
 """Chat models behind one small interface, all spoken to over OpenAI-compatible HTTP through langchain-openai.
 
 - ``gguf`` (default): the packaged Qwen2.5-Coder-1.5B (or any GGUF) served by llama-cpp-python's own server in a
-  supervised child process (app.llm_process). A crash, hang or out-of-memory kill of the model ends only that
+  supervised child process (app.answer.llm.process). A crash, hang or out-of-memory kill of the model ends only that
   process: the answer falls back to the extractive one with a note, and the next question starts a fresh model.
 - ``openai``: any OpenAI-compatible server the user runs (Ollama, vLLM, llama.cpp's ``llama-server``).
 
@@ -24,8 +24,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from app.config import Settings
-from app.llm_process import ModelProcess, ModelProcessConfig, ModelStartError
-from app.model_files import ModelFileError, packaged_model_path
+from app.answer.llm.process import ModelProcess, ModelProcessConfig, ModelStartError
+from app.answer.llm.model_files import ModelFileError, packaged_model_path
 
 
 class LLMError(RuntimeError):

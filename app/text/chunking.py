@@ -11,8 +11,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from app.articles import Article
-from app.sentences import Span, split_sentences
+from app.text.articles import Article
+from app.text.sentences import Span, split_sentences
 
 
 # Credit lines carry no facts: "by : Yemen Details", "-With Reuters", "Reporting by ...".

@@ -1,4 +1,4 @@
-"""Supervise the embedded model's process (app.llm_server): start on demand, notice death, restart on next use.
+"""Supervise the embedded model's process (app.answer.llm.server): start on demand, notice death, restart on next use.
 
 The child is llama-cpp-python's OpenAI-compatible server on 127.0.0.1 with a random port and a random API key.
 Chronicle never waits on a dead child: ``ensure()`` starts one when none is alive (load ~1-2 s), ``failure()`` turns
@@ -68,7 +68,7 @@ def child_env(**extra: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ModelProcessConfig:
-    """What the child needs; derived from Settings by app.llm."""
+    """What the child needs; derived from Settings by app.answer.llm.client."""
 
     model_path: Path
     n_ctx: int
@@ -127,7 +127,7 @@ class ModelProcess:
         fd, name = tempfile.mkstemp(prefix="chronicle-llm-", suffix=".log")
         self._log_path = Path(name)
         cmd = [
-            sys.executable, "-m", "app.llm_server",
+            sys.executable, "-m", "app.answer.llm.server",
             "--model", str(self.config.model_path),
             "--port", str(self._port),
             "--n-ctx", str(self.config.n_ctx),
@@ -210,7 +210,7 @@ class ProbeResult:
 
 def probe(model_path: Path, threads: int, timeout_s: float = 300.0) -> ProbeResult:
     """Load the GGUF and generate one token in a child process: a build that crashes on this CPU is found here."""
-    cmd = [sys.executable, "-m", "app.llm_server", "--model", str(model_path), "--probe", "--threads", str(threads)]
+    cmd = [sys.executable, "-m", "app.answer.llm.server", "--model", str(model_path), "--probe", "--threads", str(threads)]
     t0 = time.perf_counter()
     try:
         done = subprocess.run(cmd, cwd=PROJECT_ROOT, env=child_env(), capture_output=True, text=True,

@@ -1,4 +1,4 @@
-"""The temporal question route: dated events (app.timeline) become numbered, date-labelled sources.
+"""The temporal question route: dated events (app.query.events) become numbered, date-labelled sources.
 
 Question kinds (parse_question_time gives the constraint; the wording gives the kind):
 - "When did X ...?"                 events ranked by how close their sentence is to the question; the label of each
@@ -30,9 +30,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from app.citations import Source, cite, content_tokens
-from app.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
-from app.timeline import date_where, event_rows, from_epoch, merge_rows, parts, row_sort_key
+from app.answer.citations import Source, cite, content_tokens
+from app.text.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
+from app.query.events import date_where, event_rows, from_epoch, merge_rows, parts, row_sort_key
 
 Encode = Callable[[list[str]], np.ndarray]
 

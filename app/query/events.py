@@ -1,6 +1,6 @@
 """The timeline: dated events of the visible articles, filtered by date and actor, merged across articles.
 
-Events were found at ingest (app.enrich.event_records -> the "events" collection: one record per resolved time
+Events were found at ingest (app.ingest.enrich.event_records -> the "events" collection: one record per resolved time
 expression, its sentence as the document, integer epochs ``date_start_ts``/``date_end_ts``). Reading them is a
 Chroma ``where`` on those epochs, so a date range costs one indexed metadata query, not a scan in Python.
 
@@ -31,8 +31,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from app.actors import resolve_actor
-from app.citations import content_tokens
+from app.text.actors import resolve_actor
+from app.answer.citations import content_tokens
 
 SAME_COSINE = 0.72
 SAME_OVERLAP = 0.6
@@ -66,7 +66,7 @@ class TimelineEvent:
 
 
 def epoch(day: dt.date) -> int:
-    """UTC midnight as integer seconds, the same encoding app.enrich writes."""
+    """UTC midnight as integer seconds, the same encoding app.ingest.enrich writes."""
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
@@ -253,7 +253,7 @@ def list_events(
         rows = [r for r in rows if has_actor({**r["metadata"], "_document": r["document"]}, actor)]
     rows.sort(key=lambda r: row_sort_key(r["metadata"]))
     if encode is None and rows:
-        from app.components import get_embeddings
+        from app.store.registry import get_embeddings
 
         encode = get_embeddings(settings).encode
     return merge_rows(rows, encode)
@@ -311,7 +311,7 @@ def timeline_command(argv: list[str]) -> int:
 
     from app.chronicle import Chronicle
     from app.config import load_settings
-    from app.store import StoreError
+    from app.store.chroma import StoreError
 
     settings = load_settings(vectorstore_dir=Path(args.vectorstore_dir) if args.vectorstore_dir else None)
     try:

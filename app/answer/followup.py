@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from app.actors import find_actor_mentions
+from app.text.actors import find_actor_mentions
 
 _SHORT_FOLLOWUP = re.compile(
     r"^\s*(?:and|and what about|what about|how about|and how about|same for|what of)\s+(?P<x>.+?)\s*[?.!]*\s*$", re.I
