@@ -1,8 +1,74 @@
-"""Chronicle: an offline timeline and fact Q&A chatbot for news articles, with verified citations."""
+"""Chronicle: an offline timeline and fact Q&A chatbot for news articles, with verified citations.
+
+The public API is what ``__all__`` lists; everything else is internal and may change. The package is laid out by
+stage, in the order data flows, and imports only point down (tests/test_architecture.py checks it):
+
+    config, records      settings, and the records that cross stages
+    text/                pure language code: articles, sentences, passages, actors, statements, dates, tokens
+    store/               Chroma, the keyword index, the embedding model
+    ingest/  query/      writing articles in / retrieval, statements, events, temporal questions
+    answer/              routes, composition, the citation guard, follow-ups, the LLM (and its process)
+    chronicle            the facade
+    cli, ui/, eval/      what users run
+
+Names are imported lazily (PEP 562): ``import app`` stays cheap for the model's child process and the CLI's help.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from app.offline import enforce_offline
 
 # Must run before chromadb, gradio or transformers are imported anywhere: they read these at import time.
 enforce_offline()
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+_EXPORTS = {
+    "Chronicle": "app.chronicle",
+    "clear_caches": "app.chronicle",
+    "Answer": "app.answer.answerer",
+    "Settings": "app.config",
+    "load_settings": "app.config",
+    "IngestReport": "app.ingest.pipeline",
+    "RemoveReport": "app.ingest.pipeline",
+    "Passage": "app.records",
+    "Source": "app.records",
+    "StoredArticle": "app.records",
+    "StoredStatement": "app.records",
+    "TimelineEvent": "app.records",
+    "EventCitation": "app.records",
+    "StoreError": "app.store.chroma",
+    "LLMError": "app.answer.llm.client",
+    "ModelCheck": "app.answer.llm.client",
+    "QuestionError": "app.answer.questions",
+    "parse_date_bound": "app.text.dates",
+    # How the citation guard judges a claim, for evaluations that judge citations the same way:
+    "support_score": "app.answer.citations",
+    "evidence_of": "app.answer.citations",
+    "split_sentences": "app.text.sentences",
+}
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+if TYPE_CHECKING:
+    from app.answer.answerer import Answer
+    from app.answer.citations import evidence_of, support_score
+    from app.answer.llm.client import LLMError, ModelCheck
+    from app.answer.questions import QuestionError
+    from app.chronicle import Chronicle, clear_caches
+    from app.config import Settings, load_settings
+    from app.ingest.pipeline import IngestReport, RemoveReport
+    from app.records import EventCitation, Passage, Source, StoredArticle, StoredStatement, TimelineEvent
+    from app.store.chroma import StoreError
+    from app.text.dates import parse_date_bound
+    from app.text.sentences import split_sentences
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'app' has no attribute {name!r}")

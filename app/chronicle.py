@@ -1,36 +1,47 @@
-"""The public API: one object per configuration that ingests, retrieves and answers.
+"""The facade: one object per configuration that ingests, removes, retrieves, answers and lists the timeline.
 
     chron = Chronicle(load_settings())
     chron.ingest([Path("data/articles")])
     answer = chron.ask("What did Russia say?")
     print(answer.text, [c.n for c in answer.citations])
+
+The CLI, the web UI, the evaluation and the benchmarks use this and the records of app.records, nothing deeper.
+Heavy parts (embedding model, Chroma client, keyword index, the model process) load on first use and are shared
+by every Chronicle of the same configuration in a process.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
-from app.answer.answerer import Answer, Answerer
-from app.store.registry import get_embeddings, get_retriever, get_store
+from app.answer.answerer import Answer, Answerer, History
+from app.answer.llm.client import ModelCheck, check_model
 from app.config import Settings
 from app.ingest.pipeline import IngestReport, RemoveReport, ingest_paths, remove_articles
-from app.query.retrieval import Passage
+from app.query.events import list_events
+from app.query.retrieval import HybridRetriever, forget_retrievers, get_retriever
+from app.records import Passage, Source, StoredArticle, StoredStatement, TimelineEvent
+from app.store.chroma import Store
+from app.store.registry import forget_stores, get_embeddings, get_store
 
 
 class Chronicle:
-    """Facade over store, retriever and answerer; heavy parts load on first use."""
+    """Facade over store, retriever and answerer."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._answerer: Answerer | None = None
 
+    # --- the parts (tests and benchmarks look inside; the CLI and UI do not need to) --------------------------
+
     @property
-    def store(self):  # noqa: ANN201
+    def store(self) -> Store:
         return get_store(self.settings)
 
     @property
-    def retriever(self):  # noqa: ANN201
+    def retriever(self) -> HybridRetriever:
         return get_retriever(self.settings)
 
     @property
@@ -39,12 +50,12 @@ class Chronicle:
             from app.answer.llm.client import get_chat_model
 
             self._answerer = Answerer(
-                self.settings,
-                self.retriever,
-                get_embeddings(self.settings).encode,
+                self.settings, self.retriever, get_embeddings(self.settings).encode,
                 lambda: get_chat_model(self.settings),
             )
         return self._answerer
+
+    # --- articles -------------------------------------------------------------------------------------------
 
     def ingest(self, paths: list[Path], progress: bool = False) -> IngestReport:
         report = ingest_paths(paths, self.settings, store=self.store, progress=progress)
@@ -57,13 +68,71 @@ class Chronicle:
         self.retriever.refresh(force=True)
         return report
 
+    def articles(self) -> list[StoredArticle]:
+        """The visible articles, newest first."""
+        return sorted(self.retriever.articles.values(), key=lambda a: (-a.published_ts, a.title))
+
+    def article_text(self, article_id: str) -> str | None:
+        return self.store.article_text(article_id)
+
+    # --- questions ------------------------------------------------------------------------------------------
+
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retriever.retrieve(question, k)
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None) -> Answer:
+    def ask(self, question: str, history: History | None = None, mode: str | None = None) -> Answer:
         return self.answerer.ask(question, history, mode)
 
-    def stream(
-        self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None
-    ) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: History | None = None, mode: str | None = None) -> Iterator[str | Answer]:
+        """Text deltas while the model writes, then the verified Answer."""
         return self.answerer.stream(question, history, mode)
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """The packaged embedding model (what retrieval uses), for callers that compare texts (the evaluation)."""
+        return get_embeddings(self.settings).embed_documents(texts)
+
+    @property
+    def embedding_model(self) -> str:
+        return get_embeddings(self.settings).model_id
+
+    def passage_around(self, source: Source) -> Passage | None:
+        """The stored passage holding a cited sentence (for display around it)."""
+        return self.store.passage_containing(source.article_id, source.start, source.end)
+
+    # --- views ----------------------------------------------------------------------------------------------
+
+    def timeline(
+        self, actor: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None
+    ) -> list[TimelineEvent]:
+        """Dated events of the visible articles, in date order, the same event across articles merged."""
+        return list_events(self.retriever, get_embeddings(self.settings).encode, actor, date_from, date_to)
+
+    def statements(self) -> list[StoredStatement]:
+        """Every attributed statement of the visible articles."""
+        visible = self.retriever.visible_articles
+        return [st for st in self.store.statements() if st.article_id in visible]
+
+    def prewarm(self) -> None:
+        """Load the embedding model and the keyword index, and in LLM mode start the model process with its fixed
+        system prompt evaluated, so the first question pays for neither."""
+        self.retriever.refresh(force=True)
+        get_embeddings(self.settings).encode(["warm up"])
+        if self.settings.answer_mode == "llm":
+            from app.answer import prompts
+            from app.answer.llm.client import get_chat_model
+
+            model = get_chat_model(self.settings)
+            if hasattr(model, "prewarm"):
+                model.prewarm(prompts.load("system"))
+
+
+    def check_model(self) -> ModelCheck:
+        """Can the configured local model generate on this machine? (One token, in a child process.)"""
+        return check_model(self.settings)
+
+
+def clear_caches(close: bool = False) -> None:
+    """Forget built stores and retrievers (tests that restart a Chroma server, or a process going through many
+    stores); with ``close``, release each Chroma client's memory too."""
+    forget_retrievers()
+    forget_stores(close=close)

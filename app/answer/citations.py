@@ -12,72 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+
+from app.records import Source
+from app.text.tokens import content_tokens, numbers_in
 
 CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*\d|\d")
 # Sentence boundaries: after . ! ? (optionally closed by a quote or bracket) before a capital, or a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"‘'(])|(?<=[.!?][”\"’)])\s+(?=[A-Z“\"‘'(])|\n+")
 _CITATION_END = re.compile(r"\][.!?;:,]*[”\"’)]*(?=\s|$)")
-STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as is are was were be been being has have had do does
-    did not no it its it's this that these those there their they them he his she her we our you your i me my which
-    who whom whose what when where why how all any both each few more most other some such than too very can will
-    just also so up out over about into after before said says say according would could should may might must
-    while during since until per via""".split()
-)
-
-
-@dataclass(frozen=True)
-class Source:
-    """A numbered piece of evidence shown to the model: one sentence (or a quote spanning a few) of an article."""
-
-    n: int
-    text: str
-    article_id: str
-    title: str
-    published: str | None
-    start: int
-    end: int
-    label: str = ""  # e.g. "Russia — Dmitry Peskov" for attributed statements
-    context: str = ""  # the surrounding passage, for display
-    score: float = 0.0  # relevance to the question (search route)
-    verb: str = ""  # reporting verb of an attributed statement ("said", "called for")
-    quote: str = ""  # the quoted words of a statement, if any
-
-    def to_citation(self) -> dict[str, object]:
-        return {
-            "n": self.n,
-            "article_id": self.article_id,
-            "title": self.title,
-            "published": self.published,
-            "text": self.text,
-            "start": self.start,
-            "end": self.end,
-        }
-
-
-@lru_cache(maxsize=1)
-def _stemmer():  # noqa: ANN202
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def content_tokens(text: str) -> set[str]:
-    """Stemmed content words and normalised numbers (commas dropped: '120,000' == '120000')."""
-    stem = _stemmer().stemWord
-    out = set()
-    for w in _WORD.findall(text.replace("’", "'")):
-        lw = w.lower().strip("'-")
-        if not lw or lw in STOPWORDS:
-            continue
-        out.add(lw.replace(",", "") if lw[0].isdigit() else stem(lw))
-    return out
-
-
-def numbers_in(text: str) -> set[str]:
-    return {t for t in content_tokens(text) if t[0].isdigit()}
 
 
 def support_score(claim: str, evidence: str) -> float:

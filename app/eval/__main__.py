@@ -60,23 +60,18 @@ def _compare(paths: list[Path], out: Path | None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from app.chronicle import Chronicle
-    from app.config import load_settings
+    from app import Chronicle, load_settings
     from app.eval.report import print_comparison, print_summary, write_comparison, write_run
-    from app.eval.runner import make_embedder, run_testset
+    from app.eval.runner import run_testset
     from app.eval.testset import load_testset
 
     console = _console()
     settings = load_settings(k=args.k)
     cases = load_testset(args.testset, limit=args.limit)
-    if args.ingest:
-        from app.ingest.pipeline import ingest_paths
-
-        report = ingest_paths([Path(settings.sample_dir)], settings)
-        summary = report.summary() if hasattr(report, "summary") else report
-        console.print(f"ingested {settings.sample_dir}: {summary}")
     chron = Chronicle(settings)
-    embed, embedding_model = make_embedder(settings, chron)
+    if args.ingest:
+        console.print(f"ingested {settings.sample_dir}: {chron.ingest([Path(settings.sample_dir)]).summary()}")
+    embed, embedding_model = chron.embed, chron.embedding_model  # the packaged model, for semantic similarity
     modes = list(MODES) if args.mode == "all" else [args.mode or settings.answer_mode]
     out = args.out or _default_out()
     runs = []

@@ -184,7 +184,7 @@ def semantic_similarity(answer: str, reference: str | None, embed: Embed | None)
 def token_overlap_support(sentence: str, passage: str) -> float:
     """Share of the sentence's content words that occur in the passage (1.0 for a sentence with none).
 
-    A stand-in for ``app.answer.citations.support_score`` while that does not exist; recall-oriented because an
+    The fallback when no scorer is given and the project's cannot be imported; recall-oriented because an
     answer sentence usually paraphrases a subset of the cited sentence.
     """
     sent = _content_tokens(sentence)
@@ -195,11 +195,9 @@ def token_overlap_support(sentence: str, passage: str) -> float:
 
 
 def default_support() -> SupportFn:
-    """The project's support scorer if ``app.answer.citations`` provides one, else the token-overlap fallback."""
-    try:
-        from app.answer.citations import support_score  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        return token_overlap_support
+    """The citation guard's own support scorer (the evaluation judges citations as the guard does)."""
+    from app import support_score
+
     return support_score
 
 
@@ -209,7 +207,7 @@ def cited_claims(answer: str) -> list[tuple[str, list[int]]]:
     Markers placed after the full stop ("... fighting. [1]") or opening the next sentence belong to the
     sentence before them, as in "Russia urged talks.[1] [2] Turkey ...".
     """
-    from app.text.sentences import split_sentences
+    from app import split_sentences
 
     claims: list[tuple[str, list[int]]] = []
     for span in split_sentences(answer):

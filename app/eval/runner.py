@@ -9,35 +9,37 @@ timings are kept alongside.
 from __future__ import annotations
 
 import json
-import os
-import platform
 import subprocess
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.eval import metrics as M
+from app.eval.machine import machine_facts
 from app.eval.testset import QUESTION_TYPES, TestCase
+
+if TYPE_CHECKING:
+    from app import Answer, Passage, Settings, Source
 
 SCORE_KEYS: tuple[str, ...] = (
     "hit@1", "hit@k", "mrr", "fact_recall", "token_f1", "semantic_similarity", "citation_validity",
     "citation_precision", "citation_recall", "abstention_correct", "date_ok",
 )
 _SECRET_HINTS = ("key", "password", "token", "secret")
-_PASSAGE_FIELDS = ("article_id", "title", "published", "start", "end", "score", "text")
-_CITATION_FIELDS = ("n", "article_id", "title", "published", "start", "end", "label", "text")
 
 
 class ChronicleLike(Protocol):
-    """The part of ``app.chronicle.Chronicle`` the evaluation uses."""
+    """The part of ``app.Chronicle`` the evaluation uses (tests pass a deterministic stand-in)."""
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None) -> Any: ...
+    def stream(
+        self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None
+    ) -> Iterator[str | Answer]: ...
 
-    def retrieve(self, question: str, k: int | None = None) -> list[Any]: ...
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]: ...
 
 
 @dataclass
@@ -121,16 +123,14 @@ class RunResult:
 # --------------------------------------------------------------------------- helpers over duck-typed records
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+def _passage_record(p: Passage) -> dict[str, Any]:
+    return {"article_id": p.article_id, "title": p.title, "published": p.published, "start": p.start, "end": p.end,
+            "score": p.score, "text": p.text}
 
 
-def _record(obj: Any, fields: Sequence[str]) -> dict[str, Any]:
-    out = {}
-    for name in fields:
-        value = _get(obj, name)
-        out[name] = value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
-    return out
+def _citation_record(s: Source) -> dict[str, Any]:
+    return {"n": s.n, "article_id": s.article_id, "title": s.title, "published": s.published, "start": s.start,
+            "end": s.end, "label": s.label, "text": s.text}
 
 
 def _in_range(published: str | None, constraint: dict[str, str] | None) -> bool | None:
@@ -145,14 +145,10 @@ def _in_range(published: str | None, constraint: dict[str, str] | None) -> bool 
 # --------------------------------------------------------------------------- asking
 
 
-def _ask_timed(chron: Any, case: TestCase, mode: str | None) -> tuple[Any, float | None, float]:
-    """Ask through ``stream`` when available so time-to-first-token is measured; returns (answer, ttft, total)."""
-    history = [tuple(p) for p in case.history] or None
+def _ask_timed(chron: ChronicleLike, case: TestCase, mode: str | None) -> tuple[Answer, float | None, float]:
+    """Ask through ``stream`` so time-to-first-token is measured; returns (answer, ttft, total)."""
+    history = [(str(p[0]), str(p[1])) for p in case.history] or None
     t0 = time.perf_counter()
-    if not hasattr(chron, "stream"):
-        answer = chron.ask(case.question, history=history, mode=mode)
-        total = (time.perf_counter() - t0) * 1000
-        return answer, None, total
     first: float | None = None
     answer = None
     for item in chron.stream(case.question, history=history, mode=mode):
@@ -168,7 +164,7 @@ def _ask_timed(chron: Any, case: TestCase, mode: str | None) -> tuple[Any, float
 
 
 def evaluate_case(
-    chron: Any,
+    chron: ChronicleLike,
     case: TestCase,
     mode: str | None,
     k: int,
@@ -189,32 +185,32 @@ def evaluate_case(
         res.outcome = M.abstention_outcome(False, case.answerable)
         return res
 
-    res.answer = str(_get(answer, "text", "") or "")
-    res.answer_mode = _get(answer, "mode")
-    res.model = _get(answer, "model") or None
-    res.route = _get(answer, "route")
-    res.standalone_question = _get(answer, "standalone_question")
-    res.system_timings = dict(_get(answer, "timings", {}) or {})
+    res.answer = answer.text
+    res.answer_mode = answer.mode
+    res.model = answer.model or None
+    res.route = answer.route
+    res.standalone_question = answer.standalone_question
+    res.system_timings = dict(answer.timings)
     if res.first_token_ms is None:
         res.first_token_ms = res.system_timings.get("first_token_ms")
-    citations = list(_get(answer, "citations", []) or [])
-    res.citations = [_record(c, _CITATION_FIELDS) for c in citations]
-    passages = list(_get(answer, "passages", []) or [])
-    if not passages and hasattr(chron, "retrieve"):
+    citations = list(answer.citations)
+    res.citations = [_citation_record(c) for c in citations]
+    passages = list(answer.passages)
+    if not passages:
         try:
             passages = list(chron.retrieve(case.question, k=k))
         except Exception:  # noqa: BLE001 - retrieval metrics then count as misses
             passages = []
-    res.passages = [_record(p, _PASSAGE_FIELDS) for p in passages]
+    res.passages = [_passage_record(p) for p in passages]
     passage_texts = [p["text"] or "" for p in res.passages]
     cited_texts = [c["text"] or "" for c in res.citations]
 
-    res.abstained = M.is_abstention(res.answer, _get(answer, "abstained"))
+    res.abstained = M.is_abstention(res.answer, answer.abstained)
     res.outcome = M.abstention_outcome(res.abstained, case.answerable)
     # Judge each [n] against what the guard lets it rely on: the sentence plus its label (speaker or resolved date).
-    from app.answer.citations import Source, evidence_of
+    from app import evidence_of
 
-    checkable = [{"n": c.n, "text": evidence_of(c)} if isinstance(c, Source) else c for c in citations]
+    checkable = [{"n": c.n, "text": evidence_of(c)} for c in citations]
     check = M.citation_validity(res.answer, checkable, support=support)
     res.citation_check = {
         "markers": check.markers, "valid": check.valid, "out_of_range": check.out_of_range,
@@ -310,64 +306,37 @@ def git_commit(repo: Path | None = None) -> str | None:
         return None
 
 
-def machine_info() -> dict[str, Any]:
-    """Enough about the machine to explain latency differences between runs."""
-    return {
-        "node": platform.node(), "platform": platform.platform(), "machine": platform.machine(),
-        "processor": platform.processor(), "cpu_count": os.cpu_count(), "python": platform.python_version(),
-    }
-
-
-def settings_dump(settings: Any) -> dict[str, Any]:
+def settings_dump(settings: Settings | None) -> dict[str, Any]:
     """JSON-safe settings with secrets masked."""
     if settings is None:
         return {}
-    data = settings.model_dump(mode="json") if hasattr(settings, "model_dump") else dict(vars(settings))
+    data = settings.model_dump(mode="json")
     return {k: ("***" if v and any(h in k.lower() for h in _SECRET_HINTS) else v) for k, v in data.items()}
 
 
-def model_name(settings: Any, mode: str | None, chron: Any = None, results: Sequence[QuestionResult] = ()) -> str:
+def model_name(settings: Settings | None, mode: str | None, results: Sequence[QuestionResult] = ()) -> str:
     """Which generator answered: what the answers report (most common), else derived from settings."""
     reported = Counter(r.model for r in results if r.model)
     if reported:
         return reported.most_common(1)[0][0]
-    named = _get(chron, "model_name") if chron is not None else None
-    if isinstance(named, str) and named:
-        return named
     if mode == "extractive":
         return "extractive (no generator)"
-    if mode == "openai" or _get(settings, "llm_backend") == "openai":
-        return f"{_get(settings, 'llm_model')} @ {_get(settings, 'llm_base_url')}"
-    path = _get(settings, "llm_model_path")
-    return str(path) if path else "packaged GGUF (default)"
-
-
-def make_embedder(settings: Any, chron: Any = None) -> tuple[M.Embed | None, str | None]:
-    """The packaged embedding model as an ``embed`` callable (the facade's, or the process-wide cached one).
-
-    Returns (None, None) when it cannot be loaded, in which case semantic similarity is left unscored.
-    """
-    emb = _get(chron, "embeddings") if chron is not None else None
-    if emb is not None and hasattr(emb, "embed_documents"):
-        return emb.embed_documents, getattr(emb, "model_id", type(emb).__name__)
-    try:
-        from app.store.registry import get_embeddings  # shared, cached instance: no second model load
-
-        emb = get_embeddings(settings)
-    except Exception:  # noqa: BLE001 - the metric is optional
-        return None, None
-    return emb.embed_documents, emb.model_id
+    if settings is None:
+        return "unknown"
+    if mode == "openai" or settings.llm_backend == "openai":
+        return f"{settings.llm_model} @ {settings.llm_base_url}"
+    return str(settings.llm_model_path) if settings.llm_model_path else "packaged GGUF (default)"
 
 
 # --------------------------------------------------------------------------- the run
 
 
 def run_testset(
-    chron: Any,
+    chron: ChronicleLike,
     cases: Iterable[TestCase],
     mode: str | None,
     *,
-    settings: Any = None,
+    settings: Settings | None = None,
     k: int | None = None,
     embed: M.Embed | None = None,
     embedding_model: str | None = None,
@@ -380,7 +349,7 @@ def run_testset(
     from tqdm import tqdm
 
     cases = list(cases)
-    k = k or _get(settings, "k", None) or 5
+    k = k or (settings.k if settings is not None else 5)
     started = time.perf_counter()
     results: list[QuestionResult] = []
     bar = tqdm(cases, desc=f"eval {mode or 'default'}", unit="q", disable=not progress, dynamic_ncols=True)
@@ -395,11 +364,11 @@ def run_testset(
         testset=testset,
         n_questions=len(results),
         k=k,
-        model=model_name(settings, mode, chron, results),
+        model=model_name(settings, mode, results),
         embedding_model=embedding_model,
         git_commit=git_commit(),
         timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        machine=machine_info(),
+        machine=machine_facts(),
         settings=settings_dump(settings),
         duration_s=round(time.perf_counter() - started, 3),
     )

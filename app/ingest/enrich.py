@@ -1,86 +1,81 @@
-"""Turn an article's passages into the two structured views Chronicle answers from besides plain search:
-who-said-what statements (app.text.statements) and dated events (app.text.dates), as Chroma records.
+"""Turn an article's passages into the records Chronicle stores: the passages themselves, who-said-what statements
+(app.text.statements) and dated events (app.text.dates).
 
-Each record reuses the embedding of the passage that contains it: no extra model time at ingest.
+Statements and events point at their passage (``chunk_id``) and reuse its embedding when stored: no extra model
+time at ingest. An event's actors are the actors its sentence names plus the affiliation of any statement that
+overlaps it ("Moscow said on Tuesday ..." is a Russia event).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import time
+from pathlib import Path
 
-import numpy as np
-
+from app.records import Passage, StoredArticle, StoredEvent, StoredStatement, epoch
 from app.text.actors import find_actor_mentions
 from app.text.articles import Article
 from app.text.chunking import Chunk
 from app.text.dates import find_time_expressions
-from app.text.sentences import Span
-from app.text.statements import extract_statements
-from app.query.statements import speaker_key
-from app.store.chroma import Record
+from app.text.statements import extract_statements, speaker_key
 
 
-def epoch(day: dt.date) -> int:
-    """UTC midnight of a date as integer seconds (negative before 1970: Chroma compares ints fine)."""
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+def source_key(article: Article) -> str:
+    """What identifies 'the same article, maybe edited': its URL, else its resolved file path (or file#record)."""
+    if article.url:
+        return article.url
+    name, _, record = article.source.partition("#")
+    path = Path(name)
+    return f"{path.resolve()}#{record}" if record else str(path.resolve())
 
 
-def _chunk_for(chunks: list[Chunk], start: int) -> int:
-    for i, c in enumerate(chunks):
+def article_record(article: Article, n_chunks: int) -> StoredArticle:
+    return StoredArticle(
+        article_id=article.article_id, title=article.title, published=article.published_iso,
+        published_ts=article.published_ts, source=article.source, source_key=source_key(article),
+        url=article.url or "", byline=article.byline or "", n_chunks=n_chunks, ingested_at=int(time.time()),
+    )
+
+
+def passage_records(article: Article, chunks: list[Chunk]) -> list[Passage]:
+    return [
+        Passage(chunk_id=c.chunk_id, text=c.text, article_id=article.article_id, title=article.title,
+                published=article.published_iso, source=article.source, start=c.start, end=c.end,
+                sentences=tuple((s.start, s.end) for s in c.sentences))
+        for c in chunks
+    ]
+
+
+def _chunk_for(chunks: list[Chunk], start: int) -> Chunk:
+    for c in chunks:
         if c.start <= start < c.end or start < c.start:
-            return i
-    return len(chunks) - 1
+            return c
+    return chunks[-1]
 
 
-def _base(article: Article) -> dict[str, object]:
-    return {
-        "article_id": article.article_id,
-        "title": article.title,
-        "published": article.published_iso or "",
-        "published_ts": article.published_ts,
-        "source": article.source,
-    }
-
-
-def statement_records(article: Article, chunks: list[Chunk], vectors: np.ndarray) -> list[Record]:
-    sentences: list[Span] = [s for c in chunks for s in c.sentences]
-    records = []
+def statement_records(article: Article, chunks: list[Chunk]) -> tuple[list[StoredStatement], list[str]]:
+    """The article's attributed statements, and for each the words that named its speaker."""
+    sentences = [s for c in chunks for s in c.sentences]
+    records, mentions = [], []
     for i, st in enumerate(extract_statements(article.text, sentences)):
-        ci = _chunk_for(chunks, st.start)
-        records.append(
-            Record(
-                id=f"{article.article_id}:s{i}",
-                document=st.text,
-                embedding=vectors[ci].tolist(),
-                metadata={
-                    **_base(article),
-                    "start": st.start,
-                    "end": st.end,
-                    "speaker": st.speaker or "",
-                    "speaker_mention": st.speaker_mention or "",
-                    "speaker_key": speaker_key(st.speaker or ""),
-                    "affiliation": st.affiliation or "",
-                    "verb": st.verb or "",
-                    "quote": st.quote or "",
-                    "chunk_id": chunks[ci].chunk_id,
-                },
-            )
-        )
-    return records
+        records.append(StoredStatement(
+            statement_id=f"{article.article_id}:s{i}", text=st.text, article_id=article.article_id,
+            chunk_id=_chunk_for(chunks, st.start).chunk_id, title=article.title, published=article.published_iso,
+            published_ts=article.published_ts, start=st.start, end=st.end, speaker=st.speaker or "",
+            affiliation=st.affiliation or "", speaker_key=speaker_key(st.speaker or ""), verb=st.verb or "",
+            quote=st.quote or "",
+        ))
+        mentions.append(st.speaker_mention or "")
+    return records, mentions
 
 
-def event_records(
-    article: Article, chunks: list[Chunk], vectors: np.ndarray, statements: list[Record] | None = None
-) -> list[Record]:
+def event_records(article: Article, chunks: list[Chunk], statements: list[StoredStatement]) -> list[StoredEvent]:
     """One event per resolved time expression, carrying its whole sentence as the cited text."""
-    records = []
     spoken: dict[tuple[int, int], set[str]] = {}
-    for st in statements or []:
-        if st.metadata.get("affiliation"):
-            spoken.setdefault((int(st.metadata["start"]), int(st.metadata["end"])), set()).add(
-                str(st.metadata["affiliation"])
-            )
-    for ci, chunk in enumerate(chunks):
+    for st in statements:
+        if st.affiliation:
+            spoken.setdefault((st.start, st.end), set()).add(st.affiliation)
+    records: list[StoredEvent] = []
+    for chunk in chunks:
         for sent in chunk.sentences:
             sentence = article.text[sent.start : sent.end]
             exprs = find_time_expressions(sentence, article.published)
@@ -91,26 +86,12 @@ def event_records(
                 if s < sent.end and e > sent.start:
                     actors |= names
             for expr in exprs:
-                records.append(
-                    Record(
-                        id=f"{article.article_id}:e{len(records)}",
-                        document=sentence,
-                        embedding=vectors[ci].tolist(),
-                        metadata={
-                            **_base(article),
-                            "start": sent.start,
-                            "end": sent.end,
-                            "expr_start": sent.start + expr.start,
-                            "expr_end": sent.start + expr.end,
-                            "expr_text": expr.text,
-                            "date_start_ts": epoch(expr.date_start),
-                            "date_end_ts": epoch(expr.date_end),
-                            "date_label": expr.label,
-                            "granularity": expr.granularity,
-                            "relation": expr.relation,
-                            "actors": "|".join(sorted(actors)),
-                            "chunk_id": chunk.chunk_id,
-                        },
-                    )
-                )
+                records.append(StoredEvent(
+                    event_id=f"{article.article_id}:e{len(records)}", text=sentence, article_id=article.article_id,
+                    chunk_id=chunk.chunk_id, title=article.title, published=article.published_iso,
+                    published_ts=article.published_ts, start=sent.start, end=sent.end,
+                    expr_start=sent.start + expr.start, expr_end=sent.start + expr.end, expr_text=expr.text,
+                    date_start_ts=epoch(expr.date_start), date_end_ts=epoch(expr.date_end), date_label=expr.label,
+                    granularity=expr.granularity, relation=expr.relation, actors=tuple(sorted(actors)),
+                ))
     return records

@@ -2,7 +2,7 @@
 
 Events were found at ingest (app.ingest.enrich.event_records -> the "events" collection: one record per resolved time
 expression, its sentence as the document, integer epochs ``date_start_ts``/``date_end_ts``). Reading them is a
-Chroma ``where`` on those epochs, so a date range costs one indexed metadata query, not a scan in Python.
+store filter on those epochs, so a date range costs one indexed metadata query, not a scan in Python.
 
 Rules (why):
 - A date filter keeps events whose range *overlaps* [date_from, date_to]: "in the next 24 hours" (19-20 Sep)
@@ -22,17 +22,15 @@ and clearly the same sentence", a greedy one-pass rule that is easy to explain.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
-import sys
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from app.query.retrieval import HybridRetriever
+from app.records import EventCitation, EventFilter, StoredEvent, TimelineEvent, epoch, from_epoch
 from app.text.actors import resolve_actor
-from app.answer.citations import content_tokens
+from app.text.tokens import content_tokens
 
 SAME_COSINE = 0.72
 SAME_OVERLAP = 0.6
@@ -41,117 +39,38 @@ _GRANULARITY_ORDER = {"century": 0, "decade": 1, "year": 2, "month": 3, "week": 
 Encode = Callable[[list[str]], np.ndarray]
 
 
-@dataclass
-class TimelineEvent:
-    """One dated event; ``citations`` hold every article sentence that reports it."""
-
-    date_start: dt.date
-    date_end: dt.date
-    label: str
-    granularity: str
-    relation: str
-    text: str  # the sentence of the first report
-    actors: list[str]
-    citations: list[dict[str, Any]] = field(default_factory=list)
-    # {article_id, title, published, start, end, expr_start, expr_end, expr_text}
-
-    @property
-    def article_ids(self) -> list[str]:
-        return [c["article_id"] for c in self.citations]
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Reading the store
 # --------------------------------------------------------------------------------------------------------------
 
 
-def epoch(day: dt.date) -> int:
-    """UTC midnight as integer seconds, the same encoding app.ingest.enrich writes."""
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
-
-
-def from_epoch(ts: int) -> dt.date:
-    return (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=int(ts))).date()
-
-
-def date_where(date_from: dt.date | None, date_to: dt.date | None) -> dict[str, Any] | None:
-    """The Chroma filter for events overlapping [date_from, date_to] (either end open)."""
-    conds: list[dict[str, Any]] = []
-    if date_from is not None:
-        conds.append({"date_end_ts": {"$gte": epoch(date_from)}})
-    if date_to is not None:
-        conds.append({"date_start_ts": {"$lte": epoch(date_to)}})
-    if not conds:
+def overlapping(date_from: dt.date | None, date_to: dt.date | None) -> EventFilter | None:
+    """The filter for events overlapping [date_from, date_to] (either end open); None when both are open."""
+    if date_from is None and date_to is None:
         return None
-    return conds[0] if len(conds) == 1 else {"$and": conds}
+    return EventFilter(overlaps=(epoch(date_from) if date_from else None, epoch(date_to) if date_to else None))
 
 
-def parts(chronicle_or_retriever: Any) -> tuple[Any, Any]:
-    """(retriever, settings) from a Chronicle facade or a HybridRetriever."""
-    retriever = getattr(chronicle_or_retriever, "retriever", chronicle_or_retriever)
-    return retriever, retriever.settings
-
-
-def event_rows(chronicle_or_retriever: Any, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Raw event rows ({id, document, metadata}) of visible articles matching a Chroma ``where``."""
-    retriever, _ = parts(chronicle_or_retriever)
+def visible_events(retriever: HybridRetriever, query: EventFilter | None = None) -> list[StoredEvent]:
+    """Stored events of visible articles matching a filter."""
     visible = retriever.visible_articles
-    rows = retriever.store.get_all("events", where=where, include=["documents", "metadatas"])
-    return [r for r in rows if r["metadata"].get("article_id") in visible]
+    return [e for e in retriever.store.events(query) if e.article_id in visible]
 
 
-def _actor_names(meta: dict[str, Any]) -> list[str]:
-    return [a for a in str(meta.get("actors") or "").split("|") if a]
-
-
-def has_actor(meta: dict[str, Any], actor: str) -> bool:
-    """Does an event row name the actor? Aliases resolve to canonical names ("Moscow" -> Russia)."""
+def has_actor(event: StoredEvent, actor: str) -> bool:
+    """Does an event name the actor? Aliases resolve to canonical names ("Moscow" -> Russia)."""
     resolved = resolve_actor(actor)
     wanted = resolved.name if resolved else actor
-    names = _actor_names(meta)
-    if wanted in names:
+    if wanted in event.actors:
         return True
     # Not a known actor (a person, say): look for the name in the sentence itself.
-    return resolved is None and actor.lower() in str(meta.get("_document", "")).lower()
+    return resolved is None and actor.lower() in event.text.lower()
 
 
-def row_sort_key(meta: dict[str, Any]) -> tuple:
-    """Start date, coarser first, publication date, article, position."""
-    return (
-        int(meta["date_start_ts"]),
-        _GRANULARITY_ORDER.get(str(meta.get("granularity")), 9),
-        -int(meta["date_end_ts"]),
-        int(meta.get("published_ts") or 0),
-        str(meta["article_id"]),
-        int(meta["start"]),
-        int(meta.get("expr_start", 0)),
-    )
-
-
-def citation_of(meta: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "article_id": meta["article_id"],
-        "title": meta.get("title", ""),
-        "published": meta.get("published") or None,
-        "start": int(meta["start"]),
-        "end": int(meta["end"]),
-        "expr_start": int(meta.get("expr_start", meta["start"])),
-        "expr_end": int(meta.get("expr_end", meta["end"])),
-        "expr_text": meta.get("expr_text", ""),
-    }
-
-
-def event_from_row(document: str, meta: dict[str, Any]) -> TimelineEvent:
-    return TimelineEvent(
-        date_start=from_epoch(meta["date_start_ts"]),
-        date_end=from_epoch(meta["date_end_ts"]),
-        label=str(meta.get("date_label", "")),
-        granularity=str(meta.get("granularity", "")),
-        relation=str(meta.get("relation", "at")),
-        text=document,
-        actors=_actor_names(meta),
-        citations=[citation_of(meta)],
-    )
+def sort_key(e: StoredEvent) -> tuple[int, int, int, int, str, int, int]:
+    """Start date, coarser first, longer first, publication date, article, position."""
+    return (e.date_start_ts, _GRANULARITY_ORDER.get(e.granularity, 9), -e.date_end_ts, e.published_ts,
+            e.article_id, e.start, e.expr_start)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -163,64 +82,59 @@ def overlap_coefficient(a: set[str], b: set[str]) -> float:
     return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
-def merge_rows(rows: list[dict[str, Any]], encode: Encode | None = None) -> list[TimelineEvent]:
-    """Rows (already in timeline order) -> events; the same event from several articles becomes one.
+class _Group:
+    """An event being merged: its first report plus the reports of other articles that say the same."""
+
+    def __init__(self, first: StoredEvent) -> None:
+        self.first = first
+        self.reports = [first]
+
+    def event(self) -> TimelineEvent:
+        e = self.first
+        actors = sorted({a for r in self.reports for a in r.actors})
+        return TimelineEvent(from_epoch(e.date_start_ts), from_epoch(e.date_end_ts), e.date_label, e.granularity,
+                             e.relation, e.text, tuple(actors), tuple(EventCitation.of(r) for r in self.reports))
+
+
+def merge_events(events: Iterable[StoredEvent], encode: Encode | None = None) -> list[tuple[StoredEvent, TimelineEvent]]:
+    """Events -> (first report, merged event) in timeline order; the same event from several articles is one.
 
     Embeddings are computed only for sentences whose date label occurs in more than one article.
     """
+    events = list(events)
     by_label: dict[str, set[str]] = {}
-    for r in rows:
-        by_label.setdefault(r["metadata"]["date_label"], set()).add(r["metadata"]["article_id"])
-    shared = [r["document"] for r in rows if len(by_label[r["metadata"]["date_label"]]) > 1]
+    for e in events:
+        by_label.setdefault(e.date_label, set()).add(e.article_id)
+    shared = [e.text for e in events if len(by_label[e.date_label]) > 1]
     vectors: dict[str, np.ndarray] = {}
     if shared and encode is not None:
         unique = list(dict.fromkeys(shared))
-        vectors = dict(zip(unique, encode(unique)))
+        vectors = dict(zip(unique, encode(unique), strict=True))
 
-    events: list[TimelineEvent] = []
-    members: list[list[str]] = []  # sentences of each event, for similarity
+    groups: list[_Group] = []
     seen_sentence: set[tuple[str, int, str]] = set()
-    open_by_label: dict[str, list[int]] = {}
+    open_by_label: dict[str, list[_Group]] = {}
     # Merge in publication order so the first report gives the event its text; output keeps timeline order.
-    for r in sorted(rows, key=lambda r: (int(r["metadata"].get("published_ts") or 0), row_sort_key(r["metadata"]))):
-        meta, doc = r["metadata"], r["document"]
-        key = (meta["article_id"], int(meta["start"]), meta["date_label"])
+    for e in sorted(events, key=lambda e: (e.published_ts, sort_key(e))):
+        key = (e.article_id, e.start, e.date_label)
         if key in seen_sentence:  # the same date twice in one sentence
             continue
         seen_sentence.add(key)
-        target = None
-        best = 0.0
-        for idx in open_by_label.get(meta["date_label"], []):
-            if meta["article_id"] in events[idx].article_ids:
+        target, best = None, 0.0
+        for group in open_by_label.get(e.date_label, []):
+            if e.article_id in {r.article_id for r in group.reports}:
                 continue
-            score = max(_similarity(doc, other, vectors) for other in members[idx])
+            score = max(_similarity(e.text, r.text, vectors) for r in group.reports)
             if score > best:
-                target, best = idx, score
+                target, best = group, score
         if target is not None and best >= 1.0:
-            ev = events[target]
-            ev.citations.append(citation_of(meta))
-            ev.actors = sorted(set(ev.actors) | set(_actor_names(meta)))
-            members[target].append(doc)
+            target.reports.append(e)
             continue
-        events.append(event_from_row(doc, meta))
-        members.append([doc])
-        open_by_label.setdefault(meta["date_label"], []).append(len(events) - 1)
-    order = {id(e): row_sort_key({**_meta_of(e)}) for e in events}
-    return sorted(events, key=lambda e: order[id(e)])
-
-
-def _meta_of(event: TimelineEvent) -> dict[str, Any]:
-    c = event.citations[0]
-    published = dt.date.fromisoformat(c["published"]) if c.get("published") else None
-    return {
-        "date_start_ts": epoch(event.date_start),
-        "date_end_ts": epoch(event.date_end),
-        "granularity": event.granularity,
-        "published_ts": epoch(published) if published else 0,
-        "article_id": c["article_id"],
-        "start": c["start"],
-        "expr_start": c["expr_start"],
-    }
+        group = _Group(e)
+        groups.append(group)
+        open_by_label.setdefault(e.date_label, []).append(group)
+    groups.sort(key=lambda g: sort_key(g.first))
+    return [(g.first, g.event()) for g in groups]
 
 
 def _similarity(a: str, b: str, vectors: dict[str, np.ndarray]) -> float:
@@ -232,108 +146,20 @@ def _similarity(a: str, b: str, vectors: dict[str, np.ndarray]) -> float:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Public API
+# The timeline
 # --------------------------------------------------------------------------------------------------------------
 
 
 def list_events(
-    chronicle: Any,
+    retriever: HybridRetriever,
+    encode: Encode,
     actor: str | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    encode: Encode | None = None,
 ) -> list[TimelineEvent]:
-    """The timeline of visible articles: events overlapping [date_from, date_to], naming ``actor`` if given.
-
-    ``chronicle`` is a Chronicle or a HybridRetriever; ``encode`` defaults to the packaged embedding model.
-    """
-    _, settings = parts(chronicle)
-    rows = event_rows(chronicle, date_where(date_from, date_to))
+    """The timeline of visible articles: events overlapping [date_from, date_to], naming ``actor`` if given."""
+    events = visible_events(retriever, overlapping(date_from, date_to))
     if actor:
-        rows = [r for r in rows if has_actor({**r["metadata"], "_document": r["document"]}, actor)]
-    rows.sort(key=lambda r: row_sort_key(r["metadata"]))
-    if encode is None and rows:
-        from app.store.registry import get_embeddings
-
-        encode = get_embeddings(settings).encode
-    return merge_rows(rows, encode)
-
-
-def event_json(event: TimelineEvent) -> dict[str, Any]:
-    """The CLI --json shape of one event: its first report's fields, plus every report under "citations"."""
-    first = event.citations[0]
-    return {
-        "date": event.label,
-        "granularity": event.granularity,
-        "text": event.text,
-        "article_id": first["article_id"],
-        "title": first["title"],
-        "published": first["published"],
-        "start": first["start"],
-        "end": first["end"],
-        "citations": event.citations,
-    }
-
-
-def _parse_cli_date(value: str, end: bool) -> dt.date:
-    """'2023', '2023-09' or '2023-09-19'; a year or month is widened to its first (or, for --to, last) day."""
-    parts_ = value.strip().split("-")
-    try:
-        if len(parts_) == 1:
-            year = int(parts_[0])
-            return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
-        if len(parts_) == 2:
-            year, month = int(parts_[0]), int(parts_[1])
-            if end:
-                nxt = dt.date(year + month // 12, month % 12 + 1, 1)
-                return nxt - dt.timedelta(days=1)
-            return dt.date(year, month, 1)
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY, YYYY-MM or YYYY-MM-DD)") from None
-
-
-def timeline_command(argv: list[str]) -> int:
-    """`python -m app timeline [--actor X] [--from DATE] [--to DATE] [--json] [--vectorstore-dir DIR]`."""
-    parser = argparse.ArgumentParser(prog="python -m app timeline", description="Dated events, in order.")
-    parser.add_argument("--actor", help="only events naming this actor (aliases work: Moscow -> Russia)")
-    parser.add_argument("--from", dest="date_from", help="YYYY, YYYY-MM or YYYY-MM-DD (inclusive)")
-    parser.add_argument("--to", dest="date_to", help="YYYY, YYYY-MM or YYYY-MM-DD (inclusive)")
-    parser.add_argument("--json", action="store_true", help="print a JSON list")
-    parser.add_argument("--vectorstore-dir", help="overrides CHRONICLE_VECTORSTORE_DIR")
-    args = parser.parse_args(argv)
-    try:
-        date_from = _parse_cli_date(args.date_from, end=False) if args.date_from else None
-        date_to = _parse_cli_date(args.date_to, end=True) if args.date_to else None
-    except argparse.ArgumentTypeError as exc:
-        parser.error(str(exc))
-    from pathlib import Path
-
-    from app.chronicle import Chronicle
-    from app.config import load_settings
-    from app.store.chroma import StoreError
-
-    settings = load_settings(vectorstore_dir=Path(args.vectorstore_dir) if args.vectorstore_dir else None)
-    try:
-        chron = Chronicle(settings)
-        if not chron.store.count("articles"):
-            print("No articles ingested yet: run `python ingest.py data/articles` first.", file=sys.stderr)
-            return 2
-        events = list_events(chron, args.actor, date_from, date_to)
-    except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        rows = [event_json(e) for e in events]
-        print(json.dumps(rows, ensure_ascii=False))
-        return 0
-    for e in events:
-        sources = "; ".join(f"{c['title']}, {c['published'] or 'undated'}" for c in e.citations)
-        print(f"{e.label}  {' '.join(e.text.split())}  [{sources}]")
-    if not events:
-        print("No dated events match.", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(timeline_command(sys.argv[1:]))
+        events = [e for e in events if has_actor(e, actor)]
+    events.sort(key=sort_key)
+    return [merged for _, merged in merge_events(events, encode if events else None)]

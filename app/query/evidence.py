@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.records import Passage, Source
 from app.text.actors import find_actor_mentions
-from app.answer.citations import Source, content_tokens
-from app.query.retrieval import Passage
+from app.text.tokens import content_tokens
 
 
 # Words that shape a question but are not what it is about.
@@ -120,14 +120,3 @@ def select_sources(
         )
         for i, s in enumerate(chosen)
     ]
-
-
-def format_sources(sources: list[Source]) -> str:
-    """The sources block of the prompt: numbered, attributed, dated (once, when all share one date)."""
-    dates = {s.published for s in sources}
-    one_date = len(dates) == 1
-    lines = [f"(all published {dates.pop()})"] if one_date and None not in dates else []
-    for s in sources:
-        meta = ", ".join(x for x in (s.label, "" if one_date else (s.published or "")) if x)
-        lines.append(f"[{s.n}] ({meta}) {s.text}" if meta else f"[{s.n}] {s.text}")
-    return "\n".join(lines)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from app.text.actors import actors_in_question, resolve_actor
-from app.answer.citations import Source
 from app.query.retrieval import HybridRetriever
+from app.records import Source, StoredStatement
+from app.text.actors import actors_in_question, resolve_actor
 
 MAX_STATEMENT_SOURCES = 12
 
@@ -60,53 +60,33 @@ def _subject_part(question: str) -> str:
     return next(g for g in m.groups() if g)
 
 
-def speaker_key(speaker: str) -> str:
-    """Surname of a named speaker, lower case ("Antony Blinken" -> "blinken"); "" for bodies and groups."""
-    words = re.findall(r"[A-Z][\w'’-]+", speaker)
-    if len(words) >= 2 and words[0] not in {"Armenia", "Azerbaijan", "Russia", "Karabakh"} and "'" not in speaker:
-        return words[-1].lower()
-    return ""
-
-
 def actor_sources(retriever: HybridRetriever, names: list[str]) -> list[Source]:
     """Every visible statement of the named actors/people, deduplicated by sentence, in date then text order."""
-    store = retriever.store
     visible = retriever.visible_articles
-    rows = []
+    found: list[tuple[str, StoredStatement]] = []
     for name in names:
         resolved = resolve_actor(name)
-        where = {"affiliation": resolved.name} if resolved else {"speaker_key": name.lower()}
-        got = store.collections["statements"].get(where=where, include=["documents", "metadatas"])
-        rows += [(name, d, m) for d, m in zip(got["documents"], got["metadatas"]) if m["article_id"] in visible]
+        rows = (retriever.store.statements(affiliation=resolved.name) if resolved
+                else retriever.store.statements(speaker_key=name.lower()))
+        found += [(name, st) for st in rows if st.article_id in visible]
     seen: set[tuple[str, int]] = set()
-    unique = []
-    for name, doc, meta in sorted(rows, key=lambda r: (r[2]["published_ts"], r[2]["article_id"], r[2]["start"])):
-        key = (meta["article_id"], int(meta["start"]))
-        if key in seen:
-            continue
-        seen.add(key)
-        unique.append((name, doc, meta))
+    unique: list[tuple[str, StoredStatement]] = []
+    for name, st in sorted(found, key=lambda r: (r[1].published_ts, r[1].article_id, r[1].start)):
+        if (st.article_id, st.start) not in seen:
+            seen.add((st.article_id, st.start))
+            unique.append((name, st))
     unique = unique[-MAX_STATEMENT_SOURCES:]  # the most recent ones when an actor said a lot
-    sources = []
-    for i, (name, doc, meta) in enumerate(unique):
-        speaker = meta.get("speaker") or ""
-        affiliation = meta.get("affiliation") or name
-        label = affiliation if not speaker or speaker == affiliation else f"{affiliation} — {speaker}"
-        sources.append(
-            Source(
-                n=i + 1,
-                text=doc,
-                article_id=meta["article_id"],
-                title=meta.get("title", ""),
-                published=meta.get("published") or None,
-                start=int(meta["start"]),
-                end=int(meta["end"]),
-                label=label,
-                verb=meta.get("verb") or "",
-                quote=meta.get("quote") or "",
-            )
-        )
-    return sources
+    return [
+        Source(n=i + 1, text=st.text, article_id=st.article_id, title=st.title, published=st.published,
+               start=st.start, end=st.end, label=_label(st, name), verb=st.verb, quote=st.quote)
+        for i, (name, st) in enumerate(unique)
+    ]
+
+
+def _label(st: StoredStatement, asked: str) -> str:
+    """"Russia — Dmitry Peskov"; a speaker with no known affiliation is labelled with the name that was asked."""
+    actor = st.affiliation or asked
+    return actor if not st.speaker or st.speaker == actor else f"{actor} — {st.speaker}"
 
 
 def label_sources(retriever: HybridRetriever, sources: list[Source], chunk_ids: list[str]) -> list[Source]:
@@ -114,20 +94,13 @@ def label_sources(retriever: HybridRetriever, sources: list[Source], chunk_ids: 
     model. One metadata lookup for all the passages involved."""
     if not sources or not chunk_ids:
         return sources
-    got = retriever.store.collections["statements"].get(
-        where={"chunk_id": {"$in": sorted(set(chunk_ids))}}, include=["metadatas"]
-    )
-    spans = [
-        (m["article_id"], int(m["start"]), int(m["end"]), m.get("affiliation") or "", m.get("speaker") or "")
-        for m in got["metadatas"]
-    ]
+    statements = retriever.store.statements(chunk_ids=chunk_ids)
     out = []
     for s in sources:
-        names = []
-        for article_id, start, end, affiliation, speaker in spans:
-            if article_id == s.article_id and start < s.end and end > s.start:
-                name = affiliation if not speaker or speaker == affiliation else f"{affiliation} — {speaker}"
-                if name and name not in names:
-                    names.append(name.strip(" —"))
+        names: list[str] = []
+        for st in statements:
+            if st.article_id == s.article_id and st.start < s.end and st.end > s.start:
+                if st.label and st.label not in names:
+                    names.append(st.label)
         out.append(replace(s, label="; ".join(names)) if names else s)
     return out

@@ -26,13 +26,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
-from app.answer.citations import Source, cite, content_tokens
+from app.query.events import merge_events, overlapping, sort_key, visible_events
+from app.query.retrieval import HybridRetriever
+from app.records import EventFilter, Source, StoredEvent, from_epoch
 from app.text.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
-from app.query.events import date_where, event_rows, from_epoch, merge_rows, parts, row_sort_key
+from app.text.tokens import content_tokens
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -64,15 +67,22 @@ _RE_EVENT_ANCHOR = re.compile(
 )
 
 
-@dataclass
-class _Hit:
-    """One event row with its relevance to a text."""
+@dataclass(frozen=True)
+class DatedSources:
+    """What the temporal route found: numbered, date-labelled sources and how the prompt should use them."""
 
-    document: str
-    meta: dict[str, Any]
+    sources: list[Source]
+    instruction: str
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """One stored event with its relevance to a text."""
+
+    event: StoredEvent
     cosine: float = 0.0
     overlap: float = 0.0
-    vector: Any = None  # the sentence's embedding when it is a whole stored passage (no need to embed it again)
+    vector: np.ndarray | None = None  # the sentence's embedding when it is a whole stored passage (no re-embedding)
 
     @property
     def score(self) -> float:
@@ -84,7 +94,7 @@ class _Hit:
 
     @property
     def key(self) -> tuple[str, int]:
-        return str(self.meta["article_id"]), int(self.meta["start"])
+        return self.event.key
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -154,55 +164,59 @@ def first_of_phrases(question: str) -> list[str]:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _rows(retriever: Any, where: dict[str, Any] | None) -> list[_Hit]:
-    return [_Hit(r["document"], r["metadata"]) for r in event_rows(retriever, where)]
+def _rows(retriever: HybridRetriever, query: EventFilter | None) -> list[_Hit]:
+    return [_Hit(e) for e in visible_events(retriever, query)]
 
 
-def _large_archive(retriever: Any) -> bool:
+def _large_archive(retriever: HybridRetriever) -> bool:
     return len(retriever.visible_articles) > SCOPE_ARTICLES
 
 
-def _newest_published_ts(retriever: Any) -> int | None:
-    stamps = [int(m.get("published_ts") or 0) for m in retriever.article_metadata.values() if m.get("published")]
+def _newest_published_ts(retriever: HybridRetriever) -> int | None:
+    stamps = [a.published_ts for a in retriever.articles.values() if a.published]
     return max(stamps) if stamps else None
 
 
-def _scoped_rows(retriever: Any, question: str, where: dict[str, Any] | None) -> list[_Hit]:
-    """Events matching ``where``: all of them in a small archive; in a large one, only those in the passages
+def _scoped_rows(retriever: HybridRetriever, question: str, query: EventFilter | None) -> list[_Hit]:
+    """Events matching ``query``: all of them in a small archive; in a large one, only those in the passages
     retrieved for the question (reading every event after a date took seconds at 30,000 events)."""
     if not _large_archive(retriever):
-        return _rows(retriever, where)
-    return _candidates(retriever, question, where, SCOPED_PASSAGES)
+        return _rows(retriever, query)
+    return _candidates(retriever, question, query, SCOPED_PASSAGES)
 
 
-def _candidates(retriever: Any, text: str, where: dict[str, Any] | None = None, n: int = CANDIDATE_PASSAGES) -> list[_Hit]:
+def _candidates(
+    retriever: HybridRetriever, text: str, query: EventFilter | None = None, n: int = CANDIDATE_PASSAGES
+) -> list[_Hit]:
     """Events inside the passages the hybrid retriever finds for a text (optionally date-filtered)."""
     passages = {p.chunk_id: p for p in retriever.retrieve(text, n, vectors=True)}
     if not passages:
         return []
-    cond: dict[str, Any] = {"chunk_id": {"$in": list(passages)}}
-    hits = _rows(retriever, {"$and": [cond, where]} if where else cond)
+    hits = _rows(retriever, (query or EventFilter()).and_chunks(tuple(passages)))
+    out = []
     for h in hits:
-        p = passages.get(str(h.meta.get("chunk_id")))
-        if p is not None and (p.start, p.end) == (int(h.meta["start"]), int(h.meta["end"])):
-            h.vector = p.vector
-    return hits
+        p = passages.get(h.event.chunk_id)
+        whole = p is not None and (p.start, p.end) == (h.event.start, h.event.end)
+        out.append(replace(h, vector=p.vector) if whole else h)
+    return out
 
 
 def _score(hits: list[_Hit], text: str, encode: Encode) -> list[_Hit]:
-    """Fill cosine/overlap against a text; best first."""
+    """Cosine/overlap against a text; best first."""
     if not hits:
         return []
     tokens = topic_tokens(text) or content_tokens(text)
-    known = {h.document: h.vector for h in hits if h.vector is not None}
-    docs = [d for d in dict.fromkeys(h.document for h in hits) if d not in known]
+    known = {h.event.text: h.vector for h in hits if h.vector is not None}
+    docs = [d for d in dict.fromkeys(h.event.text for h in hits) if d not in known]
     vectors = encode([text] + docs)
-    cos = dict(zip(docs, (vectors[1:] @ vectors[0]).tolist()))
+    cos = dict(zip(docs, (vectors[1:] @ vectors[0]).tolist(), strict=True))
     cos.update({d: float(np.asarray(v) @ vectors[0]) for d, v in known.items()})
-    for h in hits:
-        h.cosine = float(cos[h.document])
-        h.overlap = len(tokens & content_tokens(h.document)) / len(tokens) if tokens else 0.0
-    return sorted(hits, key=lambda h: -h.score)
+    scored = [
+        replace(h, cosine=float(cos[h.event.text]),
+                overlap=len(tokens & content_tokens(h.event.text)) / len(tokens) if tokens else 0.0)
+        for h in hits
+    ]
+    return sorted(scored, key=lambda h: -h.score)
 
 
 def _nearest_expression(hits: list[_Hit], text: str) -> list[_Hit]:
@@ -216,11 +230,11 @@ def _nearest_expression(hits: list[_Hit], text: str) -> list[_Hit]:
         if len(group) == 1:
             out.append(group[0])
             continue
-        sentence, base = group[0].document, int(group[0].meta["start"])
+        sentence, base = group[0].event.text, group[0].event.start
         positions = [m.start() for m in _RE_WORD.finditer(sentence) if content_tokens(m.group()) & tokens]
 
         def distance(h: _Hit) -> tuple[int, int]:
-            s, e = int(h.meta["expr_start"]) - base, int(h.meta["expr_end"]) - base
+            s, e = h.event.expr_start - base, h.event.expr_end - base
             inside = [p for p in positions if s <= p < e]  # "the 2020 war": the year itself is the asked word
             gap = min((min(abs(p - s), abs(p - e)) for p in positions), default=10**6)
             return (0 if inside else 1, gap)
@@ -241,34 +255,25 @@ def _dedupe_sentences(hits: list[_Hit]) -> list[_Hit]:
 
 def _merge(hits: list[_Hit], encode: Encode) -> list[_Hit]:
     """The same event reported by several articles is one source (its first report), as in the timeline."""
-    rows = [{"document": h.document, "metadata": h.meta} for h in hits]
-    events = merge_rows(sorted(rows, key=lambda r: row_sort_key(r["metadata"])), encode)
-    keep = {(e.citations[0]["article_id"], e.citations[0]["start"], e.label) for e in events}
-    return [h for h in hits if (h.key[0], h.key[1], h.meta["date_label"]) in keep]
+    firsts = {(first.article_id, first.start, first.date_label)
+              for first, _ in merge_events(sorted((h.event for h in hits), key=sort_key), encode)}
+    return [h for h in hits if (h.event.article_id, h.event.start, h.event.date_label) in firsts]
 
 
 def _sources(hits: list[_Hit]) -> list[Source]:
     return [
-        Source(
-            n=i + 1,
-            text=h.document,
-            article_id=str(h.meta["article_id"]),
-            title=str(h.meta.get("title", "")),
-            published=h.meta.get("published") or None,
-            start=int(h.meta["start"]),
-            end=int(h.meta["end"]),
-            label=str(h.meta["date_label"]),
-            score=h.score,
-        )
+        Source(n=i + 1, text=h.event.text, article_id=h.event.article_id, title=h.event.title,
+               published=h.event.published, start=h.event.start, end=h.event.end, label=h.event.date_label,
+               score=h.score)
         for i, h in enumerate(hits)
     ]
 
 
 def _chronological(hits: list[_Hit]) -> list[_Hit]:
-    return sorted(hits, key=lambda h: row_sort_key(h.meta))
+    return sorted(hits, key=lambda h: sort_key(h.event))
 
 
-def reference_date(retriever: Any) -> dt.date:
+def reference_date(retriever: HybridRetriever) -> dt.date:
     """'Now' for relative words in questions: the newest publication date in the archive, else today."""
     newest = _newest_published_ts(retriever)
     return from_epoch(newest) if newest is not None else dt.date.today()
@@ -279,9 +284,11 @@ def reference_date(retriever: Any) -> dt.date:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _when(retriever: Any, question: str, constraint: TimeConstraint | None, encode: Encode):  # noqa: ANN202
-    where = date_where(constraint.start, constraint.end) if constraint and (constraint.start or constraint.end) else None
-    hits = _score(_candidates(retriever, question, where), question, encode)
+def _when(
+    retriever: HybridRetriever, question: str, constraint: TimeConstraint | None, encode: Encode
+) -> DatedSources | None:
+    query = overlapping(constraint.start, constraint.end) if constraint else None
+    hits = _score(_candidates(retriever, question, query), question, encode)
     hits = _nearest_expression(hits, question)
     if not hits or not hits[0].relevant:
         return None
@@ -289,74 +296,74 @@ def _when(retriever: Any, question: str, constraint: TimeConstraint | None, enco
     chosen = [h for h in hits if h.relevant and h.score >= 0.8 * best][:MAX_WHEN]
     chosen = _merge(chosen, encode)
     note = "Each source is labelled with the date it describes. State the date of the event the question asks about."
-    return _sources(chosen), note
+    return DatedSources(_sources(chosen), note)
 
 
-def _anchor(retriever: Any, question: str, constraint: TimeConstraint, encode: Encode):  # noqa: ANN202
+def _anchor(retriever: HybridRetriever, question: str, constraint: TimeConstraint, encode: Encode) -> DatedSources | None:
     anchor_text = constraint.anchor_text or ""
     hits = _nearest_expression(_score(_candidates(retriever, anchor_text), anchor_text, encode), anchor_text)
     if not hits or not hits[0].relevant:
         return None
     ref = _best_anchor(hits)
     after = constraint.relation == "after"
-    bound = int(ref.meta["date_end_ts"] if after else ref.meta["date_start_ts"])
-    where = {"date_start_ts": {"$gt": bound}} if after else {"date_end_ts": {"$lt": bound}}
-    rows = [h for h in _scoped_rows(retriever, question, where) if h.key != ref.key]
+    bound = ref.event.date_end_ts if after else ref.event.date_start_ts
+    query = EventFilter(starts_after=bound) if after else EventFilter(ends_before=bound)
+    rows = [h for h in _scoped_rows(retriever, question, query) if h.key != ref.key]
     topic = topic_tokens(question[: constraint.span[0]] if constraint.span else question)
     rows = _pick(rows, question, topic, encode, nearest_to=bound, after=after)
     word = "after" if after else "before"
-    note = (f"Source 1 is the reference event ({ref.meta['date_label']}). The other sources happened {word} it, "
+    note = (f"Source 1 is the reference event ({ref.event.date_label}). The other sources happened {word} it, "
             "in date order; say what happened and when.")
-    return _sources([ref] + _chronological(rows)), note
+    return DatedSources(_sources([ref] + _chronological(rows)), note)
 
 
 def _best_anchor(hits: list[_Hit]) -> _Hit:
     """The best match; among near-ties the most recent report (news means the latest ceasefire)."""
     best = hits[0].score
     ties = [h for h in hits if h.score >= best - 0.05]
-    return max(ties, key=lambda h: (int(h.meta.get("published_ts") or 0), int(h.meta["date_end_ts"]), h.score))
+    return max(ties, key=lambda h: (h.event.published_ts, h.event.date_end_ts, h.score))
 
 
 def _pick(rows: list[_Hit], question: str, topic: set[str], encode: Encode, nearest_to: int | None = None,
           after: bool = True) -> list[_Hit]:
     """At most MAX_LIST events: the most relevant if the question has a topic, else those nearest the bound."""
-    rows = _dedupe_sentences(sorted(rows, key=lambda h: row_sort_key(h.meta)))
+    rows = _dedupe_sentences(sorted(rows, key=lambda h: sort_key(h.event)))
     if topic:
         if len(rows) > MAX_RANGE_ENCODE:  # cheap pre-rank by shared words before embedding
-            rows = sorted(rows, key=lambda h: -len(topic & content_tokens(h.document)))[:MAX_RANGE_ENCODE]
+            rows = sorted(rows, key=lambda h: -len(topic & content_tokens(h.event.text)))[:MAX_RANGE_ENCODE]
         rows = [h for h in _score(rows, question, encode) if h.relevant] or []
     elif nearest_to is not None:
-        rows.sort(key=lambda h: abs(int(h.meta["date_start_ts" if after else "date_end_ts"]) - nearest_to))
+        rows.sort(key=lambda h: abs((h.event.date_start_ts if after else h.event.date_end_ts) - nearest_to))
     rows = _merge(rows[: MAX_LIST * 2], encode)
     return rows[:MAX_LIST]
 
 
-def _range(retriever: Any, question: str, constraint: TimeConstraint, encode: Encode):  # noqa: ANN202
-    where = date_where(constraint.start, constraint.end)
+def _range(retriever: HybridRetriever, question: str, constraint: TimeConstraint, encode: Encode) -> DatedSources:
+    query = overlapping(constraint.start, constraint.end)
     topic = topic_tokens(question)
     if topic:
         # A question with a subject ("which club did X coach from 2005 to 2007"): the in-range events of the
         # passages retrieved for it, the best few; the whole range only if none of those is relevant.
-        hits = [h for h in _nearest_expression(_score(_candidates(retriever, question, where), question, encode),
+        hits = [h for h in _nearest_expression(_score(_candidates(retriever, question, query), question, encode),
                                                question) if h.relevant]
         if not hits:
-            hits = _pick(_scoped_rows(retriever, question, where), question, topic, encode)
+            hits = _pick(_scoped_rows(retriever, question, query), question, topic, encode)
         best = hits[0].score if hits else 0.0
         rows = _merge([h for h in hits if h.score >= 0.7 * best][:MAX_TOPICAL], encode)
     else:
-        rows = _pick(_scoped_rows(retriever, question, where), question, topic, encode)
+        rows = _pick(_scoped_rows(retriever, question, query), question, topic, encode)
     if constraint.relation in ("latest", "earliest"):
-        rows.sort(key=lambda h: row_sort_key(h.meta), reverse=constraint.relation == "latest")
+        rows.sort(key=lambda h: sort_key(h.event), reverse=constraint.relation == "latest")
         chosen = rows[:MAX_WHEN]
     else:
         chosen = _chronological(rows)
     lo = constraint.start.isoformat() if constraint.start else "the beginning"
     hi = constraint.end.isoformat() if constraint.end else "now"
     note = f"The question is about {lo} to {hi}. Use only the dated sources; say when each thing happened."
-    return _sources(chosen), note
+    return DatedSources(_sources(chosen), note)
 
 
-def _superlative(retriever: Any, question: str, relation: str, encode: Encode):  # noqa: ANN202
+def _superlative(retriever: HybridRetriever, question: str, relation: str, encode: Encode) -> DatedSources | None:
     topic = topic_tokens(question)
     if topic:
         hits = [h for h in _score(_candidates(retriever, question), question, encode) if h.relevant]
@@ -365,24 +372,24 @@ def _superlative(retriever: Any, question: str, relation: str, encode: Encode): 
         best = hits[0].score
         hits = [h for h in hits if h.score >= 0.75 * best]
     elif relation == "latest" and _large_archive(retriever) and (newest := _newest_published_ts(retriever)):
-        hits = _rows(retriever, {"published_ts": newest})  # "the latest news": the newest articles' events
+        hits = _rows(retriever, EventFilter(published_ts=newest))  # "the latest news": the newest articles' events
     else:
         hits = _scoped_rows(retriever, question, None)
     if not hits:
         return None
     latest = relation == "latest"
-    published = {int(h.meta.get("published_ts") or 0) for h in hits}
+    published = {h.event.published_ts for h in hits}
     if latest and len(published) > 1:
         newest = max(published)
-        hits = [h for h in hits if int(h.meta.get("published_ts") or 0) == newest]
+        hits = [h for h in hits if h.event.published_ts == newest]
         note = "These come from the most recently published article. Say what the latest news is and its date."
     else:
         note = f"These are the {'latest' if latest else 'earliest'} dated events. Say what happened and when."
-    hits = _dedupe_sentences(sorted(hits, key=lambda h: row_sort_key(h.meta), reverse=latest))
-    return _sources(_merge(hits[: MAX_WHEN * 2], encode)[:MAX_WHEN]), note
+    hits = _dedupe_sentences(sorted(hits, key=lambda h: sort_key(h.event), reverse=latest))
+    return DatedSources(_sources(_merge(hits[: MAX_WHEN * 2], encode)[:MAX_WHEN]), note)
 
 
-def _first_of(retriever: Any, question: str, encode: Encode):  # noqa: ANN202
+def _first_of(retriever: HybridRetriever, question: str, encode: Encode) -> DatedSources | None:
     chosen: list[_Hit] = []
     for phrase in first_of_phrases(question)[:2]:
         hits = _score(_candidates(retriever, phrase), phrase, encode)
@@ -390,8 +397,8 @@ def _first_of(retriever: Any, question: str, encode: Encode):  # noqa: ANN202
         dated = [e for e in exprs if e.granularity in ("year", "decade", "century", "month") or "20" in e.text]
         if dated:  # "the 2020 war": prefer events of that date
             lo, hi = dated[0].date_start, dated[0].date_end
-            inside = [h for h in hits if from_epoch(h.meta["date_start_ts"]) <= hi
-                      and from_epoch(h.meta["date_end_ts"]) >= lo]
+            inside = [h for h in hits if from_epoch(h.event.date_start_ts) <= hi
+                      and from_epoch(h.event.date_end_ts) >= lo]
             hits = inside or hits
         hits = _nearest_expression(hits, phrase)
         if hits and hits[0].relevant:
@@ -399,14 +406,13 @@ def _first_of(retriever: Any, question: str, encode: Encode):  # noqa: ANN202
     if len(chosen) < 2:
         return None
     note = "Compare the dates of the sources and say which came first, with both dates."
-    return _sources(_chronological(chosen)), note
+    return DatedSources(_sources(_chronological(chosen)), note)
 
 
-def timeline_sources(chronicle_or_retriever: Any, question: str, encode: Encode) -> tuple[list[Source], str] | None:
-    """(date-labelled numbered sources, an instruction for the prompt) for a temporal question, else None."""
+def timeline_sources(retriever: HybridRetriever, question: str, encode: Encode) -> DatedSources | None:
+    """Date-labelled numbered sources and an instruction for the prompt, for a temporal question; else None."""
     if not question_is_temporal(question):
         return None
-    retriever, _ = parts(chronicle_or_retriever)
     constraint = event_anchor(question) or parse_question_time(question, reference_date(retriever))
     kind = question_kind(question, constraint)
     if kind == "first_of":
@@ -425,17 +431,4 @@ def timeline_sources(chronicle_or_retriever: Any, question: str, encode: Encode)
     if not hits:
         return None
     chosen = _chronological(_merge(hits[:MAX_LIST], encode))
-    return _sources(chosen), "The sources are dated events in date order; say what happened and when."
-
-
-def compose_timeline_extractive(sources: list[Source], question: str) -> str:
-    """The no-model answer: 'DATE: sentence [n]' for each source that answers (the best few for 'when')."""
-    if not sources:
-        return ""
-    kind = question_kind(question, parse_question_time(question, dt.date.today()))
-    chosen = sources
-    best = max(s.score for s in sources)
-    if kind == "when" or (kind == "range" and best > 0):  # a subject: the best sentences, not the whole range
-        chosen = sorted(sorted(sources, key=lambda s: -s.score)[:2 if kind == "when" else 3], key=lambda s: s.n)
-        chosen = [s for s in chosen if s.score >= 0.9 * best]
-    return " ".join(cite(f"{s.label}: {s.text}" if s.label else s.text, s.n) for s in chosen)
+    return DatedSources(_sources(chosen), "The sources are dated events in date order; say what happened and when.")

@@ -2,40 +2,59 @@
 
 - ``<name>_chunks``: passages, embedded; searched through langchain-chroma.
 - ``<name>_statements``: who-said-what records (one per attributed statement).
-- ``<name>_events``: dated sentences with integer-epoch bounds for ``where`` filters.
+- ``<name>_events``: dated sentences with integer-epoch bounds for range filters.
 - ``<name>_articles``: one record per *completely* ingested article. It is written last, so a crash half-way
   leaves no article record, and retrieval shows only chunks of recorded articles (all or none).
 Statements and events reuse their passage's embedding, so they cost no extra model time.
+
+This module is the only one that knows Chroma's row format (documents, metadatas, spans as JSON, actors joined by
+"|", ``where`` syntax): it takes and returns the records of app.records. Every call holds the store's read/write
+lock shared; only ``reopen`` takes it exclusively.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from app.config import Settings
+from app.records import EventFilter, Passage, StoredArticle, StoredEvent, StoredStatement, epoch
 
 COLLECTION_KINDS = ("chunks", "statements", "events", "articles")
 _GET_PAGE = 5000
-
+Where = dict[str, Any]
 
 class StoreError(RuntimeError):
     """The store cannot be used (server down, model mismatch): the message says what to do."""
 
 
-@dataclass
-class Record:
-    """One row to upsert into a collection."""
+@dataclass(frozen=True)
+class ArticleRows:
+    """Everything stored for one article, written by ``Store.write`` in the crash-safe order."""
 
+    article: StoredArticle
+    text: str
+    vector: np.ndarray  # the article's vector (mean of its passages')
+    passages: tuple[Passage, ...]
+    passage_vectors: np.ndarray  # one row per passage; statements and events reuse their passage's row
+    statements: tuple[StoredStatement, ...] = ()
+    events: tuple[StoredEvent, ...] = ()
+    speaker_mentions: tuple[str, ...] = ()  # per statement: the words that named the speaker
+
+
+@dataclass(frozen=True)
+class _Row:
     id: str
     document: str
     embedding: list[float]
@@ -150,21 +169,56 @@ class Store:
 
     # --- writes ---------------------------------------------------------------------------------------------
 
-    def upsert(self, kind: str, records: list[Record]) -> None:
-        """One call per collection and article: Chroma applies a batch in one transaction."""
-        if not records:
+    def write(self, batch: Sequence[ArticleRows]) -> None:
+        """Write a batch of articles with few round trips, keeping the crash-safe order for every one of them.
+
+        Leftovers of an interrupted run are deleted first; then all passages, statements and events of the batch
+        (one upsert per collection); the article records last (one upsert): an article becomes visible only after
+        everything it owns is stored.
+        """
+        if not batch:
+            return
+        self._delete_rows_of([b.article.article_id for b in batch])
+        chunks: list[_Row] = []
+        statements: list[_Row] = []
+        events: list[_Row] = []
+        for b in batch:
+            vector_of = {p.chunk_id: b.passage_vectors[i].tolist() for i, p in enumerate(b.passages)}
+            chunks += [_Row(p.chunk_id, p.text, vector_of[p.chunk_id], _passage_meta(p, i)) for i, p in
+                       enumerate(b.passages)]
+            mentions = b.speaker_mentions or ("",) * len(b.statements)
+            statements += [_Row(st.statement_id, st.text, vector_of[st.chunk_id], _statement_meta(st, mention))
+                           for st, mention in zip(b.statements, mentions)]
+            events += [_Row(ev.event_id, ev.text, vector_of[ev.chunk_id], _event_meta(ev)) for ev in b.events]
+        self._upsert("chunks", chunks)
+        self._upsert("statements", statements)
+        self._upsert("events", events)
+        self._upsert("articles", [_Row(b.article.article_id, b.text, np.asarray(b.vector).tolist(),
+                                       _article_meta(b.article)) for b in batch])
+
+    def _upsert(self, kind: str, rows: list[_Row]) -> None:
+        """Chroma applies each call in one transaction; batches above the client's limit are split."""
+        if not rows:
             return
         with self.lock.shared():
             col = self.collections[kind]
             max_batch = self.client.get_max_batch_size()
-            for i in range(0, len(records), max_batch):
-                part = records[i : i + max_batch]
+            for i in range(0, len(rows), max_batch):
+                part = rows[i : i + max_batch]
                 col.upsert(
                     ids=[r.id for r in part],
                     documents=[r.document for r in part],
                     embeddings=[r.embedding for r in part],
                     metadatas=[r.metadata for r in part],
                 )
+
+    def _delete_rows_of(self, article_ids: list[str]) -> None:
+        """Rows of articles without a record are leftovers of an interrupted run: one query per collection."""
+        with self.lock.shared():
+            for kind in ("chunks", "statements", "events"):
+                got = self.collections[kind].get(where={"article_id": {"$in": article_ids}}, include=[])
+                if got["ids"]:
+                    self.collections[kind].delete(ids=got["ids"])
 
     def delete_article(self, article_id: str) -> None:
         """Remove an article everywhere, crash-safely: the record is first marked ``removing`` (retrieval hides it
@@ -174,9 +228,7 @@ class Store:
             col = self.collections["articles"]
             got = col.get(ids=[article_id], include=["metadatas"])
             if got["ids"]:
-                meta = dict(got["metadatas"][0] or {})
-                meta["removing"] = 1
-                col.update(ids=[article_id], metadatas=[meta])
+                col.update(ids=[article_id], metadatas=[{**(got["metadatas"][0] or {}), "removing": 1}])
             for kind in ("chunks", "statements", "events"):
                 self.collections[kind].delete(where={"article_id": article_id})
             col.delete(ids=[article_id])
@@ -189,48 +241,6 @@ class Store:
             self.delete_article(article_id)
         return list(got["ids"])
 
-    # --- reads ----------------------------------------------------------------------------------------------
-
-    def article_records(self) -> dict[str, dict[str, Any]]:
-        """article_id -> metadata of every completely ingested article (not those being removed)."""
-        return {
-            r["id"]: r["metadata"]
-            for r in self.get_all("articles", include=["metadatas"])
-            if not (r["metadata"] or {}).get("removing")
-        }
-
-    def get_all(
-        self, kind: str, where: dict[str, Any] | None = None, include: Iterable[str] = ("documents", "metadatas")
-    ) -> list[dict[str, Any]]:
-        """Every row of a collection (paged), as dicts with id, document, metadata."""
-        rows: list[dict[str, Any]] = []
-        offset = 0
-        while True:
-            with self.lock.shared():
-                got = self.collections[kind].get(where=where, include=list(include), limit=_GET_PAGE, offset=offset)
-            docs = got.get("documents") or [None] * len(got["ids"])
-            metas = got.get("metadatas") or [None] * len(got["ids"])
-            rows.extend({"id": i, "document": d, "metadata": m} for i, d, m in zip(got["ids"], docs, metas))
-            if len(got["ids"]) < _GET_PAGE:
-                return rows
-            offset += _GET_PAGE
-
-    def count(self, kind: str) -> int:
-        with self.lock.shared():
-            return self.collections[kind].count()
-
-    def close(self) -> None:
-        """Release the Chroma client (its HNSW indexes stay in memory until then, even after clear_caches)."""
-        self.client.close()
-
-    def generation(self) -> str:
-        """Changes whenever an ingest run finished: lets other processes know their caches are stale."""
-        # Fetched afresh: a Collection object keeps the metadata it was opened with, so another process's ingest
-        # would otherwise stay invisible until restart.
-        with self.lock.shared():
-            col = self.client.get_collection(f"{self.settings.collection}_articles")
-            return str((col.metadata or {}).get("generation", "0"))
-
     def bump_generation(self, value: str) -> None:
         with self.lock.shared():
             col = self.collections["articles"]
@@ -239,11 +249,232 @@ class Store:
             col.modify(metadata=meta)
         self.note_written(value)
 
+    # --- reads: articles --------------------------------------------------------------------------------------
 
-def dumps_spans(spans: Iterable[tuple[int, int]]) -> str:
+    def articles(self) -> dict[str, StoredArticle]:
+        """Every completely ingested article (not those being removed), by id."""
+        rows = self._get_all("articles", include=("metadatas",))
+        return {r.id: _article(r.id, r.metadata) for r in rows if not r.metadata.get("removing")}
+
+    def article_text(self, article_id: str) -> str | None:
+        with self.lock.shared():
+            got = self.collections["articles"].get(ids=[article_id], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def count(self, kind: str) -> int:
+        with self.lock.shared():
+            return self.collections[kind].count()
+
+    # --- reads: passages --------------------------------------------------------------------------------------
+
+    def dense_search(self, query: str, k: int) -> list[Passage]:
+        """The k passages nearest to the query's embedding (langchain-chroma embeds the query), best first."""
+        with self.lock.shared():
+            hits = self.vectorstore.similarity_search_with_score(query, k=k)
+        return [_passage(str(doc.id), doc.page_content, doc.metadata) for doc, _distance in hits]
+
+    def passages(self, chunk_ids: Sequence[str], vectors: bool = False) -> list[Passage]:
+        """Stored passages by id (in the order given; unknown ids are skipped), with their vectors if asked."""
+        if not chunk_ids:
+            return []
+        include = ["documents", "metadatas"] + (["embeddings"] if vectors else [])
+        with self.lock.shared():
+            got = self.collections["chunks"].get(ids=list(chunk_ids), include=include)
+        vecs = got.get("embeddings") if vectors else None
+        by_id = {
+            cid: _passage(cid, doc, meta, None if vecs is None else np.asarray(vecs[i], dtype=np.float32))
+            for i, (cid, doc, meta) in enumerate(zip(got["ids"], got["documents"], got["metadatas"]))
+        }
+        return [by_id[c] for c in chunk_ids if c in by_id]
+
+    def passage_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        with self.lock.shared():
+            got = self.collections["chunks"].get(ids=list(chunk_ids), include=["embeddings"])
+        return {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], got["embeddings"])}
+
+    def passage_containing(self, article_id: str, start: int, end: int) -> Passage | None:
+        """The stored passage holding the span [start, end) of an article (for display around a citation)."""
+        where = {"$and": [{"article_id": article_id}, {"start": {"$lte": start}}, {"end": {"$gte": end}}]}
+        with self.lock.shared():
+            got = self.collections["chunks"].get(where=where, include=["documents", "metadatas"], limit=1)
+        return _passage(got["ids"][0], got["documents"][0], got["metadatas"][0]) if got["ids"] else None
+
+    def passage_texts(self) -> Iterator[tuple[str, str, str]]:
+        """(chunk id, headline, passage text) of every stored passage: what the keyword index is built from."""
+        for r in self._get_all("chunks", include=("documents", "metadatas")):
+            yield r.id, str(r.metadata.get("title") or ""), r.document
+
+    def passages_of(self, article_id: str) -> list[Passage]:
+        """Every passage of one article, in article order."""
+        rows = self._get_all("chunks", where={"article_id": article_id}, include=("documents", "metadatas"))
+        return sorted((_passage(r.id, r.document, r.metadata) for r in rows), key=lambda p: p.start)
+
+    # --- reads: statements and events -----------------------------------------------------------------------
+
+    def statements(
+        self,
+        affiliation: str | None = None,
+        speaker_key: str | None = None,
+        chunk_ids: Sequence[str] | None = None,
+        article_id: str | None = None,
+    ) -> list[StoredStatement]:
+        """Statements matching every given condition (none given: all of them)."""
+        conds: list[Where] = []
+        if affiliation is not None:
+            conds.append({"affiliation": affiliation})
+        if speaker_key is not None:
+            conds.append({"speaker_key": speaker_key})
+        if chunk_ids is not None:
+            if not chunk_ids:
+                return []
+            conds.append({"chunk_id": {"$in": sorted(set(chunk_ids))}})
+        if article_id is not None:
+            conds.append({"article_id": article_id})
+        rows = self._get_all("statements", where=_and(conds), include=("documents", "metadatas"))
+        return [_statement(r.id, r.document, r.metadata) for r in rows]
+
+    def events(self, query: EventFilter | None = None) -> list[StoredEvent]:
+        """Events matching a filter (None: all of them)."""
+        where = _event_where(query) if query is not None else None
+        if query is not None and query.chunk_ids is not None and not query.chunk_ids:
+            return []
+        rows = self._get_all("events", where=where, include=("documents", "metadatas"))
+        return [_event(r.id, r.document, r.metadata) for r in rows]
+
+    def _get_all(self, kind: str, where: Where | None = None, include: Iterable[str] = ("metadatas",)) -> list[_Row]:
+        """Every matching row of a collection, paged."""
+        rows: list[_Row] = []
+        offset = 0
+        while True:
+            with self.lock.shared():
+                got = self.collections[kind].get(where=where, include=list(include), limit=_GET_PAGE, offset=offset)
+            docs = got.get("documents") or [""] * len(got["ids"])
+            metas = got.get("metadatas") or [{}] * len(got["ids"])
+            rows.extend(_Row(i, d or "", [], m or {}) for i, d, m in zip(got["ids"], docs, metas))
+            if len(got["ids"]) < _GET_PAGE:
+                return rows
+            offset += _GET_PAGE
+
+    # --- lifecycle -----------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the Chroma client (its vector indexes stay in memory until then)."""
+        self.client.close()
+
+    def generation(self) -> str:
+        """Changes whenever an ingest or removal run finished: lets other processes know their caches are stale."""
+        # Fetched afresh: a Collection object keeps the metadata it was opened with, so another process's ingest
+        # would otherwise stay invisible until restart.
+        with self.lock.shared():
+            col = self.client.get_collection(f"{self.settings.collection}_articles")
+            return str((col.metadata or {}).get("generation", "0"))
+
+
+# --- encoding: records <-> Chroma rows ----------------------------------------------------------------------------
+
+
+def _and(conds: list[Where]) -> Where | None:
+    if not conds:
+        return None
+    return conds[0] if len(conds) == 1 else {"$and": conds}
+
+
+def _event_where(q: EventFilter) -> Where | None:
+    conds: list[Where] = []
+    if q.chunk_ids is not None:
+        conds.append({"chunk_id": {"$in": list(q.chunk_ids)}})
+    if q.overlaps is not None:
+        lo, hi = q.overlaps
+        if lo is not None:
+            conds.append({"date_end_ts": {"$gte": lo}})
+        if hi is not None:
+            conds.append({"date_start_ts": {"$lte": hi}})
+    if q.starts_after is not None:
+        conds.append({"date_start_ts": {"$gt": q.starts_after}})
+    if q.ends_before is not None:
+        conds.append({"date_end_ts": {"$lt": q.ends_before}})
+    if q.published_ts is not None:
+        conds.append({"published_ts": q.published_ts})
+    return _and(conds)
+
+
+def _spans_json(spans: Iterable[tuple[int, int]]) -> str:
     """Chroma metadata holds scalars only: sentence spans travel as compact JSON."""
     return json.dumps([list(s) for s in spans], separators=(",", ":"))
 
 
-def loads_spans(value: str | None) -> list[tuple[int, int]]:
-    return [tuple(x) for x in json.loads(value)] if value else []  # type: ignore[misc]
+def _spans(value: str | None) -> tuple[tuple[int, int], ...]:
+    return tuple((int(a), int(b)) for a, b in json.loads(value)) if value else ()
+
+
+def _article_meta(a: StoredArticle) -> dict[str, Any]:
+    return {"title": a.title, "published": a.published or "", "published_ts": a.published_ts, "source": a.source,
+            "source_key": a.source_key, "url": a.url, "byline": a.byline, "n_chunks": a.n_chunks,
+            "ingested_at": a.ingested_at}
+
+
+def _article(article_id: str, m: dict[str, Any]) -> StoredArticle:
+    return StoredArticle(
+        article_id=article_id, title=str(m.get("title") or ""), published=m.get("published") or None,
+        published_ts=int(m.get("published_ts") or 0), source=str(m.get("source") or ""),
+        source_key=str(m.get("source_key") or ""), url=str(m.get("url") or ""), byline=str(m.get("byline") or ""),
+        n_chunks=int(m.get("n_chunks") or 0), ingested_at=int(m.get("ingested_at") or 0),
+    )
+
+
+def _passage_meta(p: Passage, index: int) -> dict[str, Any]:
+    return {"article_id": p.article_id, "title": p.title, "published": p.published or "",
+            "published_ts": _published_ts(p.published), "source": p.source, "chunk_index": index, "start": p.start,
+            "end": p.end, "sentences": _spans_json(p.sentences)}
+
+
+def _published_ts(published: str | None) -> int:
+    return epoch(dt.date.fromisoformat(published[:10])) if published else 0
+
+
+def _passage(chunk_id: str, text: str, m: dict[str, Any], vector: np.ndarray | None = None) -> Passage:
+    return Passage(
+        chunk_id=chunk_id, text=text, article_id=str(m["article_id"]), title=str(m.get("title") or ""),
+        published=m.get("published") or None, source=str(m.get("source") or ""), start=int(m["start"]),
+        end=int(m["end"]), sentences=_spans(m.get("sentences")), vector=vector,
+    )
+
+
+def _statement_meta(st: StoredStatement, mention: str) -> dict[str, Any]:
+    return {"article_id": st.article_id, "title": st.title, "published": st.published or "",
+            "published_ts": st.published_ts, "start": st.start, "end": st.end, "speaker": st.speaker,
+            "speaker_mention": mention, "speaker_key": st.speaker_key, "affiliation": st.affiliation, "verb": st.verb,
+            "quote": st.quote, "chunk_id": st.chunk_id}
+
+
+def _statement(statement_id: str, text: str, m: dict[str, Any]) -> StoredStatement:
+    return StoredStatement(
+        statement_id=statement_id, text=text, article_id=str(m["article_id"]), chunk_id=str(m.get("chunk_id") or ""),
+        title=str(m.get("title") or ""), published=m.get("published") or None,
+        published_ts=int(m.get("published_ts") or 0), start=int(m["start"]), end=int(m["end"]),
+        speaker=str(m.get("speaker") or ""), affiliation=str(m.get("affiliation") or ""),
+        speaker_key=str(m.get("speaker_key") or ""), verb=str(m.get("verb") or ""), quote=str(m.get("quote") or ""),
+    )
+
+
+def _event_meta(ev: StoredEvent) -> dict[str, Any]:
+    return {"article_id": ev.article_id, "title": ev.title, "published": ev.published or "",
+            "published_ts": ev.published_ts, "start": ev.start, "end": ev.end, "expr_start": ev.expr_start,
+            "expr_end": ev.expr_end, "expr_text": ev.expr_text, "date_start_ts": ev.date_start_ts,
+            "date_end_ts": ev.date_end_ts, "date_label": ev.date_label, "granularity": ev.granularity,
+            "relation": ev.relation, "actors": "|".join(ev.actors), "chunk_id": ev.chunk_id}
+
+
+def _event(event_id: str, text: str, m: dict[str, Any]) -> StoredEvent:
+    return StoredEvent(
+        event_id=event_id, text=text, article_id=str(m["article_id"]), chunk_id=str(m.get("chunk_id") or ""),
+        title=str(m.get("title") or ""), published=m.get("published") or None,
+        published_ts=int(m.get("published_ts") or 0), start=int(m["start"]), end=int(m["end"]),
+        expr_start=int(m.get("expr_start", m["start"])), expr_end=int(m.get("expr_end", m["end"])),
+        expr_text=str(m.get("expr_text") or ""), date_start_ts=int(m["date_start_ts"]),
+        date_end_ts=int(m["date_end_ts"]), date_label=str(m.get("date_label") or ""),
+        granularity=str(m.get("granularity") or ""), relation=str(m.get("relation") or "at"),
+        actors=tuple(a for a in str(m.get("actors") or "").split("|") if a),
+    )

@@ -13,8 +13,16 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import bm25s
 import numpy as np
+
+from app.config import Settings
+from app.text.chunking import keyword_text
+
+if TYPE_CHECKING:
+    from app.store.chroma import Store
 
 
 def _stemmer():  # noqa: ANN202 - PyStemmer has no type hints
@@ -85,3 +93,21 @@ class BM25Index:
         return [
             BM25Hit(self.ids[int(d)], float(s)) for d, s in zip(np.asarray(docs[0]), np.asarray(scores[0])) if s > 0
         ]
+
+
+def bm25_dir(settings: Settings) -> Path:
+    """Where this client keeps the keyword index: per server when the store is a shared Chroma server.
+
+    The index is a cache of the chunks in Chroma, checked against the store's generation stamp, so a local copy
+    is safe even when other machines write to the server: a stale copy is rebuilt once, not on every start.
+    """
+    if settings.uses_server:
+        return settings.vectorstore_dir / f"bm25-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
+    return settings.vectorstore_dir / "bm25"
+
+
+def rebuild_bm25(store: Store, generation: str) -> BM25Index:
+    """Build the keyword index from the chunks in Chroma (the source of truth)."""
+    rows = list(store.passage_texts())
+    return BM25Index.build([cid for cid, _, _ in rows], [keyword_text(title, text) for _, title, text in rows],
+                           generation)

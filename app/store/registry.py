@@ -1,7 +1,9 @@
-"""Build the heavy components once per process, lazily, keyed by the settings that shape them.
+"""The heavy store-level objects, built once per process, lazily: the embedding model and one Store per location.
 
 Nothing is built at import time; the first caller pays (model load ~0.2-4 s), later callers share. One lock
-serialises construction: two threads creating a Chroma client at once crash inside chromadb.
+serialises construction: two threads creating a Chroma client at once crash inside chromadb. One Store per store
+location (not per Settings object): embedded Chroma shares one in-memory index per path within a process, and
+reopening it to see another process's ingest must reopen that one.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ import threading
 from functools import lru_cache
 
 from app.config import Settings
-from app.store.embeddings import PackagedEmbeddings
-from app.query.retrieval import HybridRetriever
 from app.store.chroma import Store
+from app.store.embeddings import PackagedEmbeddings
 
-_BUILD_LOCK = threading.RLock()
+BUILD_LOCK = threading.RLock()
+_STORES: dict[tuple[object, ...], Store] = {}
 
 
 @lru_cache(maxsize=4)
@@ -22,25 +24,16 @@ def _embeddings(backend: str, batch_size: int, threads: int = 1) -> PackagedEmbe
     return PackagedEmbeddings(backend, batch_size, threads)
 
 
-_STORES: dict[tuple[object, ...], Store] = {}
-
-
 def _store_key(settings: Settings) -> tuple[object, ...]:
-    """One Store (one Chroma client) per store location and process, whatever the other settings: embedded Chroma
-    shares one in-memory index per path, and reopening it (to see another process's ingest) must reopen that one."""
     return (
         str(settings.vectorstore_dir.resolve()), settings.chroma_host, settings.chroma_port, settings.collection,
         settings.embedding_backend, settings.embedding_batch_size,
     )
 
 
-@lru_cache(maxsize=8)
-def _retriever(settings: Settings) -> HybridRetriever:
-    return HybridRetriever(settings, get_store(settings))
-
-
 def get_embeddings(settings: Settings) -> PackagedEmbeddings:
-    with _BUILD_LOCK:
+    """The query-time encoder (one thread)."""
+    with BUILD_LOCK:
         return _embeddings(settings.embedding_backend, settings.embedding_batch_size)
 
 
@@ -48,12 +41,12 @@ def get_ingest_embeddings(settings: Settings) -> PackagedEmbeddings:
     """The encoder batch ingest uses: onnx may use several threads there (a single query stays on one)."""
     if settings.embedding_backend != "onnx" or settings.ingest_threads == 1:
         return get_embeddings(settings)
-    with _BUILD_LOCK:
+    with BUILD_LOCK:
         return _embeddings("onnx", settings.embedding_batch_size, settings.ingest_threads)
 
 
 def get_store(settings: Settings) -> Store:
-    with _BUILD_LOCK:
+    with BUILD_LOCK:
         key = _store_key(settings)
         if key not in _STORES:
             emb = get_embeddings(settings)
@@ -61,14 +54,11 @@ def get_store(settings: Settings) -> Store:
         return _STORES[key]
 
 
-def get_retriever(settings: Settings) -> HybridRetriever:
-    with _BUILD_LOCK:
-        return _retriever(settings)
-
-
-def clear_caches() -> None:
-    """Forget built components (tests that restart a Chroma server, or switch stores, start afresh). A process that
-    goes through many stores also calls ``get_store(settings).close()`` first, to free each client's memory."""
-    with _BUILD_LOCK:
-        _retriever.cache_clear()
+def forget_stores(close: bool = False) -> None:
+    """Drop the built stores (tests that restart a Chroma server, or a process going through many stores); with
+    ``close``, release each Chroma client's memory too."""
+    with BUILD_LOCK:
+        if close:
+            for store in _STORES.values():
+                store.close()
         _STORES.clear()

@@ -678,3 +678,11 @@ def _sentence_subject(s: str, masked: str, context: _Context) -> tuple[_Speaker 
 
 def _clean_quote(q: str) -> str:
     return q.strip("“”\" ").rstrip(",.").strip()
+
+
+def speaker_key(speaker: str) -> str:
+    """Surname of a named speaker, lower case ("Antony Blinken" -> "blinken"); "" for bodies and groups."""
+    words = re.findall(r"[A-Z][\w'’-]+", speaker)
+    if len(words) >= 2 and words[0] not in {"Armenia", "Azerbaijan", "Russia", "Karabakh"} and "'" not in speaker:
+        return words[-1].lower()
+    return ""

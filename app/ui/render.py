@@ -14,14 +14,17 @@ import datetime as dt
 import html
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+if TYPE_CHECKING:
+    from app import Answer, Passage, Source, StoredArticle, StoredStatement, TimelineEvent
+
 NO_ACTOR = "(no actor)"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~])")  # not & < >: html.escape handles those
-_DATE_BOUND = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*$")
 
 
 def esc(text: object) -> str:
@@ -73,12 +76,12 @@ def highlight(context: Context | None, sentence: str, start: int, end: int) -> s
     return f"{esc(text[:a])}<mark>{esc(text[a:b])}</mark>{esc(text[b:])}"
 
 
-def source_context(source: Any, passages: Iterable[Any] = ()) -> Context | None:
+def source_context(source: Source, passages: Iterable[Passage] = ()) -> Context | None:
     """The display passage of a Source: a retrieved Passage holding it (offsets known), else Source.context."""
     for p in passages:
         if p.article_id == source.article_id and p.start <= source.start and source.end <= p.end:
             return Context(p.start, p.text)
-    if getattr(source, "context", ""):
+    if source.context:
         return Context(-1, source.context)  # offset unknown: highlight() falls back to string search
     return None
 
@@ -89,7 +92,7 @@ def _fmt_ms(ms: float | None) -> str:
     return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"
 
 
-def render_sources(answer: Any | None, contexts: dict[int, Context] | None = None, model: str = "") -> str:
+def render_sources(answer: Answer | None, contexts: dict[int, Context] | None = None, model: str = "") -> str:
     """The Sources panel for an Answer: each citation [n] with title, date and the highlighted passage, then
     notes, timings and the model in small print. ``contexts`` maps n -> passage for sources lacking one."""
     if answer is None:
@@ -103,7 +106,7 @@ def render_sources(answer: Any | None, contexts: dict[int, Context] | None = Non
         parts.append('<ol class="chr-cites">')
         for s in answer.citations:
             ctx = contexts.get(s.n) or source_context(s, answer.passages)
-            label = f'<span class="chr-label">{esc(s.label)}</span>' if getattr(s, "label", "") else ""
+            label = f'<span class="chr-label">{esc(s.label)}</span>' if s.label else ""
             parts.append(
                 f'<li class="chr-cite" id="chr-cite-{int(s.n)}">'
                 f'<div class="chr-cite-head"><span class="chr-n">[{int(s.n)}]</span> '
@@ -126,7 +129,7 @@ def render_sources(answer: Any | None, contexts: dict[int, Context] | None = Non
         f"first token {_fmt_ms(t.get('first_token_ms'))}",
         f"total {_fmt_ms(t.get('total_ms'))}",
     ]
-    model = getattr(answer, "model", "") or model
+    model = answer.model or model
     if model and answer.mode == "llm":
         meta.append(f"model: {esc(model)}")
     if answer.standalone_question and answer.standalone_question != answer.question:
@@ -153,32 +156,21 @@ class StatementRow:
     published_ts: int = 0
 
 
-def statement_rows(got: dict[str, Any], visible: set[str]) -> list[StatementRow]:
-    """Rows from ``collection.get(include=["documents", "metadatas"])``, visible articles only, grouped by
-    affiliation (fallback speaker), deduplicated per actor and sentence, in date then article order."""
+def statement_rows(statements: Iterable[StoredStatement]) -> list[StatementRow]:
+    """Rows grouped by affiliation (fallback speaker), deduplicated per actor and sentence, in date then article
+    order."""
     rows: dict[tuple[str, str, int], StatementRow] = {}
-    for doc, meta in zip(got.get("documents") or [], got.get("metadatas") or []):
-        if not meta or meta.get("article_id") not in visible:
-            continue
-        actor = str(meta.get("affiliation") or meta.get("speaker") or "Unattributed")
-        key = (actor, str(meta["article_id"]), int(meta.get("start", 0)))
-        speaker = str(meta.get("speaker") or "")
+    for st in statements:
+        actor = st.affiliation or st.speaker or "Unattributed"
+        key = (actor, st.article_id, st.start)
         if key in rows:
-            if speaker and speaker not in rows[key].speaker.split(", "):  # one sentence, two speakers of one actor
-                old = rows[key]
-                rows[key] = StatementRow(**{**old.__dict__, "speaker": f"{old.speaker}, {speaker}".strip(", ")})
+            old = rows[key]
+            if st.speaker and st.speaker not in old.speaker.split(", "):  # one sentence, two speakers of one actor
+                rows[key] = replace(old, speaker=f"{old.speaker}, {st.speaker}".strip(", "))
             continue
-        rows[key] = StatementRow(
-            actor=actor,
-            speaker=speaker,
-            text=str(doc or ""),
-            title=str(meta.get("title") or ""),
-            published=str(meta.get("published") or ""),
-            article_id=str(meta["article_id"]),
-            start=int(meta.get("start", 0)),
-            end=int(meta.get("end", 0)),
-            published_ts=int(meta.get("published_ts") or 0),
-        )
+        rows[key] = StatementRow(actor=actor, speaker=st.speaker, text=st.text, title=st.title,
+                                 published=st.published or "", article_id=st.article_id, start=st.start, end=st.end,
+                                 published_ts=st.published_ts)
     return sorted(rows.values(), key=lambda r: (r.actor.lower(), r.published_ts, r.article_id, r.start))
 
 
@@ -230,40 +222,17 @@ def render_statements(rows: Sequence[StatementRow]) -> str:
 # --- timeline -----------------------------------------------------------------------------------------------
 
 
-def parse_date_bound(text: str | None, upper: bool = False) -> dt.date | None:
-    """"2023" / "2023-09" / "2023-09-19" -> a date (first day, or last day when ``upper``); "" -> None.
-    Raises ValueError with a readable message on anything else."""
-    if not text or not text.strip():
-        return None
-    m = _DATE_BOUND.match(text)
-    if not m:
-        raise ValueError(f"“{text.strip()}” is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = int(m.group(1)), m.group(2), m.group(3)
-    try:
-        if day:
-            return dt.date(year, int(month), int(day))
-        if month:
-            first = dt.date(year, int(month), 1)
-            if not upper:
-                return first
-            nxt = dt.date(year + (first.month == 12), first.month % 12 + 1, 1)
-            return nxt - dt.timedelta(days=1)
-        return dt.date(year, 12, 31) if upper else dt.date(year, 1, 1)
-    except ValueError:
-        raise ValueError(f"“{text.strip()}” is not a valid date") from None
-
-
-def event_actors(events: Iterable[Any]) -> list[str]:
+def event_actors(events: Iterable[TimelineEvent]) -> list[str]:
     """Actors of app.query.events.TimelineEvent items, most frequent first: the timeline dropdown's choices."""
     counts = Counter(a for e in events for a in e.actors)
     return sorted(counts, key=lambda a: (-counts[a], a.lower()))
 
 
-def events_frame(events: Sequence[Any]) -> pd.DataFrame:
+def events_frame(events: Sequence[TimelineEvent]) -> pd.DataFrame:
     """One point per (event, actor): x = event start date, y = actor (NO_ACTOR when none), for gr.ScatterPlot."""
     rows = []
     for e in events:
-        title = e.citations[0].get("title", "") if e.citations else ""
+        title = e.citations[0].title if e.citations else ""
         for a in e.actors or [NO_ACTOR]:
             rows.append(
                 {
@@ -296,19 +265,19 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def render_events(events: Sequence[Any]) -> str:
+def render_events(events: Sequence[TimelineEvent]) -> str:
     """The ordered list of dated events: date label, sentence, actors, article and date."""
     if not events:
         return '<div class="chr-events chr-empty"><p>No dated events match.</p></div>'
     parts = ['<ol class="chr-events">']
     for e in events:
-        cite = e.citations[0] if e.citations else {}
+        cite = e.citations[0] if e.citations else None
         actors = "".join(f'<span class="chr-tag">{esc(a)}</span>' for a in e.actors)
         parts.append(
             f'<li class="chr-event"><time datetime="{esc(e.date_start.isoformat())}">{esc(e.label)}</time>'
             f'<div class="chr-event-body"><p>{esc(e.text)}</p><div class="chr-byline">{actors}'
-            f'<span class="chr-title">{esc(cite.get("title", ""))}</span>'
-            f'<span class="chr-date">{esc(cite.get("published") or "undated")}</span></div></div></li>'
+            f'<span class="chr-title">{esc(cite.title if cite else "")}</span>'
+            f'<span class="chr-date">{esc((cite.published if cite else None) or "undated")}</span></div></div></li>'
         )
     parts.append("</ol>")
     return "".join(parts)
@@ -317,18 +286,12 @@ def render_events(events: Sequence[Any]) -> str:
 # --- articles -----------------------------------------------------------------------------------------------
 
 
-def articles_frame(records: dict[str, dict[str, Any]]) -> pd.DataFrame:
+def articles_frame(articles: Iterable[StoredArticle]) -> pd.DataFrame:
     """The Articles table: newest first; the ID column is what the Remove box (and ``python -m app remove``) takes."""
     rows = [
-        {
-            "ID": str(article_id),
-            "Title": str(m.get("title") or "Untitled"),
-            "Published": str(m.get("published") or "undated"),
-            "Source": str(m.get("url") or m.get("source") or ""),
-            "Passages": int(m.get("n_chunks") or 0),
-            "_ts": int(m.get("published_ts") or 0),
-        }
-        for article_id, m in records.items()
+        {"ID": a.article_id, "Title": a.title or "Untitled", "Published": a.published or "undated",
+         "Source": a.url or a.source, "Passages": a.n_chunks, "_ts": a.published_ts}
+        for a in articles
     ]
     frame = pd.DataFrame(rows, columns=["ID", "Title", "Published", "Source", "Passages", "_ts"])
     return frame.sort_values(["_ts", "Title"], ascending=[False, True]).drop(columns="_ts").reset_index(drop=True)

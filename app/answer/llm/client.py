@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from app.config import Settings
-from app.answer.llm.process import ModelProcess, ModelProcessConfig, ModelStartError
+from app.answer.llm.process import ModelProcess, ModelProcessConfig, ModelStartError, probe
 from app.answer.llm.model_files import ModelFileError, packaged_model_path
 
 
@@ -203,3 +204,32 @@ def get_chat_model(settings: Settings) -> ChatModel:
             else:
                 _MODELS[key] = EmbeddedChat(settings)
         return _MODELS[key]
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """What ``check_model`` found: ``outcome`` is skipped (no local model configured), ok, missing or failed."""
+
+    outcome: str
+    message: str
+    detail: str = ""
+    seconds: float = 0.0
+
+
+def check_model(settings: Settings) -> ModelCheck:
+    """Assemble and verify the packaged GGUF (or find the configured one), then generate one token with it in a child
+    process: a build that crashes on this CPU is found here, by setup, not by the first question."""
+    if settings.answer_mode == "extractive":
+        return ModelCheck("skipped", "extractive mode: no model to check.")
+    if settings.llm_backend == "openai":
+        return ModelCheck("skipped", f"answers come from the server at {settings.llm_base_url}: nothing to check here.")
+    try:
+        path = settings.llm_model_path or packaged_model_path(settings.model_cache_dir)
+    except ModelFileError as exc:
+        return ModelCheck("missing", str(exc))
+    if not path.exists():
+        return ModelCheck("missing", f"GGUF model file not found: {path} (CHRONICLE_LLM_MODEL_PATH)")
+    result = probe(path, settings.llm_threads)
+    if result.ok:
+        return ModelCheck("ok", f"the model {path.name} runs on this CPU", result.detail, result.seconds)
+    return ModelCheck("failed", f"the model process {result.status}", result.detail, result.seconds)

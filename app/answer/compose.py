@@ -1,0 +1,82 @@
+"""The no-model answers: the evidence's own sentences, quoted and cited. They are the extractive mode's answer and
+the LLM mode's fallback, so they are computed for every question (a few microseconds).
+
+- search: the best 1-3 sentences (within 85% of the best score), in source order;
+- statements: every statement, labelled with its speaker ("Russia — Dmitry Peskov: ...");
+- timeline: "DATE: sentence [n]" for each source that answers (the best few for "when" and topical ranges).
+The LLM may summarise statements but may not drop one: ``complete_statements`` appends, verbatim and cited, any
+statement whose reported words the model's answer does not cover.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from app.answer.citations import cite, cited_numbers, split_claims, support_score
+from app.query.temporal import question_kind
+from app.records import Source
+from app.text.dates import parse_question_time
+
+
+def compose_extractive(route: str, sources: list[Source]) -> str:
+    """The no-model answer for the search and statements routes."""
+    if route == "statements":
+        return " ".join(cite(labelled(s), s.n) for s in sources)
+    ranked = sorted(sources, key=lambda s: -s.score)
+    best = ranked[0].score if ranked else 0.0
+    chosen = [s for s in ranked[:3] if s.score >= 0.85 * best]
+    return " ".join(cite(s.text, s.n) for s in sorted(chosen, key=lambda s: s.n))
+
+
+def compose_timeline(sources: list[Source], question: str) -> str:
+    """The no-model answer for the timeline route: 'DATE: sentence [n]' for each source that answers."""
+    if not sources:
+        return ""
+    kind = question_kind(question, parse_question_time(question, dt.date.today()))
+    chosen = sources
+    best = max(s.score for s in sources)
+    if kind == "when" or (kind == "range" and best > 0):  # a subject: the best sentences, not the whole range
+        chosen = sorted(sorted(sources, key=lambda s: -s.score)[:2 if kind == "when" else 3], key=lambda s: s.n)
+        chosen = [s for s in chosen if s.score >= 0.9 * best]
+    return " ".join(cite(f"{s.label}: {s.text}" if s.label else s.text, s.n) for s in chosen)
+
+
+def labelled(source: Source) -> str:
+    """"Russia — Dmitry Peskov: <sentence>", without repeating a label the sentence already starts with."""
+    first = source.label.split(" — ")[0] if source.label else ""
+    if not first or source.text.startswith(first):
+        return source.text
+    return f"{source.label}: {source.text}"
+
+
+def reported_content(source: Source) -> str:
+    """The part of a statement that carries what was said: the quote, else the words after the reporting verb."""
+    if source.quote:
+        return source.quote
+    if source.verb:
+        m = re.search(rf"\b{re.escape(source.verb)}\b", source.text)
+        if m and len(source.text) - m.end() > 15:
+            return source.text[m.end() :]
+    return source.text
+
+
+# Share of a statement's reported words that the answer sentences citing it must repeat; below it the statement
+# counts as dropped ("called on Azerbaijan to cease" loses "deeply concerned": 0.55, appended verbatim).
+STATEMENT_COVERAGE = 0.7
+
+
+def complete_statements(text: str, cited: list[Source], sources: list[Source]) -> tuple[str, list[Source]]:
+    """The LLM may summarise but may not drop a statement: a statement whose reported words are not covered by the
+    answer sentences citing it is appended, verbatim and cited."""
+    claims = split_claims(text)
+    missing = []
+    for s in sources:
+        citing = " ".join(c for c in claims if s.n in cited_numbers(c))
+        if not citing or support_score(reported_content(s), citing) < STATEMENT_COVERAGE:
+            missing.append(s)
+    if not missing:
+        return text, cited
+    extra = " ".join(cite(labelled(s), s.n) for s in missing)
+    ordered = sorted({s.n: s for s in cited + missing}.values(), key=lambda s: s.n)
+    return f"{text} Also: {extra}", ordered

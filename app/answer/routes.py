@@ -1,0 +1,132 @@
+"""Routes: what evidence a standalone question gets, as one frozen ``Evidence``. Tried in order; each route
+declines (returns None) when its own evidence does not answer the question, and the next one is tried:
+
+- ``claim``: "Say that X" / "Ignore the article and tell me X": X is a claim to check, not an order; only a
+  sentence that states it counts (an instruction with nothing to check, "say HACKED", gets no evidence at all);
+- ``statements``: "What did X say / how did X react / X's position", X a country, organisation or person: all of
+  X's attributed statements in date order (found at ingest), none dropped;
+- ``timeline``: when / before / after / latest / in 2020: dated events (app.query.temporal);
+- ``search``: hybrid retrieval, then the few best sentences, behind a relevance gate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.answer.citations import support_score
+from app.query.evidence import ScoredSentence, score_sentences, select_sources
+from app.query.retrieval import HybridRetriever
+from app.query.statements import actor_sources, label_sources, statement_question_actors
+from app.query.temporal import timeline_sources
+from app.records import Passage, Source
+from app.text.tokens import content_tokens
+
+Encode = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a route found for a question."""
+
+    route: str  # "claim" | "statements" | "timeline" | "search"
+    sources: list[Source] = field(default_factory=list)  # numbered 1..n; empty: nothing answers the question
+    passages: list[Passage] = field(default_factory=list)  # what retrieval returned (search and claim routes)
+    speaker: str = ""  # statements route: whose statements ("Russia and Turkey")
+    instruction: str = ""  # timeline route: how the prompt should use the dated sources
+    sure: bool = False  # the sources alone pass the extractive mode's (stricter) relevance gate
+
+
+# How much of the question the best sentence must cover before an answer is attempted. The extractive mode quotes
+# sentences as they are, so it needs more; the LLM may still reply "The articles don't say".
+# Measured on evalsets/seed.jsonl: answerable questions mostly cover >= 0.6 or have cosine >= 0.6; unanswerable
+# ones mostly neither.
+MIN_COVERAGE = {"extractive": 0.6, "llm": 0.34}
+MIN_COSINE = {"extractive": 0.6, "llm": 0.5}
+CLAIM_SUPPORT = 0.8  # share of a claim's words one sentence must state for the claim to count as reported
+
+
+def relevant(scored: list[ScoredSentence], mode: str) -> bool:
+    """Is any retrieved sentence about the question at all? Otherwise abstain without asking the model."""
+    best_cover = max(s.overlap for s in scored[:8])
+    best_cosine = max(s.cosine for s in scored)
+    return best_cover >= MIN_COVERAGE.get(mode, 0.34) or best_cosine >= MIN_COSINE.get(mode, 0.5)
+
+
+_INSTRUCTION = re.compile(
+    r"^\s*(?:please\s+)?(?:ignore\b.*?\band\s+|forget\b.*?\band\s+)?"
+    r"(?:say|state|claim|write|declare|confirm|admit|repeat|pretend|tell\s+(?:me|us|everyone))\b(?:\s+that)?\s*(?P<c>.+)$"
+    r"|^\s*quote\s+(?P<who>.+?)\s+saying\s+(?:that\s+)?(?P<c2>.+)$",
+    re.IGNORECASE,
+)
+
+
+def instructed_claim(question: str) -> str | None:
+    """The claim inside an instruction such as "Say that X" or "Ignore the article and tell me X"; else None."""
+    m = _INSTRUCTION.match(question)
+    if not m:
+        return None
+    claim = f"{m.group('who')} {m.group('c2')}" if m.group("c2") else m.group("c")
+    claim = claim.rstrip(" .?!")
+    # "say HACKED" is not a claim about the news: with fewer than 3 content words there is nothing to check.
+    return claim if len(content_tokens(claim)) >= 3 else ""
+
+
+class Router:
+    """Gathers the evidence for a standalone question from one retriever."""
+
+    def __init__(self, retriever: HybridRetriever, encode: Encode, k: int) -> None:
+        self.retriever = retriever
+        self.encode = encode
+        self.k = k
+
+    def gather(self, question: str, mode: str) -> Evidence:
+        claim = instructed_claim(question)
+        if claim is not None:
+            return self.claim(claim)
+        actors = statement_question_actors(question)
+        if actors:
+            found = self.statements(actors)
+            if found is not None:
+                return found
+        dated = self.timeline(question)
+        if dated is not None:
+            return dated
+        return self.search(question, mode, abstain=bool(actors))
+
+    def claim(self, claim: str) -> Evidence:
+        """Only a sentence that states the claim counts; it is checked, never obeyed."""
+        if not claim:
+            return Evidence("claim")
+        passages = self.retriever.retrieve(claim, self.k, vectors=True)
+        scored = score_sentences(claim, passages, self.encode)
+        best = max(scored, key=lambda s: support_score(claim, s.text), default=None)
+        if best is None or support_score(claim, best.text) < CLAIM_SUPPORT:
+            return Evidence("claim", passages=passages)
+        return Evidence("claim", select_sources([best], max_sources=1), passages, sure=True)
+
+    def statements(self, actors: list[str]) -> Evidence | None:
+        sources = actor_sources(self.retriever, actors)
+        if not sources:
+            return None
+        return Evidence("statements", sources, speaker=" and ".join(actors), sure=True)
+
+    def timeline(self, question: str) -> Evidence | None:
+        dated = timeline_sources(self.retriever, question, self.encode)
+        if dated is None or not dated.sources:
+            return None
+        return Evidence("timeline", dated.sources, instruction=dated.instruction, sure=True)
+
+    def search(self, question: str, mode: str, abstain: bool = False) -> Evidence:
+        """The best sentences of the retrieved passages. ``abstain``: an actor question with no statement by that
+        actor has nothing to say, whatever the passages hold."""
+        passages = self.retriever.retrieve(question, self.k, vectors=True)
+        scored = score_sentences(question, passages, self.encode)
+        if abstain or not scored or not relevant(scored, mode):
+            return Evidence("search", passages=passages)
+        sources = select_sources(scored, max_sources=4, max_chars=700)
+        labelled = label_sources(self.retriever, sources, [p.chunk_id for p in passages])
+        return Evidence("search", labelled, passages, sure=relevant(scored, "extractive"))

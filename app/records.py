@@ -1,0 +1,208 @@
+"""The records that cross stages, in one place: what the store hands to queries, queries to answers, answers to the
+CLI, the UI and eval. All frozen: a record read from the store, or a source shown to a user, never changes under
+a later stage (a scored copy is ``dataclasses.replace``-d, not edited).
+
+Chroma rows become these types inside app.store and nowhere else, so no stage downstream reads a raw Chroma dict
+(``got["metadatas"][0]["start"]``) or depends on how a field is encoded there (spans as JSON, actors joined by "|").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+Span = tuple[int, int]
+
+
+def epoch(day: dt.date) -> int:
+    """UTC midnight of a date as integer seconds (negative before 1970): how dates are stored for range filters."""
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+
+
+def from_epoch(ts: int) -> dt.date:
+    return (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=int(ts))).date()
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """One completely ingested article, as the store lists it (its text is fetched apart: ``Store.article_text``)."""
+
+    article_id: str
+    title: str
+    published: str | None  # ISO date
+    published_ts: int  # epoch seconds of ``published``; 0 when undated
+    source: str  # file path (or file#record) it came from
+    source_key: str  # what identifies "the same article, maybe edited": URL, else resolved path
+    url: str
+    byline: str
+    n_chunks: int
+    ingested_at: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stored passage (a few whole sentences of one article) with everything needed to cite it."""
+
+    chunk_id: str
+    text: str
+    article_id: str
+    title: str
+    published: str | None
+    source: str
+    start: int
+    end: int
+    sentences: tuple[Span, ...]
+    score: float = 0.0  # fused retrieval score, when it came from a search
+    ranks: tuple[tuple[str, int], ...] = ()  # ("dense", 1), ("bm25", 3): rank in each retriever
+    vector: Any = field(default=None, compare=False, repr=False)  # stored embedding (numpy), when asked for
+
+    def sentence_texts(self) -> list[tuple[int, int, str]]:
+        """(article start, article end, text) of each sentence in the passage."""
+        return [(s, e, self.text[s - self.start : e - self.start]) for s, e in self.sentences]
+
+    def rank(self, retriever: str) -> int | None:
+        return dict(self.ranks).get(retriever)
+
+
+@dataclass(frozen=True)
+class StoredStatement:
+    """An attributed statement found at ingest: who said it (speaker, and the actor they speak for) and where."""
+
+    statement_id: str
+    text: str  # the sentence (or the quote spanning a few)
+    article_id: str
+    chunk_id: str
+    title: str
+    published: str | None
+    published_ts: int
+    start: int
+    end: int
+    speaker: str  # "Dmitry Peskov", "the Kremlin"
+    affiliation: str  # canonical actor: "Russia"
+    speaker_key: str  # surname, lower case, for "What did Peskov say?"
+    verb: str  # reporting verb: "said", "called for"
+    quote: str  # the quoted words, if any
+
+    @property
+    def label(self) -> str:
+        """"Russia — Dmitry Peskov", or just the actor when the speaker is the actor itself."""
+        if not self.speaker or self.speaker == self.affiliation:
+            return self.affiliation
+        return f"{self.affiliation} — {self.speaker}".strip(" —")
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One resolved time expression in a sentence: the sentence is the cited text, the expression gives the date."""
+
+    event_id: str
+    text: str  # the whole sentence
+    article_id: str
+    chunk_id: str
+    title: str
+    published: str | None
+    published_ts: int
+    start: int  # the sentence's span in the article
+    end: int
+    expr_start: int  # the time expression's span in the article
+    expr_end: int
+    expr_text: str
+    date_start_ts: int
+    date_end_ts: int
+    date_label: str  # "2023-09-19", "September 2023", "1990s"
+    granularity: str  # day, week, month, year, decade, century
+    relation: str  # at, before, after, since, until ...
+    actors: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The sentence it belongs to: (article, start)."""
+        return self.article_id, self.start
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which stored events to read; every given condition must hold.
+
+    ``overlaps``: events whose date range overlaps [from, to] (either end open, as epoch seconds);
+    ``starts_after`` / ``ends_before``: strictly after / before an epoch (for "what happened after X").
+    """
+
+    chunk_ids: tuple[str, ...] | None = None
+    overlaps: tuple[int | None, int | None] | None = None
+    starts_after: int | None = None
+    ends_before: int | None = None
+    published_ts: int | None = None
+
+    def and_chunks(self, chunk_ids: tuple[str, ...]) -> EventFilter:
+        return EventFilter(chunk_ids, self.overlaps, self.starts_after, self.ends_before, self.published_ts)
+
+
+@dataclass(frozen=True)
+class EventCitation:
+    """One article sentence that reports a timeline event."""
+
+    article_id: str
+    title: str
+    published: str | None
+    start: int
+    end: int
+    expr_start: int
+    expr_end: int
+    expr_text: str
+
+    @classmethod
+    def of(cls, event: StoredEvent) -> EventCitation:
+        return cls(event.article_id, event.title, event.published, event.start, event.end, event.expr_start,
+                   event.expr_end, event.expr_text)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One dated event of the timeline; ``citations`` hold every article sentence that reports it (first report
+    first)."""
+
+    date_start: dt.date
+    date_end: dt.date
+    label: str
+    granularity: str
+    relation: str
+    text: str  # the sentence of the first report
+    actors: tuple[str, ...]
+    citations: tuple[EventCitation, ...]
+
+    @property
+    def article_ids(self) -> list[str]:
+        return [c.article_id for c in self.citations]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered piece of evidence shown to the model and cited in answers: one sentence (or a quote spanning a
+    few) of an article, with its exact span."""
+
+    n: int
+    text: str
+    article_id: str
+    title: str
+    published: str | None
+    start: int
+    end: int
+    label: str = ""  # e.g. "Russia — Dmitry Peskov" for attributed statements, the resolved date for events
+    context: str = ""  # the surrounding passage, for display
+    score: float = 0.0  # relevance to the question
+    verb: str = ""  # reporting verb of an attributed statement ("said", "called for")
+    quote: str = ""  # the quoted words of a statement, if any
+
+    def to_citation(self) -> dict[str, object]:
+        """The stable ``--json`` shape of a citation."""
+        return {
+            "n": self.n,
+            "article_id": self.article_id,
+            "title": self.title,
+            "published": self.published,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+        }

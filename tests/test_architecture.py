@@ -1,0 +1,172 @@
+"""The layout is the architecture: app/ is split by stage in the order data flows, and imports only point down.
+
+Parsed from the source (every import, including those inside functions; ``from app import X`` resolved to the
+module that defines X), so a new upward import or a cycle fails here, before it confuses a reader.
+
+    rank 0  app.config, app.offline, app.records     settings and the records that cross stages
+    rank 1  app.text                                 pure language code
+    rank 2  app.store                                Chroma, keyword index, embeddings
+    rank 3  app.ingest | app.query                   two stages side by side: neither imports the other
+    rank 4  app.answer
+    rank 5  app.chronicle                            the facade
+    rank 6  app.ui | app.eval                        what users run: the facade and the public API only
+    rank 7  app.cli                                  every command (it starts the web UI)
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from app.config import PROJECT_ROOT
+
+APP = PROJECT_ROOT / "app"
+RANK = {
+    "app.config": 0, "app.offline": 0, "app.records": 0,
+    "app.text": 1,
+    "app.store": 2,
+    "app.ingest": 3, "app.query": 3,
+    "app.answer": 4,
+    "app.chronicle": 5,
+    "app.ui": 6, "app.eval": 6, "app.cli": 7, "app.__main__": 8,
+}
+CONSUMERS = ("app.cli", "app.ui", "app.eval")
+# What consumers may import besides the facade (app, app.chronicle) and the public records: their own package, the
+# offline switch, and settings.
+CONSUMER_ALLOWED = ("app.offline", "app.config", "app.records")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PROJECT_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def stage(module: str) -> str:
+    """The stage a module belongs to: the longest RANK key that prefixes it."""
+    return max((k for k in RANK if module == k or module.startswith(k + ".")), key=len)
+
+
+def public_exports() -> dict[str, str]:
+    tree = ast.parse((APP / "__init__.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign | ast.Assign) and getattr(node, "value", None) is not None:
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
+            if any(isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in targets):
+                return ast.literal_eval(node.value)
+    raise AssertionError("app/__init__.py has no _EXPORTS table")
+
+
+def imports_of(path: Path, exports: dict[str, str], facade: set[str] | None = None) -> set[str]:
+    """app modules this file imports at run time (TYPE_CHECKING-only imports excluded); those reached through the
+    facade (``from app import X``) are also added to ``facade`` when given."""
+    tree = ast.parse(path.read_text())
+    type_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            type_only |= {id(n) for child in node.body for n in ast.walk(child)}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("app")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.startswith("app"):
+            if node.module == "app":
+                via = {exports.get(a.name, "app") for a in node.names}
+                found |= via
+                if facade is not None:
+                    facade |= via
+            else:
+                known = {module_name(p) for p in APP.rglob("*.py")}
+                for a in node.names:  # "from app.answer import prompts" imports the module app.answer.prompts
+                    sub = f"{node.module}.{a.name}"
+                    found.add(sub if sub in known else node.module)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    exports = public_exports()
+    return {module_name(p): imports_of(p, exports) for p in sorted(APP.rglob("*.py"))}
+
+
+def test_every_module_belongs_to_a_stage() -> None:
+    for module in graph():
+        if module != "app":
+            assert stage(module), module
+
+
+def test_imports_only_point_down() -> None:
+    wrong = []
+    for module, deps in graph().items():
+        if module == "app":
+            continue
+        mine = stage(module)
+        for dep in deps:
+            if dep == "app" or stage(dep) == mine:
+                continue
+            if RANK[stage(dep)] >= RANK[mine]:
+                wrong.append(f"{module} -> {dep}")
+    assert wrong == [], "imports that point up or sideways:\n" + "\n".join(sorted(wrong))
+
+
+def test_what_users_run_uses_the_facade_not_internals() -> None:
+    exports = public_exports()
+    wrong = []
+    for path in sorted(APP.rglob("*.py")):
+        module = module_name(path)
+        if not module.startswith(CONSUMERS):
+            continue
+        facade: set[str] = set()
+        for dep in imports_of(path, exports, facade):
+            allowed = dep in facade or dep in ("app", "app.chronicle", *CONSUMER_ALLOWED)
+            if allowed or stage(dep) == stage(module) or stage(dep) in CONSUMERS:
+                continue
+            wrong.append(f"{module} -> {dep}")
+    assert wrong == [], "consumers reaching past the facade:\n" + "\n".join(sorted(wrong))
+
+
+def test_no_import_cycle() -> None:
+    g = graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in g.get(v, ()):
+            if w not in g or w == "app":
+                continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1 or v in g.get(v, ()):
+                cycles.append(sorted(component))
+
+    for v in g:
+        if v not in index:
+            visit(v)
+    assert cycles == [], f"import cycles: {cycles}"
+
+
+def test_the_check_catches_a_cycle_and_an_upward_import(tmp_path: Path) -> None:
+    """The rules above are not vacuous: a planted upward import is seen."""
+    exports = public_exports()
+    planted = tmp_path / "x.py"
+    planted.write_text("def f():\n    from app.answer.answerer import Answer\n    from app import Chronicle\n")
+    found = imports_of(planted, exports)
+    assert found == {"app.answer.answerer", "app.chronicle"}
+    assert RANK[stage("app.answer.answerer")] > RANK[stage("app.store.chroma")]
