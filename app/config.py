@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     # Embeddings
     # onnx is the default: same evaluation scores as torch on evalsets/seed.jsonl, faster per query, and a serving
     # process that never imports torch (360 MB instead of 660 MB RSS before the LLM loads).
-    embedding_backend: EmbeddingBackend = Field("onnx", description="onnx (int8, default) or torch (sentence-transformers).")
+    embedding_backend: EmbeddingBackend = Field(
+        "onnx", description="onnx (int8, default) or torch (sentence-transformers)."
+    )
     embedding_batch_size: int = Field(64, ge=1)
     ingest_threads: int = Field(2, ge=1, le=64, description="onnx threads for batch ingest (queries use one).")
 

@@ -1,78 +1,63 @@
-"""Shared helpers for the benchmark scripts: machine facts, versions, timing statistics, RealTimeQA files, scoring.
+"""Shared helpers of the benchmarks: command line, result envelope, timing statistics, RealTimeQA files, scoring.
 
-Every benchmark is a plain script (``python benchmarks/X.py ...``) that prints and writes one JSON result; this
-module keeps them consistent. Nothing here loads a model.
+Every benchmark is a module run as ``python -m benchmarks.<name> ...`` from the project root; it prints and writes
+one JSON result, ``write_json(args.out, envelope(name, payload))``. Nothing here loads a model.
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
 import os
-import platform
-import re
 import resource
 import statistics
 import sys
-import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+
+# Importing app sets the offline environment (no hub, no telemetry) before anything heavy is imported.
+from app.eval.machine import machine_facts, versions
+from app.eval.metrics import contains_words, normalize_words
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "realtimeqa-2023-dev"
 RESULTS = ROOT / "benchmarks" / "results"
 NOTA = "none of the above"
 
+_LOAD_AT_START = [round(x, 2) for x in os.getloadavg()]
 
-def machine() -> dict[str, Any]:
-    import psutil
 
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+# --- command line and result ------------------------------------------------------------------------------------
+
+
+def base_parser(doc: str, default_out: Path, data: Path | None = None) -> argparse.ArgumentParser:
+    """The parser every benchmark starts from: the docstring's first line as description (the rest as epilog),
+    ``--out`` (the JSON result) and, when ``data`` is given, ``--data`` with that default."""
+    first, _, rest = doc.strip().partition("\n")
+    script = Path(sys.argv[0])  # run as ``python -m benchmarks.<name>``: say so in the usage line
+    prog = f"python -m benchmarks.{script.stem}" if script.parent.name == "benchmarks" else None
+    parser = argparse.ArgumentParser(prog=prog, description=first, epilog=rest.strip() or None,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=default_out, help=f"JSON result (default: {default_out})")
+    if data is not None:
+        parser.add_argument("--data", type=Path, default=data, help=f"dataset folder (default: {data})")
+    return parser
+
+
+def envelope(name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A benchmark's result: its payload plus what produced it (peak RSS, machine, versions, arguments, time)."""
     return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "os": platform.platform(),
-        "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "benchmark": name,
+        **payload,
+        "peak_rss_mb": peak_rss_mb(),
+        "machine": {**machine_facts(), "load_avg_at_start": _LOAD_AT_START},
+        "versions": versions(),
+        "argv": sys.argv[1:],
+        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-
-
-def versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for name in (
-        "chromadb",
-        "langchain",
-        "langchain-core",
-        "langchain-chroma",
-        "langchain-huggingface",
-        "torch",
-        "sentence-transformers",
-        "onnxruntime",
-        "bm25s",
-        "llama_cpp_python",
-    ):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "absent"
-    return out
 
 
 def peak_rss_mb() -> float:
@@ -89,7 +74,8 @@ def stats_ms(values: Iterable[float]) -> dict[str, float]:
     def pct(p: float) -> float:
         return round(xs[min(len(xs) - 1, max(0, int(round(p / 100 * len(xs) + 0.5)) - 1))], 1)
 
-    return {"n": len(xs), "p50": pct(50), "p95": pct(95), "max": round(xs[-1], 1), "mean": round(statistics.fmean(xs), 1)}
+    return {"n": len(xs), "p50": pct(50), "p95": pct(95), "max": round(xs[-1], 1),
+            "mean": round(statistics.fmean(xs), 1)}
 
 
 def median(values: Iterable[float]) -> float:
@@ -149,20 +135,7 @@ def write_json(path: Path, data: Any) -> None:
 
 # --- scoring ----------------------------------------------------------------------------------------------------
 
-_NON_WORD = re.compile(r"[^\w%$.]+")
-_EDGE_DOTS = re.compile(r"(?<!\d)\.|\.(?!\d)")
-
-
-def normalise(text: str) -> str:
-    """Lower case, NFKC, quotes unified, punctuation to spaces (decimal points kept), single spaces."""
-    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("'s ", " ")
-    text = _EDGE_DOTS.sub(" ", _NON_WORD.sub(" ", text))
-    return " ".join(text.split())
-
-
-def contains(haystack: str, needle: str) -> bool:
-    """Whole-word occurrence of the normalised needle in the normalised haystack ("4" does not match "40")."""
-    n = normalise(needle)
-    if not n:
-        return False
-    return f" {n} " in f" {normalise(haystack)} "
+# One implementation, in app.eval.metrics: accents folded, lower case, punctuation to spaces (decimal points kept),
+# "'s" dropped; ``contains`` is a whole-word match ("4" does not match "40").
+normalise = normalize_words
+contains = contains_words

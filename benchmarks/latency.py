@@ -1,39 +1,39 @@
 """Query-time latency at scale and on the seed article; keyword-index rebuild/load cost; peak memory.
 
-    python benchmarks/latency.py [--data DIR] [--store DIR] [--backend onnx|torch] [--repeat 3] [--out FILE]
+    python -m benchmarks.latency [--data DIR] [--store DIR] [--backend onnx|torch] [--repeat 3] [--no-scale]
+                                 [--out FILE]
 
 - seed: a fresh store with data/articles (the seed article); Chronicle.ask(q, mode="extractive") over SEED_QUESTIONS.
 - scale: a store holding every RealTimeQA-dev article (``--store`` reuses one built earlier, else it is built here
-  with ``python ingest.py`` semantics and kept under benchmarks/results/scale-store-<backend>, git-ignored);
-  HybridRetriever.retrieve and Chronicle.ask(mode="extractive") over the 270 dev questions.
+  with Chronicle.ingest, resumable, and kept under benchmarks/results/scale-store-<backend>, git-ignored);
+  Chronicle.retrieve and Chronicle.ask(mode="extractive") over the 270 dev questions.
 - Each question set is run ``--repeat`` times after one warm-up pass; p50/p95 over all timed calls.
-- BM25: time of rebuild_bm25 over the whole store, time of BM25Index.load, and, in a *new process*, whether the
-  retriever loaded the saved index or rebuilt it (it must load).
+- BM25 (the keyword index, saved beside the store): rebuild = the retriever's refresh with the saved index moved
+  away (built from Chroma's passages, then saved); load = the same refresh with the index present (it is loaded);
+  and, in a *new process*, whether the retriever loaded the saved index or rebuilt it (it must load).
 - Peak RSS of this process (resource.getrusage) after all of the above.
 """
 
 from __future__ import annotations
 
-import argparse
-import glob
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from benchmarks.common import (
     DEFAULT_DATA,
     RESULTS,
     ROOT,
-    machine,
-    peak_rss_mb,
+    base_parser,
+    envelope,
     read_jsonl,
     stats_ms,
-    versions,
     weeks,
     write_json,
 )
@@ -49,24 +49,21 @@ SEED_QUESTIONS = [
     "What did Armenian Prime Minister Nikol Pashinyan speak of?",
 ]
 
+# Run in a fresh interpreter (cwd = the project root): did the retriever load the saved keyword index, or rebuild it?
+# A rebuild saves a new index folder, so the manifest's modification time tells.
 _CHECK_LOAD = """
-import sys, time
+import time
 from pathlib import Path
-sys.path.insert(0, {root!r})
-from app.query import retrieval
-from app.config import load_settings
-from app.store.registry import get_retriever
-calls = []
-real = retrieval.rebuild_bm25
-retrieval.rebuild_bm25 = lambda *a, **k: calls.append(1) or real(*a, **k)
+from app import Chronicle, load_settings
 s = load_settings(vectorstore_dir=Path({store!r}), embedding_backend={backend!r})
-r = get_retriever(s)
-t = time.perf_counter(); r.refresh(force=True); ms = (time.perf_counter() - t) * 1000
-print({{"rebuilt": bool(calls), "refresh_ms": round(ms, 1)}})
+manifest = s.vectorstore_dir / "bm25" / "manifest.json"  # the keyword index (app.store.keyword.bm25_dir, embedded)
+before = manifest.stat().st_mtime_ns if manifest.exists() else None
+t = time.perf_counter(); Chronicle(s).retriever.refresh(force=True); ms = (time.perf_counter() - t) * 1000
+print({{"rebuilt": not manifest.exists() or manifest.stat().st_mtime_ns != before, "refresh_ms": round(ms, 1)}})
 """
 
 
-def timed(fn, items: list[str], repeat: int) -> list[float]:  # noqa: ANN001
+def timed(fn: Callable[[str], Any], items: list[str], repeat: int) -> list[float]:
     for q in items:  # warm-up: caches, lazy imports
         fn(q)
     out = []
@@ -79,55 +76,70 @@ def timed(fn, items: list[str], repeat: int) -> list[float]:  # noqa: ANN001
 
 
 def ensure_scale_store(data: Path, store: Path | None, backend: str) -> tuple[Path, dict[str, Any]]:
-    from app.config import load_settings
-    from app.ingest.pipeline import ingest_paths
+    from app import Chronicle, load_settings
 
     store = store or RESULTS / f"scale-store-{backend}"
-    settings = load_settings(vectorstore_dir=store, embedding_backend=backend)
-    files = [Path(f) for f in sorted(glob.glob(str(data / "*_gcs.jsonl")))]
-    report = ingest_paths(files, settings, progress=True)  # a no-op when the store is complete (resumable)
-    return store, {"ingest_seconds_this_run": round(report.seconds, 1), "added": report.added, "summary": report.summary()}
+    chron = Chronicle(load_settings(vectorstore_dir=store, embedding_backend=backend))
+    files = sorted(data.glob("*_gcs.jsonl"))
+    report = chron.ingest(files, progress=True)  # a no-op when the store is complete (resumable)
+    built = {"ingest_seconds_this_run": round(report.seconds, 1), "added": report.added, "summary": report.summary()}
+    return store, built
+
+
+def bm25_timings(chron: Any) -> dict[str, float]:
+    """Rebuild (saved index moved away) and load (index present) through the retriever's refresh."""
+    # Where the keyword index lives for an embedded store: app.store.keyword.bm25_dir(settings), internal, so the
+    # same path is computed here.
+    index = chron.settings.vectorstore_dir / "bm25"
+    aside = index.with_name("bm25.bench-aside")
+    shutil.rmtree(aside, ignore_errors=True)
+    index.rename(aside)
+    try:
+        t0 = time.perf_counter()
+        chron.retriever.refresh(force=True)
+        rebuild_s = time.perf_counter() - t0
+    finally:
+        if index.exists():
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            aside.rename(index)
+    t0 = time.perf_counter()
+    chron.retriever.refresh(force=True)
+    load_ms = (time.perf_counter() - t0) * 1000
+    return {"bm25_rebuild_s": round(rebuild_s, 2), "bm25_load_ms": round(load_ms, 1)}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap = base_parser(__doc__, RESULTS / "latency.json", DEFAULT_DATA)
     ap.add_argument("--store", type=Path, default=None, help="a scale store built earlier (else built here)")
     ap.add_argument("--backend", default="onnx")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-scale", action="store_true", help="seed article only")
-    ap.add_argument("--out", type=Path, default=RESULTS / "latency.json")
     args = ap.parse_args(argv)
 
-    from app.chronicle import Chronicle
-    from app.config import load_settings
+    from app import Chronicle, clear_caches, load_settings
 
-    result: dict[str, Any] = {"benchmark": "latency", "backend": args.backend, "repeat": args.repeat}
+    payload: dict[str, Any] = {"backend": args.backend, "repeat": args.repeat}
     with tempfile.TemporaryDirectory(prefix="chronicle-seed-") as tmp:
         seed = Chronicle(load_settings(vectorstore_dir=Path(tmp), embedding_backend=args.backend))
         seed.ingest([ROOT / "data" / "articles"])
-        result["seed"] = {
+        payload["seed"] = {
             "extractive_ms": stats_ms(timed(lambda q: seed.ask(q, mode="extractive"), SEED_QUESTIONS, args.repeat)),
             "retrieve_ms": stats_ms(timed(seed.retrieve, SEED_QUESTIONS, args.repeat)),
         }
-        print("seed", json.dumps(result["seed"]), flush=True)
+        print("seed", json.dumps(payload["seed"]), flush=True)
+        clear_caches(close=True)
 
     if not args.no_scale and args.data.exists() and weeks(args.data):
-        from app.store.keyword import BM25Index
-        from app.store.registry import get_store
-        from app.query.retrieval import rebuild_bm25
-
         store_dir, built = ensure_scale_store(args.data, args.store, args.backend)
-        settings = load_settings(vectorstore_dir=store_dir, embedding_backend=args.backend)
-        chron = Chronicle(settings)
+        chron = Chronicle(load_settings(vectorstore_dir=store_dir, embedding_backend=args.backend))
         questions = [q["question_sentence"] for w in weeks(args.data) for q in read_jsonl(w.qa)]
-        store = get_store(settings)
         scale: dict[str, Any] = {
             "store": str(store_dir),
-            "articles": store.count("articles"),
-            "passages": store.count("chunks"),
-            "statements": store.count("statements"),
-            "events": store.count("events"),
+            "articles": chron.store.count("articles"),
+            "passages": chron.store.count("chunks"),
+            "statements": chron.store.count("statements"),
+            "events": chron.store.count("events"),
             "build": built,
             "questions": len(questions),
         }
@@ -138,20 +150,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print("scale retrieve", json.dumps(scale["retrieve_ms"]), flush=True)
         scale["extractive_ms"] = stats_ms(timed(lambda q: chron.ask(q, mode="extractive"), questions, args.repeat))
         print("scale extractive", json.dumps(scale["extractive_ms"]), flush=True)
-        t0 = time.perf_counter()
-        rebuild_bm25(store, "bench")
-        scale["bm25_rebuild_s"] = round(time.perf_counter() - t0, 2)
-        t0 = time.perf_counter()
-        BM25Index.load(store_dir / "bm25")
-        scale["bm25_load_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-        code = _CHECK_LOAD.format(root=str(ROOT), store=str(store_dir), backend=args.backend)
-        scale["new_process"] = new_process_check(code)
-        result["scale"] = scale
+        scale.update(bm25_timings(chron))
+        scale["new_process"] = new_process_check(_CHECK_LOAD.format(store=str(store_dir), backend=args.backend))
+        payload["scale"] = scale
     else:
-        result["scale"] = {"skipped": f"no RealTimeQA data at {args.data}" if not args.no_scale else "--no-scale"}
-    result["peak_rss_mb"] = peak_rss_mb()
-    result["machine"] = machine()
-    result["versions"] = versions()
+        payload["scale"] = {"skipped": f"no RealTimeQA data at {args.data}" if not args.no_scale else "--no-scale"}
+    result = envelope("latency", payload)
     write_json(args.out, result)
     print(json.dumps({k: v for k, v in result.items() if k not in ("machine", "versions")}, indent=2))
     return result

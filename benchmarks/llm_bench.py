@@ -1,102 +1,129 @@
-"""Packaged-LLM latency on the seed article: first token p50 over the seed questions, and the prefill ceiling.
+"""Packaged LLM on the seed article: serving-process and model-process memory, model start, first-token latency.
 
-    python benchmarks/llm_bench.py [--questions 8] [--out FILE]
+    python -m benchmarks.llm_bench [--questions 8] [--out FILE]
 
-first_token_ms is Answer.timings["first_token_ms"] of Chronicle.ask(q, mode="llm") (question in -> first streamed
-character out: rewrite + retrieval + evidence selection + prompt prefill + first decode step). The model load
-(~8 s) happens once, before timing, with a warm-up question. Prefill ceiling: llama.cpp evaluating a fresh
-~N-token prompt (cache reset) with max_tokens=1, reported as tokens/s; context_tokens is what the model held
-after each answer (prompt + output), i.e. roughly how much prefill each question cost.
+The embedded model runs in its own child process (llama-cpp-python's OpenAI-compatible server, supervised by the
+serving process). On a temporary store holding the seed article (data/articles) this measures:
+- rss_without_model_mb: RSS of this (serving) process after Chronicle.prewarm() in extractive mode: embedding
+  model, Chroma and the keyword index loaded, no model process;
+- model_start_s: Chronicle.prewarm() in llm mode: start the model process, wait until it serves, and evaluate the
+  fixed system prompt once (what `python -m app run` does before the first question);
+- rss_with_model_mb / model_rss_mb: RSS of this process and of the model process (psutil, by pid) after that
+  prewarm; model_peak_rss_mb: the model process's peak (VmHWM) after all questions;
+- per question of SEED_QUESTIONS (benchmarks.latency): Answer.timings of Chronicle.ask(q, mode="llm"):
+  first_token_ms (question in -> first streamed character out: rewrite + retrieval + evidence selection + prompt
+  prefill in the model process + first decode step), total_ms and retrieve_ms; p50/p95 over the questions the
+  model answered (``model_called``: a question with no evidence is abstained on without the model, and a failed
+  model falls back to the extractive answer with a note).
+model_starts counts the model processes started (1 unless one died and was restarted). Prefill and decode tokens/s
+per llama.cpp build are benchmarks.llm_builds' job. Skipped when the model cannot be started (not installed).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
+import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, machine, peak_rss_mb, skip, stats_ms, versions, write_json  # noqa: E402
-from latency import SEED_QUESTIONS  # noqa: E402
+from benchmarks.common import RESULTS, ROOT, base_parser, envelope, skip, stats_ms, write_json
+from benchmarks.latency import SEED_QUESTIONS
 
 
-def _llama(chat) -> Any:  # noqa: ANN001
-    return getattr(chat, "client", None)
+def rss_mb(pid: int | None) -> float | None:
+    import psutil
+
+    if pid is None:
+        return None
+    try:
+        return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+    except psutil.Error:
+        return None
 
 
-def prefill_rate(llama, text: str) -> dict[str, float]:  # noqa: ANN001
-    tokens = llama.tokenize(text.encode("utf-8"))
-    llama.reset()
-    t0 = time.perf_counter()
-    llama.create_completion(text, max_tokens=1, temperature=0.0)
-    seconds = time.perf_counter() - t0
-    return {"prompt_tokens": len(tokens), "seconds": round(seconds, 2), "tokens_per_s": round(len(tokens) / seconds, 1)}
+def peak_rss_of(pid: int | None) -> float | None:
+    """Peak RSS of another process (Linux: VmHWM in /proc/<pid>/status, KiB)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = base_parser(__doc__, RESULTS / "llm.json")
     ap.add_argument("--questions", type=int, default=len(SEED_QUESTIONS))
-    ap.add_argument("--out", type=Path, default=RESULTS / "llm.json")
     args = ap.parse_args(argv)
 
-    from app.chronicle import Chronicle
-    from app.config import load_settings
-    from app.answer.llm.client import get_chat_model
-    from app.answer.llm.model_files import packaged_model_path
+    from app import Chronicle, LLMError, clear_caches, load_settings
 
-    try:
-        packaged_model_path(load_settings().model_cache_dir)
-    except Exception as exc:  # noqa: BLE001 - any reason the model is unavailable means: skip
-        return skip(f"packaged LLM unavailable: {exc}", args.out)
+    # Internal on purpose, and only to read the model process's pid (and how many were started): the facade does
+    # not expose the process, and its memory is part of what a user's machine must hold.
+    from app.answer.llm.client import get_chat_model
 
     with tempfile.TemporaryDirectory(prefix="chronicle-llm-") as tmp:
-        settings = load_settings(vectorstore_dir=Path(tmp))
-        chron = Chronicle(settings)
-        chron.ingest([ROOT / "data" / "articles"])
+        extractive = Chronicle(load_settings(vectorstore_dir=Path(tmp), answer_mode="extractive"))
+        extractive.ingest([ROOT / "data" / "articles"])
+        extractive.prewarm()
+        rss_without = rss_mb(os.getpid())
+
+        settings = load_settings(vectorstore_dir=Path(tmp), answer_mode="llm")
+        chron = Chronicle(settings)  # the same store and retriever (shared per store location), answering with the LLM
         t0 = time.perf_counter()
-        chat = get_chat_model(settings)
-        warm = chron.ask("What happened in Nagorno-Karabakh?", mode="llm")
-        load_s = time.perf_counter() - t0
-        llama = _llama(chat)
+        try:
+            chron.prewarm()
+        except LLMError as exc:
+            clear_caches(close=True)
+            return skip(f"packaged LLM unavailable: {exc}", args.out)
+        start_s = time.perf_counter() - t0
+        process = getattr(get_chat_model(settings), "process", None)  # None: an OpenAI-compatible server is used
+        pid = getattr(process, "pid", None)
+        rss_with, model_rss = rss_mb(os.getpid()), rss_mb(pid)
+        print(json.dumps({"model_start_s": round(start_s, 1), "rss_without_model_mb": rss_without,
+                          "rss_with_model_mb": rss_with, "model_rss_mb": model_rss, "model_pid": pid}), flush=True)
         rows = []
         for q in SEED_QUESTIONS[: args.questions]:
             ans = chron.ask(q, mode="llm")
-            rows.append(
-                {
-                    "question": q,
-                    "first_token_ms": round(ans.timings.get("first_token_ms", 0.0), 1),
-                    "retrieve_ms": round(ans.timings.get("retrieve_ms", 0.0), 1),
-                    "llm_ms": round(ans.timings.get("llm_ms", 0.0), 1),
-                    "total_ms": round(ans.timings.get("total_ms", 0.0), 1),
-                    "mode": ans.mode,
-                    "abstained": ans.abstained,
-                    "context_tokens": int(getattr(llama, "n_tokens", 0) or 0),
-                }
-            )
+            rows.append({
+                "question": q,
+                "first_token_ms": round(ans.timings.get("first_token_ms", 0.0), 1),
+                "retrieve_ms": round(ans.timings.get("retrieve_ms", 0.0), 1),
+                "llm_ms": round(ans.timings.get("llm_ms", 0.0), 1),
+                "total_ms": round(ans.timings.get("total_ms", 0.0), 1),
+                "model_called": "llm_ms" in ans.timings,  # no: abstained without sources, or the model failed
+                "route": ans.route,
+                "abstained": ans.abstained,
+                "notes": ans.notes,
+            })
             print(json.dumps(rows[-1]), flush=True)
-        seed_text = (ROOT / "data" / "articles" / "nagorno-karabakh-2023-09-19.txt").read_text()[:3000]
-        prefill = prefill_rate(llama, seed_text) if llama is not None else {"skipped": "no llama.cpp client"}
-        if llama is not None:
-            llama.reset()
-    result = {
-        "benchmark": "llm",
-        "model_load_and_warmup_s": round(load_s, 1),
-        "warmup_first_token_ms": round(warm.timings.get("first_token_ms", 0.0), 1),
-        "first_token_ms": stats_ms(r["first_token_ms"] for r in rows),
-        "total_ms": stats_ms(r["total_ms"] for r in rows),
-        "retrieve_ms": stats_ms(r["retrieve_ms"] for r in rows),
-        "context_tokens": stats_ms(r["context_tokens"] for r in rows),
-        "prefill": prefill,
-        "rows": rows,
+        pid_after = getattr(process, "pid", None)
+        model = {
+            "model_starts": getattr(process, "starts", None),
+            "model_rss_after_questions_mb": rss_mb(pid_after),
+            "model_peak_rss_mb": peak_rss_of(pid_after),
+        }
+        clear_caches(close=True)
+    llm_rows = [r for r in rows if r["model_called"]]
+    result = envelope("llm", {
+        "model": settings.llm_model_path.name if settings.llm_model_path else "packaged",
         "threads": settings.llm_threads,
-        "peak_rss_mb": peak_rss_mb(),
-        "machine": machine(),
-        "versions": versions(),
-    }
+        "n_ctx": settings.llm_n_ctx,
+        "rss_without_model_mb": rss_without,
+        "model_start_s": round(start_s, 1),
+        "rss_with_model_mb": rss_with,
+        "model_rss_mb": model_rss,
+        **model,
+        "questions": len(rows),
+        "model_called": len(llm_rows),
+        "first_token_ms": stats_ms(r["first_token_ms"] for r in llm_rows),
+        "total_ms": stats_ms(r["total_ms"] for r in llm_rows),
+        "retrieve_ms": stats_ms(r["retrieve_ms"] for r in llm_rows),
+        "rows": rows,
+    })
     write_json(args.out, result)
     print(json.dumps({k: v for k, v in result.items() if k not in ("rows", "machine", "versions")}, indent=2))
     return result

@@ -1,6 +1,7 @@
 """llama.cpp build variants on this CPU: prefill and decode tokens/s of the packaged GGUF, per build.
 
-    python benchmarks/llm_builds.py [--variants portable,native] [--runs 3] [--threads 2] [--out FILE]
+    python -m benchmarks.llm_builds [--variants portable,native,avx2] [--runs 3] [--rounds 2] [--threads 2]
+                                    [--model GGUF] [--out FILE]
 
 Variants: ``portable`` is what scripts/setup.sh builds (GGML_NATIVE=OFF and the CPU's own instruction sets listed
 one by one by scripts/cpu_flags.py: AVX2, AVX-512 where present, never AMX); ``native`` is llama.cpp's default
@@ -11,7 +12,8 @@ private --target directory in a child process, so the project's venv is untouche
 result, not a crash. Runs are interleaved (variant A, B, A, B, ...) so that drift of a shared machine affects all.
 
 Prefill: a fresh ~520-token prompt (cache reset) with max_tokens=1, tokens/s. Decode: 64 generated tokens after the
-first, tokens/s. Medians over --runs.
+first, tokens/s. Medians over --runs. The model: --model, else the configured CHRONICLE_LLM_MODEL_PATH, else the
+packaged GGUF in the model cache (assembled by Chronicle.check_model() when it is not there yet).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -26,7 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import RESULTS, ROOT, base_parser, envelope, write_json
+from benchmarks.common import RESULTS, ROOT, base_parser, envelope, skip, write_json
 
 LLAMA_VERSION = next(
     line.split("==")[1].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
@@ -101,13 +104,35 @@ def wheel_for(flags: str) -> Path:
     return sorted(folder.glob("llama_cpp_python-*.whl"))[0]
 
 
+def describe_exit(code: int) -> str:
+    """'crashed with SIGSEGV', 'exited with code 1': how a measuring child ended."""
+    if code < 0:
+        try:
+            return f"crashed with {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was ended by signal {-code}"
+    return f"exited with code {code}"
+
+
+def model_path(given: Path | None) -> Path | None:
+    """The GGUF to measure: --model, the configured one, or the packaged one (assembled on first need)."""
+    from app import Chronicle, load_settings
+
+    settings = load_settings(answer_mode="llm", llm_backend="gguf")
+    if given or settings.llm_model_path:
+        return given or settings.llm_model_path
+    found = sorted(settings.model_cache_dir.glob("*.gguf"))
+    if not found:
+        print(Chronicle(settings).check_model().message, flush=True)  # assembles the packaged GGUF, probes it
+        found = sorted(settings.model_cache_dir.glob("*.gguf"))
+    return found[0] if found else None
+
+
 def measure(target: Path, model: Path, threads: int, runs: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(target)}
     done = subprocess.run([sys.executable, "-c", _MEASURE, str(model), str(threads), str(runs)], env=env,
                           capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
-        from app.answer.llm.process import describe_exit
-
         return {"error": f"the model process {describe_exit(done.returncode)}", "stderr": done.stderr[-800:]}
     line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT"))
     return json.loads(line[6:])
@@ -119,11 +144,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds (each runs every variant --runs times)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--model", type=Path, default=None, help="a GGUF file (default: the configured or packaged one)")
     args = ap.parse_args(argv)
-    from app.config import load_settings
-    from app.answer.llm.model_files import packaged_model_path
-
-    model = packaged_model_path(load_settings().model_cache_dir)
+    model = model_path(args.model)
+    if model is None or not model.exists():
+        return skip(f"no GGUF model ({model or 'the packaged one is not installed'}): run `make setup` or pass --model",
+                    args.out)
     flags = variant_flags()
     chosen: dict[str, str] = {}
     for name in args.variants.split(","):
@@ -160,7 +186,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "samples": len(runs),
         }
         print(name, json.dumps({k: v for k, v in variants[name].items() if k != "cmake_args"}), flush=True)
-    result = envelope("llm_builds", {"threads": args.threads, "variants": variants})
+    result = envelope("llm_builds", {"model": model.name, "threads": args.threads, "variants": variants})
     write_json(args.out, result)
     return result
 

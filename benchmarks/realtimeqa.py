@@ -1,12 +1,14 @@
 """RealTimeQA (2023 dev weeks) through Chronicle: open-ended and multiple-choice accuracy, NOTA abstention, hit@k.
 
-    python benchmarks/realtimeqa.py [--data DIR] [--weeks N] [--mode extractive|llm|both] [--limit N] [--out FILE]
+    python -m benchmarks.realtimeqa [--data DIR] [--weeks N] [--mode extractive|llm|both] [--limit N]
+                                    [--extractive-limit N] [--out FILE]
 
 Setting: ONE TEMPORARY STORE PER WEEK holding only that week's ``*_gcs.jsonl`` articles (what a reader could have
 searched that week), and that week's questions asked against it. Pooling all weeks into one store would let
 articles from later weeks answer earlier questions; we do not do that.
 
-Scores, per question (gold = the choice named by ``answer``; matching = whole-word, normalised, see common.contains):
+Scores, per question (gold = the choice named by ``answer``; matching = whole-word, normalised, accents folded:
+benchmarks.common.contains):
 - open: the gold choice text occurs in Chronicle's answer text (and Chronicle did not abstain).
 - mc (multiple choice): every choice gets support = 3 x [choice occurs in the answer text] + sum over the top-k
   retrieved passages of 1/rank x [choice occurs in the passage]; Chronicle picks the best-supported choice.
@@ -21,29 +23,26 @@ Extractive mode runs on every question; llm mode on a --limit sample spread even
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from benchmarks.common import (
     DEFAULT_DATA,
     NOTA,
     RESULTS,
+    Week,
+    base_parser,
     contains,
+    envelope,
     gold,
-    machine,
     normalise,
-    peak_rss_mb,
     read_jsonl,
     search_results,
     skip,
     stats_ms,
-    versions,
     weeks,
     write_json,
 )
@@ -64,11 +63,9 @@ def pick(choices: list[str], answer_text: str, passages: list[str]) -> int | Non
     return nota[0] if nota else None
 
 
-def evaluate_week(week, plan: dict[str, int | None], backend: str, k: int | None) -> list[dict[str, Any]]:  # noqa: ANN001
+def evaluate_week(week: Week, plan: dict[str, int | None], backend: str, k: int | None) -> list[dict[str, Any]]:
     """Ingest the week once; ask the first ``plan[mode]`` questions (None = all) in each mode."""
-    from app.chronicle import Chronicle
-    from app.store.registry import clear_caches, get_store
-    from app.config import load_settings
+    from app import Chronicle, clear_caches, load_settings
 
     all_questions = read_jsonl(week.qa)
     plan = {m: n for m, n in plan.items() if n is None or n > 0}
@@ -110,8 +107,7 @@ def evaluate_week(week, plan: dict[str, int | None], backend: str, k: int | None
                 row["nota_gold"] = normalise(ng) == NOTA
                 row["nota_mc"] = pick(nq["choices"], answer_text, passages) == int(nq["answer"][0])
             rows.append(row)
-        get_store(settings).close()  # nine weeks of Chroma clients held in memory took the process to 4.6 GB
-        clear_caches()
+        clear_caches(close=True)  # nine weeks of Chroma clients held in memory took the process to 4.6 GB
     return rows
 
 
@@ -144,23 +140,20 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap = base_parser(__doc__, RESULTS / "realtimeqa.json", DEFAULT_DATA)
     ap.add_argument("--weeks", type=int, default=None, help="first N weeks only")
     ap.add_argument("--mode", choices=("extractive", "llm", "both"), default="extractive")
     ap.add_argument("--limit", type=int, default=9, help="llm mode: questions in total, spread over the weeks")
     ap.add_argument("--extractive-limit", type=int, default=None, help="extractive: questions per week (default all)")
     ap.add_argument("--backend", default="onnx")
     ap.add_argument("--k", type=int, default=None, help="passages per question (default settings.k)")
-    ap.add_argument("--out", type=Path, default=RESULTS / "realtimeqa.json")
     args = ap.parse_args(argv)
     ws = weeks(args.data) if args.data.exists() else []
     if not ws:
         return skip(f"no RealTimeQA data at {args.data}", args.out)
     ws = ws[: args.weeks] if args.weeks else ws
     modes = ["extractive", "llm"] if args.mode == "both" else [args.mode]
-    result: dict[str, Any] = {
-        "benchmark": "realtimeqa",
+    payload: dict[str, Any] = {
         "setting": "one store per week, that week's questions",
         "weeks": [w.name for w in ws],
         "backend": args.backend,
@@ -178,14 +171,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         llm_left -= sum(r["mode"] == "llm" for r in week_rows)
         rows.extend(week_rows)
     for mode in modes:
-        result[mode] = summarise([r for r in rows if r["mode"] == mode])
-        print(mode, json.dumps(result[mode]), flush=True)
-    all_rows = rows
-    result["peak_rss_mb"] = peak_rss_mb()
-    result["machine"] = machine()
-    result["versions"] = versions()
+        payload[mode] = summarise([r for r in rows if r["mode"] == mode])
+        print(mode, json.dumps(payload[mode]), flush=True)
+    result = envelope("realtimeqa", payload)
     write_json(args.out, result)
-    write_json(args.out.with_name(args.out.stem + "-rows.json"), all_rows)
+    write_json(args.out.with_name(args.out.stem + "-rows.json"), rows)
     return result
 
 

@@ -1,16 +1,19 @@
 """Run every benchmark and write benchmarks/results/results.{md,json}.
 
-    python benchmarks/run_all.py [--data ../shared/datasets/realtimeqa-2023-dev] [--quick] [--no-llm]
+    python -m benchmarks.run_all [--data ../shared/datasets/realtimeqa-2023-dev] [--quick] [--no-llm] [--builds]
+                                 [--scale-store DIR] [--runs 3]
+    python -m benchmarks.run_all --report-only [--note "how the JSON files were produced"]
 
-Each benchmark runs in its own process (so its peak RSS is its own) and writes JSON under benchmarks/results/;
-this script then assembles one table of targets vs measurements. --quick shrinks every benchmark (a few question
-rows, one week, 3 LLM questions) to check the machinery in minutes; the committed table comes from a full run.
-A benchmark whose data is absent reports "skipped" and the rest go on.
+Each benchmark runs in its own process (``python -m benchmarks.<name>``, so its peak RSS is its own) and writes JSON
+under benchmarks/results/; this script then assembles one table of targets vs measurements. --quick shrinks every
+benchmark (a few question rows, one week, 3 LLM questions) to check the machinery in minutes; the committed table
+comes from a full run. --builds also runs llm_builds (compiles llama.cpp variants, ~5 min each); without it, an
+earlier llm_builds.json is reported when there is one. A benchmark whose data is absent reports "skipped" and the
+rest go on.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -18,16 +21,24 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_DATA, RESULTS, ROOT, machine, versions, write_json  # noqa: E402
+from benchmarks.common import DEFAULT_DATA, RESULTS, ROOT, base_parser, envelope, write_json
 
-HERE = Path(__file__).resolve().parent
+# Result name -> module of this package that produces it.
+BENCHMARKS = {
+    "ingest": "ingest_bench",
+    "hit_rate": "hit_rate",
+    "latency": "latency",
+    "llm": "llm_bench",
+    "llm_builds": "llm_builds",
+    "realtimeqa": "realtimeqa",
+    "timeqa": "timeqa",
+}
 
 
 def run(name: str, args: list[str], timeout: int) -> dict[str, Any]:
     out = RESULTS / f"{name}.json"
     out.unlink(missing_ok=True)
-    cmd = [sys.executable, str(args[0]), *args[1:], "--out", str(out)]
+    cmd = [sys.executable, "-m", f"benchmarks.{BENCHMARKS[name]}", *args, "--out", str(out)]
     print(f"\n=== {name}: {' '.join(cmd[1:])}", flush=True)
     t0 = time.perf_counter()
     try:
@@ -75,7 +86,8 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows = []
     for name in (k for k in p if k != "naive"):
         sp = _get(p, name, "speedup_vs_naive")
-        rows.append((f"ingest speed-up vs naive ({name})", ">= 3x", _fmt(sp, "x"), _met(None if sp is None else sp >= 3)))
+        rows.append((f"ingest speed-up vs naive ({name})", ">= 3x", _fmt(sp, "x"),
+                     _met(None if sp is None else sp >= 3)))
         for k in ("hit@5", "hit@10"):
             mine, naive = _get(p, name, k), _get(p, "naive", k)
             ok = None if mine is None or naive is None else mine >= naive
@@ -90,25 +102,43 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     v = _get(lat, "scale", "retrieve_ms", "p95")
     rows.append(("retrieval p95 at scale", "<= 30 ms", _fmt(v, " ms"), _met(None if v is None else v <= 30)))
     v = _get(lat, "seed", "extractive_ms", "p95")
-    rows.append(("extractive answer p95, seed store", "<= 100 ms", _fmt(v, " ms"), _met(None if v is None else v <= 100)))
+    rows.append(("extractive answer p95, seed store", "<= 100 ms", _fmt(v, " ms"),
+                 _met(None if v is None else v <= 100)))
     v = _get(lat, "scale", "extractive_ms", "p95")
     rows.append(("extractive answer p95 at scale", "<= 100 ms", _fmt(v, " ms"), _met(None if v is None else v <= 100)))
     v = _get(llm, "first_token_ms", "p50")
-    rows.append(("LLM first token p50, seed", "<= 1500 ms", _fmt(v, " ms"), _met(None if v is None else v <= 1500)))
-    v = _get(llm, "prefill", "tokens_per_s")
-    rows.append(("LLM prefill rate (ceiling)", "-", _fmt(v, " tok/s"), "-"))
-    # Processes that are Chronicle as a user runs it (one store, the LLM loaded) vs harnesses that hold more in one
-    # process (ingest_bench: the naive pipeline's torch model beside Chronicle's; realtimeqa: nine weekly stores).
+    rows.append(("LLM first token p50, seed", "<= 2500 ms", _fmt(v, " ms"), _met(None if v is None else v <= 2500)))
+    v = _get(llm, "model_start_s")
+    rows.append(("LLM model process start + prewarm", "-", _fmt(v, " s"), "-"))
+    for name, b in (_get(res, "llm_builds", "variants") or {}).items():
+        info = b.get("system_info")
+        failed = info.get("error") if isinstance(info, dict) else None  # a variant that crashed keeps its error here
+        got = (f"{_fmt(b.get('prefill_tokens_per_s'))} / {_fmt(b.get('decode_tokens_per_s'))} tok/s"
+               if b.get("samples") else failed or "no samples")
+        rows.append((f"llama.cpp build '{name}': prefill / decode", "-", got, "-"))
+    # The model runs in its own process: the serving process (embeddings, Chroma, keyword index) and the model
+    # process are measured apart; together they are what a user's machine holds.
+    serving, with_model, model = (_get(llm, k) for k in ("rss_without_model_mb", "rss_with_model_mb", "model_rss_mb"))
+    rows.append(("serving process RSS without / with the model process", "-",
+                 f"{_fmt(serving, ' MB')} / {_fmt(with_model, ' MB')}", "-"))
+    rows.append(("model process RSS (after prewarm; peak)", "-",
+                 f"{_fmt(model, ' MB')}; {_fmt(_get(llm, 'model_peak_rss_mb'), ' MB')}", "-"))
+    total = with_model + model if with_model is not None and model is not None else None
+    rows.append(("serving + model process RSS", "<= 2560 MB", _fmt(total, " MB"),
+                 _met(None if total is None else total <= 2560)))
+    # Processes that are Chronicle as a user runs it (one store) vs harnesses that hold more in one process
+    # (ingest_bench: the naive pipeline's torch model beside Chronicle's; realtimeqa: nine weekly stores).
     chronicle = [x for x in (_get(res, b, "peak_rss_mb") for b in ("latency", "llm", "hit_rate")) if x]
     worst = max(chronicle) if chronicle else None
-    rows.append(("peak RSS, Chronicle processes (latency, llm, hit_rate)", "<= 2560 MB", _fmt(worst, " MB"),
+    rows.append(("peak RSS, Chronicle serving processes (latency, llm, hit_rate)", "<= 2560 MB", _fmt(worst, " MB"),
                  _met(None if worst is None else worst <= 2560)))
     harness = {b: _get(res, b, "peak_rss_mb") for b in ("ingest", "realtimeqa")}
     rows.append(("peak RSS, benchmark harnesses", "-", _fmt({b: v for b, v in harness.items() if v}), "-"))
     v = _get(lat, "scale", "bm25_rebuild_s")
     rows.append(("BM25 rebuild at scale (once per ingest run)", "-", _fmt(v, " s"), "-"))
     v = _get(lat, "scale", "new_process")
-    rows.append(("new process loads BM25 (no rebuild)", "loads", _fmt(v), _met(None if v is None else "'rebuilt': False" in v)))
+    rows.append(("new process loads BM25 (no rebuild)", "loads", _fmt(v),
+                 _met(None if v is None else "'rebuilt': False" in v)))
     return rows
 
 
@@ -117,11 +147,12 @@ def markdown(res: dict[str, Any]) -> str:
     lines = [
         "# Chronicle benchmark results",
         "",
-        f"Generated {res['generated']} by `python benchmarks/run_all.py {' '.join(res['argv'])}` "
+        f"Generated {res['generated']} by `python -m benchmarks.run_all {' '.join(res['argv'])}` "
         f"(total {res['total_s']:.0f} s).",
         "",
         *([res["note"], ""] if res.get("note") else []),
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; load average at start {m['load_avg_at_start']} "
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; load average at start "
+        f"{m['load_avg_at_start']} "
         "(the CPU is shared with other work: absolute times are noisy, ratios from interleaved runs less so).",
         "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in ver.items()),
@@ -145,15 +176,18 @@ def markdown(res: dict[str, Any]) -> str:
         for name, p in ing["pipelines"].items():
             lines.append(
                 f"| {name} | {p['median_s']} | {p['runs_s']} | {p['records_per_s']} | {p['passages']} | "
-                f"{p.get('hit@5')} | {p.get('hit@10')} | {p.get('chars@5')} | {p.get('chars@10')} | {p.get('questions')} |"
+                f"{p.get('hit@5')} | {p.get('hit@10')} | {p.get('chars@5')} | {p.get('chars@10')} | "
+                f"{p.get('questions')} |"
             )
     hr = res.get("hit_rate", {})
     if hr.get("naive"):
         lines += ["", f"## Hit rate at full size ({hr['records']} records, all dev questions, one pooled store)", "",
                   "| pipeline | hit@5 | hit@10 | chars@5 | chars@10 | questions |", "|---|---|---|---|---|---|"]
         for name, p in ((k, v) for k, v in hr.items() if k == "naive" or k.startswith("chronicle-")):
-            lines.append(f"| {name} | {p['hit@5']} | {p['hit@10']} | {p['chars@5']} | {p['chars@10']} | {p['questions']} |")
-        lines.append(f"\nNaive full build (one run): {hr['naive'].get('build_s')} s, {hr['naive'].get('passages')} chunks.")
+            lines.append(f"| {name} | {p['hit@5']} | {p['hit@10']} | {p['chars@5']} | {p['chars@10']} | "
+                         f"{p['questions']} |")
+        lines.append(f"\nNaive full build (one run): {hr['naive'].get('build_s')} s, "
+                     f"{hr['naive'].get('passages')} chunks.")
     lat = res.get("latency", {})
     if lat.get("seed"):
         lines += ["", "## Latency (ms)", "", "| store | call | n | p50 | p95 | max |", "|---|---|---|---|---|---|"]
@@ -174,11 +208,22 @@ def markdown(res: dict[str, Any]) -> str:
     if llm.get("first_token_ms"):
         lines += [
             "",
-            "## LLM on the seed article",
+            "## LLM on the seed article (model in its own process)",
             "",
-            f"first token {llm['first_token_ms']}, total {llm['total_ms']}, prompt+output tokens in context "
-            f"{llm.get('context_tokens')}, prefill {llm.get('prefill')}, threads {llm.get('threads')}.",
+            f"first token {llm['first_token_ms']}, total {llm['total_ms']}, retrieve {llm.get('retrieve_ms')} "
+            f"({llm.get('model_called')} of {llm.get('questions')} questions answered by the model); model process "
+            f"start + prewarm {llm.get('model_start_s')} s, {llm.get('model_starts')} start(s); RSS: serving process "
+            f"{llm.get('rss_without_model_mb')} MB without the model process, {llm.get('rss_with_model_mb')} MB with "
+            f"it, model process {llm.get('model_rss_mb')} MB (peak {llm.get('model_peak_rss_mb')} MB); threads "
+            f"{llm.get('threads')}.",
         ]
+    builds = _get(res, "llm_builds", "variants")
+    if builds:
+        lines += ["", f"## llama.cpp builds ({res['llm_builds'].get('threads')} threads, benchmarks.llm_builds)", "",
+                  "| variant | prefill tok/s | decode tok/s | samples | CMAKE_ARGS |", "|---|---|---|---|---|"]
+        for name, b in builds.items():
+            lines.append(f"| {name} | {b.get('prefill_tokens_per_s')} | {b.get('decode_tokens_per_s')} | "
+                         f"{b.get('samples')} | `{b.get('cmake_args')}` |")
     rq = res.get("realtimeqa", {})
     if rq.get("weeks"):
         lines += [
@@ -193,13 +238,15 @@ def markdown(res: dict[str, Any]) -> str:
             s = rq.get(mode)
             if s and s.get("questions"):
                 lines.append(
-                    f"| {mode} | {s['questions']} | {s['open_acc']} | {s['mc_acc']} | {s['hit@k']} | {s['reachable']} | "
-                    f"{s['abstain_rate']} | {s['nota_mc_acc']} | {s['abstained_when_nota']} (n={s['nota_gold_questions']}) | "
+                    f"| {mode} | {s['questions']} | {s['open_acc']} | {s['mc_acc']} | {s['hit@k']} | "
+                    f"{s['reachable']} | {s['abstain_rate']} | {s['nota_mc_acc']} | "
+                    f"{s['abstained_when_nota']} (n={s['nota_gold_questions']}) | "
                     f"{s['abstained_when_answerable']} | {s['total_ms'].get('p50')}/{s['total_ms'].get('p95')} |"
                 )
     tq = res.get("timeqa")
     if tq:
-        lines += ["", "## TimeQA (benchmarks/timeqa.py)", "", "```", json.dumps(tq, indent=1)[:3000], "```"]
+        lines += ["", "## TimeQA (benchmarks.timeqa)", "", "```", json.dumps(tq.get("summary", tq), indent=1)[:3000],
+                  "```"]
     skipped = {k: v["skipped"] for k, v in res.items() if isinstance(v, dict) and "skipped" in v}
     failed = {k: v["failed"] for k, v in res.items() if isinstance(v, dict) and "failed" in v}
     if skipped or failed:
@@ -208,10 +255,10 @@ def markdown(res: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap = base_parser(__doc__, RESULTS / "results.json", DEFAULT_DATA)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-llm", action="store_true", help="skip every LLM run (the CPU is shared)")
+    ap.add_argument("--builds", action="store_true", help="also run llm_builds (compiles llama.cpp, ~5 min a variant)")
     ap.add_argument("--scale-store", type=Path, default=None, help="reuse a store holding all dev articles")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--report-only", action="store_true", help="rebuild results.md/json from the last JSON files")
@@ -219,49 +266,49 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     data = str(args.data.resolve())
     started = time.perf_counter()
-    res: dict[str, Any] = {"argv": sys.argv[1:] if argv is None else argv, "machine": machine(), "versions": versions()}
+    res: dict[str, Any] = {}
 
     if args.report_only:
         res["note"] = args.note
-        res["argv"] = ["--report-only"]
-        for name in ("ingest", "hit_rate", "latency", "llm", "realtimeqa", "timeqa"):
-            data = load(name)
-            if data is not None:
-                res[name] = data
-        res["generated"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        res["total_s"] = 0.0
-        write_json(RESULTS / "results.json", res)
-        (RESULTS / "results.md").write_text(markdown(res))
-        print((RESULTS / "results.md").read_text())
-        return 0
+        for name in BENCHMARKS:
+            found = load(name)
+            if found is not None:
+                res[name] = found
+        return report(res, args.out, started)
 
-    ingest = [HERE / "ingest_bench.py", "--data", data, "--runs", str(args.runs)]
+    ingest = ["--data", data, "--runs", str(args.runs)]
     res["ingest"] = run("ingest", ingest + (["--questions", "6"] if args.quick else []), 6 * 3600)
 
     if args.scale_store:
-        hit = [HERE / "hit_rate.py", "--data", data, "--store", str(args.scale_store)]
-        res["hit_rate"] = run("hit_rate", hit, 4 * 3600)
+        res["hit_rate"] = run("hit_rate", ["--data", data, "--store", str(args.scale_store)], 4 * 3600)
 
-    latency = [HERE / "latency.py", "--data", data, "--repeat", "1" if args.quick else "3"]
+    latency = ["--data", data, "--repeat", "1" if args.quick else "3"]
     if args.scale_store:
         latency += ["--store", str(args.scale_store)]
     res["latency"] = run("latency", latency + (["--no-scale"] if args.quick and not args.scale_store else []), 4 * 3600)
 
     if not args.no_llm:
-        res["llm"] = run("llm", [HERE / "llm_bench.py"] + (["--questions", "3"] if args.quick else []), 3600)
+        res["llm"] = run("llm", ["--questions", "3"] if args.quick else [], 3600)
+        if args.builds:
+            res["llm_builds"] = run("llm_builds", ["--runs", "1", "--rounds", "1"] if args.quick else [], 4 * 3600)
+    if "llm_builds" not in res and load("llm_builds") is not None:
+        res["llm_builds"] = load("llm_builds")  # an earlier run's (they change only with the llama.cpp version)
 
-    rtqa = [HERE / "realtimeqa.py", "--data", data, "--mode", "extractive" if args.no_llm else "both"]
+    rtqa = ["--data", data, "--mode", "extractive" if args.no_llm else "both"]
     rtqa += ["--weeks", "1", "--extractive-limit", "10", "--limit", "2"] if args.quick else ["--limit", "9"]
     res["realtimeqa"] = run("realtimeqa", rtqa, 6 * 3600)
 
-    if (HERE / "timeqa.py").exists():
-        res["timeqa"] = run("timeqa", [HERE / "timeqa.py", "--limit", "20" if args.quick else "200", "--mode", "extractive"], 3600)
+    res["timeqa"] = run("timeqa", ["--limit", "20" if args.quick else "200", "--mode", "extractive"], 3600)
+    return report(res, args.out, started)
 
-    res["generated"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    res["total_s"] = time.perf_counter() - started
-    write_json(RESULTS / "results.json", res)
-    (RESULTS / "results.md").write_text(markdown(res))
-    print((RESULTS / "results.md").read_text())
+
+def report(res: dict[str, Any], out: Path, started: float) -> int:
+    """results.json (every benchmark's JSON without rows, plus machine and versions) and results.md beside it."""
+    res = envelope("run_all", {**res, "total_s": time.perf_counter() - started})
+    write_json(out, res)
+    md = out.with_suffix(".md")
+    md.write_text(markdown(res))
+    print(md.read_text())
     return 0
 
 

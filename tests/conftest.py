@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.config import PROJECT_ROOT, Settings, load_settings
 
 SEED = PROJECT_ROOT / "data" / "articles" / "nagorno-karabakh-2023-09-19.txt"
 
+# (question, words the extractive answer must contain) about the seed article: shared by the concurrency and
+# injection tests (answers must stay right under load and next to hostile articles).
+SEED_QA = [
+    ("What did Turkey say?", "Turkey said it supported Baku"),
+    ("How many people were killed?", "25 people had been killed"),
+    ("What did Blinken say?", "deeply concerned"),
+    ("How many military posts did Azerbaijan seize?", "more than 60 military posts"),
+    ("What is Stepanakert called by Azerbaijan?", "Khankendi"),
+    ("Who is Hikmet Hajiyev?", "foreign policy adviser"),
+    ("What did France say?", "France said it was working with its partners"),
+    ("What did Russia say?", "urged negotiations"),
+]
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "llm: runs the real packaged LLM (slow: ~10 s to load, seconds per answer)")
-    config.addinivalue_line("markers", "browser: drives a real headless Chromium")
+
+def hash_encode(texts: list[str]) -> np.ndarray:
+    """A deterministic stand-in for the embedding model where a test is about sizes, time or crashes, not meaning:
+    the same text always gets the same unit vector."""
+    out = np.empty((len(texts), 384), dtype=np.float32)
+    for i, t in enumerate(texts):
+        seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
+        v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+        out[i] = v / np.linalg.norm(v)
+    return out
 
 
 def make_settings(tmp: Path, **overrides: object) -> Settings:
@@ -33,7 +54,7 @@ def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def seed_chronicle(seed_settings: Settings):  # noqa: ANN201
+def seed_chronicle(seed_settings: Settings):
     from app.chronicle import Chronicle
 
     return Chronicle(seed_settings)

@@ -14,13 +14,22 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, NamedTuple
 
 import httpx
 
 from app.config import PROJECT_ROOT
+
+
+class Served(NamedTuple):
+    """A running `python -m app serve`: its URL, its process, and when it was started (perf_counter)."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    started: float
 
 
 def free_port() -> int:
@@ -52,13 +61,17 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subpr
 
 
 @contextmanager
-def served(env: dict[str, str], log: Path, args: tuple[str, ...] = (), up_timeout: float = 120) -> Iterator[str]:
-    """Start `python -m app serve --port P ARGS`; yield http://127.0.0.1:P once the page answers; stop it after."""
+def served(
+    env: dict[str, str], log: Path, args: tuple[str, ...] = (), up_timeout: float = 120, prewarm: bool = False
+) -> Iterator[Served]:
+    """Start `python -m app serve --port P ARGS`; yield (url, process, start time) once the page answers; stop it
+    after. Without ``prewarm`` the model is not loaded before the first question."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(port), "--no-prewarm", *args],
+            [sys.executable, "-m", "app", "serve", "--port", str(port), *(() if prewarm else ("--no-prewarm",)), *args],
             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     try:
@@ -72,7 +85,7 @@ def served(env: dict[str, str], log: Path, args: tuple[str, ...] = (), up_timeou
                 pass
             assert time.monotonic() < deadline, f"server not up after {up_timeout} s:\n{log.read_text()[-3000:]}"
             time.sleep(0.3)
-        yield url
+        yield Served(url, proc, started)
     finally:
         proc.terminate()
         try:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.text.actors import Actor, actors_in_question, find_actor_mentions, is_demonym, person_affiliation, resolve_actor
+from app.text.actors import (
+    Actor,
+    actors_in_question,
+    find_actor_mentions,
+    is_demonym,
+    person_affiliation,
+    resolve_actor,
+)
 
 
 @pytest.mark.parametrize(

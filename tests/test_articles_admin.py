@@ -27,9 +27,8 @@ def _ingest(store: Path, *paths: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def _rows_of(store, article_id: str) -> dict[str, int]:  # noqa: ANN001
-    return {kind: len(store.get_all(kind, where={"article_id": article_id}, include=[]))
-            for kind in ("chunks", "statements", "events")}
+def _rows_of(store, article_id: str) -> dict[str, int]:
+    return {kind: store.count(kind, article_id) for kind in ("chunks", "statements", "events")}
 
 
 def test_articles_lists_and_remove_deletes_everything_derived(tmp_path: Path) -> None:
@@ -49,7 +48,7 @@ def test_articles_lists_and_remove_deletes_everything_derived(tmp_path: Path) ->
     assert seed["id"] in text and "4 article(s)" in text
 
     from app.chronicle import Chronicle
-    from app.query.retrieval import bm25_dir
+    from app.store.keyword import bm25_dir
 
     chron = Chronicle(make_settings(store_dir))
     assert chron.ask("What did Turkey say?", mode="extractive").citations
@@ -85,21 +84,21 @@ def test_remove_through_the_facade_and_by_url(tmp_path: Path) -> None:
     assert "shipping resumed" in chron.ask("When did shipping resume at the harbour?", mode="extractive").text
     report = chron.remove(["https://news.example/harbour"])
     assert len(report.removed) == 1 and not report.not_found
-    assert chron.store.article_records() == {}
+    assert chron.store.articles() == {} and chron.articles() == []
     assert chron.retrieve("harbour shipping storm") == []
 
 
-def test_a_removal_that_fails_half_way_is_invisible_and_finished_later(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_removal_that_fails_half_way_is_invisible_and_finished_later(tmp_path: Path, monkeypatch) -> None:
     from app.chronicle import Chronicle
     from app.store.chroma import Store
 
     store_dir = tmp_path / "store"
     _ingest(store_dir, SEED)
     chron = Chronicle(make_settings(store_dir))
-    article_id = next(iter(chron.store.article_records()))
+    article_id = next(iter(chron.store.articles()))
     real_delete = Store.delete_article
 
-    def dies_after_the_passages(self, aid: str) -> None:  # noqa: ANN001
+    def dies_after_the_passages(self, aid: str) -> None:
         with self.lock.shared():
             meta = dict(self.collections["articles"].get(ids=[aid], include=["metadatas"])["metadatas"][0])
             self.collections["articles"].update(ids=[aid], metadatas=[{**meta, "removing": 1}])

@@ -9,18 +9,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
 from app.config import PROJECT_ROOT
+from tests.helpers_net import Served, chronicle_env, run_cli, served
 
 SEED = PROJECT_ROOT / "data" / "articles" / "nagorno-karabakh-2023-09-19.txt"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -54,67 +52,20 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(store: Path, mode: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        CHRONICLE_VECTORSTORE_DIR=str(store),
-        CHRONICLE_ANSWER_MODE=mode,
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        GRADIO_ANALYTICS_ENABLED="False",
-    )
-    return env
-
-
 def _ingest(store: Path, paths: list[Path]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "app", "ingest", "--quiet", *map(str, paths)],
-        cwd=PROJECT_ROOT, env=_env(store, "extractive"), capture_output=True, text=True, timeout=300,
-    )
+    done = run_cli(["-m", "app", "ingest", "--quiet", *map(str, paths)], chronicle_env(store))
     assert done.returncode == 0, done.stderr
 
 
-def _serve(store: Path, mode: str, log: Path) -> Iterator[tuple[str, subprocess.Popen, float]]:
-    """Start the app; yield (url, process, process start time); stop it afterwards."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    started = time.perf_counter()
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(port)],
-            cwd=PROJECT_ROOT, env=_env(store, mode), stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, f"server exited early:\n{log.read_text()[-3000:]}"
-            try:
-                with urllib.request.urlopen(url, timeout=2) as resp:
-                    if resp.status == 200:
-                        print(f"\nserver answering HTTP {time.perf_counter() - started:.1f} s after process start")
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"server not up after 120 s:\n{log.read_text()[-3000:]}"
-            time.sleep(0.2)
-        yield url, proc, started
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+def _serve(store: Path, mode: str, log: Path) -> Iterator[Served]:
+    """The app with prewarm, as `make run` starts it; prints how long until it answers HTTP."""
+    with served(chronicle_env(store, mode=mode), log, prewarm=True) as running:
+        print(f"\nserver answering HTTP {time.perf_counter() - running.started:.1f} s after process start")
+        yield running
 
 
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -132,7 +83,7 @@ def extractive_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     yield from _serve(tmp / "store", "extractive", tmp / "serve.log")
 
 
-def _open(browser, url: str, started: float | None = None):  # noqa: ANN001, ANN202
+def _open(browser, url: str, started: float | None = None):
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
@@ -147,7 +98,7 @@ def _open(browser, url: str, started: float | None = None):  # noqa: ANN001, ANN
     return page, box, outside
 
 
-def _ask_with_keyboard(page, box, question: str, timeout_ms: int = 60_000) -> tuple[str, str]:  # noqa: ANN001
+def _ask_with_keyboard(page, box, question: str, timeout_ms: int = 60_000) -> tuple[str, str]:
     """Type a question, press Enter, wait for the final answer (the sources panel is filled last)."""
     answers_before = page.locator("#chr-chat [data-testid='bot']").count()
     box.focus()
@@ -164,7 +115,7 @@ def _ask_with_keyboard(page, box, question: str, timeout_ms: int = 60_000) -> tu
     return answer, page.locator("#chr-sources").inner_html()
 
 
-def test_chat_timeline_and_statements_in_a_real_browser(browser, extractive_app) -> None:  # noqa: ANN001
+def test_chat_timeline_and_statements_in_a_real_browser(browser, extractive_app) -> None:
     url, _, started = extractive_app
     page, box, outside = _open(browser, url, started)
     # Keyboard-only: the question box has focus on load; Enter sends.
@@ -221,7 +172,7 @@ def test_chat_timeline_and_statements_in_a_real_browser(browser, extractive_app)
     page.close()
 
 
-def test_untrusted_article_markup_is_shown_as_text_and_never_runs(browser, extractive_app) -> None:  # noqa: ANN001
+def test_untrusted_article_markup_is_shown_as_text_and_never_runs(browser, extractive_app) -> None:
     url, _, _ = extractive_app
     page, box, _ = _open(browser, url)
     answer, sources = _ask_with_keyboard(page, box, "What did the harbour authority say about shipping?")
@@ -240,7 +191,7 @@ def test_untrusted_article_markup_is_shown_as_text_and_never_runs(browser, extra
     page.close()
 
 
-def test_refusals_keyboard_focus_and_upload(browser, extractive_app, tmp_path: Path) -> None:  # noqa: ANN001
+def test_refusals_keyboard_focus_and_upload(browser, extractive_app, tmp_path: Path) -> None:
     url, _, _ = extractive_app
     page, box, _ = _open(browser, url)
     answer, sources = _ask_with_keyboard(page, box, "")
@@ -277,7 +228,7 @@ def test_refusals_keyboard_focus_and_upload(browser, extractive_app, tmp_path: P
 
 
 @pytest.mark.llm
-def test_llm_answer_with_citation_in_a_real_browser(browser, tmp_path: Path) -> None:  # noqa: ANN001
+def test_llm_answer_with_citation_in_a_real_browser(browser, tmp_path: Path) -> None:
     _ingest(tmp_path / "store", [SEED])
     for url, _, started in _serve(tmp_path / "store", "llm", tmp_path / "serve.log"):
         page, box, _ = _open(browser, url, started)
@@ -288,7 +239,7 @@ def test_llm_answer_with_citation_in_a_real_browser(browser, tmp_path: Path) -> 
         page.close()
 
 
-def _model_process(server: subprocess.Popen, timeout: float = 180):  # noqa: ANN202
+def _model_process(server: subprocess.Popen, timeout: float = 180):
     """The supervised model process (app.answer.llm.server) under the web server, once prewarm has started it."""
     import psutil
 
@@ -306,7 +257,7 @@ def _model_process(server: subprocess.Popen, timeout: float = 180):  # noqa: ANN
 
 @pytest.mark.llm
 @pytest.mark.timeout(900)
-def test_killing_the_model_mid_answer_keeps_the_page_connected(browser, tmp_path: Path) -> None:  # noqa: ANN001
+def test_killing_the_model_mid_answer_keeps_the_page_connected(browser, tmp_path: Path) -> None:
     """SIGKILL to the model process while an answer streams: the page stays connected, that answer falls back to
     the extractive one with a note, and the next question gets a normal LLM answer from a fresh model process."""
     import signal

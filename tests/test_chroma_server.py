@@ -8,26 +8,20 @@ is bounded and the process is always killed in the fixture's teardown.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from app.config import Settings
 from tests.conftest import SEED, make_settings
+from tests.helpers_net import free_port
 
 CHROMA = Path(sys.executable).with_name("chroma")
 STARTUP_TIMEOUT_S = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ChromaServer:
@@ -87,9 +81,8 @@ def server_settings(tmp: Path, port: int, monkeypatch: pytest.MonkeyPatch) -> Se
     return settings
 
 
-def test_ingest_query_restart_and_still_there(server: ChromaServer, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    from app.chronicle import Chronicle
-    from app.store.registry import clear_caches
+def test_ingest_query_restart_and_still_there(server: ChromaServer, tmp_path: Path, monkeypatch) -> None:
+    from app.chronicle import Chronicle, clear_caches
     from app.store.chroma import Store
 
     settings = server_settings(tmp_path / "client", server.port, monkeypatch)
@@ -123,7 +116,7 @@ def test_ingest_query_restart_and_still_there(server: ChromaServer, tmp_path: Pa
     assert again.ingest([SEED]).unchanged == 1  # the server remembers the article: re-ingest is a no-op
 
 
-def test_unreachable_server_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_unreachable_server_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
     from app.store.chroma import Store, StoreError
 
     settings = server_settings(tmp_path, free_port(), monkeypatch)

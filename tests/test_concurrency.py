@@ -20,20 +20,9 @@ import httpx
 import pytest
 
 from app.config import PROJECT_ROOT, Settings
-from tests.conftest import SEED, make_settings
+from tests.conftest import SEED, SEED_QA, make_settings
 from tests.helpers_net import QueueClient, chronicle_env, run_cli, served
 from tests.test_crash_safety import write_articles
-
-# (question, words the extractive answer must contain)
-SEED_QA = [
-    ("What did Turkey say?", "Turkey said it supported Baku"),
-    ("How many people were killed?", "25 people had been killed"),
-    ("What did Blinken say?", "deeply concerned"),
-    ("How many military posts did Azerbaijan seize?", "more than 60 military posts"),
-    ("What is Stepanakert called by Azerbaijan?", "Khankendi"),
-    ("Who is Hikmet Hajiyev?", "foreign policy adviser"),
-    ("What did France say?", "France said it was working with its partners"),
-]
 
 
 @pytest.fixture(scope="module")
@@ -95,22 +84,20 @@ def test_a_running_process_sees_articles_another_process_ingested(tmp_path: Path
     time.sleep(1.1)  # the retriever checks the store's generation at most once a second
     hits = chron.retrieve("code word zq0002x", k=3)
     assert "number 2" in " ".join(h.title for h in hits)
-    dense = chron.store.vectorstore.similarity_search("code word zq0002x", k=3)  # the dense index itself is fresh
-    assert "number 2" in " ".join(d.metadata["title"] for d in dense)
+    dense = chron.store.dense_search("code word zq0002x", k=3)  # the dense index itself is fresh
+    assert "number 2" in " ".join(p.title for p in dense)
     # ... and answers and the timeline from them, without a restart.
     answer = chron.ask("Which plan carries the code word zq0001x?", mode="extractive")
     assert any("number 1" in c.title for c in answer.citations), answer.text
-    from app.query.events import list_events
-
-    assert {"number 0", "number 1", "number 2"} <= {t.split("plan ")[-1] for e in list_events(chron)
-                                                    for t in (c["title"] for c in e.citations)}
+    assert {"number 0", "number 1", "number 2"} <= {c.title.split("plan ")[-1] for e in chron.timeline()
+                                                    for c in e.citations}
     assert len(chron.retriever.visible_articles) == 4
 
 
 @pytest.mark.timeout(300)
 def test_twenty_concurrent_chat_sessions_over_http(seed_store: Path, tmp_path: Path) -> None:
     n_sessions = 20
-    with served(chronicle_env(seed_store), tmp_path / "serve.log") as url:
+    with served(chronicle_env(seed_store), tmp_path / "serve.log") as (url, _, _):
         QueueClient(url).ask("warm up the model", mode="extractive")
         barrier = threading.Barrier(n_sessions)
 
@@ -144,7 +131,7 @@ def test_twenty_concurrent_chat_sessions_over_http(seed_store: Path, tmp_path: P
 def test_queue_limits_come_from_settings(seed_store: Path, tmp_path: Path) -> None:
     """ui_max_queue caps the waiting requests (Gradio answers 503 "Queue is full. Max size is N")."""
     env = chronicle_env(seed_store, CHRONICLE_UI_CONCURRENCY="1", CHRONICLE_UI_MAX_QUEUE="2")
-    with served(env, tmp_path / "serve.log") as url:
+    with served(env, tmp_path / "serve.log") as (url, _, _):
         client = QueueClient(url)
         fn = client.fn_index("chr-send", "click")
         body = {"data": ["What did Turkey say?", [], None, "extractive"], "fn_index": fn, "event_data": None,
@@ -164,7 +151,7 @@ def test_queue_limits_come_from_settings(seed_store: Path, tmp_path: Path) -> No
     assert all("Max size is 2" in d for d in full), full[:3]
 
 
-def test_launch_passes_concurrency_and_queue_size_to_gradio(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_launch_passes_concurrency_and_queue_size_to_gradio(tmp_path: Path, monkeypatch) -> None:
     import gradio as gr
 
     from app.ui import app as ui

@@ -52,32 +52,30 @@ def write_articles(folder: Path, n: int = N_ARTICLES) -> None:
 def audit(store_dir: str) -> dict[str, Any]:
     """Run in a fresh process: what retrieval, statements and the timeline can see, and what is in the store."""
     from app.chronicle import Chronicle
-    from app.query.events import list_events
-
     settings = load_settings(vectorstore_dir=Path(store_dir))
     chron = Chronicle(settings)
     retriever = chron.retriever
     store = chron.store
-    records = store.article_records()
+    records = store.articles()
     visible = set(retriever.visible_articles)
-    chunk_meta = [r["metadata"] for r in store.get_all("chunks", include=["metadatas"])]
-    per_article = Counter(m["article_id"] for m in chunk_meta)
-    spans = Counter((m["article_id"], m["start"], m["end"]) for m in chunk_meta)
+    passages = store.all_passages()
+    per_article = Counter(p.article_id for p in passages)
+    spans = Counter((p.article_id, p.start, p.end) for p in passages)
     leaked: list[str] = []
     for q in QUERIES:
         leaked += [p.chunk_id for p in retriever.retrieve(q, k=20) if p.article_id not in visible]
         answer = chron.ask(q, mode="extractive")
         leaked += [f"cite:{c.article_id}" for c in answer.citations if c.article_id not in visible]
-    leaked += [f"event:{a}" for e in list_events(chron) for a in e.article_ids if a not in visible]
+    leaked += [f"event:{a}" for e in chron.timeline() for a in e.article_ids if a not in visible]
     stmt = chron.ask("What did Mayor Ana Costa7 say?", mode="extractive")
     leaked += [f"stmt:{c.article_id}" for c in stmt.citations if c.article_id not in visible]
     return {
         "records": len(records),
         "visible": sorted(visible),
         "visible_equals_records": visible == set(records),
-        "titles": sorted(m["title"] for m in records.values()),
-        "chunk_rows": len(chunk_meta),
-        "half_visible": sorted(a for a in visible if per_article[a] != int(records[a]["n_chunks"])),
+        "titles": sorted(a.title for a in records.values()),
+        "chunk_rows": len(passages),
+        "half_visible": sorted(a for a in visible if per_article[a] != records[a].n_chunks),
         "invisible_with_rows": len(set(per_article) - visible),
         "duplicate_spans": sum(1 for c in spans.values() if c > 1),
         "leaked": leaked,
@@ -158,22 +156,22 @@ def test_failure_right_before_the_article_record_leaves_it_invisible_and_rerun_c
     corpus, store_dir = tmp_path / "corpus", tmp_path / "store"
     write_articles(corpus, 40)
     settings = load_settings(vectorstore_dir=store_dir)
-    original = Store.upsert
+    original = Store._upsert
     calls = {"articles": 0}
 
-    def failing_upsert(self: Store, kind: str, records: list) -> None:  # noqa: ANN001
+    def failing_upsert(self: Store, kind: str, rows: list) -> None:
         if kind == "articles":
             calls["articles"] += 1
             if calls["articles"] == 2:  # the second batch dies after its passages were written
                 raise OSError("disk full (simulated)")
-        original(self, kind, records)
+        original(self, kind, rows)
 
-    Store.upsert = failing_upsert  # type: ignore[method-assign]
+    Store._upsert = failing_upsert  # type: ignore[method-assign]
     try:
         with pytest.raises(OSError, match="simulated"):
             ingest_paths([corpus], settings)
     finally:
-        Store.upsert = original  # type: ignore[method-assign]
+        Store._upsert = original  # type: ignore[method-assign]
 
     broken = audit_in_fresh_process(store_dir)
     assert broken["records"] == 32  # the first batch only

@@ -7,9 +7,9 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from app import Answer, Passage, Source
 from app.eval.__main__ import main
 from app.eval.report import render_compare_html, write_run
 from app.eval.runner import RunResult, aggregate, run_testset
@@ -19,43 +19,24 @@ ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "evalsets" / "smoke.jsonl"
 
 
-# --------------------------------------------------------------------------- a fake of the facade contract
-
-
-@dataclass
-class FakePassage:
-    text: str
-    article_id: str = "nagorno-karabakh-2023-09-19"
-    title: str = "US criticizes Azerbaijan"
-    published: str | None = "2023-09-19"
-    start: int = 0
-    end: int = 0
-    score: float = 1.0
-
-
-@dataclass
-class FakeCitation:
-    n: int
-    text: str
-    article_id: str = "nagorno-karabakh-2023-09-19"
-    title: str = "US criticizes Azerbaijan"
-    published: str | None = "2023-09-19"
-    start: int = 0
-    end: int = 0
-
-
-@dataclass
-class FakeAnswer:
-    text: str
-    citations: list[FakeCitation] = field(default_factory=list)
-    passages: list[FakePassage] = field(default_factory=list)
-    mode: str = "extractive"
-    abstained: bool = False
-    timings: dict[str, float] = field(default_factory=dict)
+# --------------------------------------------------------------------------- a deterministic stand-in for the facade
 
 
 RUSSIA = "Russia, which brokered a fragile ceasefire, called for all sides to stop fighting."
 KILLED = "Karabakh separatist authorities said 25 people had been killed, including two civilians, and 80 injured."
+
+
+def _passage(text: str) -> Passage:
+    return Passage("k:0", text, "nagorno-karabakh-2023-09-19", "US criticizes Azerbaijan", "2023-09-19", "seed.txt",
+                   0, len(text), ((0, len(text)),), score=1.0)
+
+
+def _source(n: int, text: str) -> Source:
+    return Source(n, text, "nagorno-karabakh-2023-09-19", "US criticizes Azerbaijan", "2023-09-19", 0, len(text))
+
+
+def _answer(text: str, citations: list[Source], passages: list[Passage], abstained: bool = False) -> Answer:
+    return Answer(text, citations, "extractive", abstained, "search", "q", "q", {}, passages)
 
 
 class FakeChronicle:
@@ -65,22 +46,22 @@ class FakeChronicle:
         self.calls: list[tuple[str, object, object]] = []
 
     def retrieve(self, question, k=None):
-        return [FakePassage(KILLED), FakePassage(RUSSIA)][: k or 2]
+        return [_passage(KILLED), _passage(RUSSIA)][: k or 2]
 
     def stream(self, question, history=None, mode=None):
         self.calls.append((question, history, mode))
         yield "..."
         passages = self.retrieve(question)
         if "Russia" in question:
-            yield FakeAnswer("Russia called for all sides to stop fighting, Peskov said [1].",
-                             [FakeCitation(1, RUSSIA)], passages)
+            yield _answer("Russia called for all sides to stop fighting, Peskov said [1].",
+                          [_source(1, RUSSIA)], passages)
         elif "killed" in question:
-            yield FakeAnswer("Separatists said 25 people had been killed, including two civilians [1].",
-                             [FakeCitation(1, KILLED)], passages)
+            yield _answer("Separatists said 25 people had been killed, including two civilians [1].",
+                          [_source(1, KILLED)], passages)
         elif "China" in question:
-            yield FakeAnswer("The article does not say.", [], passages, abstained=True)
+            yield _answer("The article does not say.", [], passages, abstained=True)
         elif "Turkey" in question:
-            yield FakeAnswer("Turkey condemned Baku [2].", [FakeCitation(1, RUSSIA)], passages)
+            yield _answer("Turkey condemned Baku [2].", [_source(1, RUSSIA)], passages)
         else:
             raise RuntimeError("model crashed")
 

@@ -6,16 +6,14 @@ bookkeeping, and keep the shared CPU free. Retrieval is checked through BM25, wh
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from app.config import Settings
-from tests.conftest import make_settings
+from tests.conftest import hash_encode, make_settings
 
 N_JSONL_FILES = 3
 PER_FILE = 100
@@ -26,18 +24,7 @@ _PLACES = ["Lisbon", "Nairobi", "Osaka", "Quito", "Tallinn", "Hanoi", "Accra", "
 _THINGS = ["bridge", "harbour", "library", "railway", "stadium", "museum", "market", "tunnel", "dam", "airport"]
 
 
-def fake_encode(texts: list[str]) -> np.ndarray:
-    """Same text, same unit vector; the call count lets tests interrupt a run half-way."""
-    fake_encode.calls += 1  # type: ignore[attr-defined]
-    out = np.empty((len(texts), 384), dtype=np.float32)
-    for i, t in enumerate(texts):
-        seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
-        v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
-        out[i] = v / np.linalg.norm(v)
-    return out
-
-
-fake_encode.calls = 0  # type: ignore[attr-defined]
+fake_encode = hash_encode  # same text, same unit vector: these tests are about batches, files and crashes
 
 
 def article_text(n: int) -> tuple[str, str]:
@@ -100,7 +87,7 @@ def counts(settings: Settings) -> dict[str, int]:
     return {kind: store.count(kind) for kind in ("chunks", "statements", "events", "articles")}
 
 
-def test_batch_ingest_then_rerun_adds_nothing(corpus: Path, settings: Settings, capsys) -> None:  # noqa: ANN001
+def test_batch_ingest_then_rerun_adds_nothing(corpus: Path, settings: Settings, capsys) -> None:
     from app.chronicle import Chronicle
     from app.ingest.pipeline import ingest_paths
 
@@ -125,30 +112,30 @@ def test_batch_ingest_then_rerun_adds_nothing(corpus: Path, settings: Settings, 
     assert chron.store.generation() == generation  # nothing changed: no keyword-index rebuild
 
 
-def test_interrupted_run_resumes_without_leftovers(corpus: Path, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_interrupted_run_resumes_without_leftovers(corpus: Path, tmp_path: Path, monkeypatch) -> None:
     from app.ingest import pipeline as ingest
-    from app.store.registry import get_store
     from app.store.chroma import Store
+    from app.store.registry import get_store
 
     clean = make_settings(tmp_path / "clean")
     ingest.ingest_paths([corpus], clean, encode=fake_encode)
     expected = counts(clean)
 
     settings = make_settings(tmp_path / "crashy")
-    real_upsert = Store.upsert
+    real_upsert = Store._upsert
     calls = {"articles": 0}
 
-    def crash_on_third_article_batch(self: Store, kind: str, records: list) -> None:  # noqa: ANN001
+    def crash_on_third_article_batch(self: Store, kind: str, rows: list) -> None:
         if kind == "articles":
             calls["articles"] += 1
             if calls["articles"] == 3:  # passages, statements, events of this batch are written: die now
                 raise KeyboardInterrupt("simulated crash")
-        real_upsert(self, kind, records)
+        real_upsert(self, kind, rows)
 
-    monkeypatch.setattr(Store, "upsert", crash_on_third_article_batch)
+    monkeypatch.setattr(Store, "_upsert", crash_on_third_article_batch)
     with pytest.raises(KeyboardInterrupt):
         ingest.ingest_paths([corpus], settings, encode=fake_encode)
-    monkeypatch.setattr(Store, "upsert", real_upsert)
+    monkeypatch.setattr(Store, "_upsert", real_upsert)
 
     store = get_store(settings)
     visible = store.count("articles")
@@ -161,13 +148,13 @@ def test_interrupted_run_resumes_without_leftovers(corpus: Path, tmp_path: Path,
 
 
 def test_edited_files_replace_their_old_version(corpus: Path, settings: Settings) -> None:
-    from app.store.registry import get_store
     from app.ingest.pipeline import ingest_paths
+    from app.store.registry import get_store
 
     ingest_paths([corpus], settings, encode=fake_encode)
     store = get_store(settings)
     before = counts(settings)
-    old_ids = set(store.article_records())
+    old_ids = set(store.articles())
 
     txt = sorted(corpus.glob("article-*.txt"))[0]
     txt.write_text(txt.read_text().replace("voted on Monday", "voted late on Monday"))
@@ -183,13 +170,13 @@ def test_edited_files_replace_their_old_version(corpus: Path, settings: Settings
     now = counts(settings)
     assert now["articles"] == before["articles"]
     assert now["chunks"] == before["chunks"] + 1  # one new paragraph, the edited sentence kept its passage
-    texts = store.collections["chunks"].get(include=["documents"])["documents"]
+    texts = [p.text for p in store.all_passages()]
     assert any("meet again in October" in t for t in texts) and any("voted late on Monday" in t for t in texts)
-    gone = old_ids - set(store.article_records())
+    gone = old_ids - set(store.articles())
     assert len(gone) == 2
     for article_id in gone:
         for kind in ("chunks", "statements", "events"):
-            assert not store.collections[kind].get(where={"article_id": article_id}, include=[])["ids"]
+            assert store.count(kind, article_id) == 0
 
 
 def test_duplicates_across_files_are_stored_once(corpus: Path, settings: Settings) -> None:
@@ -206,8 +193,8 @@ def test_two_versions_of_one_url_in_the_inputs_keep_the_last_and_rerun_is_a_no_o
     corpus: Path, settings: Settings
 ) -> None:
     """RealTimeQA re-crawls pages: week 2 may hold an updated text under a URL week 1 already had."""
-    from app.store.registry import get_store
     from app.ingest.pipeline import ingest_paths
+    from app.store.registry import get_store
 
     record = json.loads((corpus / "week0_gcs.jsonl").read_text().splitlines()[0])["search_result"][0]
     updated = {**record, "text": record["text"] + "\n\nUpdate: the council postponed the vote."}
@@ -216,10 +203,9 @@ def test_two_versions_of_one_url_in_the_inputs_keep_the_last_and_rerun_is_a_no_o
     first = ingest_paths([corpus], settings, encode=fake_encode)
     assert (first.added, first.superseded) == (TOTAL, 1)
     store = get_store(settings)
-    ids = [aid for aid, meta in store.article_records().items() if meta["url"] == record["url"]]
+    ids = [aid for aid, a in store.articles().items() if a.url == record["url"]]
     assert len(ids) == 1
-    stored = store.collections["chunks"].get(where={"article_id": ids[0]}, include=["documents"])
-    assert any("postponed" in d for d in stored["documents"])  # the later version won
+    assert any("postponed" in p.text for p in store.passages_of(ids[0]))  # the later version won
 
     again = ingest_paths([corpus], settings, encode=fake_encode)
     assert (again.added, again.replaced, again.unchanged, again.superseded) == (0, 0, TOTAL, 1)

@@ -14,7 +14,7 @@ from tests.conftest import SEED
 pytestmark = pytest.mark.llm
 
 
-def _assert_cited_exactly(answer) -> None:  # noqa: ANN001
+def _assert_cited_exactly(answer) -> None:
     assert not any("model failed" in n or "LLM unavailable" in n or "LLM error" in n for n in answer.notes), answer.notes
     text = SEED.read_text(encoding="utf-8")
     assert answer.citations, answer.text
@@ -25,7 +25,7 @@ def _assert_cited_exactly(answer) -> None:  # noqa: ANN001
     assert shown <= {c.n for c in answer.citations}  # no citation number that does not exist
 
 
-def test_russia(seed_chronicle) -> None:  # noqa: ANN001
+def test_russia(seed_chronicle) -> None:
     answer = seed_chronicle.ask("What did Russia say?", mode="llm")
     assert answer.mode == "llm" and not answer.abstained
     lowered = answer.text.lower()
@@ -34,7 +34,7 @@ def test_russia(seed_chronicle) -> None:  # noqa: ANN001
     _assert_cited_exactly(answer)
 
 
-def test_turkey_followup(seed_chronicle) -> None:  # noqa: ANN001
+def test_turkey_followup(seed_chronicle) -> None:
     answer = seed_chronicle.ask(
         "And Turkey?", history=[("What did Russia say?", "Russia called for all sides to stop fighting [1].")], mode="llm"
     )
@@ -43,26 +43,26 @@ def test_turkey_followup(seed_chronicle) -> None:  # noqa: ANN001
     _assert_cited_exactly(answer)
 
 
-def test_china_abstains(seed_chronicle) -> None:  # noqa: ANN001
+def test_china_abstains(seed_chronicle) -> None:
     answer = seed_chronicle.ask("What did China say?", mode="llm")
     assert answer.abstained and not answer.citations and answer.notes == []
     assert "don't say" in answer.text
 
 
-def test_us_aliases_are_attributed(seed_chronicle) -> None:  # noqa: ANN001
+def test_us_aliases_are_attributed(seed_chronicle) -> None:
     answer = seed_chronicle.ask("What did the US say?", mode="llm")
     lowered = answer.text.lower()
     assert "deeply concerned" in lowered and "unacceptable" in lowered
     _assert_cited_exactly(answer)
 
 
-def test_search_route_number(seed_chronicle) -> None:  # noqa: ANN001
+def test_search_route_number(seed_chronicle) -> None:
     answer = seed_chronicle.ask("How many people were killed according to the separatist authorities?", mode="llm")
     assert "25" in answer.text
     _assert_cited_exactly(answer)
 
 
-def test_answerable_number_is_answered_not_abstained(seed_chronicle) -> None:  # noqa: ANN001
+def test_answerable_number_is_answered_not_abstained(seed_chronicle) -> None:
     """The model alone abstained here; the verified quote is shown instead (with a note when the model abstains)."""
     answer = seed_chronicle.ask("How many people were injured in Baku's military action?", mode="llm")
     assert not answer.abstained and "80" in answer.text

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from app.config import PROJECT_ROOT, Settings
 from app.answer.llm.process import describe_exit
+from app.config import PROJECT_ROOT, Settings
 from tests.conftest import SEED, make_settings
 from tests.helpers_net import chronicle_env, run_cli
 
@@ -93,9 +93,9 @@ def test_exit_descriptions_name_the_signal() -> None:
 @pytest.mark.llm
 def test_one_token_generation_runs_in_a_child_process() -> None:
     """What crashed pytest on the AMX machine now runs in a child: its exit code is a result, not a crash."""
-    from app.config import load_settings
-    from app.answer.llm.process import probe
     from app.answer.llm.model_files import packaged_model_path
+    from app.answer.llm.process import probe
+    from app.config import load_settings
 
     result = probe(packaged_model_path(load_settings().model_cache_dir), threads=2)
     assert result.ok, f"the model process {result.status}:\n{result.detail}"
@@ -104,8 +104,8 @@ def test_one_token_generation_runs_in_a_child_process() -> None:
 
 @pytest.mark.llm
 def test_setup_check_reports_a_broken_model_file(tmp_path: Path) -> None:
-    from app.config import load_settings
     from app.answer.llm.model_files import packaged_model_path
+    from app.config import load_settings
 
     real = packaged_model_path(load_settings().model_cache_dir)
     broken = tmp_path / "truncated.gguf"
@@ -128,7 +128,7 @@ def test_setup_check_reports_a_broken_model_file(tmp_path: Path) -> None:
 
 
 @pytest.fixture()
-def llm_chronicle(tmp_path: Path):  # noqa: ANN201
+def llm_chronicle(tmp_path: Path):
     from app.chronicle import Chronicle
     from app.ingest.pipeline import ingest_paths
 
@@ -141,7 +141,7 @@ def llm_chronicle(tmp_path: Path):  # noqa: ANN201
     get_chat_model(settings).close()
 
 
-def _interrupt_mid_answer(chron, question: str, sig: signal.Signals):  # noqa: ANN001, ANN202
+def _interrupt_mid_answer(chron, question: str, sig: signal.Signals):
     """Stream an answer and send ``sig`` to the model process after the first streamed text."""
     from app.answer.llm.client import get_chat_model
 
@@ -161,7 +161,7 @@ def _interrupt_mid_answer(chron, question: str, sig: signal.Signals):  # noqa: A
 
 @pytest.mark.llm
 @pytest.mark.timeout(600)
-def test_a_killed_model_process_falls_back_and_the_next_question_gets_a_fresh_one(llm_chronicle) -> None:  # noqa: ANN001
+def test_a_killed_model_process_falls_back_and_the_next_question_gets_a_fresh_one(llm_chronicle) -> None:
     pieces, answer, pid, model, starts = _interrupt_mid_answer(llm_chronicle, "What did Russia say?", signal.SIGKILL)
     assert pieces, "nothing was streamed before the kill"
     assert answer is not None and not answer.abstained
@@ -177,7 +177,7 @@ def test_a_killed_model_process_falls_back_and_the_next_question_gets_a_fresh_on
 
 @pytest.mark.llm
 @pytest.mark.timeout(600)
-def test_a_hung_model_process_is_stopped_after_the_timeout(llm_chronicle) -> None:  # noqa: ANN001
+def test_a_hung_model_process_is_stopped_after_the_timeout(llm_chronicle) -> None:
     pieces, answer, pid, model, starts = _interrupt_mid_answer(llm_chronicle, "What did Russia say?", signal.SIGSTOP)
     try:
         assert answer is not None and any("did not respond within 20 s" in n for n in answer.notes), answer.notes

@@ -144,7 +144,7 @@ def test_ingest_ask_and_the_web_ui_make_no_outbound_connection(
     timeline = run_cli(["-m", "app", "timeline", "--json"], env)
     assert timeline.returncode == 0, timeline.stderr[-3000:]
 
-    with served(env, tmp_path / "serve.log") as url:
+    with served(env, tmp_path / "serve.log") as (url, _, _):
         page = httpx.get(url + "/", timeout=30, trust_env=False)
         assert page.status_code == 200 and "Chronicle" in page.text
         client = QueueClient(url)
@@ -184,7 +184,7 @@ def test_shared_on_the_network_the_app_demands_login(tmp_path: Path) -> None:
     store = tmp_path / "store"
     assert run_cli(["ingest.py", "--quiet", str(SEED)], chronicle_env(store)).returncode == 0
     env = chronicle_env(store, CHRONICLE_AUTH_USER="editor", CHRONICLE_AUTH_PASSWORD="s3cret-Pass")
-    with served(env, tmp_path / "serve.log", args=("--host", "0.0.0.0", "--share-on-network")) as url:
+    with served(env, tmp_path / "serve.log", args=("--host", "0.0.0.0", "--share-on-network")) as (url, _, _):
         anonymous = httpx.Client(timeout=30, trust_env=False)
         config = anonymous.get(url + "/config")
         assert config.status_code == 401 or config.json().get("auth_required") is True, config.text[:300]

@@ -8,20 +8,19 @@ the folder of mixed good and bad files, the 50 MB file and one question also go 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import time
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from app.text.articles import read_file
 from app.config import Settings
 from app.ingest.pipeline import IngestReport, ingest_paths
-from tests.conftest import SEED, make_settings
+from app.records import StoredArticle
+from app.text.articles import read_file
+from tests.conftest import SEED, hash_encode, make_settings
 from tests.helpers_net import chronicle_env, run_cli
 
 GOOD_BODY = (
@@ -40,26 +39,16 @@ def ingest(tmp_path: Path, *paths: Path, **kwargs: object) -> tuple[IngestReport
     return ingest_paths(list(paths), settings, **kwargs), settings  # type: ignore[arg-type]
 
 
-def stored(settings: Settings) -> dict[str, dict]:
+def stored(settings: Settings) -> dict[str, StoredArticle]:
     from app.store.registry import get_store
 
-    return get_store(settings).article_records()
+    return get_store(settings).articles()
 
 
 def chunk_texts(settings: Settings) -> list[str]:
     from app.store.registry import get_store
 
-    return [r["document"] for r in get_store(settings).get_all("chunks", include=["documents"])]
-
-
-def hash_encode(texts: list[str]) -> np.ndarray:
-    """A deterministic stand-in for the model where the test is about sizes and time, not meaning."""
-    out = np.empty((len(texts), 384), dtype=np.float32)
-    for i, t in enumerate(texts):
-        seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
-        v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
-        out[i] = v / np.linalg.norm(v)
-    return out
+    return [p.text for p in get_store(settings).all_passages()]
 
 
 # --- files that are not articles ------------------------------------------------------------------------------
@@ -118,7 +107,7 @@ def test_latin1_text_is_decoded_not_mangled(tmp_path: Path) -> None:
     report, settings = ingest(tmp_path, f)
     assert report.added == 1, report.summary()
     (meta,) = stored(settings).values()
-    assert meta["title"] == "Café owners in São Paulo protest"
+    assert meta.title == "Café owners in São Paulo protest"
     assert any("Déjà vu, said a résident." in t for t in chunk_texts(settings))
 
 
@@ -128,14 +117,14 @@ def test_utf8_with_a_few_invalid_bytes_keeps_the_good_characters(tmp_path: Path)
     report, settings = ingest(tmp_path, f)
     assert report.added == 1, report.summary()
     (meta,) = stored(settings).values()
-    assert meta["title"] == "Zürich café — ünïcode"  # not mojibake like "ZÃ¼rich"
+    assert meta.title == "Zürich café — ünïcode"  # not mojibake like "ZÃ¼rich"
     assert any("A stray byte \ufffd here." in t for t in chunk_texts(settings))
 
 
 # --- size limits --------------------------------------------------------------------------------------------
 
 
-def test_50mb_file_is_refused_fast_by_name_and_reason_without_reading_it(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_50mb_file_is_refused_fast_by_name_and_reason_without_reading_it(tmp_path: Path, monkeypatch) -> None:
     f = tmp_path / "huge.txt"
     line = ("Officials said the talks would resume next week in Geneva. " * 100 + "\n").encode()
     with f.open("wb") as fh:
@@ -219,7 +208,8 @@ def test_html_scripts_styles_and_handlers_are_never_ingested(tmp_path: Path) -> 
     assert report.added == 1, report.summary()
     from app.store.registry import get_store
 
-    article_text = get_store(settings).get_all("articles", include=["documents"])[0]["document"]
+    store = get_store(settings)
+    article_text = store.article_text(next(iter(store.articles()))) or ""
     everything = article_text + "\n".join(chunk_texts(settings))
     assert "Mayor Ingrid Lunde said the project was finished on time." in everything
     for leaked in ("SECRET_TOKEN_SCRIPT", "INJECTED_BY_SCRIPT", "steal cookies", "STYLE_TEXT_LEAK", "ONCLICK_HANDLER",
@@ -250,7 +240,7 @@ def test_article_without_a_date_is_ingested_with_a_warning(tmp_path: Path) -> No
     report, settings = ingest(tmp_path, f)
     assert report.added == 1 and not report.errors, report.summary()
     (meta,) = stored(settings).values()
-    assert meta["published"] == "" and meta["title"] == "Bergen opens ferry terminal"
+    assert meta.published is None and meta.title == "Bergen opens ferry terminal"
     assert report.warnings == [(str(f), "no publication date found: relative dates cannot be resolved")]
 
 
@@ -260,7 +250,7 @@ def test_article_dated_in_the_future_is_ingested_with_a_warning(tmp_path: Path) 
     report, settings = ingest(tmp_path, f)
     assert report.added == 1 and not report.errors, report.summary()
     (meta,) = stored(settings).values()
-    assert meta["published"] == "2091-05-04"  # kept as written: the user may know better (an embargoed copy)
+    assert meta.published == "2091-05-04"  # kept as written: the user may know better (an embargoed copy)
     assert len(report.warnings) == 1
     assert report.warnings[0][0] == str(f) and "2091-05-04 is in the future" in report.warnings[0][1]
 
@@ -315,7 +305,7 @@ def test_folder_mixing_good_and_bad_files_through_the_cli(tmp_path: Path) -> Non
     assert f"{folder / 'notes.jsonl'}:2: invalid JSON line" in err
     assert "ignored.docx" not in err
     settings = make_settings(tmp_path / "store")
-    titles = sorted(m["title"] for m in stored(settings).values())
+    titles = sorted(m.title for m in stored(settings).values())
     assert titles == ["Bergen opens ferry terminal", "Oslo rail line reopens", "Tallinn port expands"]
 
 
@@ -338,13 +328,13 @@ def test_missing_path_is_reported_not_a_traceback(tmp_path: Path) -> None:
         ("What did Turkey say? " * 5000, "the limit is 2,000"),
     ],
 )
-def test_bad_questions_get_a_clear_reply(seed_chronicle, question: str, expect: str) -> None:  # noqa: ANN001
+def test_bad_questions_get_a_clear_reply(seed_chronicle, question: str, expect: str) -> None:
     answer = seed_chronicle.ask(question, mode="extractive")
     assert expect in answer.text
     assert answer.route == "refused" and answer.abstained and not answer.citations
 
 
-def test_100kb_question_is_refused_quickly_with_the_limit(seed_chronicle) -> None:  # noqa: ANN001
+def test_100kb_question_is_refused_quickly_with_the_limit(seed_chronicle) -> None:
     question = ("Azerbaijan Armenia Karabakh " * 4000)[:100_000]
     t0 = time.perf_counter()
     answer = seed_chronicle.ask(question, mode="extractive")
@@ -353,7 +343,7 @@ def test_100kb_question_is_refused_quickly_with_the_limit(seed_chronicle) -> Non
     assert len(answer.question) <= 200  # the refused text is not echoed back in full
 
 
-def test_control_characters_inside_a_real_question_are_ignored(seed_chronicle) -> None:  # noqa: ANN001
+def test_control_characters_inside_a_real_question_are_ignored(seed_chronicle) -> None:
     answer = seed_chronicle.ask("What did\x00 Turkey\x1b[31m say?\x07", mode="extractive")
     assert "Turkey said it supported Baku" in answer.text and answer.citations
 
@@ -369,7 +359,7 @@ def test_control_characters_inside_a_real_question_are_ignored(seed_chronicle) -
         "\u202eWhat did Turkey say?",
     ],
 )
-def test_questions_in_other_languages_and_scripts_never_crash(seed_chronicle, question: str) -> None:  # noqa: ANN001
+def test_questions_in_other_languages_and_scripts_never_crash(seed_chronicle, question: str) -> None:
     answer = seed_chronicle.ask(question, mode="extractive")
     assert answer.text.strip()
     valid = {s.n for s in answer.sources}

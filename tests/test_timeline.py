@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 
 from app.answer.citations import verify
-from app.query.events import TimelineEvent, date_where, list_events, timeline_command
-from app.query.temporal import compose_timeline_extractive, first_of_phrases, question_kind, timeline_sources
+from app.answer.compose import compose_timeline as compose_timeline_extractive
+from app.cli import main as cli_main
+from app.query.events import overlapping
+from app.query.temporal import first_of_phrases, question_kind, timeline_sources
+from app.records import Source, TimelineEvent
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "data" / "articles"
@@ -28,7 +31,7 @@ D = dt.date
 
 
 @pytest.fixture(scope="module")
-def chron(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def chron(tmp_path_factory: pytest.TempPathFactory):
     from app.chronicle import Chronicle
     from app.config import load_settings
     from app.ingest.pipeline import ingest_paths
@@ -42,15 +45,21 @@ def chron(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 @pytest.fixture(scope="module")
-def encode(chron):  # noqa: ANN001, ANN201
+def encode(chron):
     from app.store.registry import get_embeddings
 
     return get_embeddings(chron.settings).encode
 
 
 @pytest.fixture(scope="module")
-def events(chron) -> list[TimelineEvent]:  # noqa: ANN001
-    return list_events(chron)
+def events(chron) -> list[TimelineEvent]:
+    return chron.timeline()
+
+
+def dated(chron, question: str, encode) -> tuple[list[Source], str] | None:
+    """The temporal route's (sources, instruction) for a question, or None when it declines."""
+    found = timeline_sources(chron.retriever, question, encode)
+    return (found.sources, found.instruction) if found is not None else None
 
 
 def find(events: list[TimelineEvent], needle: str, label: str | None = None) -> TimelineEvent:
@@ -76,7 +85,7 @@ def test_seed_event_dates(events: list[TimelineEvent], needle: str, label: str, 
     ev = find(events, needle, label)
     assert (ev.date_start, ev.date_end) == (start, end)
     cite = ev.citations[0]
-    assert cite["published"] == "2023-09-19" and cite["end"] > cite["start"]
+    assert cite.published == "2023-09-19" and cite.end > cite.start
 
 
 def test_next_24_hours_ends_by_the_next_day(events: list[TimelineEvent]) -> None:
@@ -85,12 +94,12 @@ def test_next_24_hours_ends_by_the_next_day(events: list[TimelineEvent]) -> None
     assert ev.relation == "within"
 
 
-def test_citation_offsets_point_at_the_sentence_and_expression(chron, events: list[TimelineEvent]) -> None:  # noqa: ANN001
+def test_citation_offsets_point_at_the_sentence_and_expression(chron, events: list[TimelineEvent]) -> None:
     ev = find(events, "until February")
     cite = ev.citations[0]
-    text = chron.store.collections["articles"].get(ids=[cite["article_id"]], include=["documents"])["documents"][0]
-    assert text[cite["start"] : cite["end"]] == ev.text
-    assert text[cite["expr_start"] : cite["expr_end"]] == cite["expr_text"] == "until February"
+    text = chron.article_text(cite.article_id)
+    assert text[cite.start : cite.end] == ev.text
+    assert text[cite.expr_start : cite.expr_end] == cite.expr_text == "until February"
 
 
 # --- ordering, filters, merge --------------------------------------------------------------------------------
@@ -106,37 +115,38 @@ def test_events_are_in_date_order_coarser_first(events: list[TimelineEvent]) -> 
     assert labels.index("2023-09-19..2023-09-20") < labels.index("2023-09-19")
 
 
-def test_date_range_filter_goes_to_chroma(chron, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_date_range_filter_goes_to_chroma(chron, monkeypatch: pytest.MonkeyPatch) -> None:
     col = chron.store.collections["events"]
     seen: list[object] = []
     original = col.get
 
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def spy(*args, **kwargs):
         seen.append(kwargs.get("where"))
         return original(*args, **kwargs)
 
     monkeypatch.setattr(col, "get", spy)
-    got = list_events(chron, date_from=D(2020, 1, 1), date_to=D(2020, 12, 31))
+    got = chron.timeline(date_from=D(2020, 1, 1), date_to=D(2020, 12, 31))
     assert {"$and": [{"date_end_ts": {"$gte": 1577836800}}, {"date_start_ts": {"$lte": 1609372800}}]} in seen
     assert [e.label for e in got] == ["2020", "2020"]
-    # the raw Chroma filter itself works on the integer epochs (negative ones too)
-    raw = original(where=date_where(D(1900, 1, 1), D(1995, 1, 1)), include=["metadatas"])
-    assert sorted({m["date_label"] for m in raw["metadatas"]}) == ["1990s", "1991"]
+    # the store filter itself works on the integer epochs (negative ones too)
+    monkeypatch.undo()
+    old = chron.store.events(overlapping(D(1900, 1, 1), D(1995, 1, 1)))
+    assert sorted({e.date_label for e in old}) == ["1990s", "1991"]
 
 
-def test_overlap_semantics_for_open_ranges(chron) -> None:  # noqa: ANN001
-    after = list_events(chron, date_from=D(2023, 9, 20))
+def test_overlap_semantics_for_open_ranges(chron) -> None:
+    after = chron.timeline(date_from=D(2023, 9, 20))
     labels = {e.label for e in after}
     assert labels == {"2023-09-19..2023-09-20", "2023-09-20", "2023-09-21"}
-    before = list_events(chron, date_to=D(1999, 12, 31))
+    before = chron.timeline(date_to=D(1999, 12, 31))
     assert [e.label for e in before] == ["1990s", "1991"]
 
 
-def test_actor_filter_resolves_aliases(chron) -> None:  # noqa: ANN001
-    russia = list_events(chron, actor="Russia")
+def test_actor_filter_resolves_aliases(chron) -> None:
+    russia = chron.timeline(actor="Russia")
     assert russia and all("Russia" in e.actors for e in russia)
     assert {e.label for e in russia} >= {"2020", "1990s", "2023-09-19"}
-    assert [e.text for e in list_events(chron, actor="Moscow")] == [e.text for e in russia]
+    assert [e.text for e in chron.timeline(actor="Moscow")] == [e.text for e in russia]
     assert not any("Yevlakh" in e.text for e in russia)
 
 
@@ -144,7 +154,7 @@ def test_same_event_from_two_articles_appears_once_with_two_citations(events: li
     tuesday_attack = [e for e in events if e.label == "2023-09-19" and "sent troops backed by artillery" in e.text]
     assert len(tuesday_attack) == 1
     ev = tuesday_attack[0]
-    assert [c["published"] for c in ev.citations] == ["2023-09-19", "2023-09-20"]
+    assert [c.published for c in ev.citations] == ["2023-09-19", "2023-09-20"]
     assert "artillery strikes into Armenian-controlled" in ev.text  # the first report's sentence
     # other Tuesday sentences of the seed are different events and were not merged
     assert len([e for e in events if e.label == "2023-09-19"]) == 5
@@ -155,12 +165,12 @@ def test_same_event_from_two_articles_appears_once_with_two_citations(events: li
 # --- the temporal question route ------------------------------------------------------------------------------
 
 
-def test_not_temporal_questions_go_to_search(chron, encode) -> None:  # noqa: ANN001
-    assert timeline_sources(chron, "Who is Hikmet Hajiyev?", encode) is None
+def test_not_temporal_questions_go_to_search(chron, encode) -> None:
+    assert dated(chron, "Who is Hikmet Hajiyev?", encode) is None
 
 
-def test_when_did_the_latest_war_happen(chron, encode) -> None:  # noqa: ANN001
-    sources, note = timeline_sources(chron, "When did the latest war happen?", encode)
+def test_when_did_the_latest_war_happen(chron, encode) -> None:
+    sources, note = dated(chron, "When did the latest war happen?", encode)
     assert sources[0].label == "2020" and "the latest in 2020" in sources[0].text
     assert "date" in note.lower()
     answer = compose_timeline_extractive(sources, "When did the latest war happen?")
@@ -168,26 +178,25 @@ def test_when_did_the_latest_war_happen(chron, encode) -> None:  # noqa: ANN001
     assert verify(answer, sources).text  # the year is in the sentence: the guard keeps it
 
 
-def test_when_uses_resolved_relative_dates(chron, encode) -> None:  # noqa: ANN001
-    sources, _ = timeline_sources(chron, "When did Azerbaijan send troops into Karabakh?", encode)
+def test_when_uses_resolved_relative_dates(chron, encode) -> None:
+    sources, _ = dated(chron, "When did Azerbaijan send troops into Karabakh?", encode)
     assert sources[0].label == "2023-09-19" and "sent troops" in sources[0].text
-    assert sources[0].text == chron.store.collections["articles"].get(ids=[sources[0].article_id])[
-        "documents"][0][sources[0].start : sources[0].end]
+    assert sources[0].text == chron.article_text(sources[0].article_id)[sources[0].start : sources[0].end]
 
 
-def test_what_happened_in_2020(chron, encode) -> None:  # noqa: ANN001
-    sources, _ = timeline_sources(chron, "What happened in 2020?", encode)
+def test_what_happened_in_2020(chron, encode) -> None:
+    sources, _ = dated(chron, "What happened in 2020?", encode)
     assert [s.label for s in sources] == ["2020", "2020"]
     assert [s.n for s in sources] == [1, 2]
 
 
-def test_nothing_in_range_gives_no_sources(chron, encode) -> None:  # noqa: ANN001
-    sources, _ = timeline_sources(chron, "What happened in 2005?", encode)
+def test_nothing_in_range_gives_no_sources(chron, encode) -> None:
+    sources, _ = dated(chron, "What happened in 2005?", encode)
     assert sources == []
 
 
-def test_what_happened_after_the_ceasefire(chron, encode) -> None:  # noqa: ANN001
-    sources, note = timeline_sources(chron, "What happened after the ceasefire?", encode)
+def test_what_happened_after_the_ceasefire(chron, encode) -> None:
+    sources, note = dated(chron, "What happened after the ceasefire?", encode)
     assert sources[0].label == "2023-09-20" and "accepted a ceasefire" in sources[0].text
     rest = sources[1:]
     assert rest and all(s.label == "2023-09-21" for s in rest)
@@ -195,24 +204,24 @@ def test_what_happened_after_the_ceasefire(chron, encode) -> None:  # noqa: ANN0
     assert "2023-09-20" in note
 
 
-def test_what_happened_before_the_2020_war(chron, encode) -> None:  # noqa: ANN001
-    sources, _ = timeline_sources(chron, "What happened before the 2020 war?", encode)
+def test_what_happened_before_the_2020_war(chron, encode) -> None:
+    sources, _ = dated(chron, "What happened before the 2020 war?", encode)
     assert sources[0].label == "2020"
     assert {s.label for s in sources[1:]} <= {"1990s", "1991"} and len(sources) > 1
 
 
-def test_which_came_first(chron, encode) -> None:  # noqa: ANN001
+def test_which_came_first(chron, encode) -> None:
     q = "Which came first, the fall of the Soviet Union or the 2020 war?"
     assert first_of_phrases(q) == ["the fall of the Soviet Union", "the 2020 war"]
-    sources, note = timeline_sources(chron, q, encode)
+    sources, note = dated(chron, q, encode)
     assert [s.label for s in sources] == ["1991", "2020"]
     assert "first" in note
     answer = compose_timeline_extractive(sources, q)
     assert answer.index("1991:") < answer.index("2020:")
 
 
-def test_latest_news_comes_from_the_newest_article(chron, encode) -> None:  # noqa: ANN001
-    sources, _ = timeline_sources(chron, "What is the latest news?", encode)
+def test_latest_news_comes_from_the_newest_article(chron, encode) -> None:
+    sources, _ = dated(chron, "What is the latest news?", encode)
     assert sources and all(s.published == "2023-09-21" for s in sources)
     assert "Yevlakh" in sources[0].text
 
@@ -220,23 +229,23 @@ def test_latest_news_comes_from_the_newest_article(chron, encode) -> None:  # no
 @pytest.mark.parametrize(
     "question", ["What happened after the ceasefire?", "What is the latest news?", "What happened before the 2020 war?"]
 )
-def test_large_archive_paths_give_the_same_sources(chron, encode, question: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_large_archive_paths_give_the_same_sources(chron, encode, question: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Above SCOPE_ARTICLES, range/before/after questions read only the retrieved passages' events and "latest"
     only the newest articles' events (reading every event took seconds at 30,000 events): same answers here."""
     import app.query.temporal as ta
 
-    whole, _ = timeline_sources(chron, question, encode)
+    whole, _ = dated(chron, question, encode)
     reads: list[object] = []
     monkeypatch.setattr(ta, "SCOPE_ARTICLES", 0)
     original = ta._rows
-    monkeypatch.setattr(ta, "_rows", lambda retriever, where: reads.append(where) or original(retriever, where))
-    scoped, _ = timeline_sources(chron, question, encode)
+    monkeypatch.setattr(ta, "_rows", lambda retriever, query: reads.append(query) or original(retriever, query))
+    scoped, _ = dated(chron, question, encode)
     assert whole and [(s.text, s.label) for s in scoped] == [(s.text, s.label) for s in whole]
     assert reads and all(w for w in reads)  # never an unfiltered read of every event
 
 
-def test_route_merges_the_same_event(chron, encode) -> None:  # noqa: ANN001
-    sources, _ = timeline_sources(chron, "What happened on 19 September 2023?", encode)
+def test_route_merges_the_same_event(chron, encode) -> None:
+    sources, _ = dated(chron, "What happened on 19 September 2023?", encode)
     attack = [s for s in sources if "sent troops backed by artillery" in s.text]
     assert len(attack) == 1 and attack[0].published == "2023-09-19"
 
@@ -255,9 +264,9 @@ def test_question_kinds() -> None:
         assert question_kind(q, parse_question_time(q, today)) == kind, q
 
 
-def test_day_labels_pass_the_guard_when_labels_count_as_evidence(chron, encode) -> None:  # noqa: ANN001
+def test_day_labels_pass_the_guard_when_labels_count_as_evidence(chron, encode) -> None:
     """Day labels ('2023-09-21') are not in the sentence ('on Thursday'): the guard must read the label too."""
-    sources, _ = timeline_sources(chron, "What is the latest news?", encode)
+    sources, _ = dated(chron, "What is the latest news?", encode)
     answer = compose_timeline_extractive(sources, "What is the latest news?")
     assert answer.startswith("2023-09-21: Envoys")
     labelled = [replace(s, text=f"{s.label} {s.text}") for s in sources]
@@ -267,21 +276,23 @@ def test_day_labels_pass_the_guard_when_labels_count_as_evidence(chron, encode) 
 # --- CLI ----------------------------------------------------------------------------------------------------------
 
 
-def test_cli_json_shape(chron, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
-    code = timeline_command(["--vectorstore-dir", str(chron.settings.vectorstore_dir), "--from", "2023-09-20",
-                             "--json"])
+def test_cli_json_shape(chron, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli_main(["timeline", "--vectorstore-dir", str(chron.settings.vectorstore_dir), "--from", "2023-09-20",
+                     "--json"])
     assert code == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["date"] for r in rows] == ["2023-09-19..2023-09-20", "2023-09-20", "2023-09-21", "2023-09-21"]
     for r in rows:
         assert {"date", "granularity", "text", "article_id", "title", "published", "start", "end"} <= set(r)
         assert isinstance(r["start"], int) and r["end"] > r["start"]
+        assert r["citations"][0] == {k: r[k] for k in ("article_id", "title", "published", "start", "end")} | {
+            k: r["citations"][0][k] for k in ("expr_start", "expr_end", "expr_text")}
 
 
-def test_cli_plain_subprocess_with_actor(chron) -> None:  # noqa: ANN001
+def test_cli_plain_subprocess_with_actor(chron) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
            "CHRONICLE_VECTORSTORE_DIR": str(chron.settings.vectorstore_dir)}
-    out = subprocess.run([sys.executable, "-m", "app.query.events", "--actor", "Russia", "--to", "2020"],
+    out = subprocess.run([sys.executable, "-m", "app", "timeline", "--actor", "Russia", "--to", "2020"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
@@ -289,6 +300,6 @@ def test_cli_plain_subprocess_with_actor(chron) -> None:  # noqa: ANN001
     assert lines[0].endswith("[US criticizes Azerbaijan after fresh attack on Nagorno-Karabakh, 2023-09-19]")
 
 
-def test_cli_rejects_bad_dates(chron) -> None:  # noqa: ANN001
-    with pytest.raises(SystemExit):
-        timeline_command(["--vectorstore-dir", str(chron.settings.vectorstore_dir), "--from", "Septembre"])
+def test_cli_rejects_bad_dates(chron, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["timeline", "--vectorstore-dir", str(chron.settings.vectorstore_dir), "--from", "Septembre"]) == 2
+    assert "not a date" in capsys.readouterr().err

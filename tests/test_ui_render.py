@@ -6,10 +6,7 @@ import datetime as dt
 
 import pytest
 
-from app.answer.answerer import Answer
-from app.answer.citations import Source
-from app.query.retrieval import Passage
-from app.query.events import TimelineEvent
+from app import Answer, EventCitation, Passage, Source, StoredArticle, StoredStatement, TimelineEvent, parse_date_bound
 from app.ui.render import (
     NO_ACTOR,
     Context,
@@ -20,7 +17,6 @@ from app.ui.render import (
     events_frame,
     filter_statements,
     highlight,
-    parse_date_bound,
     question_markdown,
     render_events,
     render_sources,
@@ -72,10 +68,10 @@ def test_sources_panel_escapes_article_text_title_and_notes() -> None:
 
 
 def test_statements_and_events_escape() -> None:
-    got = {"documents": [EVIL], "metadatas": [_stmt_meta(affiliation="<b>Russia</b>", title=EVIL)]}
-    html = render_statements(statement_rows(got, {"a1"}))
+    html = render_statements(statement_rows([_statement(EVIL, affiliation="<b>Russia</b>", title=EVIL)]))
     assert "<script" not in html and "<b>Russia" not in html and "&lt;b&gt;Russia" in html
-    ev = TimelineEvent(dt.date(2023, 9, 19), dt.date(2023, 9, 19), "2023-09-19", "day", "at", EVIL, [EVIL], [{"title": EVIL}])
+    ev = TimelineEvent(dt.date(2023, 9, 19), dt.date(2023, 9, 19), "2023-09-19", "day", "at", EVIL, (EVIL,),
+                       (_citation(title=EVIL),))
     assert "<script" not in render_events([ev])
 
 
@@ -105,7 +101,7 @@ def test_highlight_falls_back_to_string_search_then_to_the_sentence() -> None:
 def test_sources_panel_highlights_cited_sentence_inside_retrieved_passage() -> None:
     text = "Russia called for all sides to stop fighting."
     passage_text = "Turkey backed Baku. " + text + " Peskov spoke."
-    passage = Passage("a1:3", passage_text, "a1", "Title", "2023-09-19", "src", 80, 80 + len(passage_text), [])
+    passage = Passage("a1:3", passage_text, "a1", "Title", "2023-09-19", "src", 80, 80 + len(passage_text), ())
     src = _source(text=text, start=100, end=100 + len(text))
     html = render_sources(_answer([src], passages=[passage]))
     assert f"Turkey backed Baku. <mark>{text}</mark> Peskov spoke." in html
@@ -138,7 +134,7 @@ def test_empty_states() -> None:
     assert "No statements match" in render_statements([])
     assert "No dated events" in render_events([])
     assert list(events_frame([]).columns) == ["date", "actor", "when", "sentence", "article"]
-    assert articles_frame({}).empty
+    assert articles_frame([]).empty
 
 
 def test_sources_panel_shows_notes_model_and_rewritten_question() -> None:
@@ -159,33 +155,29 @@ def test_sources_panel_shows_notes_model_and_rewritten_question() -> None:
 # --- who said what ------------------------------------------------------------------------------------------
 
 
-def _stmt_meta(**kw: object) -> dict[str, object]:
-    base = {
-        "article_id": "a1",
-        "title": "T",
-        "published": "2023-09-19",
-        "published_ts": 1695081600,
-        "start": 0,
-        "end": 10,
-        "speaker": "",
-        "affiliation": "",
-    }
+def _statement(text: str, **kw: object) -> StoredStatement:
+    base: dict[str, object] = dict(
+        statement_id="a1:s0", text=text, article_id="a1", chunk_id="a1:0", title="T", published="2023-09-19",
+        published_ts=1695081600, start=0, end=10, speaker="", affiliation="", speaker_key="", verb="said", quote="",
+    )
     base.update(kw)
-    return base
+    return StoredStatement(**base)  # type: ignore[arg-type]
+
+
+def _citation(**kw: object) -> EventCitation:
+    base: dict[str, object] = dict(article_id="a1", title="T", published="2023-09-19", start=0, end=10, expr_start=0,
+                                   expr_end=4, expr_text="Tuesday")
+    base.update(kw)
+    return EventCitation(**base)  # type: ignore[arg-type]
 
 
 def test_statement_rows_group_filter_and_dedupe() -> None:
-    got = {
-        "documents": ["Russia urged talks.", "Russia urged talks.", "Turkey backed Baku.", "Hidden.", "Blinken spoke."],
-        "metadatas": [
-            _stmt_meta(affiliation="Russia", speaker="Russia", start=5),
-            _stmt_meta(affiliation="Russia", speaker="Dmitry Peskov", start=5),  # same sentence, second speaker
-            _stmt_meta(affiliation="Turkey", speaker="Turkey", start=50),
-            _stmt_meta(affiliation="Russia", article_id="invisible"),
-            _stmt_meta(affiliation="", speaker="Antony Blinken", start=80),  # no affiliation: grouped by speaker
-        ],
-    }
-    rows = statement_rows(got, {"a1"})
+    rows = statement_rows([
+        _statement("Russia urged talks.", affiliation="Russia", speaker="Russia", start=5),
+        _statement("Russia urged talks.", affiliation="Russia", speaker="Dmitry Peskov", start=5),  # second speaker
+        _statement("Turkey backed Baku.", affiliation="Turkey", speaker="Turkey", start=50),
+        _statement("Blinken spoke.", affiliation="", speaker="Antony Blinken", start=80),  # grouped by speaker
+    ])
     assert [(r.actor, r.speaker) for r in rows] == [
         ("Antony Blinken", "Antony Blinken"),
         ("Russia", "Russia, Dmitry Peskov"),
@@ -216,8 +208,7 @@ def test_parse_date_bound() -> None:
 
 
 def _event(label: str, start: dt.date, end: dt.date, text: str, actors: list[str]) -> TimelineEvent:
-    cite = {"article_id": "a1", "title": "T", "published": "2023-09-19", "start": 0, "end": 10}
-    return TimelineEvent(start, end, label, "day", "at", text, actors, [cite])
+    return TimelineEvent(start, end, label, "day", "at", text, tuple(actors), (_citation(),))
 
 
 def test_events_frame_and_list_handle_pre_1970_dates_and_actorless_events() -> None:
@@ -248,18 +239,17 @@ def test_events_frame_and_list_handle_pre_1970_dates_and_actorless_events() -> N
 
 
 def test_articles_frame_newest_first() -> None:
-    frame = articles_frame(
-        {
-            "a": {"title": "Old", "published": "2020-01-01", "published_ts": 1577836800, "source": "a.txt", "n_chunks": 3},
-            "b": {"title": "New", "published": "2023-09-19", "published_ts": 1695081600, "url": "http://x", "n_chunks": 9},
-        }
-    )
+    frame = articles_frame([
+        StoredArticle("a", "Old", "2020-01-01", 1577836800, "a.txt", "a.txt", "", "", 3, 0),
+        StoredArticle("b", "New", "2023-09-19", 1695081600, "b.json#1", "http://x", "http://x", "", 9, 0),
+    ])
     assert frame["Title"].tolist() == ["New", "Old"]
     assert frame["Source"].tolist() == ["http://x", "a.txt"]
     assert frame["Passages"].tolist() == [9, 3]
+    assert frame["ID"].tolist() == ["b", "a"]
 
 
-def test_build_app_wires_the_page_without_touching_the_store(tmp_path) -> None:  # noqa: ANN001
+def test_build_app_wires_the_page_without_touching_the_store(tmp_path) -> None:
     import gradio as gr
 
     from app.config import load_settings

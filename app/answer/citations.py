@@ -115,11 +115,13 @@ def verify(answer: str, sources: list[Source], threshold: float = SUPPORT_THRESH
         if not bare:
             continue
         numbers = cited_numbers(claim)
-        good = [n for n in dict.fromkeys(numbers) if n in by_n and support_score(bare, evidence_of(by_n[n])) >= threshold]
+        good = [n for n in dict.fromkeys(numbers)
+                if n in by_n and support_score(bare, evidence_of(by_n[n])) >= threshold]
         removed += len(numbers) - len(good)
         if not good:
             best = max(sources, key=lambda s: support_score(bare, evidence_of(s)), default=None)
-            if best is not None and support_score(bare, evidence_of(best)) >= threshold and len(content_tokens(bare)) >= 2:
+            supported = best is not None and support_score(bare, evidence_of(best)) >= threshold
+            if best is not None and supported and len(content_tokens(bare)) >= 2:
                 good = [best.n]
                 repaired += 1
         if not good:

@@ -6,9 +6,8 @@ from functools import lru_cache
 
 from langchain_core.prompts import PromptTemplate
 
-from app.records import Source
-
 from app.config import PROJECT_ROOT
+from app.records import Source
 
 PROMPT_DIR = PROJECT_ROOT / "prompts"
 

@@ -79,6 +79,27 @@ def squad_normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+_NON_WORD = re.compile(r"[^\w%$.]+")
+_EDGE_DOTS = re.compile(r"(?<!\d)\.|\.(?!\d)")
+
+
+def normalize_words(text: str) -> str:
+    """Accents folded (NFKD, combining marks dropped), lower case, quotes unified, "'s" dropped, punctuation to
+    spaces (decimal points kept), single spaces: the form of whole-word matching (``contains_words``)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = unicodedata.normalize("NFC", "".join(ch for ch in text if not unicodedata.combining(ch)))
+    text = text.lower().replace("\u2019", "'").replace("'s ", " ")
+    text = _EDGE_DOTS.sub(" ", _NON_WORD.sub(" ", text))
+    return " ".join(text.split())
+
+
+def contains_words(haystack: str, needle: str) -> bool:
+    """Whole-word occurrence of the normalised needle in the normalised haystack ("4" does not match "40",
+    "Pele" matches "Pelé"); an empty needle never matches. The benchmarks' scorer (benchmarks.common.contains)."""
+    n = normalize_words(needle)
+    return bool(n) and f" {n} " in f" {normalize_words(haystack)} "
+
+
 def _content_tokens(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(normalize_text(_CITE.sub(" ", text))) if t not in _STOPWORDS]
 

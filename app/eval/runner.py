@@ -14,7 +14,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -367,7 +367,7 @@ def run_testset(
         model=model_name(settings, mode, results),
         embedding_model=embedding_model,
         git_commit=git_commit(),
-        timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        timestamp=datetime.now(UTC).isoformat(timespec="seconds"),
         machine=machine_facts(),
         settings=settings_dump(settings),
         duration_s=round(time.perf_counter() - started, 3),

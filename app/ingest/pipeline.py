@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -55,8 +55,8 @@ class IngestReport:
     def summary(self) -> str:
         line = (
             f"{self.files} file(s): {self.added} article(s) added, {self.replaced} replaced, {self.unchanged} "
-            f"unchanged{self._superseded()}; {self.chunks} passages, {self.statements} statements, {self.events} dated events "
-            f"in {self.seconds:.1f} s"
+            f"unchanged{self._superseded()}; {self.chunks} passages, {self.statements} statements, "
+            f"{self.events} dated events in {self.seconds:.1f} s"
         )
         if self.errors:
             line += f"; {len(self.errors)} problem(s):\n" + "\n".join(f"  - {n}: {r}" for n, r in self.errors)

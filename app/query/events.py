@@ -96,7 +96,9 @@ class _Group:
                              e.relation, e.text, tuple(actors), tuple(EventCitation.of(r) for r in self.reports))
 
 
-def merge_events(events: Iterable[StoredEvent], encode: Encode | None = None) -> list[tuple[StoredEvent, TimelineEvent]]:
+def merge_events(
+    events: Iterable[StoredEvent], encode: Encode | None = None
+) -> list[tuple[StoredEvent, TimelineEvent]]:
     """Events -> (first report, merged event) in timeline order; the same event from several articles is one.
 
     Embeddings are computed only for sentences whose date label occurs in more than one article.

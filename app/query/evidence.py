@@ -7,6 +7,7 @@ scored by embedding similarity to the question plus content-word overlap, then p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +15,6 @@ import numpy as np
 from app.records import Passage, Source
 from app.text.actors import find_actor_mentions
 from app.text.tokens import content_tokens
-
 
 # Words that shape a question but are not what it is about.
 _QUESTION_WORDS = frozenset(
@@ -56,7 +56,10 @@ class ScoredSentence:
 
 
 def score_sentences(
-    question: str, passages: list[Passage], encode, question_vector: np.ndarray | None = None  # noqa: ANN001
+    question: str,
+    passages: list[Passage],
+    encode: Callable[[list[str]], np.ndarray],
+    question_vector: np.ndarray | None = None,
 ) -> list[ScoredSentence]:
     """Every sentence of the passages, scored against the question, best first.
 

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -230,17 +229,18 @@ def _nearest_expression(hits: list[_Hit], text: str) -> list[_Hit]:
         if len(group) == 1:
             out.append(group[0])
             continue
-        sentence, base = group[0].event.text, group[0].event.start
+        sentence = group[0].event.text
         positions = [m.start() for m in _RE_WORD.finditer(sentence) if content_tokens(m.group()) & tokens]
-
-        def distance(h: _Hit) -> tuple[int, int]:
-            s, e = h.event.expr_start - base, h.event.expr_end - base
-            inside = [p for p in positions if s <= p < e]  # "the 2020 war": the year itself is the asked word
-            gap = min((min(abs(p - s), abs(p - e)) for p in positions), default=10**6)
-            return (0 if inside else 1, gap)
-
-        out.append(min(group, key=distance))
+        out.append(min(group, key=lambda h, at=positions: _expression_distance(h, at)))
     return sorted(out, key=lambda h: -h.score)
+
+
+def _expression_distance(h: _Hit, positions: list[int]) -> tuple[int, int]:
+    """How far a hit's time expression is from the asked words (positions in its sentence): inside first."""
+    s, e = h.event.expr_start - h.event.start, h.event.expr_end - h.event.start
+    inside = [p for p in positions if s <= p < e]  # "the 2020 war": the year itself is the asked word
+    gap = min((min(abs(p - s), abs(p - e)) for p in positions), default=10**6)
+    return (0 if inside else 1, gap)
 
 
 def _dedupe_sentences(hits: list[_Hit]) -> list[_Hit]:
@@ -299,7 +299,9 @@ def _when(
     return DatedSources(_sources(chosen), note)
 
 
-def _anchor(retriever: HybridRetriever, question: str, constraint: TimeConstraint, encode: Encode) -> DatedSources | None:
+def _anchor(
+    retriever: HybridRetriever, question: str, constraint: TimeConstraint, encode: Encode
+) -> DatedSources | None:
     anchor_text = constraint.anchor_text or ""
     hits = _nearest_expression(_score(_candidates(retriever, anchor_text), anchor_text, encode), anchor_text)
     if not hits or not hits[0].relevant:

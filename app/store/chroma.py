@@ -261,9 +261,12 @@ class Store:
             got = self.collections["articles"].get(ids=[article_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
-    def count(self, kind: str) -> int:
-        with self.lock.shared():
-            return self.collections[kind].count()
+    def count(self, kind: str, article_id: str | None = None) -> int:
+        """Rows of a collection ("chunks", "statements", "events", "articles"), or of one article in it."""
+        if article_id is None:
+            with self.lock.shared():
+                return self.collections[kind].count()
+        return len(self._get_all(kind, where={"article_id": article_id}, include=()))
 
     # --- reads: passages --------------------------------------------------------------------------------------
 
@@ -305,6 +308,11 @@ class Store:
         """(chunk id, headline, passage text) of every stored passage: what the keyword index is built from."""
         for r in self._get_all("chunks", include=("documents", "metadatas")):
             yield r.id, str(r.metadata.get("title") or ""), r.document
+
+    def all_passages(self) -> list[Passage]:
+        """Every stored passage, of every article (visible or not): for audits and re-indexing."""
+        return [_passage(r.id, r.document, r.metadata) for r in self._get_all("chunks", include=("documents",
+                                                                                                   "metadatas"))]
 
     def passages_of(self, article_id: str) -> list[Passage]:
         """Every passage of one article, in article order."""

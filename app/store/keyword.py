@@ -12,8 +12,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import bm25s
 import numpy as np
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from app.store.chroma import Store
 
 
-def _stemmer():  # noqa: ANN202 - PyStemmer has no type hints
+def _stemmer() -> Any:  # PyStemmer ships no type hints
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -47,7 +46,7 @@ class BM25Index:
         self._stem = _stemmer()
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str], generation: str) -> "BM25Index":
+    def build(cls, ids: list[str], texts: list[str], generation: str) -> BM25Index:
         if not ids:
             return cls(None, [], generation)
         stem = _stemmer()
@@ -74,7 +73,7 @@ class BM25Index:
         shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
-    def load(cls, directory: Path) -> "BM25Index | None":
+    def load(cls, directory: Path) -> BM25Index | None:
         manifest = directory / "manifest.json"
         if not manifest.exists():
             return None
@@ -89,7 +88,8 @@ class BM25Index:
         if not tokens.vocab or all(len(t) == 0 for t in tokens.ids):
             return []
         k = min(k, len(self.ids))
-        docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=0)  # 0: no thread pool per query
+        # n_threads=0: no thread pool per query
+        docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=0)
         return [
             BM25Hit(self.ids[int(d)], float(s)) for d, s in zip(np.asarray(docs[0]), np.asarray(scores[0])) if s > 0
         ]

@@ -144,10 +144,10 @@ class _AliasTable:
 
 
 def _country_name(country: object) -> str:
-    code = getattr(country, "alpha_2")
+    code = country.alpha_2
     if code in _COUNTRY_NAME_OVERRIDES:
         return _COUNTRY_NAME_OVERRIDES[code]
-    return getattr(country, "common_name", None) or getattr(country, "name")
+    return getattr(country, "common_name", None) or country.name
 
 
 @cache

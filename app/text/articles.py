@@ -14,9 +14,10 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 
@@ -48,7 +49,8 @@ class Article:
         """Integer epoch seconds (UTC midnight) for Chroma ``where`` filters; 0 when the date is unknown."""
         if not self.published:
             return 0
-        return int(dt.datetime(self.published.year, self.published.month, self.published.day, tzinfo=dt.UTC).timestamp())
+        day = self.published
+        return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
 def date_warnings(published: dt.date | None, today: dt.date | None = None) -> tuple[str, ...]:
@@ -200,7 +202,7 @@ def parse_plain(text: str, source: str, fmt: str = "txt") -> Article:
     url: str | None = None
     header_end = 0
     pos = 0
-    for i, line in enumerate(lines[:12]):
+    for line in lines[:12]:
         stripped = line.strip().lstrip("#").strip()
         line_end = pos + len(line) + 1
         if not stripped:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from app.text.articles import Article
 from app.text.sentences import Span, split_sentences
 
-
 # Credit lines carry no facts: "by : Yemen Details", "-With Reuters", "Reporting by ...".
-_BYLINE = re.compile(r"^\s*[-–—]?\s*(by\s*:|by\s+[A-Z][\w.]*(\s+[A-Z][\w.]*){0,3}$|with\s+(reuters|ap|afp)\b|reporting by\b)", re.I)
+_BYLINE = re.compile(
+    r"^\s*[-–—]?\s*(by\s*:|by\s+[A-Z][\w.]*(\s+[A-Z][\w.]*){0,3}$|with\s+(reuters|ap|afp)\b|reporting by\b)", re.I
+)
 
 
 @dataclass(frozen=True)

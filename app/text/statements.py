@@ -96,7 +96,7 @@ _SKIP_BEFORE_VERB = {
     "has", "have", "had", "was", "were", "is", "are", "been", "be", "being", "will", "would", "could", "may",
     "might", "should", "can", "did", "does", "do", "also", "again", "previously", "repeatedly", "later",
     "earlier", "separately", "publicly", "openly", "strongly", "reportedly", "then", "further", "once",
-    "already", "now", "not", "never", "immediately", "recently", "initially", "first", "had", "just",
+    "already", "now", "not", "never", "immediately", "recently", "initially", "first", "just",
 }
 _PASSIVE_AUX = {"is", "are", "was", "were", "be", "been", "being"}
 _NEGATIONS = {"not", "never"}
@@ -136,7 +136,7 @@ _MODIFIERS = {
     "regional", "local", "state", "national", "policy", "security", "press", "former", "acting", "vice",
     "special", "civilian", "emergency", "health", "finance", "justice", "affairs", "intelligence", "border",
     "presidential", "military", "rebel", "news", "government", "chief", "de", "facto", "self-declared",
-    "unnamed", "anonymous", "federal", "public", "health", "executive", "company", "party", "campaign",
+    "unnamed", "anonymous", "federal", "public", "executive", "company", "party", "campaign",
 }
 _ROLE_WORDS = _PERSON_NOUNS | _GROUP_NOUNS | _BODY_NOUNS | _MODIFIERS
 _TITLE_WORDS = {

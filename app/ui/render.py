@@ -10,12 +10,11 @@ visible at each insertion point (an autoescaping template hides it, and ``|safe`
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd

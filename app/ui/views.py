@@ -77,13 +77,13 @@ class Views:
         try:
             self.chronicle.prewarm()
             log.info("prewarm done in %.1f s", time.perf_counter() - t0)
-        except Exception:  # noqa: BLE001 - a failed prewarm only means a slower first answer
+        except Exception:
             log.exception("prewarm failed")
 
     def header(self) -> str:
         try:
             n = len(self.chronicle.articles())
-        except Exception:  # noqa: BLE001 - the header must render even if the store is unreachable
+        except Exception:
             log.exception("article count failed")
             n = 0
         return HEADER.format(count=f"{n} article{'s' if n != 1 else ''} available.")
@@ -111,7 +111,7 @@ class Views:
                         yield "", chat, pairs, WORKING, _update()
                 else:
                     answer = item
-        except Exception as exc:  # noqa: BLE001 - show the failure in the chat instead of a stuck spinner
+        except Exception as exc:
             log.exception("answer failed")
             chat[-1] = {"role": "assistant", "content": chat_markdown(f"Sorry, something went wrong: {exc}")}
             yield "", chat, pairs, render_sources(None), _update(interactive=True)
@@ -134,7 +134,7 @@ class Views:
                 continue
             try:
                 passage = self.chronicle.passage_around(s)
-            except Exception:  # noqa: BLE001 - the panel falls back to the sentence alone
+            except Exception:
                 log.exception("passage lookup failed")
                 continue
             if passage is not None:

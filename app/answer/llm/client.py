@@ -24,9 +24,9 @@ from typing import Protocol
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from app.config import Settings
-from app.answer.llm.process import ModelProcess, ModelProcessConfig, ModelStartError, probe
 from app.answer.llm.model_files import ModelFileError, packaged_model_path
+from app.answer.llm.process import ModelProcess, ModelProcessConfig, ModelStartError, probe
+from app.config import Settings
 
 
 class LLMError(RuntimeError):
@@ -84,7 +84,7 @@ class LangChainChat:
     def stream(self, messages: list[BaseMessage]) -> Iterator[str]:
         try:
             yield from _text_chunks(self.model, messages)
-        except Exception as exc:  # noqa: BLE001 - any transport error of a remote server means the same to the user
+        except Exception as exc:
             raise LLMError(f"{type(exc).__name__}: {exc}") from exc
 
 
@@ -109,7 +109,8 @@ class EmbeddedChat:
                     raise LLMError(str(exc)) from None
                 if not path.exists():
                     raise LLMError(f"GGUF model file not found: {path} (CHRONICLE_LLM_MODEL_PATH)")
-                self._process = ModelProcess(ModelProcessConfig(path, self.settings.llm_n_ctx, self.settings.llm_threads))
+                config = ModelProcessConfig(path, self.settings.llm_n_ctx, self.settings.llm_threads)
+                self._process = ModelProcess(config)
             return self._process
 
     def _client(self) -> BaseChatModel:
@@ -124,7 +125,7 @@ class EmbeddedChat:
         client = self._client()
         try:
             yield from _text_chunks(client, messages)
-        except Exception as exc:  # noqa: BLE001 - classified below: dead child, hung child, or a server error
+        except Exception as exc:
             raise self._failure(exc) from exc
 
     def _failure(self, exc: Exception) -> LLMError:

@@ -210,7 +210,8 @@ class ProbeResult:
 
 def probe(model_path: Path, threads: int, timeout_s: float = 300.0) -> ProbeResult:
     """Load the GGUF and generate one token in a child process: a build that crashes on this CPU is found here."""
-    cmd = [sys.executable, "-m", "app.answer.llm.server", "--model", str(model_path), "--probe", "--threads", str(threads)]
+    cmd = [sys.executable, "-m", "app.answer.llm.server", "--model", str(model_path), "--probe",
+           "--threads", str(threads)]
     t0 = time.perf_counter()
     try:
         done = subprocess.run(cmd, cwd=PROJECT_ROOT, env=child_env(), capture_output=True, text=True,

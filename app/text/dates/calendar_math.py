@@ -11,8 +11,12 @@ import calendar
 import datetime
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from app.text.dates.lexicon import _NUMBER_WORDS, _VAGUE
+
+if TYPE_CHECKING:
+    from dateparser.date import DateDataParser
 
 # --------------------------------------------------------------------------------------------------------------
 # Date arithmetic
@@ -52,7 +56,9 @@ def _century_range(century: int) -> tuple[datetime.date, datetime.date]:
     return datetime.date(max(first, 1), 1, 1), datetime.date(first + 99, 12, 31)
 
 
-def _narrow(start: datetime.date, end: datetime.date, granularity: str, qualifier: str) -> tuple[datetime.date, datetime.date]:
+def _narrow(
+    start: datetime.date, end: datetime.date, granularity: str, qualifier: str
+) -> tuple[datetime.date, datetime.date]:
     """Early/mid/late part (or first/second half) of a month, year, decade or century."""
     if qualifier in ("first half", "second half"):
         middle = start + (end - start) // 2
@@ -122,7 +128,7 @@ def _unit_bounds(day: datetime.date, granularity: str) -> tuple[datetime.date, d
 
 
 @lru_cache(maxsize=1)
-def _date_parser():  # noqa: ANN202 - dateparser type is internal
+def _date_parser() -> DateDataParser:
     """Built lazily: dateparser loads its language data on first use, never at import."""
     from dateparser.date import DateDataParser
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from app.text.dates.calendar_math import (
     _add_months,
@@ -45,8 +45,8 @@ from app.text.dates.lexicon import (
     _RE_HOLIDAY_PREFIX,
     _RE_MONTH,
     _RE_MONTH_YEAR,
-    _RE_PARTIAL_DATE,
     _RE_PART_OF,
+    _RE_PARTIAL_DATE,
     _RE_RECURRING_PREFIX,
     _RE_SEASON,
     _RE_UNIT_REL,

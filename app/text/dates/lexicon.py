@@ -98,7 +98,9 @@ _RE_PARTIAL_DATE = re.compile(
 _RE_MONTH_YEAR = re.compile(rf"{_B}(?P<m>(?i:{_MON})),?\s+(?:of\s+)?(?P<y>{_YEAR}){_E}")
 _RE_MONTH = re.compile(rf"{_B}(?:(?P<mod>[Ll]ast|[Nn]ext|[Tt]his|[Cc]oming)\s+)?(?P<m>{_MONTH_FULL}){_E}")
 _RE_WEEKDAY = re.compile(rf"{_B}(?:(?P<mod>[Ll]ast|[Nn]ext|[Tt]his|[Cc]oming|[Pp]ast)\s+)?(?P<wd>{_WD}){_E}")
-_RE_YEAR_RANGE = re.compile(rf"(?<![\w.,$£€#/+])(?<!\d-)(?P<y1>{_YEAR})\s*[-–—/]\s*(?P<y2>{_YEAR}|\d\d)(?![\w%]|[,.:/-]\d)")
+_RE_YEAR_RANGE = re.compile(
+    rf"(?<![\w.,$£€#/+])(?<!\d-)(?P<y1>{_YEAR})\s*[-–—/]\s*(?P<y2>{_YEAR}|\d\d)(?![\w%]|[,.:/-]\d)"
+)
 _RE_YEAR = re.compile(rf"(?<![\w.,$£€#/+])(?<!\d-)(?P<y>{_YEAR})(?![\w%]|[,.:/-]\d|\s?[-.)]\s?\d)")
 _RE_DECADE = re.compile(
     rf"{_B}(?:the\s+)?(?:(?P<full>1[0-9]{{2}}0|20[0-9]0)|['’‘](?P<short>\d0)|(?P<bare>[2-9]0))['’]?s{_E}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from app.text.dates.model import TimeConstraint, TimeExpr
 from app.text.dates.selection import find_time_expressions

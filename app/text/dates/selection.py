@@ -99,7 +99,9 @@ def _merge_ranges(text: str, exprs: list[TimeExpr]) -> list[TimeExpr]:
             between = _RE_RANGE_OPEN.search(text, max(0, first.start - 10), first.start)
             closer = second.text.split(" ", 1)[0].lower()
             joined = _RE_RANGE_GAP.match(gap) and (gap.strip() or closer in _RANGE_CLOSERS)
-            bare_to = (gap.strip().lower() in ("to", "-", "–", "—") or (not gap.strip() and closer in ("to", "through")))
+            bare_to = gap.strip().lower() in ("to", "-", "–", "—") or (
+                not gap.strip() and closer in ("to", "through")
+            )
             same_kind = first.granularity == second.granularity and not first.is_range and not second.is_range
             if ((opens_from or between) or (bare_to and same_kind)) and joined \
                     and second.date_end >= first.date_start and first.relation != "within":
