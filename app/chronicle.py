@@ -80,12 +80,18 @@ class Chronicle:
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retriever.retrieve(question, k)
 
-    def ask(self, question: str, history: History | None = None, mode: str | None = None) -> Answer:
-        return self.answerer.ask(question, history, mode)
+    def ask(
+        self, question: str, history: History | None = None, mode: str | None = None, as_of: dt.date | None = None
+    ) -> Answer:
+        """The verified answer. ``as_of``: the day the question is asked on: "this week" and "recently" resolve
+        against it, and only articles published up to it are used."""
+        return self.answerer.ask(question, history, mode, as_of)
 
-    def stream(self, question: str, history: History | None = None, mode: str | None = None) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, history: History | None = None, mode: str | None = None, as_of: dt.date | None = None
+    ) -> Iterator[str | Answer]:
         """Text deltas while the model writes, then the verified Answer."""
-        return self.answerer.stream(question, history, mode)
+        return self.answerer.stream(question, history, mode, as_of)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         """The packaged embedding model (what retrieval uses), for callers that compare texts (the evaluation)."""

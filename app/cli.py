@@ -1,6 +1,6 @@
 """Command line: every command of `python -m app` (and `python ingest.py`, which is `ingest`).
 
-  ask "QUESTION" [--mode llm|extractive] [--json]            one answer; --json prints the stable JSON shape
+  ask "QUESTION" [--mode llm|extractive] [--as-of DATE] [--json]   one answer; --json prints the stable JSON shape
   ingest FILE|DIR [...]                                       add articles (idempotent, resumable)
   articles [--json]                                           list the stored articles
   remove ID|URL|PATH [...]                                    remove articles with their passages, statements, events
@@ -66,7 +66,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     chron = _chronicle(args)
     if not chron.articles():
         return _fail(NO_ARTICLES)
-    answer = chron.ask(args.question, mode=args.mode)
+    from app import parse_date_bound
+
+    try:
+        as_of = parse_date_bound(args.as_of, upper=True)
+    except ValueError as exc:
+        return _fail(f"--as-of: {exc}")
+    answer = chron.ask(args.question, mode=args.mode, as_of=as_of)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
         return 0
@@ -224,6 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--mode", choices=["llm", "extractive"])
     ask.add_argument("--k", type=int)
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--as-of", metavar="DATE", help="the day the question is asked on (YYYY-MM-DD): 'this week' is "
+                     "the week before it, and only articles published up to it are used")
 
     ing = command("ingest", "add articles (files or folders)")
     ing.add_argument("paths", nargs="+")

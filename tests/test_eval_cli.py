@@ -48,7 +48,7 @@ class FakeChronicle:
     def retrieve(self, question, k=None):
         return [_passage(KILLED), _passage(RUSSIA)][: k or 2]
 
-    def stream(self, question, history=None, mode=None):
+    def stream(self, question, history=None, mode=None, as_of=None):
         self.calls.append((question, history, mode))
         yield "..."
         passages = self.retrieve(question)

@@ -10,6 +10,7 @@ fails mid-answer.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class Answer:
     sources: list[Source] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     model: str = ""
+    as_of: dt.date | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class Answer:
             "standalone_question": self.standalone_question,
             "notes": self.notes,
             "model": self.model,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
         }
 
 
@@ -80,12 +83,14 @@ class _Turn:
     started: float
     timings: dict[str, float]
     model: str = ""
+    as_of: dt.date | None = None
 
     def answer(self, text: str, cited: list[Source], abstained: bool, notes: list[str] | None = None) -> Answer:
         self.timings["total_ms"] = _ms(self.started)
         self.timings.setdefault("first_token_ms", self.timings["total_ms"])
         return Answer(text, cited, self.mode, abstained, self.evidence.route, self.question, self.standalone,
-                      self.timings, self.evidence.passages, self.evidence.sources, notes or [], self.model)
+                      self.timings, self.evidence.passages, self.evidence.sources, notes or [], self.model,
+                      self.as_of)
 
 
 class Answerer:
@@ -104,16 +109,21 @@ class Answerer:
 
     # --- public ---------------------------------------------------------------------------------------------
 
-    def ask(self, question: str, history: History | None = None, mode: str | None = None) -> Answer:
+    def ask(
+        self, question: str, history: History | None = None, mode: str | None = None, as_of: dt.date | None = None
+    ) -> Answer:
         answer = None
-        for item in self.stream(question, history, mode):
+        for item in self.stream(question, history, mode, as_of):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
         return answer
 
-    def stream(self, question: str, history: History | None = None, mode: str | None = None) -> Iterator[str | Answer]:
-        """Yield text deltas while the model writes, then the verified Answer (whose text may differ)."""
+    def stream(
+        self, question: str, history: History | None = None, mode: str | None = None, as_of: dt.date | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield text deltas while the model writes, then the verified Answer (whose text may differ). ``as_of``:
+        the day the question is asked on ("this week" is the week before it; later articles are not used)."""
         t0 = time.perf_counter()
         mode = mode or self.settings.answer_mode
         try:
@@ -124,9 +134,9 @@ class Answerer:
         standalone = rewrite_followup(question, history or [])
         timings = {"rewrite_ms": _ms(t0)}
         t1 = time.perf_counter()
-        evidence = self.router.gather(standalone, mode)
+        evidence = self.router.gather(standalone, mode, as_of)
         timings["retrieve_ms"] = _ms(t1)
-        turn = _Turn(question, standalone, mode, evidence, t0, timings)
+        turn = _Turn(question, standalone, mode, evidence, t0, timings, as_of=as_of)
 
         if not evidence.sources:
             yield ABSTAIN_TEXT

@@ -11,6 +11,7 @@ declines (returns None) when its own evidence does not answer the question, and 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import numpy as np
 
 from app.answer.citations import support_score
 from app.query.evidence import ScoredSentence, score_sentences, select_sources
-from app.query.retrieval import HybridRetriever
+from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors
 from app.query.temporal import timeline_sources
 from app.records import Passage, Source
@@ -76,57 +77,58 @@ def instructed_claim(question: str) -> str | None:
 
 
 class Router:
-    """Gathers the evidence for a standalone question from one retriever."""
+    """Gathers the evidence for a standalone question from one retriever (limited to an as-of day if given)."""
 
     def __init__(self, retriever: HybridRetriever, encode: Encode, k: int) -> None:
-        self.retriever = retriever
+        self.base = retriever
         self.encode = encode
         self.k = k
 
-    def gather(self, question: str, mode: str) -> Evidence:
+    def gather(self, question: str, mode: str, as_of: dt.date | None = None) -> Evidence:
+        retriever = scoped(self.base, as_of)
         claim = instructed_claim(question)
         if claim is not None:
-            return self.claim(claim)
+            return self.claim(retriever, claim)
         actors = statement_question_actors(question)
         if actors:
-            found = self.statements(actors)
+            found = self.statements(retriever, actors)
             if found is not None:
                 return found
-        dated = self.timeline(question)
+        dated = self.timeline(retriever, question)
         if dated is not None:
             return dated
-        return self.search(question, mode, abstain=bool(actors))
+        return self.search(retriever, question, mode, abstain=bool(actors))
 
-    def claim(self, claim: str) -> Evidence:
+    def claim(self, retriever: Retriever, claim: str) -> Evidence:
         """Only a sentence that states the claim counts; it is checked, never obeyed."""
         if not claim:
             return Evidence("claim")
-        passages = self.retriever.retrieve(claim, self.k, vectors=True)
+        passages = retriever.retrieve(claim, self.k, vectors=True)
         scored = score_sentences(claim, passages, self.encode)
         best = max(scored, key=lambda s: support_score(claim, s.text), default=None)
         if best is None or support_score(claim, best.text) < CLAIM_SUPPORT:
             return Evidence("claim", passages=passages)
         return Evidence("claim", select_sources([best], max_sources=1), passages, sure=True)
 
-    def statements(self, actors: list[str]) -> Evidence | None:
-        sources = actor_sources(self.retriever, actors)
+    def statements(self, retriever: Retriever, actors: list[str]) -> Evidence | None:
+        sources = actor_sources(retriever, actors)
         if not sources:
             return None
         return Evidence("statements", sources, speaker=" and ".join(actors), sure=True)
 
-    def timeline(self, question: str) -> Evidence | None:
-        dated = timeline_sources(self.retriever, question, self.encode)
+    def timeline(self, retriever: Retriever, question: str) -> Evidence | None:
+        dated = timeline_sources(retriever, question, self.encode)
         if dated is None or not dated.sources:
             return None
         return Evidence("timeline", dated.sources, instruction=dated.instruction, sure=True)
 
-    def search(self, question: str, mode: str, abstain: bool = False) -> Evidence:
+    def search(self, retriever: Retriever, question: str, mode: str, abstain: bool = False) -> Evidence:
         """The best sentences of the retrieved passages. ``abstain``: an actor question with no statement by that
         actor has nothing to say, whatever the passages hold."""
-        passages = self.retriever.retrieve(question, self.k, vectors=True)
+        passages = retriever.retrieve(question, self.k, vectors=True)
         scored = score_sentences(question, passages, self.encode)
         if abstain or not scored or not relevant(scored, mode):
             return Evidence("search", passages=passages)
         sources = select_sources(scored, max_sources=4, max_chars=700)
-        labelled = label_sources(self.retriever, sources, [p.chunk_id for p in passages])
+        labelled = label_sources(retriever, sources, [p.chunk_id for p in passages])
         return Evidence("search", labelled, passages, sure=relevant(scored, "extractive"))

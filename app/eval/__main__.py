@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compare earlier results JSON files (before after) instead of running")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--ingest", action="store_true", help="ingest the bundled articles into the configured store first")
+    p.add_argument("--corpus", type=Path, default=None, metavar="DIR",
+                   help="for sets whose questions name a corpus (evalsets/archive.jsonl): the RealTimeQA folder whose "
+                   "<week>_gcs.jsonl files are ingested first (e.g. ../shared/datasets/realtimeqa-2023-dev)")
     p.add_argument("--k", type=int, default=None, help="passages retrieved per question (overrides CHRONICLE_K)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
@@ -69,6 +72,15 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(k=args.k)
     cases = load_testset(args.testset, limit=args.limit)
     chron = Chronicle(settings)
+    weeks = sorted({w for case in cases for w in case.corpus or []})
+    if weeks:
+        folder = args.corpus
+        files = [folder / f"{w}_gcs.jsonl" for w in weeks] if folder else []
+        if not files or not all(f.exists() for f in files):
+            console.print(f"skipped: {args.testset} needs the corpus weeks {', '.join(weeks)}: pass --corpus DIR "
+                          "(the RealTimeQA folder, e.g. ../shared/datasets/realtimeqa-2023-dev)")
+            return 0
+        console.print(f"ingesting {len(files)} corpus file(s): {chron.ingest(files).summary()}")
     if args.ingest:
         console.print(f"ingested {settings.sample_dir}: {chron.ingest([Path(settings.sample_dir)]).summary()}")
     embed, embedding_model = chron.embed, chron.embedding_model  # the packaged model, for semantic similarity

@@ -8,6 +8,7 @@ timings are kept alongside.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import time
@@ -36,7 +37,8 @@ class ChronicleLike(Protocol):
     """The part of ``app.Chronicle`` the evaluation uses (tests pass a deterministic stand-in)."""
 
     def stream(
-        self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None
+        self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None,
+        as_of: dt.date | None = None,
     ) -> Iterator[str | Answer]: ...
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]: ...
@@ -151,7 +153,8 @@ def _ask_timed(chron: ChronicleLike, case: TestCase, mode: str | None) -> tuple[
     t0 = time.perf_counter()
     first: float | None = None
     answer = None
-    for item in chron.stream(case.question, history=history, mode=mode):
+    as_of = dt.date.fromisoformat(case.as_of) if case.as_of else None
+    for item in chron.stream(case.question, history=history, mode=mode, as_of=as_of):
         if isinstance(item, str):
             if item and first is None:
                 first = (time.perf_counter() - t0) * 1000

@@ -7,6 +7,7 @@ pydantic model so that an error names the file and line number a human has to fi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ QUESTION_TYPES: tuple[str, ...] = (
 _REQUIRED_KEYS = ("id", "question", "answerable", "type")
 _KNOWN_KEYS = {
     "id", "question", "reference", "required_facts", "evidence", "answerable", "type", "article_ids",
-    "date_constraint", "history",
+    "date_constraint", "history", "corpus", "as_of", "article_urls",
 }
 
 
@@ -53,6 +54,9 @@ class TestCase:
     article_ids: list[str] | None = None
     date_constraint: dict[str, str] | None = None
     history: list[tuple[str, str]] = field(default_factory=list)
+    corpus: list[str] | None = None  # RealTimeQA week names whose *_gcs.jsonl files hold the answer (archive sets)
+    as_of: str | None = None  # ISO day the question is asked on ("this week" resolves against it)
+    article_urls: list[str] | None = None  # the articles holding the answer (archive sets)
 
     def to_json(self) -> dict[str, Any]:
         """Plain-JSON form (history pairs as lists), the same shape as a test set line."""
@@ -111,6 +115,14 @@ def parse_case(obj: dict[str, Any], where: str = "<case>") -> TestCase:
     reference = obj.get("reference")
     if reference is not None and not isinstance(reference, str):
         raise _fail(where, "reference must be a string")
+    corpus = _str_list(obj["corpus"], where, "corpus") if obj.get("corpus") is not None else None
+    urls = _str_list(obj["article_urls"], where, "article_urls") if obj.get("article_urls") is not None else None
+    as_of = obj.get("as_of")
+    if as_of is not None:
+        try:
+            dt.date.fromisoformat(str(as_of))
+        except ValueError:
+            raise _fail(where, f"as_of must be an ISO date (YYYY-MM-DD), got {as_of!r}") from None
     return TestCase(
         id=obj["id"],
         question=obj["question"],
@@ -122,6 +134,9 @@ def parse_case(obj: dict[str, Any], where: str = "<case>") -> TestCase:
         article_ids=article_ids,
         date_constraint=date_constraint,
         history=[(u, a) for u, a in history_raw],
+        corpus=corpus,
+        as_of=as_of,
+        article_urls=urls,
     )
 
 

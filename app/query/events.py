@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from app.query.retrieval import HybridRetriever
+from app.query.retrieval import Retriever
 from app.records import EventCitation, EventFilter, StoredEvent, TimelineEvent, epoch, from_epoch
 from app.text.actors import resolve_actor
 from app.text.tokens import content_tokens
@@ -51,7 +51,7 @@ def overlapping(date_from: dt.date | None, date_to: dt.date | None) -> EventFilt
     return EventFilter(overlaps=(epoch(date_from) if date_from else None, epoch(date_to) if date_to else None))
 
 
-def visible_events(retriever: HybridRetriever, query: EventFilter | None = None) -> list[StoredEvent]:
+def visible_events(retriever: Retriever, query: EventFilter | None = None) -> list[StoredEvent]:
     """Stored events of visible articles matching a filter."""
     visible = retriever.visible_articles
     return [e for e in retriever.store.events(query) if e.article_id in visible]
@@ -153,7 +153,7 @@ def _similarity(a: str, b: str, vectors: dict[str, np.ndarray]) -> float:
 
 
 def list_events(
-    retriever: HybridRetriever,
+    retriever: Retriever,
     encode: Encode,
     actor: str | None = None,
     date_from: dt.date | None = None,

@@ -10,13 +10,15 @@ generation stamp; when another process has ingested or removed articles it reope
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from dataclasses import replace
 from functools import lru_cache
+from typing import Protocol
 
 from app.config import Settings
-from app.records import Passage, StoredArticle
+from app.records import Passage, StoredArticle, epoch
 from app.store.chroma import Store
 from app.store.keyword import BM25Index, bm25_dir, rebuild_bm25
 from app.store.registry import BUILD_LOCK, get_store
@@ -31,8 +33,26 @@ def rrf(rankings: dict[str, list[str]], weights: dict[str, float], k: int) -> di
     return fused
 
 
+class Retriever(Protocol):
+    """What queries need from retrieval: the archive's articles and a search, maybe limited to an as-of day."""
+
+    settings: Settings
+    store: Store
+    as_of: dt.date | None
+
+    @property
+    def visible_articles(self) -> set[str]: ...
+
+    @property
+    def articles(self) -> dict[str, StoredArticle]: ...
+
+    def retrieve(self, query: str, k: int | None = None, vectors: bool = False) -> list[Passage]: ...
+
+
 class HybridRetriever:
     """Owns the keyword index and the visible-article list of one store; the dense side is the store's."""
+
+    as_of: dt.date | None = None  # the whole archive
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
@@ -78,23 +98,38 @@ class HybridRetriever:
 
     # --- search ---------------------------------------------------------------------------------------------
 
-    def dense_ranking(self, query: str, fetch: int) -> list[Passage]:
-        if self.settings.dense_weight <= 0 or not self._articles:
-            return []
-        return [p for p in self.store.dense_search(query, fetch) if p.article_id in self._articles]
+    def allowed(self, as_of: dt.date | None) -> set[str]:
+        """Visible articles a question asked on ``as_of`` may use: those published up to that day, and undated ones
+        (what a reader could have read then; an article from after the date is not news yet)."""
+        if as_of is None:
+            return set(self._articles)
+        until = epoch(as_of)
+        return {aid for aid, a in self._articles.items() if a.published_ts <= until}
 
-    def keyword_ranking(self, query: str, fetch: int) -> list[str]:
-        if self.settings.bm25_weight <= 0 or self._bm25 is None:
+    def dense_ranking(self, query: str, fetch: int, allowed: set[str], as_of: dt.date | None = None) -> list[Passage]:
+        if self.settings.dense_weight <= 0 or not allowed:
             return []
-        return [h.chunk_id for h in self._bm25.search(query, fetch) if h.chunk_id.split(":")[0] in self._articles]
+        until = epoch(as_of) if as_of is not None else None
+        return [p for p in self.store.dense_search(query, fetch, until) if p.article_id in allowed]
 
-    def retrieve(self, query: str, k: int | None = None, vectors: bool = False) -> list[Passage]:
-        """Top-k passages for a query by weighted RRF of dense and BM25 ranks (with their stored vectors if asked)."""
+    def keyword_ranking(self, query: str, fetch: int, allowed: set[str]) -> list[str]:
+        if self.settings.bm25_weight <= 0 or self._bm25 is None or not allowed:
+            return []
+        # Fetch more when some articles are ruled out by the date, so k allowed passages remain.
+        extra = fetch if len(allowed) == len(self._articles) else fetch * 3
+        return [h.chunk_id for h in self._bm25.search(query, extra) if h.chunk_id.split(":")[0] in allowed][:fetch]
+
+    def retrieve(
+        self, query: str, k: int | None = None, vectors: bool = False, as_of: dt.date | None = None
+    ) -> list[Passage]:
+        """Top-k passages for a query by weighted RRF of dense and BM25 ranks (with their stored vectors if asked);
+        with ``as_of``, only articles published up to that day."""
         self.refresh()
         k = k or self.settings.k
         fetch = max(self.settings.fetch_k, k)
-        dense = self.dense_ranking(query, fetch)
-        keyword = self.keyword_ranking(query, fetch)
+        allowed = self.allowed(as_of)
+        dense = self.dense_ranking(query, fetch, allowed, as_of)
+        keyword = self.keyword_ranking(query, fetch, allowed)
         rankings = {"dense": [p.chunk_id for p in dense], "bm25": keyword}
         fused = rrf(rankings, {"dense": self.settings.dense_weight, "bm25": self.settings.bm25_weight},
                     self.settings.rrf_k)
@@ -108,6 +143,35 @@ class HybridRetriever:
                     ranks=tuple((name, r[cid]) for name, r in ranks.items() if cid in r))
             for cid in best if cid in rows
         ]
+
+
+class AsOf:
+    """A retriever limited to the articles published up to a day: what a question asked on that day may use.
+    Relative words in the question ("this week", "recently") resolve against that day too (app.query.temporal)."""
+
+    def __init__(self, base: HybridRetriever, as_of: dt.date) -> None:
+        self.base = base
+        self.settings = base.settings
+        self.store = base.store
+        self.as_of: dt.date | None = as_of
+
+    @property
+    def visible_articles(self) -> set[str]:
+        self.base.refresh()
+        return self.base.allowed(self.as_of)
+
+    @property
+    def articles(self) -> dict[str, StoredArticle]:
+        allowed = self.visible_articles
+        return {aid: a for aid, a in self.base.articles.items() if aid in allowed}
+
+    def retrieve(self, query: str, k: int | None = None, vectors: bool = False) -> list[Passage]:
+        return self.base.retrieve(query, k, vectors, as_of=self.as_of)
+
+
+def scoped(retriever: HybridRetriever, as_of: dt.date | None) -> Retriever:
+    """The retriever itself, or its view limited to ``as_of``."""
+    return retriever if as_of is None else AsOf(retriever, as_of)
 
 
 @lru_cache(maxsize=8)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from app.query.retrieval import HybridRetriever
+from app.query.retrieval import Retriever
 from app.records import Source, StoredStatement
 from app.text.actors import actors_in_question, resolve_actor
+from app.text.asking import what_is_asked
 
 MAX_STATEMENT_SOURCES = 12
 
@@ -28,10 +29,19 @@ _QUESTION_WORDS = {"What", "How", "Who", "When", "Where", "Why", "Which", "Did",
 
 
 def statement_question_actors(question: str) -> list[str]:
-    """Actor names (canonical) or person surnames a "what did X say" style question asks about; [] otherwise."""
+    """Actor names (canonical) or person surnames a "what did X say" style question asks about; [] otherwise.
+
+    Only when X is the subject of the reporting verb ("What did X say", "How did X react", "X's position"): "Which
+    pro sports league announced ...?" or "Which team claimed victory ...?" ask for a thing, not for statements.
+    """
     if not _STATEMENT_INTENT.search(question) or re.match(r"\s*(who|when|where)\b", question, re.I):
         return []
-    question = _subject_part(question)
+    if what_is_asked(question).factoid and what_is_asked(question).wh != "what":
+        return []
+    subject = _SUBJECT.search(question)
+    if subject is None:
+        return []
+    question = next(g for g in subject.groups() if g)
     names = [a.name for a in actors_in_question(question)]
     for m in _NAME.finditer(question):
         word = m.group()
@@ -52,15 +62,7 @@ _SUBJECT = re.compile(
 )
 
 
-def _subject_part(question: str) -> str:
-    """The speaker part of "What did X say about Y?": only X is asked about, Y is the topic."""
-    m = _SUBJECT.search(question)
-    if not m:
-        return question
-    return next(g for g in m.groups() if g)
-
-
-def actor_sources(retriever: HybridRetriever, names: list[str]) -> list[Source]:
+def actor_sources(retriever: Retriever, names: list[str]) -> list[Source]:
     """Every visible statement of the named actors/people, deduplicated by sentence, in date then text order."""
     visible = retriever.visible_articles
     found: list[tuple[str, StoredStatement]] = []
@@ -89,7 +91,7 @@ def _label(st: StoredStatement, asked: str) -> str:
     return actor if not st.speaker or st.speaker == actor else f"{actor} — {st.speaker}"
 
 
-def label_sources(retriever: HybridRetriever, sources: list[Source], chunk_ids: list[str]) -> list[Source]:
+def label_sources(retriever: Retriever, sources: list[Source], chunk_ids: list[str]) -> list[Source]:
     """Attribute search-route sentences too ("Russia — Dmitry Peskov"), so "Who said ...?" is answerable by a small
     model. One metadata lookup for all the passages involved."""
     if not sources or not chunk_ids:

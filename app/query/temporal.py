@@ -31,8 +31,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from app.query.events import merge_events, overlapping, sort_key, visible_events
-from app.query.retrieval import HybridRetriever
+from app.query.retrieval import Retriever
 from app.records import EventFilter, Source, StoredEvent, from_epoch
+from app.text.asking import what_is_asked
 from app.text.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
 from app.text.tokens import content_tokens
 
@@ -163,20 +164,20 @@ def first_of_phrases(question: str) -> list[str]:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _rows(retriever: HybridRetriever, query: EventFilter | None) -> list[_Hit]:
+def _rows(retriever: Retriever, query: EventFilter | None) -> list[_Hit]:
     return [_Hit(e) for e in visible_events(retriever, query)]
 
 
-def _large_archive(retriever: HybridRetriever) -> bool:
+def _large_archive(retriever: Retriever) -> bool:
     return len(retriever.visible_articles) > SCOPE_ARTICLES
 
 
-def _newest_published_ts(retriever: HybridRetriever) -> int | None:
+def _newest_published_ts(retriever: Retriever) -> int | None:
     stamps = [a.published_ts for a in retriever.articles.values() if a.published]
     return max(stamps) if stamps else None
 
 
-def _scoped_rows(retriever: HybridRetriever, question: str, query: EventFilter | None) -> list[_Hit]:
+def _scoped_rows(retriever: Retriever, question: str, query: EventFilter | None) -> list[_Hit]:
     """Events matching ``query``: all of them in a small archive; in a large one, only those in the passages
     retrieved for the question (reading every event after a date took seconds at 30,000 events)."""
     if not _large_archive(retriever):
@@ -185,7 +186,7 @@ def _scoped_rows(retriever: HybridRetriever, question: str, query: EventFilter |
 
 
 def _candidates(
-    retriever: HybridRetriever, text: str, query: EventFilter | None = None, n: int = CANDIDATE_PASSAGES
+    retriever: Retriever, text: str, query: EventFilter | None = None, n: int = CANDIDATE_PASSAGES
 ) -> list[_Hit]:
     """Events inside the passages the hybrid retriever finds for a text (optionally date-filtered)."""
     passages = {p.chunk_id: p for p in retriever.retrieve(text, n, vectors=True)}
@@ -273,8 +274,11 @@ def _chronological(hits: list[_Hit]) -> list[_Hit]:
     return sorted(hits, key=lambda h: sort_key(h.event))
 
 
-def reference_date(retriever: HybridRetriever) -> dt.date:
-    """'Now' for relative words in questions: the newest publication date in the archive, else today."""
+def reference_date(retriever: Retriever) -> dt.date:
+    """'Now' for relative words in questions: the as-of day when the question has one, else the newest publication
+    date in the archive, else today."""
+    if retriever.as_of is not None:
+        return retriever.as_of
     newest = _newest_published_ts(retriever)
     return from_epoch(newest) if newest is not None else dt.date.today()
 
@@ -285,7 +289,7 @@ def reference_date(retriever: HybridRetriever) -> dt.date:
 
 
 def _when(
-    retriever: HybridRetriever, question: str, constraint: TimeConstraint | None, encode: Encode
+    retriever: Retriever, question: str, constraint: TimeConstraint | None, encode: Encode
 ) -> DatedSources | None:
     query = overlapping(constraint.start, constraint.end) if constraint else None
     hits = _score(_candidates(retriever, question, query), question, encode)
@@ -300,7 +304,7 @@ def _when(
 
 
 def _anchor(
-    retriever: HybridRetriever, question: str, constraint: TimeConstraint, encode: Encode
+    retriever: Retriever, question: str, constraint: TimeConstraint, encode: Encode
 ) -> DatedSources | None:
     anchor_text = constraint.anchor_text or ""
     hits = _nearest_expression(_score(_candidates(retriever, anchor_text), anchor_text, encode), anchor_text)
@@ -340,7 +344,7 @@ def _pick(rows: list[_Hit], question: str, topic: set[str], encode: Encode, near
     return rows[:MAX_LIST]
 
 
-def _range(retriever: HybridRetriever, question: str, constraint: TimeConstraint, encode: Encode) -> DatedSources:
+def _range(retriever: Retriever, question: str, constraint: TimeConstraint, encode: Encode) -> DatedSources:
     query = overlapping(constraint.start, constraint.end)
     topic = topic_tokens(question)
     if topic:
@@ -365,7 +369,7 @@ def _range(retriever: HybridRetriever, question: str, constraint: TimeConstraint
     return DatedSources(_sources(chosen), note)
 
 
-def _superlative(retriever: HybridRetriever, question: str, relation: str, encode: Encode) -> DatedSources | None:
+def _superlative(retriever: Retriever, question: str, relation: str, encode: Encode) -> DatedSources | None:
     topic = topic_tokens(question)
     if topic:
         hits = [h for h in _score(_candidates(retriever, question), question, encode) if h.relevant]
@@ -391,7 +395,7 @@ def _superlative(retriever: HybridRetriever, question: str, relation: str, encod
     return DatedSources(_sources(_merge(hits[: MAX_WHEN * 2], encode)[:MAX_WHEN]), note)
 
 
-def _first_of(retriever: HybridRetriever, question: str, encode: Encode) -> DatedSources | None:
+def _first_of(retriever: Retriever, question: str, encode: Encode) -> DatedSources | None:
     chosen: list[_Hit] = []
     for phrase in first_of_phrases(question)[:2]:
         hits = _score(_candidates(retriever, phrase), phrase, encode)
@@ -411,12 +415,14 @@ def _first_of(retriever: HybridRetriever, question: str, encode: Encode) -> Date
     return DatedSources(_sources(_chronological(chosen)), note)
 
 
-def timeline_sources(retriever: HybridRetriever, question: str, encode: Encode) -> DatedSources | None:
+def timeline_sources(retriever: Retriever, question: str, encode: Encode) -> DatedSources | None:
     """Date-labelled numbered sources and an instruction for the prompt, for a temporal question; else None."""
     if not question_is_temporal(question):
         return None
     constraint = event_anchor(question) or parse_question_time(question, reference_date(retriever))
     kind = question_kind(question, constraint)
+    if kind not in ("when", "first_of", "anchor") and what_is_asked(question).factoid:
+        return None  # "Which school named a president this week?": a search with a time qualifier, not a timeline
     if kind == "first_of":
         return _first_of(retriever, question, encode)
     if kind == "when":

@@ -270,10 +270,12 @@ class Store:
 
     # --- reads: passages --------------------------------------------------------------------------------------
 
-    def dense_search(self, query: str, k: int) -> list[Passage]:
-        """The k passages nearest to the query's embedding (langchain-chroma embeds the query), best first."""
+    def dense_search(self, query: str, k: int, published_until: int | None = None) -> list[Passage]:
+        """The k passages nearest to the query's embedding (langchain-chroma embeds the query), best first;
+        ``published_until`` (epoch seconds) keeps passages of articles published up to then (or undated)."""
+        where = {"published_ts": {"$lte": published_until}} if published_until is not None else None
         with self.lock.shared():
-            hits = self.vectorstore.similarity_search_with_score(query, k=k)
+            hits = self.vectorstore.similarity_search_with_score(query, k=k, filter=where)
         return [_passage(str(doc.id), doc.page_content, doc.metadata) for doc, _distance in hits]
 
     def passages(self, chunk_ids: Sequence[str], vectors: bool = False) -> list[Passage]:

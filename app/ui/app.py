@@ -61,12 +61,15 @@ def _chat_tab(gr: Any, views: Views, settings: Settings) -> None:
                     info="LLM: the local model phrases the cited sentences. Extractive: the sentences themselves, "
                     "instantly.",
                 )
+                as_of = gr.Textbox(label="As of", placeholder="YYYY-MM-DD", elem_id="chr-as-of", scale=1, min_width=130,
+                                   info="Answer as on that day: 'this week' is the week before it; later articles "
+                                   "are not used.")
                 clear = gr.Button("New conversation", size="sm", variant="secondary", scale=0, min_width=160)
         with gr.Column(scale=2, min_width=320):
             gr.HTML('<div class="chr-sources"><h2>Sources</h2></div>')
             sources = gr.HTML(render_sources(None), elem_id="chr-sources")
     pairs = gr.State([])
-    inputs, outputs = [question, chatbot, pairs, mode], [question, chatbot, pairs, sources, send]
+    inputs, outputs = [question, chatbot, pairs, mode, as_of], [question, chatbot, pairs, sources, send]
     question.submit(views.respond, inputs, outputs, **PRIVATE)
     send.click(views.respond, inputs, outputs, **PRIVATE)
     for button, q in zip(examples, EXAMPLES, strict=True):

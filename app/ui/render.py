@@ -131,6 +131,8 @@ def render_sources(answer: Answer | None, contexts: dict[int, Context] | None = 
     model = answer.model or model
     if model and answer.mode == "llm":
         meta.append(f"model: {esc(model)}")
+    if answer.as_of:
+        meta.append(f"as of {esc(answer.as_of.isoformat())}")
     if answer.standalone_question and answer.standalone_question != answer.question:
         meta.append(f"understood as: “{esc(answer.standalone_question)}”")
     parts.append(f'<p class="chr-meta">{" · ".join(meta)}</p></div>')

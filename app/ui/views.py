@@ -90,7 +90,9 @@ class Views:
 
     # --- chat ---------------------------------------------------------------------------------------------------
 
-    def respond(self, question: str, chat: ChatLog, pairs: History, mode: str) -> Iterator[tuple[Any, ...]]:
+    def respond(
+        self, question: str, chat: ChatLog, pairs: History, mode: str, as_of: str | None = None
+    ) -> Iterator[tuple[Any, ...]]:
         """Stream the answer into the chat; the verified final text replaces the streamed one, and the Sources panel
         fills from the same event. Outputs: question box, chat, history, sources panel, send button."""
         question = question or ""
@@ -98,11 +100,17 @@ class Views:
             {"role": "user", "content": question_markdown(question)},
             {"role": "assistant", "content": "…"},
         ]
+        try:
+            day = parse_date_bound(as_of, upper=True)
+        except ValueError as exc:
+            chat[-1] = {"role": "assistant", "content": chat_markdown(f"The “As of” date: {exc}.")}
+            yield question, chat, pairs, render_sources(None), _update(interactive=True)
+            return
         yield "", chat, pairs, WORKING, _update(interactive=False)
         answer = None
         streamed, last = "", 0.0
         try:
-            for item in self.chronicle.stream(question, history=list(pairs or []), mode=mode):
+            for item in self.chronicle.stream(question, history=list(pairs or []), mode=mode, as_of=day):
                 if isinstance(item, str):
                     streamed += item
                     if time.monotonic() - last > 0.08:  # ~12 repaints/s is smooth and cheap
