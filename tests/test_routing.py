@@ -1,0 +1,111 @@
+"""Routing on what a question asks for, and asking "as of" a day.
+
+Fast tests of the question reader (app/text/asking.py) on the kinds of questions a news archive gets; then, on a
+real store of small dated articles, that a factoid question with "this week" is a search (not a timeline), that
+"which league announced ..." is not a who-said-what question, and that ``as_of`` keeps later articles out and
+resolves "this week" against that day (CLI and facade).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from app.query.statements import statement_question_actors
+from app.text.asking import GPE, MONEY, NUMBER, ORG, PERSON, what_is_asked
+from tests.conftest import make_settings
+from tests.helpers_net import chronicle_env, run_cli
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type", "factoid"),
+    [
+        ("Which automaker recalled nearly 2 million vehicles this week due to a fire risk?", ORG, True),
+        ("Which MLB team won the World Series this week?", ORG, True),
+        ("Which Ivy League school named a new president this week?", ORG, True),
+        ("Xi Jinping met with Joe Biden in which city?", GPE, True),
+        ("Which celebrity will host the 2024 Academy Awards?", PERSON, True),
+        ("How much did the harbour cost?", MONEY, True),
+        ("How many people were killed?", NUMBER, True),
+        ("What was the death toll from Baku's offensive?", NUMBER, True),
+        ("When did the latest war happen?", "DATE", False),
+        ("In what year did the Soviet Union fall?", "DATE", False),
+        ("What happened after the ceasefire?", None, False),
+        ("What did Russia say?", None, False),
+        ("What is the latest news?", None, False),
+    ],
+)
+def test_what_is_asked(question: str, answer_type: str | None, factoid: bool) -> None:
+    asked = what_is_asked(question)
+    assert (asked.answer_type, asked.factoid) == (answer_type, factoid), asked
+
+
+def test_statements_route_only_when_the_actor_speaks() -> None:
+    assert statement_question_actors("What did Russia say?") == ["Russia"]
+    assert statement_question_actors("How did Moscow react?") == ["Russia"]
+    assert statement_question_actors("What was Ankara's stance?") == ["Turkey"]
+    assert statement_question_actors("Which pro sports league announced it will play a game in Brazil?") == []
+    assert statement_question_actors("Which American football team claimed victory against the Chiefs?") == []
+
+
+def _article(folder: Path, name: str, day: str, title: str, body: str) -> None:
+    (folder / f"{name}.txt").write_text(f"Title: {title}\nDate: {day}\n\n{body}\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """Two recalls a year apart, and a league announcement, in one store."""
+    from app import Chronicle
+
+    folder = tmp_path_factory.mktemp("archive-articles")
+    _article(folder, "old-recall", "2022-10-05", "Kestrel Motors recalls 300,000 SUVs over brake fault",
+             "Kestrel Motors said on Tuesday it was recalling 300,000 SUVs because of a brake fault. The automaker "
+             "said dealers would replace the brake lines for free.")
+    _article(folder, "new-recall", "2023-10-04", "Orinda Auto recalls 1.8 million cars over fire risk",
+             "Orinda Auto said on Tuesday it was recalling 1.8 million cars because of a fire risk in the wiring. "
+             "The automaker said owners should park outside until repairs are made.")
+    _article(folder, "league", "2023-10-03", "Northern Hockey League to play a game in Brazil",
+             "The Northern Hockey League announced on Monday that it will play a regular-season game in Brazil "
+             "next year, its first in South America.")
+    chron = Chronicle(make_settings(tmp_path_factory.mktemp("archive-store")))
+    report = chron.ingest([folder])
+    assert report.added == 3, report.summary()
+    return chron
+
+
+def test_a_time_qualified_factoid_is_a_search(archive) -> None:  # noqa: ANN001
+    answer = archive.ask("Which automaker recalled cars this week because of a fire risk?", mode="extractive",
+                         as_of=dt.date(2023, 10, 6))
+    assert answer.route == "search", answer.route
+    assert "Orinda" in " ".join(c.title + " " + c.text for c in answer.citations)
+
+
+def test_an_announcement_question_is_not_who_said_what(archive) -> None:  # noqa: ANN001
+    answer = archive.ask("Which league announced it will play a game in Brazil?", mode="extractive")
+    assert answer.route == "search" and answer.citations
+    assert "Northern Hockey League" in answer.citations[0].title
+
+
+def test_as_of_keeps_later_articles_out(archive) -> None:  # noqa: ANN001
+    q = "Which automaker is recalling SUVs?"
+    before = archive.ask(q, mode="extractive", as_of=dt.date(2023, 1, 15))
+    assert before.citations and {c.title for c in before.citations} == {
+        "Kestrel Motors recalls 300,000 SUVs over brake fault"}
+    assert all(p.published <= "2023-01-15" for p in before.passages)
+    assert before.as_of == dt.date(2023, 1, 15) and before.to_json()["as_of"] == "2023-01-15"
+    nothing = archive.ask(q, mode="extractive", as_of=dt.date(2021, 1, 1))
+    assert nothing.abstained and not nothing.citations
+
+
+def test_ask_as_of_on_the_command_line(archive) -> None:  # noqa: ANN001
+    env = chronicle_env(archive.settings.vectorstore_dir)
+    done = run_cli(["-m", "app", "ask", "--json", "--as-of", "2023-01-15", "Which automaker is recalling SUVs?"],
+                   env)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["as_of"] == "2023-01-15" and all(c["published"] <= "2023-01-15" for c in out["citations"])
+    bad = run_cli(["-m", "app", "ask", "--as-of", "next Tuesday", "Which automaker is recalling SUVs?"], env)
+    assert bad.returncode == 2 and "--as-of" in bad.stderr
