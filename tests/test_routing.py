@@ -56,7 +56,7 @@ def _article(folder: Path, name: str, day: str, title: str, body: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def archive(tmp_path_factory: pytest.TempPathFactory):
     """Two recalls a year apart, and a league announcement, in one store."""
     from app import Chronicle
 
@@ -76,20 +76,20 @@ def archive(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     return chron
 
 
-def test_a_time_qualified_factoid_is_a_search(archive) -> None:  # noqa: ANN001
+def test_a_time_qualified_factoid_is_a_search(archive) -> None:
     answer = archive.ask("Which automaker recalled cars this week because of a fire risk?", mode="extractive",
                          as_of=dt.date(2023, 10, 6))
     assert answer.route == "search", answer.route
     assert "Orinda" in " ".join(c.title + " " + c.text for c in answer.citations)
 
 
-def test_an_announcement_question_is_not_who_said_what(archive) -> None:  # noqa: ANN001
+def test_an_announcement_question_is_not_who_said_what(archive) -> None:
     answer = archive.ask("Which league announced it will play a game in Brazil?", mode="extractive")
     assert answer.route == "search" and answer.citations
     assert "Northern Hockey League" in answer.citations[0].title
 
 
-def test_as_of_keeps_later_articles_out(archive) -> None:  # noqa: ANN001
+def test_as_of_keeps_later_articles_out(archive) -> None:
     q = "Which automaker is recalling SUVs?"
     before = archive.ask(q, mode="extractive", as_of=dt.date(2023, 1, 15))
     assert before.citations and {c.title for c in before.citations} == {
@@ -100,7 +100,7 @@ def test_as_of_keeps_later_articles_out(archive) -> None:  # noqa: ANN001
     assert nothing.abstained and not nothing.citations
 
 
-def test_ask_as_of_on_the_command_line(archive) -> None:  # noqa: ANN001
+def test_ask_as_of_on_the_command_line(archive) -> None:
     env = chronicle_env(archive.settings.vectorstore_dir)
     done = run_cli(["-m", "app", "ask", "--json", "--as-of", "2023-01-15", "Which automaker is recalling SUVs?"],
                    env)
