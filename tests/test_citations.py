@@ -61,3 +61,14 @@ def test_cite_ends_a_headline_so_the_next_sentence_stays_apart() -> None:
     assert cite("“Enough is enough,”", 1) == "“Enough is enough,” [1]."
     text = cite("US criticizes Azerbaijan after fresh attack", 1) + " " + cite("Russia called for calm.", 2)
     assert split_claims(text) == ["US criticizes Azerbaijan after fresh attack [1].", "Russia called for calm. [2]"]
+
+
+def test_number_words_support_digits_and_initials_do_not_end_claims() -> None:
+    from app.answer.citations import split_claims, verify
+    from app.records import Source
+
+    src = Source(1, "A capsule carrying four astronauts docked on Sunday.", "a", "T", "2023-08-27", 0, 52)
+    assert verify("4 astronauts docked [1].", [src]).text == "4 astronauts docked [1]."
+    assert verify("5 astronauts docked [1].", [src]).empty  # a number the source does not state is still refused
+    assert split_claims("Rep. Mike Johnson was elected speaker [1].") == ["Rep. Mike Johnson was elected speaker [1]."]
+    assert split_claims("Judge Clifford J. Murphy III ruled [2].") == ["Judge Clifford J. Murphy III ruled [2]."]

@@ -14,11 +14,27 @@ import re
 from dataclasses import dataclass
 
 from app.records import Source
-from app.text.tokens import content_tokens, numbers_in
+from app.text.tokens import content_tokens, number_words_as_digits, numbers_in
 
 CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 # Sentence boundaries: after . ! ? (optionally closed by a quote or bracket) before a capital, or a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"‘'(])|(?<=[.!?][”\"’)])\s+(?=[A-Z“\"‘'(])|\n+")
+# A full stop that ends an initial or a title is not a sentence end ("Clifford J. Murphy", "Rep. Mike Johnson").
+_NOT_AN_END = re.compile(r"(?:\b[A-Z]|\b(?:Rep|Sen|Gov|Dr|Mr|Mrs|Ms|St|Jr|Sr|Lt|Gen|Col|Sgt|Prof|Capt|Gov|Atty|Mt|No|"
+                         r"Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec|U\.S|U\.K|U\.N))\.$")
+
+
+def _sentences(text: str) -> list[str]:
+    """Split at sentence ends, except after initials and titles."""
+    parts: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if _NOT_AN_END.search(text[start : m.start()]):
+            continue
+        parts.append(text[start : m.start()])
+        start = m.end()
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
 _CITATION_END = re.compile(r"\][.!?;:,]*[”\"’)]*(?=\s|$)")
 
 
@@ -37,9 +53,11 @@ SUPPORT_THRESHOLD = 0.5
 
 
 def evidence_of(source: Source) -> str:
-    """What a claim citing ``source`` may rely on: the sentence, its label (speaker, or the resolved event date)
-    and its publication date spelled out, so "on 19 September 2023 [1]" can cite "on Tuesday"."""
-    extra = [source.label]
+    """What a claim citing ``source`` may rely on: the sentence, its label (speaker, or the resolved event date),
+    its publication date spelled out (so "on 19 September 2023 [1]" can cite "on Tuesday") and the digits of its
+    number words ("4 astronauts" may cite "four astronauts"). Not the headline: every source of an article shares it,
+    so headline words would let a claim cite any sentence of the story."""
+    extra = [source.label, number_words_as_digits(source.text)]
     if source.published:
         try:
             day = dt.date.fromisoformat(source.published[:10])
@@ -70,7 +88,7 @@ def split_claims(answer: str) -> list[str]:
     cuts = [0] + [m.end() for m in _CITATION_END.finditer(answer)] + [len(answer)]
     for a, b in zip(cuts, cuts[1:]):
         segment = answer[a:b]
-        parts = [p.strip() for p in _SENTENCE_END.split(segment) if p.strip()]
+        parts = _sentences(segment)
         if len(parts) > 1 and CITATION.search(parts[-1]) and _one_quotation(parts):
             parts = [" ".join(parts)]
         claims.extend(parts)

@@ -81,6 +81,9 @@ def squad_normalize(text: str) -> str:
 
 _NON_WORD = re.compile(r"[^\w%$.]+")
 _EDGE_DOTS = re.compile(r"(?<!\d)\.|\.(?!\d)")
+# Joiners inside numbers and number-bearing names: "5,000" is one number, "Crew-4" one name, "2023-09-13" one
+# date; splitting them let a gold "4", "5" or "13" match by accident.
+_NUMBER_JOINER = re.compile(r"(?<=\d),(?=\d{3}\b)|(?<=\w)-(?=\d)|(?<=\d)-(?=\w)")
 
 
 def normalize_words(text: str) -> str:
@@ -89,13 +92,15 @@ def normalize_words(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = unicodedata.normalize("NFC", "".join(ch for ch in text if not unicodedata.combining(ch)))
     text = text.lower().replace("\u2019", "'").replace("'s ", " ")
+    text = _NUMBER_JOINER.sub("", text)
     text = _EDGE_DOTS.sub(" ", _NON_WORD.sub(" ", text))
     return " ".join(text.split())
 
 
 def contains_words(haystack: str, needle: str) -> bool:
-    """Whole-word occurrence of the normalised needle in the normalised haystack ("4" does not match "40",
-    "Pele" matches "Pelé"); an empty needle never matches. The benchmarks' scorer (benchmarks.common.contains)."""
+    """Whole-word occurrence of the normalised needle in the normalised haystack ("4" does not match "40", nor
+    "Crew-4", nor "5,000"; "Pele" matches "Pelé"); an empty needle never matches. The benchmarks' scorer
+    (benchmarks.common.contains)."""
     n = normalize_words(needle)
     return bool(n) and f" {n} " in f" {normalize_words(haystack)} "
 

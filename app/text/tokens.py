@@ -28,6 +28,21 @@ def _stemmer() -> Any:  # PyStemmer ships no type hints
     return Stemmer.Stemmer("english")
 
 
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
+}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+
+
+def number_words_as_digits(text: str) -> str:
+    """The digits of the number words in a text ("four astronauts" -> "4"), space-separated: what a claim that
+    writes a number as digits may rely on when its source spells it out."""
+    return " ".join(str(_NUMBER_WORDS[m.group(1).lower()]) for m in _NUMBER_WORD.finditer(text))
+
+
 def content_tokens(text: str) -> set[str]:
     """Stemmed content words and normalised numbers (commas dropped: '120,000' == '120000')."""
     stem = _stemmer().stemWord
