@@ -48,18 +48,19 @@ _EXPORTS = {
     # How the citation guard judges a claim, for evaluations that judge citations the same way:
     "support_score": "app.answer.citations",
     "evidence_of": "app.answer.citations",
+    "is_abstention": "app.answer.citations",
     "split_sentences": "app.text.sentences",
 }
 __all__ = [  # the names of _EXPORTS, spelled out for readers and linters
     "Answer", "Chronicle", "EventCitation", "IngestReport", "LLMError", "ModelCheck", "Passage", "QuestionError",
     "RemoveReport", "Settings", "Source", "StoreError", "StoredArticle", "StoredStatement", "TimelineEvent",
-    "__version__", "clear_caches", "evidence_of", "load_settings", "parse_date_bound", "split_sentences",
-    "support_score",
+    "__version__", "clear_caches", "evidence_of", "is_abstention", "load_settings", "parse_date_bound",
+    "split_sentences", "support_score",
 ]
 
 if TYPE_CHECKING:
     from app.answer.answerer import Answer
-    from app.answer.citations import evidence_of, support_score
+    from app.answer.citations import evidence_of, is_abstention, support_score
     from app.answer.llm.client import LLMError, ModelCheck
     from app.answer.questions import QuestionError
     from app.chronicle import Chronicle, clear_caches

@@ -132,6 +132,15 @@ class Chronicle:
                 model.prewarm(prompts.load("system"))
 
 
+    def generate(self, prompt: str) -> Iterator[str]:
+        """The configured model's raw text for a prompt: no routes, no sources, no guard. For baselines measured
+        with the same model (benchmarks/naive.py); answers to users go through ``ask``."""
+        from langchain_core.messages import HumanMessage
+
+        from app.answer.llm.client import get_chat_model
+
+        return get_chat_model(self.settings).stream([HumanMessage(prompt)])
+
     def check_model(self) -> ModelCheck:
         """Can the configured local model generate on this machine? (One token, in a child process.)"""
         return check_model(self.settings)

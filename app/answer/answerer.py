@@ -22,7 +22,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from app.answer import prompts
 from app.answer.citations import GuardResult, is_abstention, strip_unknown_markers, verify
 from app.answer.compose import complete_statements, compose_extractive, compose_timeline
-from app.answer.followup import rewrite_followup
+from app.answer.followup import followup_focus, rewrite_followup
 from app.answer.llm.client import ChatModel, LLMError, ModelFailure
 from app.answer.questions import QuestionError, check_question
 from app.answer.routes import Evidence, Router
@@ -132,9 +132,10 @@ class Answerer:
             yield Answer(str(exc), [], mode, True, "refused", (question or "")[:200], "", {"total_ms": _ms(t0)})
             return
         standalone = rewrite_followup(question, history or [])
+        focus = followup_focus(question, history or [])
         timings = {"rewrite_ms": _ms(t0)}
         t1 = time.perf_counter()
-        evidence = self.router.gather(standalone, mode, as_of)
+        evidence = self.router.gather(standalone, mode, as_of, focus)
         timings["retrieve_ms"] = _ms(t1)
         turn = _Turn(question, standalone, mode, evidence, t0, timings, as_of=as_of)
 

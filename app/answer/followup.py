@@ -47,3 +47,32 @@ def rewrite_followup(question: str, history: list[tuple[str, str]]) -> str:
     if len(words) <= 8 and _PRONOUN.search(question) and not find_actor_mentions(question):
         return f"{question} (about: {previous})"
     return question
+
+
+def followup_focus(question: str, history: list[tuple[str, str]]) -> str | None:
+    """The new subject of a short follow-up ("And Turkey?" -> "Turkey"), which the answer must be about.
+
+    "And Turkey?" after "How many people were killed?" was answered with the casualty sentence, which says nothing
+    about Turkey: the rewritten question keeps the old words, so the sentences that match them best are about the
+    old subject. Evidence for a follow-up must mention its new subject (app.answer.routes); otherwise the answer is
+    "The articles don't say"."""
+    if not history:
+        return None
+    m = _SHORT_FOLLOWUP.match(question)
+    if not m:
+        return None
+    subject = m.group("x").strip()
+    # "And how many were injured?" asks a new question about the old subject: no new subject to require
+    if re.match(r"(?i)(how|what|when|where|who|whom|which|why|did|does|is|are|was|were)\b", subject):
+        return None
+    return subject if len(subject.split()) <= 5 else None
+
+
+def mentions(text: str, subject: str) -> bool:
+    """Does a text name the subject? Actor aliases count ("Ankara" names Turkey); else the words themselves."""
+    wanted = {a.actor.name for a in find_actor_mentions(subject)}
+    if wanted and wanted & {a.actor.name for a in find_actor_mentions(text)}:
+        return True
+    words = [w for w in re.findall(r"\w+", subject.lower()) if len(w) > 2 and w not in ("the", "and", "about")]
+    low = text.lower()
+    return bool(words) and all(re.search(rf"\b{re.escape(w)}", low) for w in words)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from app.answer.citations import support_score
-from app.query.evidence import ScoredSentence, score_sentences, select_sources
+from app.answer.followup import mentions
+from app.query.evidence import ScoredSentence, question_terms, score_sentences, select_sources
 from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors
 from app.query.temporal import timeline_sources
@@ -50,11 +51,20 @@ MIN_COSINE = {"extractive": 0.6, "llm": 0.5}
 CLAIM_SUPPORT = 0.8  # share of a claim's words one sentence must state for the claim to count as reported
 
 
-def relevant(scored: list[ScoredSentence], mode: str) -> bool:
-    """Is any retrieved sentence about the question at all? Otherwise abstain without asking the model."""
-    best_cover = max(s.overlap for s in scored[:8])
+MIN_TERMS = 3  # ... or this many of a long question's terms (a 10-term quiz question rarely shares 6 with its answer)
+
+
+def relevant(scored: list[ScoredSentence], mode: str, n_terms: int) -> bool:
+    """Is any retrieved sentence about the question at all? Otherwise abstain without asking the model.
+
+    Coverage counts the sentence's article headline at half weight (headline_coverage); the share needed is
+    MIN_COVERAGE, or MIN_TERMS terms when that is less (questions of more than 5 content terms)."""
+    need = MIN_COVERAGE.get(mode, 0.34)
+    if n_terms > 5:
+        need = min(need, MIN_TERMS / n_terms)
+    best_cover = max(max(s.overlap, s.context) for s in scored[:8])
     best_cosine = max(s.cosine for s in scored)
-    return best_cover >= MIN_COVERAGE.get(mode, 0.34) or best_cosine >= MIN_COSINE.get(mode, 0.5)
+    return best_cover >= need or best_cosine >= MIN_COSINE.get(mode, 0.5)
 
 
 _INSTRUCTION = re.compile(
@@ -84,7 +94,22 @@ class Router:
         self.encode = encode
         self.k = k
 
-    def gather(self, question: str, mode: str, as_of: dt.date | None = None) -> Evidence:
+    def gather(self, question: str, mode: str, as_of: dt.date | None = None, focus: str | None = None) -> Evidence:
+        """``focus``: the new subject of a follow-up ("And Turkey?"): evidence that does not mention it is none."""
+        evidence = self._gather(question, mode, as_of)
+        if focus is None or evidence.route == "claim":
+            return evidence
+        # A source must name the new subject and still be about the rest of the question ("How many were killed
+        # — Turkey?": a Turkey sentence without any killing does not answer it).
+        rest = question_terms(question) - question_terms(focus)
+        kept = [s for s in evidence.sources if mentions(f"{s.title}\n{s.label}\n{s.text}", focus)
+                and (evidence.route == "statements" or not rest or rest & content_tokens(s.text))]
+        if len(kept) == len(evidence.sources):
+            return evidence
+        renumbered = [replace(s, n=i + 1) for i, s in enumerate(kept)]
+        return replace(evidence, sources=renumbered, sure=evidence.sure and bool(kept))
+
+    def _gather(self, question: str, mode: str, as_of: dt.date | None) -> Evidence:
         retriever = scoped(self.base, as_of)
         claim = instructed_claim(question)
         if claim is not None:
@@ -126,9 +151,10 @@ class Router:
         """The best sentences of the retrieved passages. ``abstain``: an actor question with no statement by that
         actor has nothing to say, whatever the passages hold."""
         passages = retriever.retrieve(question, self.k, vectors=True)
-        scored = score_sentences(question, passages, self.encode)
-        if abstain or not scored or not relevant(scored, mode):
+        scored = score_sentences(question, passages, self.encode, as_of=retriever.as_of)
+        n_terms = len(question_terms(question))
+        if abstain or not scored or not relevant(scored, mode, n_terms):
             return Evidence("search", passages=passages)
         sources = select_sources(scored, max_sources=4, max_chars=700)
         labelled = label_sources(retriever, sources, [p.chunk_id for p in passages])
-        return Evidence("search", labelled, passages, sure=relevant(scored, "extractive"))
+        return Evidence("search", labelled, passages, sure=relevant(scored, "extractive", n_terms))

@@ -7,6 +7,8 @@ scored by embedding similarity to the question plus content-word overlap, then p
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,6 +16,7 @@ import numpy as np
 
 from app.records import Passage, Source
 from app.text.actors import find_actor_mentions
+from app.text.dates import find_time_expressions
 from app.text.tokens import content_tokens
 
 # Words that shape a question but are not what it is about.
@@ -33,7 +36,11 @@ def canonical_actors(text: str) -> str:
 
 
 def question_terms(question: str) -> set[str]:
-    return content_tokens(canonical_actors(question)) - _QUESTION_WORDS
+    """The content words a sentence should share with the question: not its question words, and not its time
+    qualifiers ("this week", "recently", "in 2023"), which are filters on the search, not what it is about."""
+    for expr in sorted(find_time_expressions(question, _ANY_DAY), key=lambda e: -e.start):
+        question = question[: expr.start] + " " + question[expr.end :]
+    return content_tokens(canonical_actors(question)) - _QUESTION_WORDS - _TIME_WORDS
 
 
 def coverage(terms: set[str], sentence: str) -> float:
@@ -41,7 +48,32 @@ def coverage(terms: set[str], sentence: str) -> float:
     return len(terms & content_tokens(canonical_actors(sentence))) / len(terms) if terms else 0.0
 
 
+def headline_coverage(terms: set[str], sentence: str, headline: str) -> float:
+    """Coverage by the sentence, with the terms only its article's headline holds counting half: a sentence deep
+    in a story says "the automaker" where its headline says "Toyota recalls ..."; at half weight the headline
+    cannot make a sentence about something else look relevant on its own."""
+    if not terms:
+        return 0.0
+    own = terms & content_tokens(canonical_actors(sentence))
+    head = (terms - own) & content_tokens(canonical_actors(headline))
+    return (len(own) + 0.5 * len(head)) / len(terms)
+
+
+def recency_bonus(published: str | None, as_of: dt.date | None) -> float:
+    """Up to RECENCY_BONUS for a sentence of an article published shortly before the as-of day."""
+    if as_of is None or not published:
+        return 0.0
+    try:
+        age = (as_of - dt.date.fromisoformat(published[:10])).days
+    except ValueError:
+        return 0.0
+    return RECENCY_BONUS * math.exp(-max(age, 0) / RECENCY_DAYS)
+
+
 MAX_EMBEDDED = 6  # sentences embedded per question at most (beyond whole-passage ones): ~10 ms each here
+RECENCY_BONUS, RECENCY_DAYS = 0.3, 7.0  # as-of questions: a sentence of that week's news ranks above an old one
+_ANY_DAY = dt.date(2000, 1, 1)
+_TIME_WORDS = frozenset(content_tokens("recently recent latest new now currently today week weekend month year"))
 
 
 @dataclass
@@ -51,8 +83,9 @@ class ScoredSentence:
     end: int
     text: str
     cosine: float
-    overlap: float
+    overlap: float  # coverage of the question's terms by the sentence
     score: float
+    context: float = 0.0  # coverage with the headline's terms at half weight (headline_coverage)
 
 
 def score_sentences(
@@ -60,6 +93,7 @@ def score_sentences(
     passages: list[Passage],
     encode: Callable[[list[str]], np.ndarray],
     question_vector: np.ndarray | None = None,
+    as_of: dt.date | None = None,
 ) -> list[ScoredSentence]:
     """Every sentence of the passages, scored against the question, best first.
 
@@ -86,7 +120,9 @@ def score_sentences(
     cos = np.stack([v if v is not None else items[i][0].vector for i, v in enumerate(vectors)]) @ qv
     out = []
     for (p, s, e, t), c, overlap in zip(items, cos, overlaps):
-        out.append(ScoredSentence(p, s, e, t, float(c), overlap, float(c) + 0.5 * overlap))
+        context = headline_coverage(q_terms, t, p.title)
+        score = float(c) + 0.5 * overlap + 0.25 * (context - overlap) + recency_bonus(p.published, as_of)
+        out.append(ScoredSentence(p, s, e, t, float(c), overlap, score, context))
     out.sort(key=lambda x: -x.score)
     return out
 

@@ -52,7 +52,7 @@ _LEAD = re.compile(r"^\s*(?:(?:and|so|but|then|also|ok|okay)[,\s]+)*(?:(?:on|in|
                    re.I)
 _WH = re.compile(
     r"(?P<wh>how\s+(?:many|much|old|long|far|big|large|tall|often)|which|what|whose|whom|who|where|when|why|how)\b"
-    r"(?:\s+(?P<head>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}))?",
+    r"(?:\s+(?P<head>[a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*){0,3}))?",
     re.I,
 )
 # "Xi Jinping met with Joe Biden in which city?": the wh-phrase inside the question
