@@ -111,7 +111,7 @@ def test_ask_as_of_on_the_command_line(archive) -> None:
     assert bad.returncode == 2 and "--as-of" in bad.stderr
 
 
-def test_a_follow_up_about_a_new_subject_needs_evidence_about_it(seed_chronicle) -> None:  # noqa: ANN001
+def test_a_follow_up_about_a_new_subject_needs_evidence_about_it(seed_chronicle) -> None:
     """"And Turkey?" after a casualty question: no sentence gives Turkey's casualties, so no answer (it used to quote
     the casualty sentence, which says nothing about Turkey)."""
     killed = [("How many people were killed?", "25 people had been killed [1].")]
