@@ -24,7 +24,7 @@ from app.query.events import list_events
 from app.query.retrieval import HybridRetriever, forget_retrievers, get_retriever
 from app.records import Passage, Source, StoredArticle, StoredStatement, TimelineEvent
 from app.store.chroma import Store
-from app.store.registry import forget_stores, get_embeddings, get_store
+from app.store.registry import forget_stores, get_batch_embeddings, get_embeddings, get_store
 
 
 class Chronicle:
@@ -50,7 +50,7 @@ class Chronicle:
             from app.answer.llm.client import get_chat_model
 
             self._answerer = Answerer(
-                self.settings, self.retriever, get_embeddings(self.settings).encode,
+                self.settings, self.retriever, get_batch_embeddings(self.settings).encode,
                 lambda: get_chat_model(self.settings),
             )
         return self._answerer
@@ -111,7 +111,7 @@ class Chronicle:
         self, actor: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None
     ) -> list[TimelineEvent]:
         """Dated events of the visible articles, in date order, the same event across articles merged."""
-        return list_events(self.retriever, get_embeddings(self.settings).encode, actor, date_from, date_to)
+        return list_events(self.retriever, get_batch_embeddings(self.settings).encode, actor, date_from, date_to)
 
     def statements(self) -> list[StoredStatement]:
         """Every attributed statement of the visible articles."""

@@ -38,7 +38,9 @@ class Settings(BaseSettings):
         "onnx", description="onnx (int8, default) or torch (sentence-transformers)."
     )
     embedding_batch_size: int = Field(64, ge=1)
-    ingest_threads: int = Field(2, ge=1, le=64, description="onnx threads for batch ingest (queries use one).")
+    ingest_threads: int = Field(
+        2, ge=1, le=64, description="onnx threads for batches: ingest, the sentences an answer scores (a query: one)."
+    )
 
     # Chunking
     chunk_max_chars: int = Field(450, ge=100, description="Upper bound of a passage; passages are whole sentences.")

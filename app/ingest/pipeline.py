@@ -22,7 +22,7 @@ from app.ingest.enrich import article_record, event_records, passage_records, so
 from app.records import StoredArticle
 from app.store.chroma import ArticleRows, Store
 from app.store.keyword import bm25_dir, rebuild_bm25
-from app.store.registry import get_ingest_embeddings, get_store
+from app.store.registry import get_batch_embeddings, get_store
 from app.text.articles import Article, ArticleError, discover_files, has_words, read_file
 from app.text.chunking import Chunk, chunk_article
 
@@ -250,7 +250,7 @@ def ingest_paths(
     """
     started = time.perf_counter()
     store = store or get_store(settings)
-    encode = encode or get_ingest_embeddings(settings).encode
+    encode = encode or get_batch_embeddings(settings).encode
     run = _Run(paths, settings, store, progress)
     pending: _Pending | None = None
     try:
