@@ -90,7 +90,7 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment, with explicit overrides (e.g. from command-line flags) on top."""
-    base = Settings()
+    """Settings from the environment, with explicit overrides (e.g. from command-line flags) on top; overrides are
+    validated like the environment (``vectorstore_dir="x"`` becomes a Path, ``k=0`` is refused)."""
     clean = {k: v for k, v in overrides.items() if v is not None}
-    return base.model_copy(update=clean) if clean else base
+    return Settings(**clean)

@@ -25,6 +25,15 @@ def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         Settings()
 
 
+def test_overrides_are_validated_like_the_environment(tmp_path: Path) -> None:
+    """A benchmark or a command-line flag passing a str path or a bad number gets the same checks as the env."""
+    assert load_settings(vectorstore_dir=str(tmp_path)).vectorstore_dir == tmp_path
+    with pytest.raises(ValidationError):
+        load_settings(k=0)
+    with pytest.raises(ValidationError):
+        load_settings(answer_mode="magic")
+
+
 def test_settings_are_frozen() -> None:
     with pytest.raises(ValidationError):
         Settings().k = 2  # type: ignore[misc]
