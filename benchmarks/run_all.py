@@ -260,18 +260,20 @@ def markdown(res: dict[str, Any]) -> str:
             f"## RealTimeQA ({rq.get('setting')}; weeks {', '.join(rq['weeks'])})",
             "",
             "The naive LangChain pipeline (1000-character chunks, top-5 dense, the packaged LLM with a plain [n]",
-            "prompt) beside Chronicle, on the same questions in one run. For reference, the RealTimeQA paper's",
+            "prompt) beside Chronicle, on the same questions (the setting above says which). For reference, the paper's",
             "GCS + GPT-3 (175B) baseline: 34.6 exact match (open), 66.5 % multiple choice; humans 96.7 % MC.",
             "",
             "| pipeline | n | open acc | MC acc | hit@k | chars seen | reachable | abstained when gold=NOTA | "
             "abstained when answerable | first token p50 ms | total p50/p95 ms |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for name in ("naive", "extractive", "llm"):
+        labels = {"naive": "naive", "extractive_same_questions_as_llm": "extractive (the LLM rows' questions)",
+                  "llm": "llm", "extractive": "extractive"}
+        for name, label in labels.items():
             s = rq.get(name)
             if s and s.get("questions"):
                 lines.append(
-                    f"| {name} | {s['questions']} | {s['open_acc']} | {s['mc_acc']} | {s['hit@k']} | "
+                    f"| {label} | {s['questions']} | {s['open_acc']} | {s['mc_acc']} | {s['hit@k']} | "
                     f"{s.get('chars_seen')} | {s['reachable']} | {s['abstained_when_nota']} "
                     f"(n={s['nota_gold_questions']}) | {s['abstained_when_answerable']} | "
                     f"{s['first_token_ms'].get('p50')} | {s['total_ms'].get('p50')}/{s['total_ms'].get('p95')} |"
