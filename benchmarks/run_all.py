@@ -260,8 +260,9 @@ def markdown(res: dict[str, Any]) -> str:
             f"## RealTimeQA ({rq.get('setting')}; weeks {', '.join(rq['weeks'])})",
             "",
             "The naive LangChain pipeline (1000-character chunks, top-5 dense, the packaged LLM with a plain [n]",
-            "prompt) beside Chronicle, on the same questions (the setting above says which). For reference, the paper's",
-            "GCS + GPT-3 (175B) baseline: 34.6 exact match (open), 66.5 % multiple choice; humans 96.7 % MC.",
+            "prompt) beside Chronicle, on the same questions (the setting above says which). For reference, the",
+            "RealTimeQA paper's GCS + GPT-3 (175B) baseline: 34.6 exact match (open), 66.5 % multiple choice;",
+            "humans 96.7 % MC.",
             "",
             "| pipeline | n | open acc | MC acc | hit@k | chars seen | reachable | abstained when gold=NOTA | "
             "abstained when answerable | first token p50 ms | total p50/p95 ms |",
