@@ -83,6 +83,14 @@ def test_a_time_qualified_factoid_is_a_search(archive) -> None:
     assert "Orinda" in " ".join(c.title + " " + c.text for c in answer.citations)
 
 
+def test_a_factoid_with_a_year_reads_the_events_of_that_period(archive) -> None:
+    """'Which automaker ... in 2022?' is a search among the events dated in 2022 (the TimeQA kind of question):
+    the 2022 recall, not this year's."""
+    answer = archive.ask("Which automaker recalled SUVs over a brake fault in 2022?", mode="extractive")
+    assert answer.route == "timeline", answer.route
+    assert answer.citations and all("Kestrel" in c.title for c in answer.citations), answer.text
+
+
 def test_an_announcement_question_is_not_who_said_what(archive) -> None:
     answer = archive.ask("Which league announced it will play a game in Brazil?", mode="extractive")
     assert answer.route == "search" and answer.citations
