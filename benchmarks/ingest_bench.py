@@ -102,10 +102,10 @@ def run_chronicle(corpus: Path, store_dir: Path, backend: str) -> dict[str, Any]
 
 def run_naive(corpus: Path, store_dir: Path, emb: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
-    vs, n_chunks = build_naive([corpus], store_dir, emb)
+    docs = naive_documents([corpus])
+    vs, n_chunks = build_naive(docs, store_dir, emb)
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "articles_added": len(naive_documents([corpus])), "passages": n_chunks,
-            "vectorstore": vs}
+    return {"seconds": seconds, "articles_added": len(docs), "passages": n_chunks, "vectorstore": vs}
 
 
 def hit_rates(questions: list[dict[str, Any]], search) -> dict[str, Any]:  # noqa: ANN001

@@ -44,13 +44,12 @@ def naive_documents(gcs_files: list[Path]) -> list[Any]:
     return docs
 
 
-def build_naive(gcs_files: list[Path], store_dir: Path, emb: Any) -> tuple[Any, int]:
-    """(vector store, number of chunks): split, embed and store every record."""
+def build_naive(documents: list[Any], store_dir: Path, emb: Any) -> tuple[Any, int]:
+    """(vector store, number of chunks): split, embed and store the documents (``naive_documents``)."""
     from langchain_chroma import Chroma
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
-        naive_documents(gcs_files))
+    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(documents)
     return Chroma.from_documents(splits, emb, persist_directory=str(store_dir), collection_name="naive"), len(splits)
 
 

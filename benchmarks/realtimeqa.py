@@ -53,7 +53,7 @@ from benchmarks.common import (
     weeks,
     write_json,
 )
-from benchmarks.naive import build_naive, naive_embeddings, naive_prompt, open_naive
+from benchmarks.naive import build_naive, naive_documents, naive_embeddings, naive_prompt, open_naive
 
 NAIVE_K = 5
 
@@ -139,7 +139,7 @@ def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, 
             vs = open_naive(base / f"{week.name}-naive", emb)
             if vs is None:
                 t0 = time.perf_counter()
-                vs, n = build_naive([week.gcs], base / f"{week.name}-naive", emb)
+                vs, n = build_naive(naive_documents([week.gcs]), base / f"{week.name}-naive", emb)
                 print(f"{week.name}: naive pipeline: {n} chunks in {time.perf_counter() - t0:.0f} s", flush=True)
             for q in all_questions[: plan["naive"]]:
                 t0 = time.perf_counter()

@@ -47,13 +47,14 @@ def format_sources(sources: list[Source]) -> str:
     lead of 8 of the 30 archive questions written by reading the articles). The citation guard still checks each
     claim against its sentence, not the headline (app.answer.citations.evidence_of)."""
     dates = {s.published for s in sources}
-    titles = {headline(s) for s in sources}
+    heads = [headline(s) for s in sources]
+    titles = set(heads)
     one_date, one_title = len(dates) == 1 and None not in dates, len(titles) == 1 and "" not in titles
     shared = ", ".join(x for x in (f'from "{next(iter(titles))}"' if one_title else "",
                                    f"published {next(iter(dates))}" if one_date else "") if x)
     lines = [f"(all {shared})"] if shared else []
-    for s in sources:
-        title = "" if one_title or not headline(s) else f'"{headline(s)}"'
+    for s, head in zip(sources, heads, strict=True):
+        title = "" if one_title or not head else f'"{head}"'
         meta = ", ".join(x for x in (s.label, "" if one_date else (s.published or ""), title) if x)
         lines.append(f"[{s.n}] ({meta}) {s.text}" if meta else f"[{s.n}] {s.text}")
     return "\n".join(lines)

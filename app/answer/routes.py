@@ -151,7 +151,8 @@ class Router:
         """The best sentences of the retrieved passages. ``abstain``: an actor question with no statement by that
         actor has nothing to say, whatever the passages hold."""
         passages = retriever.retrieve(question, self.k, vectors=True)
-        scored = score_sentences(question, passages, self.encode, as_of=retriever.as_of)
+        scored = score_sentences(question, passages, self.encode, as_of=retriever.as_of,
+                                 recency_days=retriever.settings.recency_days)
         n_terms = len(question_terms(question))
         if abstain or not scored or not relevant(scored, mode, n_terms):
             return Evidence("search", passages=passages)

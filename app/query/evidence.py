@@ -59,19 +59,20 @@ def headline_coverage(terms: set[str], sentence: str, headline: str) -> float:
     return (len(own) + 0.5 * len(head)) / len(terms)
 
 
-def recency_bonus(published: str | None, as_of: dt.date | None) -> float:
-    """Up to RECENCY_BONUS for a sentence of an article published shortly before the as-of day."""
+def recency_bonus(published: str | None, as_of: dt.date | None, days: float) -> float:
+    """Up to RECENCY_BONUS for a sentence of an article published shortly before the as-of day (``days``: the
+    age scale, Settings.recency_days, the same as the retriever's recency boost)."""
     if as_of is None or not published:
         return 0.0
     try:
         age = (as_of - dt.date.fromisoformat(published[:10])).days
     except ValueError:
         return 0.0
-    return RECENCY_BONUS * math.exp(-max(age, 0) / RECENCY_DAYS)
+    return RECENCY_BONUS * math.exp(-max(age, 0) / days)
 
 
 MAX_EMBEDDED = 6  # sentences embedded per question at most (beyond whole-passage ones), on ingest_threads: ~45 ms
-RECENCY_BONUS, RECENCY_DAYS = 0.3, 7.0  # as-of questions: a sentence of that week's news ranks above an old one
+RECENCY_BONUS = 0.3  # as-of questions: a sentence of that week's news ranks above an old one
 _ANY_DAY = dt.date(2000, 1, 1)
 _TIME_WORDS = frozenset(content_tokens("recently recent latest new now currently today week weekend month year"))
 
@@ -94,6 +95,7 @@ def score_sentences(
     encode: Callable[[list[str]], np.ndarray],
     question_vector: np.ndarray | None = None,
     as_of: dt.date | None = None,
+    recency_days: float = 7.0,
 ) -> list[ScoredSentence]:
     """Every sentence of the passages, scored against the question, best first.
 
@@ -121,7 +123,7 @@ def score_sentences(
     out = []
     for (p, s, e, t), c, overlap in zip(items, cos, overlaps):
         context = headline_coverage(q_terms, t, p.title)
-        score = float(c) + 0.5 * overlap + 0.25 * (context - overlap) + recency_bonus(p.published, as_of)
+        score = float(c) + 0.5 * overlap + 0.25 * (context - overlap) + recency_bonus(p.published, as_of, recency_days)
         out.append(ScoredSentence(p, s, e, t, float(c), overlap, score, context))
     out.sort(key=lambda x: -x.score)
     return out
