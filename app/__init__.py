@@ -40,6 +40,14 @@ _EXPORTS = {
     "StoredStatement": "app.records",
     "TimelineEvent": "app.records",
     "EventCitation": "app.records",
+    "StoryTimeline": "app.records",
+    "StoryDay": "app.records",
+    "StoryLine": "app.records",
+    "SentenceCitation": "app.records",
+    "CoverageDay": "app.records",
+    "TimelineError": "app.query.story",
+    "EXPORT_FORMATS": "app.export",
+    "export_story": "app.export",
     "StoreError": "app.store.chroma",
     "LLMError": "app.answer.llm.client",
     "ModelCheck": "app.answer.llm.client",
@@ -52,10 +60,11 @@ _EXPORTS = {
     "split_sentences": "app.text.sentences",
 }
 __all__ = [  # the names of _EXPORTS, spelled out for readers and linters
-    "Answer", "Chronicle", "EventCitation", "IngestReport", "LLMError", "ModelCheck", "Passage", "QuestionError",
-    "RemoveReport", "Settings", "Source", "StoreError", "StoredArticle", "StoredStatement", "TimelineEvent",
-    "__version__", "clear_caches", "evidence_of", "is_abstention", "load_settings", "parse_date_bound",
-    "split_sentences", "support_score",
+    "EXPORT_FORMATS", "Answer", "Chronicle", "CoverageDay", "EventCitation", "IngestReport", "LLMError", "ModelCheck",
+    "Passage", "QuestionError", "RemoveReport", "SentenceCitation", "Settings", "Source", "StoreError",
+    "StoredArticle", "StoredStatement", "StoryDay", "StoryLine", "StoryTimeline", "TimelineError", "TimelineEvent",
+    "__version__", "clear_caches", "evidence_of", "export_story", "is_abstention", "load_settings",
+    "parse_date_bound", "split_sentences", "support_score",
 ]
 
 if TYPE_CHECKING:
@@ -65,8 +74,22 @@ if TYPE_CHECKING:
     from app.answer.questions import QuestionError
     from app.chronicle import Chronicle, clear_caches
     from app.config import Settings, load_settings
+    from app.export import EXPORT_FORMATS, export_story
     from app.ingest.pipeline import IngestReport, RemoveReport
-    from app.records import EventCitation, Passage, Source, StoredArticle, StoredStatement, TimelineEvent
+    from app.query.story import TimelineError
+    from app.records import (
+        CoverageDay,
+        EventCitation,
+        Passage,
+        SentenceCitation,
+        Source,
+        StoredArticle,
+        StoredStatement,
+        StoryDay,
+        StoryLine,
+        StoryTimeline,
+        TimelineEvent,
+    )
     from app.store.chroma import StoreError
     from app.text.dates import parse_date_bound
     from app.text.sentences import split_sentences

@@ -22,7 +22,8 @@ from app.config import Settings
 from app.ingest.pipeline import IngestReport, RemoveReport, ingest_paths, remove_articles
 from app.query.events import list_events
 from app.query.retrieval import HybridRetriever, forget_retrievers, get_retriever
-from app.records import Passage, Source, StoredArticle, StoredStatement, TimelineEvent
+from app.query.story import StoryRequest, story_timeline
+from app.records import Passage, Source, StoredArticle, StoredStatement, StoryTimeline, TimelineEvent
 from app.store.chroma import Store
 from app.store.registry import forget_stores, get_batch_embeddings, get_embeddings, get_store
 
@@ -112,6 +113,21 @@ class Chronicle:
     ) -> list[TimelineEvent]:
         """Dated events of the visible articles, in date order, the same event across articles merged."""
         return list_events(self.retriever, get_batch_embeddings(self.settings).encode, actor, date_from, date_to)
+
+    def story(
+        self,
+        about: str = "",
+        n_dates: int = 20,
+        sentences_per_date: int = 2,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        as_of: dt.date | None = None,
+    ) -> StoryTimeline:
+        """The story timeline: the ``n_dates`` days that mattered in the story ``about`` (found by retrieval; empty:
+        the whole archive), each with the sentences saying what happened, every one cited. Raises TimelineError
+        for a bad request; a story the archive does not cover gives a timeline with no days and a ``message``."""
+        request = StoryRequest(about, n_dates, sentences_per_date, date_from, date_to, as_of)
+        return story_timeline(self.retriever, request)
 
     def statements(self) -> list[StoredStatement]:
         """Every attributed statement of the visible articles."""

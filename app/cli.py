@@ -4,7 +4,9 @@
   ingest FILE|DIR [...]                                       add articles (idempotent, resumable)
   articles [--json]                                           list the stored articles
   remove ID|URL|PATH [...]                                    remove articles with their passages, statements, events
-  timeline [--actor X] [--from DATE] [--to DATE] [--json]     dated events in order
+  timeline [--actor X] [--from DATE] [--to DATE] [--json]     dated events in order (the flat list)
+  timeline --about STORY [--dates N] [--from DATE] [--to DATE] [--as-of DATE] [--format F] [--output FILE]
+                                                              a story's timeline: the N dates that mattered, cited
   serve [--port P] [--share-on-network]                       the web chat (127.0.0.1 unless told otherwise)
   run                                                         ingest the bundled sample articles, then serve
   prepare                                                     assemble and verify the packaged LLM, generate one token
@@ -17,12 +19,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import Settings, load_settings
+from app import EXPORT_FORMATS, Settings, load_settings
 
 if TYPE_CHECKING:
     from app import Chronicle, TimelineEvent
@@ -145,12 +148,20 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     try:
         date_from = parse_date_bound(args.date_from)
         date_to = parse_date_bound(args.date_to, upper=True)
+        as_of = parse_date_bound(args.as_of, upper=True)
     except ValueError as exc:
         print(f"python -m app timeline: error: {exc} (use YYYY, YYYY-MM or YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    story = args.about is not None or args.dates is not None or args.format is not None or args.output is not None
+    if story and args.actor:
+        print("python -m app timeline: error: --actor filters the flat list; a story is asked with --about",
+              file=sys.stderr)
         return 2
     chron = _chronicle(args)
     if not chron.articles():
         return _fail(NO_ARTICLES)
+    if story:
+        return _story_timeline(chron, args, date_from, date_to, as_of)
     events = chron.timeline(args.actor, date_from, date_to)
     if args.json:
         print(json.dumps([event_json(e) for e in events], ensure_ascii=False))
@@ -161,6 +172,33 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     if not events:
         print("No dated events match.", file=sys.stderr)
     return 0
+
+
+def _story_timeline(
+    chron: Chronicle, args: argparse.Namespace, date_from: dt.date | None, date_to: dt.date | None,
+    as_of: dt.date | None,
+) -> int:
+    from app import TimelineError, export_story
+
+    fmt = args.format or ("json" if args.json else "text")
+    try:
+        timeline = chron.story(args.about or "", n_dates=args.dates if args.dates is not None else 20,
+                               sentences_per_date=args.sentences, date_from=date_from, date_to=date_to, as_of=as_of)
+    except TimelineError as exc:
+        print(f"python -m app timeline: error: {exc}", file=sys.stderr)
+        return 2
+    text = export_story(timeline, fmt)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output} ({len(timeline.days)} dates)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if timeline.message:
+        print(timeline.message, file=sys.stderr)
+    if timeline.undated:
+        print(f"{len(timeline.undated)} article(s) of the story have no publication date and could not be placed: "
+              + "; ".join(timeline.undated[:10]), file=sys.stderr)
+    return 0 if timeline.days else 1
 
 
 def cmd_serve(args: argparse.Namespace, ingest_samples: bool = False) -> int:
@@ -242,11 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
     rm = command("remove", "remove articles (by id, URL or source path)")
     rm.add_argument("refs", nargs="+", metavar="ID|URL|PATH")
 
-    tl = command("timeline", "dated events, in order")
-    tl.add_argument("--actor", help="only events naming this actor (aliases work: Moscow -> Russia)")
+    tl = command("timeline", "a story's key dates (--about), or every dated event in order")
+    tl.add_argument("--about", metavar="STORY", help="the story ('Libyan civil war'): its key dates, each cited; "
+                    "found by retrieval over the archive ('' = the whole archive)")
+    tl.add_argument("--dates", type=int, metavar="N", help="number of dates of the story timeline (default 20)")
+    tl.add_argument("--sentences", type=int, default=2, metavar="N", help="sentences per date (default 2)")
+    tl.add_argument("--as-of", metavar="DATE", help="only articles published up to this day")
+    tl.add_argument("--format", choices=list(EXPORT_FORMATS), help="story timeline output (default text)")
+    tl.add_argument("--output", metavar="FILE", help="write the story timeline to FILE instead of the terminal")
+    tl.add_argument("--actor", help="flat list: only events naming this actor (aliases work: Moscow -> Russia)")
     tl.add_argument("--from", dest="date_from", help="YYYY, YYYY-MM or YYYY-MM-DD (inclusive)")
     tl.add_argument("--to", dest="date_to", help="YYYY, YYYY-MM or YYYY-MM-DD (inclusive)")
-    tl.add_argument("--json", action="store_true", help="print a JSON list")
+    tl.add_argument("--json", action="store_true", help="print JSON (flat list: a list of events)")
 
     command("prepare", "assemble and verify the packaged LLM, then generate one token in a child process")
 

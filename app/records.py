@@ -9,7 +9,7 @@ Chroma rows become these types inside app.store and nowhere else, so no stage do
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 Span = tuple[int, int]
@@ -38,6 +38,14 @@ class StoredArticle:
     byline: str
     n_chunks: int
     ingested_at: int
+
+
+@dataclass(frozen=True)
+class ArticleMatch:
+    """An article found for a query by its vector: cosine similarity of the query to the article's mean passage."""
+
+    article_id: str
+    similarity: float
 
 
 @dataclass(frozen=True)
@@ -134,9 +142,12 @@ class EventFilter:
     starts_after: int | None = None
     ends_before: int | None = None
     published_ts: int | None = None
+    article_ids: tuple[str, ...] | None = None
+    granularity: str | None = None  # "day": only events dated to one day
+    starts_in: tuple[int, ...] | None = None  # events starting on one of these epochs (story dates)
 
     def and_chunks(self, chunk_ids: tuple[str, ...]) -> EventFilter:
-        return EventFilter(chunk_ids, self.overlaps, self.starts_after, self.ends_before, self.published_ts)
+        return replace(self, chunk_ids=chunk_ids)
 
 
 @dataclass(frozen=True)
@@ -206,3 +217,76 @@ class Source:
             "start": self.start,
             "end": self.end,
         }
+
+
+# --- story timelines (app.query.story) -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentenceCitation:
+    """One article sentence, by exact span: what a story timeline line cites."""
+
+    article_id: str
+    title: str
+    published: str | None
+    url: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StoryLine:
+    """One sentence saying what happened on a story date; ``citations`` hold every article sentence that reports
+    the same (the quoted one first), so ``n_articles`` is how many articles reported it."""
+
+    text: str
+    citations: tuple[SentenceCitation, ...]
+
+    @property
+    def n_articles(self) -> int:
+        return len({c.article_id for c in self.citations})
+
+
+@dataclass(frozen=True)
+class StoryDay:
+    """A date that mattered in a story: what happened, and why the date was chosen."""
+
+    date: dt.date
+    lines: tuple[StoryLine, ...]
+    n_articles: int  # story articles that report the day: published on it, or referring back to it
+    published: int  # story articles published that day
+    mentions: int  # story articles that refer to the day in a sentence dated to it
+    weight: float  # the score the date was chosen by (app.query.story.date_weights)
+
+
+@dataclass(frozen=True)
+class CoverageDay:
+    """How much of the story falls on one day: articles published, and articles referring back to it."""
+
+    date: dt.date
+    published: int
+    mentions: int
+
+
+@dataclass(frozen=True)
+class StoryTimeline:
+    """The dates that mattered in a story, in date order, each with the sentences saying what happened.
+
+    ``message`` is set when there is no timeline to show ("No articles about ..."); ``undated`` lists story
+    articles that have no publication date (their relative dates could not be placed)."""
+
+    about: str
+    days: tuple[StoryDay, ...]
+    coverage: tuple[CoverageDay, ...]
+    n_articles: int  # story articles found in scope
+    date_from: dt.date | None
+    date_to: dt.date | None
+    as_of: dt.date | None = None
+    undated: tuple[str, ...] = ()
+    message: str = ""
+    timings: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def lines(self) -> list[tuple[StoryDay, StoryLine]]:
+        return [(day, line) for day in self.days for line in day.lines]

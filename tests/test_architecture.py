@@ -8,7 +8,7 @@ module that defines X), so a new upward import or a cycle fails here, before it 
     rank 2  app.store                                Chroma, keyword index, embeddings
     rank 3  app.ingest | app.query                   two stages side by side: neither imports the other
     rank 4  app.answer
-    rank 5  app.chronicle                            the facade
+    rank 5  app.chronicle | app.export               the facade; story timelines as files (records only)
     rank 6  app.ui | app.eval                        what users run: the facade and the public API only
     rank 7  app.cli                                  every command (it starts the web UI)
 """
@@ -27,7 +27,7 @@ RANK = {
     "app.store": 2,
     "app.ingest": 3, "app.query": 3,
     "app.answer": 4,
-    "app.chronicle": 5,
+    "app.chronicle": 5, "app.export": 5,
     "app.ui": 6, "app.eval": 6, "app.cli": 7, "app.__main__": 8,
 }
 CONSUMERS = ("app.cli", "app.ui", "app.eval")

@@ -20,8 +20,8 @@ import numpy as np
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from app.answer import prompts
-from app.answer.citations import GuardResult, is_abstention, strip_unknown_markers, verify
-from app.answer.compose import complete_statements, compose_extractive, compose_timeline
+from app.answer.citations import GuardResult, is_abstention, strip_unknown_markers, verify, verify_lines
+from app.answer.compose import complete_statements, compose_extractive, compose_story, compose_timeline
 from app.answer.followup import followup_focus, rewrite_followup
 from app.answer.llm.client import ChatModel, LLMError, ModelFailure
 from app.answer.questions import QuestionError, check_question
@@ -145,9 +145,12 @@ class Answerer:
             return
         sources = evidence.sources
         extractive = (compose_timeline(sources, standalone) if evidence.route == "timeline"
+                      else compose_story(sources) if evidence.route == "story"
                       else compose_extractive(evidence.route, sources))
-        if mode == "extractive":
-            guarded = verify(extractive, sources)
+        # A story timeline is its articles' own sentences, one per key date: rewriting a dozen dated lines would
+        # cost the model a minute here and add nothing the citations do not already show.
+        if mode == "extractive" or evidence.route == "story":
+            guarded = verify_lines(extractive, sources) if evidence.route == "story" else verify(extractive, sources)
             text = guarded.text if not guarded.empty else ABSTAIN_TEXT
             timings["first_token_ms"] = _ms(t0)
             yield text

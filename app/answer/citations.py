@@ -182,3 +182,15 @@ def strip_unknown_markers(text: str, valid: set[int]) -> str:
         return f"[{', '.join(nums)}]" if nums else ""
 
     return CITATION.sub(keep, text)
+
+
+def verify_lines(answer: str, sources: list[Source], threshold: float = SUPPORT_THRESHOLD) -> GuardResult:
+    """``verify`` for an answer that is a list, one cited claim per line (a story timeline): each line is verified on
+    its own and the lines stay lines."""
+    parts = [verify(line, sources, threshold) for line in answer.splitlines() if line.strip()]
+    cited: dict[int, Source] = {}
+    for part in parts:
+        cited.update({s.n: s for s in part.cited if s.n not in cited})
+    return GuardResult("\n".join(p.text for p in parts if p.text), list(cited.values()),
+                       [c for p in parts for c in p.dropped_claims], sum(p.repaired for p in parts),
+                       sum(p.removed_markers for p in parts))

@@ -3,7 +3,8 @@ the LLM mode's fallback, so they are computed for every question (a few microsec
 
 - search: the best 1-3 sentences (within 85% of the best score), in source order;
 - statements: every statement, labelled with its speaker ("Russia — Dmitry Peskov: ...");
-- timeline: "DATE: sentence [n]" for each source that answers (the best few for "when" and topical ranges).
+- timeline: "DATE: sentence [n]" for each source that answers (the best few for "when" and topical ranges);
+- story: "DATE: sentence [n]" for every line of the story timeline, one line each, in date order.
 The LLM may summarise statements but may not drop one: ``complete_statements`` appends, verbatim and cited, any
 statement whose reported words the model's answer does not cover.
 """
@@ -40,6 +41,11 @@ def compose_timeline(sources: list[Source], question: str) -> str:
         chosen = sorted(sorted(sources, key=lambda s: -s.score)[:2 if kind == "when" else 3], key=lambda s: s.n)
         chosen = [s for s in chosen if s.score >= 0.9 * best]
     return " ".join(cite(f"{s.label}: {s.text}" if s.label else s.text, s.n) for s in chosen)
+
+
+def compose_story(sources: list[Source]) -> str:
+    """The story timeline as the answer: one cited line per source, each starting with its day."""
+    return "\n".join(cite(f"{s.label}: {s.text}", s.n) for s in sources)
 
 
 def labelled(source: Source) -> str:

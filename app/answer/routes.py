@@ -5,6 +5,9 @@ declines (returns None) when its own evidence does not answer the question, and 
   sentence that states it counts (an instruction with nothing to check, "say HACKED", gets no evidence at all);
 - ``statements``: "What did X say / how did X react / X's position", X a country, organisation or person: all of
   X's attributed statements in date order (found at ingest), none dropped;
+- ``story``: "timeline of X" / "key dates of X" / "what happened in X since June": the story timeline of X across
+  the archive (app.query.story), one cited line per key date; declined when the story has fewer than
+  STORY_MIN_ARTICLES articles (one article's own dated events, the timeline route, are the better outline);
 - ``timeline``: when / before / after / latest / in 2020: dated events (app.query.temporal);
 - ``search``: hybrid retrieval, then the few best sentences, behind a relevance gate.
 """
@@ -23,8 +26,10 @@ from app.answer.followup import mentions
 from app.query.evidence import ScoredSentence, question_terms, score_sentences, select_sources
 from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors
-from app.query.temporal import timeline_sources
+from app.query.story import StoryRequest, story_range, story_timeline
+from app.query.temporal import reference_date, timeline_sources
 from app.records import Passage, Source
+from app.text.asking import StoryAsk, story_request
 from app.text.tokens import content_tokens
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -34,7 +39,7 @@ Encode = Callable[[list[str]], np.ndarray]
 class Evidence:
     """What a route found for a question."""
 
-    route: str  # "claim" | "statements" | "timeline" | "search"
+    route: str  # "claim" | "story" | "statements" | "timeline" | "search"
     sources: list[Source] = field(default_factory=list)  # numbered 1..n; empty: nothing answers the question
     passages: list[Passage] = field(default_factory=list)  # what retrieval returned (search and claim routes)
     speaker: str = ""  # statements route: whose statements ("Russia and Turkey")
@@ -50,6 +55,10 @@ MIN_COVERAGE = {"extractive": 0.6, "llm": 0.34}
 MIN_COSINE = {"extractive": 0.6, "llm": 0.5}
 CLAIM_SUPPORT = 0.8  # share of a claim's words one sentence must state for the claim to count as reported
 
+
+STORY_MIN_ARTICLES = 3  # below this a "timeline of X" is one article's outline: the timeline route answers it
+STORY_DATES = 12  # dates of a story timeline asked for in the chat (the Timeline tab and the CLI choose their own)
+STORY_SENTENCES = 1
 
 MIN_TERMS = 3  # ... or this many of a long question's terms (a 10-term quiz question rarely shares 6 with its answer)
 
@@ -114,6 +123,11 @@ class Router:
         claim = instructed_claim(question)
         if claim is not None:
             return self.claim(retriever, claim)
+        story = story_request(question)
+        if story is not None:
+            found = self.story(retriever, story)
+            if found is not None:
+                return found
         actors = statement_question_actors(question)
         if actors:
             found = self.statements(retriever, actors)
@@ -134,6 +148,22 @@ class Router:
         if best is None or support_score(claim, best.text) < CLAIM_SUPPORT:
             return Evidence("claim", passages=passages)
         return Evidence("claim", select_sources([best], max_sources=1), passages, sure=True)
+
+    def story(self, retriever: Retriever, story: StoryAsk) -> Evidence | None:
+        """One source per line of the story timeline, labelled with its day; None when the archive holds too few
+        articles of the story for a timeline across articles."""
+        date_from, date_to = story_range(story.when, reference_date(retriever))
+        timeline = story_timeline(retriever, StoryRequest(story.about, STORY_DATES, STORY_SENTENCES, date_from,
+                                                          date_to, retriever.as_of))
+        if timeline.n_articles < STORY_MIN_ARTICLES:
+            return None
+        sources = []
+        for day, line in timeline.lines:
+            first = line.citations[0]
+            sources.append(Source(len(sources) + 1, first.text, first.article_id, first.title, first.published,
+                                  first.start, first.end, label=day.date.strftime("%-d %B %Y"),
+                                  score=float(line.n_articles)))
+        return Evidence("story", sources, sure=bool(sources))
 
     def statements(self, retriever: Retriever, actors: list[str]) -> Evidence | None:
         sources = actor_sources(retriever, actors)

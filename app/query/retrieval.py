@@ -21,7 +21,7 @@ from typing import Protocol
 from app.config import Settings
 from app.records import Passage, StoredArticle, epoch
 from app.store.chroma import Store
-from app.store.keyword import BM25Index, bm25_dir, rebuild_bm25
+from app.store.keyword import BM25Hit, BM25Index, bm25_dir, rebuild_bm25
 from app.store.registry import BUILD_LOCK, get_store
 
 
@@ -48,6 +48,8 @@ class Retriever(Protocol):
     def articles(self) -> dict[str, StoredArticle]: ...
 
     def retrieve(self, query: str, k: int | None = None, vectors: bool = False) -> list[Passage]: ...
+
+    def keyword_hits(self, query: str, k: int) -> list[BM25Hit]: ...
 
 
 class HybridRetriever:
@@ -125,6 +127,12 @@ class HybridRetriever:
         extra = fetch if len(allowed) == len(self._articles) else fetch * 3
         return [h.chunk_id for h in self._bm25.search(query, extra) if h.chunk_id.split(":")[0] in allowed][:fetch]
 
+    def keyword_hits(self, query: str, k: int) -> list[BM25Hit]:
+        """The k best passages for the query's words, with their BM25 scores (every stored passage; callers keep
+        the visible ones)."""
+        self.refresh()
+        return self._bm25.search(query, k) if self._bm25 is not None else []
+
     def with_recency(self, fused: dict[str, float], as_of: dt.date) -> dict[str, float]:
         """A question asked on a day is mostly about that day's news: each score is multiplied by
         1 + w * exp(-age / days), age = days from the article's publication to the as-of day (undated: no boost).
@@ -192,6 +200,9 @@ class AsOf:
 
     def retrieve(self, query: str, k: int | None = None, vectors: bool = False) -> list[Passage]:
         return self.base.retrieve(query, k, vectors, as_of=self.as_of)
+
+    def keyword_hits(self, query: str, k: int) -> list[BM25Hit]:
+        return self.base.keyword_hits(query, k)
 
 
 def scoped(retriever: HybridRetriever, as_of: dt.date | None) -> Retriever:

@@ -19,7 +19,7 @@ import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import chromadb
@@ -29,10 +29,19 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from app.config import Settings
-from app.records import EventFilter, Passage, StoredArticle, StoredEvent, StoredStatement, epoch
+from app.records import (
+    ArticleMatch,
+    EventFilter,
+    Passage,
+    StoredArticle,
+    StoredEvent,
+    StoredStatement,
+    epoch,
+)
 
 COLLECTION_KINDS = ("chunks", "statements", "events", "articles")
 _GET_PAGE = 5000
+_IN_PART = 500  # ids per $in condition: long lists are read in parts
 Where = dict[str, Any]
 
 class StoreError(RuntimeError):
@@ -345,13 +354,40 @@ class Store:
         rows = self._get_all("statements", where=_and(conds), include=("documents", "metadatas"))
         return [_statement(r.id, r.document, r.metadata) for r in rows]
 
-    def events(self, query: EventFilter | None = None) -> list[StoredEvent]:
-        """Events matching a filter (None: all of them)."""
-        where = _event_where(query) if query is not None else None
-        if query is not None and query.chunk_ids is not None and not query.chunk_ids:
+    def events(self, query: EventFilter | None = None, texts: bool = True) -> list[StoredEvent]:
+        """Events matching a filter (None: all of them); ``texts=False`` leaves their sentences empty (a story's
+        date counts need only the metadata: a third less to read). A long article-id list is read in parts."""
+        if query is not None and (query.chunk_ids == () or query.article_ids == () or query.starts_in == ()):
             return []
-        rows = self._get_all("events", where=where, include=("documents", "metadatas"))
+        include = ("documents", "metadatas") if texts else ("metadatas",)
+        if query is not None and query.article_ids is not None and len(query.article_ids) > _IN_PART:
+            ids = sorted(set(query.article_ids))
+            parts = [replace(query, article_ids=tuple(ids[i : i + _IN_PART])) for i in range(0, len(ids), _IN_PART)]
+        else:
+            parts = [query]
+        rows = [r for q in parts for r in self._get_all("events", where=_event_where(q) if q else None,
+                                                         include=include)]
         return [_event(r.id, r.document, r.metadata) for r in rows]
+
+    def nearest_articles(self, query: str, k: int) -> list[ArticleMatch]:
+        """The k articles whose vector (the mean of their passages') is nearest to the query's embedding."""
+        vector = self._embeddings.embed_query(query)
+        with self.lock.shared():
+            col = self.collections["articles"]
+            k = min(k, col.count())
+            if k <= 0:
+                return []
+            got = col.query(query_embeddings=[vector], n_results=k, include=["distances"])
+        return [ArticleMatch(aid, 1.0 - float(d)) for aid, d in zip(got["ids"][0], got["distances"][0])]
+
+    def lead_passages(self, article_ids: Sequence[str], n: int) -> list[Passage]:
+        """The first ``n`` passages of each article (a news story's lead says what happened), in article order."""
+        ids = sorted(set(article_ids))
+        rows = []
+        for i in range(0, len(ids), _IN_PART):
+            where = {"$and": [{"article_id": {"$in": ids[i : i + _IN_PART]}}, {"chunk_index": {"$lt": n}}]}
+            rows += self._get_all("chunks", where=where, include=("documents", "metadatas"))
+        return sorted((_passage(r.id, r.document, r.metadata) for r in rows), key=lambda p: (p.article_id, p.start))
 
     def _get_all(self, kind: str, where: Where | None = None, include: Iterable[str] = ("metadatas",)) -> list[_Row]:
         """Every matching row of a collection, paged."""
@@ -407,6 +443,12 @@ def _event_where(q: EventFilter) -> Where | None:
         conds.append({"date_end_ts": {"$lt": q.ends_before}})
     if q.published_ts is not None:
         conds.append({"published_ts": q.published_ts})
+    if q.article_ids is not None:
+        conds.append({"article_id": {"$in": list(q.article_ids)}})
+    if q.granularity is not None:
+        conds.append({"granularity": q.granularity})
+    if q.starts_in is not None:
+        conds.append({"date_start_ts": {"$in": list(q.starts_in)}})
     return _and(conds)
 
 

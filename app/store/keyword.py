@@ -30,7 +30,7 @@ def _stemmer() -> Any:  # PyStemmer ships no type hints
     return Stemmer.Stemmer("english")
 
 
-@dataclass
+@dataclass(frozen=True)
 class BM25Hit:
     chunk_id: str
     score: float

@@ -14,6 +14,7 @@ reads exactly in these short questions).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -111,3 +112,52 @@ def what_is_asked(question: str) -> Asking:
     if kind == DATE:
         return Asking("when", DATE, head, False)  # "which year", "what day": a time question
     return Asking(wh, kind, head, True)
+
+
+# --- story timelines ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoryAsk:
+    """A request for a story's timeline: "Give me a timeline of the Libyan civil war since June"."""
+
+    about: str  # "the Libyan civil war"
+    when: str  # "since June"; "" when the question sets no range
+
+
+_OPENERS = (r"^\s*(?:please\s+)?(?:(?:give|show|tell|get)\s+(?:me|us)\s+|(?:make|build|create|draw|write|list)\s+"
+            r"(?:me\s+|us\s+)?|(?:what|which)\s+(?:is|was|are|were)\s+|what's\s+|can\s+you\s+(?:give|show|make)\s+"
+            r"(?:me\s+|us\s+)?)?")
+_STORY_PATTERNS = (
+    re.compile(_OPENERS + r"(?:an?\s+|the\s+)?(?:(?:full|complete|brief|short|detailed)\s+)?"
+               r"(?:timeline|chronology|time\s+line)\s+(?:of|for|on|about)\s+(?P<about>.+)$", re.I),
+    re.compile(_OPENERS + r"(?:the\s+)?(?:key|main|important|major|biggest)\s+(?:dates|events|moments|milestones|days)"
+               r"\s+(?:of|in|for|on)\s+(?P<about>.+)$", re.I),
+    re.compile(r"^\s*(?:and\s+)?what\s+(?:has\s+|have\s+)?happened\s+(?:in|with|to|during)\s+(?P<about>.+?)\s+"
+               r"(?P<when>(?:since|from|between|after|until|through|over)\s+.+)$", re.I),
+)
+# A range after the story's name: "... of the Libyan civil war from February to October 2011"
+_TRAILING_WHEN = re.compile(r"\s+(?P<when>(?:since|from|between|after|before|until|through|during|in|over)\s+.+)$",
+                            re.I)
+
+
+def story_request(question: str) -> StoryAsk | None:
+    """The story a question asks the timeline of ("timeline of X", "key dates of X", "what happened in X since
+    June"), with its time words; None for any other question (those are answered by the other routes)."""
+    from app.text.dates import find_time_expressions  # the date finders are heavier than this module
+
+    text = (question or "").strip().rstrip("?.! ")
+    for i, pattern in enumerate(_STORY_PATTERNS):
+        m = pattern.match(text)
+        if not m:
+            continue
+        about, when = m.group("about").strip(), (m.groupdict().get("when") or "").strip()
+        if not when:
+            trail = _TRAILING_WHEN.search(about)
+            if trail and find_time_expressions(trail.group("when"), dt.date(2000, 1, 1)):
+                about, when = about[: trail.start()].strip(), trail.group("when").strip()
+        # "What happened in September since ...": the subject itself is a time, not a story
+        if not about or (i == 2 and find_time_expressions(about, dt.date(2000, 1, 1))):
+            return None
+        return StoryAsk(about, when)
+    return None

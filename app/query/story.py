@@ -1,0 +1,417 @@
+"""Story timelines: the dates that mattered in a story told by many articles, each with what happened that day.
+
+This is timeline summarisation (TLS), done in the three steps of news-tls's *Datewise* method (Ghalandari & Ifrim,
+ACL 2020), without its supervised date model and with what the ingest already knows (every sentence's time
+expressions resolved against its article's publication date, app.ingest.enrich.event_records):
+
+1. **The story** is found by retrieval, not by exact keyword (``find_story``): the query's embedding against each
+   article's vector (the mean of its passages'), and BM25 over the passages with their headlines. An article is
+   in the story when it is close to the query in either ranking (see the rule there and the measurement behind it).
+2. **The dates** (``date_weights``): a day matters when many story articles were published on it and many story
+   articles refer back to it in a sentence dated to that day ("the quake struck on Tuesday", resolved at ingest).
+   Both counts are of distinct articles, so one article repeating a date ten times counts once; only single-day
+   expressions count (a year or "the 1990s" is background, not a day of the story); a day reported by one article
+   only ranks after every day reported by two or more. The N best days within the range are kept.
+3. **What happened** (``summarise_days``): a day's candidate sentences are the story's sentences dated to it and
+   the lead sentences of the story articles published on it that name no other day. The chosen sentence is the
+   most central one (TF-IDF cosine to the centroid of the day's candidates, as news-tls's centroid summariser),
+   not redundant with a sentence already chosen for another day; the same sentence reported by several articles
+   is one line that cites each of them (``n_articles``).
+
+Measured on the T17 dev topics (benchmarks/tls.py; the table is in benchmarks/results/results.md).
+
+Reading is bounded by the story, never the archive: one metadata-only read of the story's single-day events in the
+range, one read of the chosen days' sentences, one read of the chosen days' lead passages.
+
+Rejected: a supervised date ranker (news-tls's PM-Mean regression) needs gold timelines to train on and would be
+fitted to the four dev topics; TextRank over the day's sentences (a graph per day, slower, and news-tls measured
+centroid-based selection as good); clustering events first (news-tls's *Clust* scored lower: Date-F1 0.407 against
+Datewise's 0.544 on T17); sklearn's TfidfVectorizer (a new dependency for a few thousand short sentences).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from app.query.retrieval import Retriever
+from app.records import (
+    CoverageDay,
+    EventFilter,
+    SentenceCitation,
+    StoredArticle,
+    StoredEvent,
+    StoryDay,
+    StoryLine,
+    StoryTimeline,
+    epoch,
+    from_epoch,
+)
+from app.text.dates import find_time_expressions, parse_question_time
+from app.text.tokens import content_tokens
+
+MAX_DATES = 366
+MAX_SENTENCES = 10
+LEAD_PASSAGES = 2  # the lead of a news story: its first passages (≤ 450 characters each) say what happened
+MIN_WORDS, MAX_WORDS = 6, 60  # shorter is a fragment or a heading; longer is a run-on or a list
+REDUNDANT = 0.5  # TF-IDF cosine above which a sentence repeats one already chosen
+SAME_REPORT = 0.6  # content-word overlap coefficient above which two articles' sentences report the same
+
+
+class TimelineError(ValueError):
+    """A story timeline cannot be made as asked (a bad number of dates, an inverted range): the message says why."""
+
+
+@dataclass(frozen=True)
+class StoryRequest:
+    """What a story timeline is asked for. ``about`` empty: every article in scope is the story."""
+
+    about: str = ""
+    n_dates: int = 20
+    sentences_per_date: int = 2
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    as_of: dt.date | None = None
+
+    def checked(self) -> StoryRequest:
+        if not 1 <= self.n_dates <= MAX_DATES:
+            raise TimelineError(f"the number of dates must be between 1 and {MAX_DATES} (got {self.n_dates})")
+        if not 1 <= self.sentences_per_date <= MAX_SENTENCES:
+            raise TimelineError(
+                f"the sentences per date must be between 1 and {MAX_SENTENCES} (got {self.sentences_per_date})")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise TimelineError(f"the range is inverted: {self.date_from} is after {self.date_to}")
+        return self
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A sentence that may say what happened on a day."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    tokens: frozenset[str]
+
+
+_FROM_TO = re.compile(r"^(?:from|between)\s+(?P<a>.+?)\s+(?:to|and|until|till|through)\s+(?P<b>.+)$", re.I)
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+
+
+def story_range(when: str, reference: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The [from, to] days of a story question's time words ("since June", "from February to October 2011", "in
+    2009"), relative words resolved against ``reference``; (None, None) when there are none or they do not parse."""
+    when = when.strip()
+    if not when:
+        return None, None
+    m = _FROM_TO.match(when)
+    if m:
+        b = find_time_expressions(m.group("b"), reference)
+        year = _YEAR.search(m.group("b"))
+        a_text = m.group("a") if _YEAR.search(m.group("a")) or not year else f"{m.group('a')} {year.group(0)}"
+        a = find_time_expressions(a_text, reference)
+        if a and b:
+            return a[0].date_start, b[-1].date_end
+    c = parse_question_time(when, reference)
+    if c is None:
+        return None, None
+    if c.relation == "after":
+        return c.start, None
+    if c.relation == "before":
+        if c.end is not None:
+            return None, c.end
+        return None, (c.start - dt.timedelta(days=1)) if c.start else None
+    return c.start, c.end
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 1. The story
+# --------------------------------------------------------------------------------------------------------------
+
+# An article belongs to the story when its vector is close to the query (cosine >= DENSE_MIN and within
+# DENSE_RELATIVE of the best article's), or when BM25 finds the query's words in one of its passages with at least
+# KEYWORD_RELATIVE of the best passage's score and every query term of a short query (<= 3 terms) is in the article's
+# matched passage or headline.
+DENSE_MIN = 0.30
+DENSE_RELATIVE = 0.75
+KEYWORD_RELATIVE = 0.5
+KEYWORD_FETCH = 3000  # passages read from the keyword index for one story query
+
+
+def find_story(retriever: Retriever, about: str, scope: dict[str, StoredArticle]) -> dict[str, float]:
+    """The story's articles among ``scope`` (id -> relevance, 0..1); every article when ``about`` is empty."""
+    if not about.strip():
+        return dict.fromkeys(scope, 1.0)
+    terms = content_tokens(about)
+    if not terms:
+        return {}
+    found: dict[str, float] = {}
+    dense = [m for m in retriever.store.nearest_articles(about, retriever.store.count("articles"))
+             if m.article_id in scope]
+    if dense:
+        best = dense[0].similarity
+        for m in dense:
+            if m.similarity >= DENSE_MIN and m.similarity >= DENSE_RELATIVE * best:
+                found[m.article_id] = m.similarity
+    hits = retriever.keyword_hits(about, KEYWORD_FETCH)
+    hits = [h for h in hits if h.chunk_id.split(":")[0] in scope]
+    if hits:
+        top = hits[0].score
+        need = terms if len(terms) <= 3 else set()
+        passages = {p.chunk_id: p for p in retriever.store.passages(
+            [h.chunk_id for h in hits if h.score >= KEYWORD_RELATIVE * top])}
+        for h in hits:
+            p = passages.get(h.chunk_id)
+            if p is None or p.article_id in found:
+                continue
+            if need and not need <= content_tokens(f"{p.title} {p.text}"):
+                continue
+            found[p.article_id] = max(found.get(p.article_id, 0.0), h.score / top * DENSE_MIN)
+    return found
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 2. The dates
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _day(ts: int) -> dt.date:
+    return from_epoch(ts)
+
+
+def date_weights(
+    events: Iterable[StoredEvent], published: dict[str, dt.date], lo: dt.date | None, hi: dt.date | None
+) -> tuple[dict[dt.date, set[str]], dict[dt.date, set[str]]]:
+    """Per day in [lo, hi]: the story articles published on it, and those referring to it in a sentence dated to
+    that one day (a reference to a day after the article's own publication is a plan, not news, and is left out)."""
+    pub: dict[dt.date, set[str]] = defaultdict(set)
+    for aid, day in published.items():
+        if (lo is None or day >= lo) and (hi is None or day <= hi):
+            pub[day].add(aid)
+    mentions: dict[dt.date, set[str]] = defaultdict(set)
+    for e in events:
+        if e.granularity != "day" or e.relation != "at" or e.date_start_ts != e.date_end_ts:
+            continue
+        day = _day(e.date_start_ts)
+        own = published.get(e.article_id)
+        if own is None or day > own or (lo is not None and day < lo) or (hi is not None and day > hi):
+            continue
+        mentions[day].add(e.article_id)
+    return pub, mentions
+
+
+def rank_days(pub: dict[dt.date, set[str]], mentions: dict[dt.date, set[str]]) -> list[tuple[dt.date, float]]:
+    """Days by weight, best first: published share + mention share (each count over its maximum), a day with a
+    single reporting article after every day with two or more."""
+    max_pub = max((len(v) for v in pub.values()), default=0) or 1
+    max_men = max((len(v) for v in mentions.values()), default=0) or 1
+    weights = []
+    for day in set(pub) | set(mentions):
+        reporters = pub.get(day, set()) | mentions.get(day, set())
+        w = len(pub.get(day, ())) / max_pub + len(mentions.get(day, ())) / max_men
+        weights.append((len(reporters) >= 2, w, day))
+    weights.sort(key=lambda t: (not t[0], -t[1], t[2]))
+    return [(day, w) for _, w, day in weights]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 3. What happened
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _usable(text: str) -> bool:
+    words = len(text.split())
+    return MIN_WORDS <= words <= MAX_WORDS and not text.rstrip().endswith("?")
+
+
+def _tfidf(cands: Iterable[_Candidate]) -> dict[str, float]:
+    """Inverse document frequency of each token over the candidate sentences."""
+    df: Counter[str] = Counter()
+    n = 0
+    for c in cands:
+        df.update(c.tokens)
+        n += 1
+    return {t: math.log((1 + n) / (1 + f)) + 1.0 for t, f in df.items()}
+
+
+def _vector(tokens: Iterable[str], idf: dict[str, float]) -> dict[str, float]:
+    vec = {t: idf.get(t, 1.0) for t in tokens}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {t: v / norm for t, v in vec.items()}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def summarise_days(
+    days: list[dt.date], candidates: dict[dt.date, list[_Candidate]], per_day: int
+) -> dict[dt.date, list[list[_Candidate]]]:
+    """For each day (most important first), up to ``per_day`` central, non-redundant sentences, each with the
+    candidates of other articles that report the same (the chosen one first)."""
+    idf = _tfidf(c for day in days for c in candidates.get(day, ()))
+    chosen_vectors: list[dict[str, float]] = []
+    out: dict[dt.date, list[list[_Candidate]]] = {}
+    for day in days:
+        cands = candidates.get(day, [])
+        if not cands:
+            continue
+        vectors = [_vector(c.tokens, idf) for c in cands]
+        centroid: dict[str, float] = defaultdict(float)
+        for v in vectors:
+            for t, x in v.items():
+                centroid[t] += x / len(vectors)
+        order = sorted(range(len(cands)), key=lambda i: (-_cosine(vectors[i], centroid), cands[i].article_id,
+                                                         cands[i].start))
+        lines: list[list[_Candidate]] = []
+        for i in order:
+            if len(lines) >= per_day:
+                break
+            if any(_cosine(vectors[i], v) >= REDUNDANT for v in chosen_vectors):
+                continue
+            chosen_vectors.append(vectors[i])
+            first = cands[i]
+            reports = [first]
+            seen = {first.article_id}
+            for c in cands:
+                if c.article_id not in seen and _overlap(c.tokens, first.tokens) >= SAME_REPORT:
+                    reports.append(c)
+                    seen.add(c.article_id)
+            lines.append(reports)
+        if lines:
+            out[day] = lines
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The timeline
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _scope(retriever: Retriever, req: StoryRequest) -> tuple[dict[str, StoredArticle], list[str]]:
+    """Articles the timeline may use: published in [from, to] and up to the as-of day; and the undated ones (kept
+    in scope for the story, listed because their days cannot be placed)."""
+    until = min((d for d in (req.date_to, req.as_of) if d is not None), default=None)
+    scope, undated = {}, []
+    for aid, a in retriever.articles.items():
+        if not a.published_ts:
+            undated.append(aid)
+            continue
+        day = from_epoch(a.published_ts)
+        if (req.date_from is None or day >= req.date_from) and (until is None or day <= until):
+            scope[aid] = a
+    return scope, undated
+
+
+def _candidates(
+    retriever: Retriever, days: list[dt.date], story: dict[str, StoredArticle], dated: list[StoredEvent],
+    published: dict[str, dt.date],
+) -> dict[dt.date, list[_Candidate]]:
+    """The sentences that may say what happened on each day: the story's sentences dated to it, and the lead
+    sentences of its articles published that day that are not dated to another day."""
+    wanted = set(days)
+    out: dict[dt.date, list[_Candidate]] = defaultdict(list)
+    seen: set[tuple[str, int, dt.date]] = set()
+
+    def add(day: dt.date, aid: str, start: int, end: int, text: str) -> None:
+        if (aid, start, day) in seen or not _usable(text):
+            return
+        seen.add((aid, start, day))
+        out[day].append(_Candidate(aid, start, end, text.strip(), frozenset(content_tokens(text))))
+
+    query = EventFilter(article_ids=tuple(sorted(story)), granularity="day",
+                        starts_in=tuple(sorted(epoch(d) for d in days)))
+    for e in sorted(retriever.store.events(query), key=lambda e: (e.published_ts, e.article_id, e.start)):
+        day = _day(e.date_start_ts)
+        if e.relation == "at" and day in wanted and day <= published.get(e.article_id, day):
+            add(day, e.article_id, e.start, e.end, e.text)
+    dated_elsewhere = {(e.article_id, e.start) for e in dated if _day(e.date_start_ts) != published.get(e.article_id)}
+    on_days = [aid for aid, day in published.items() if day in wanted]
+    for p in retriever.store.lead_passages(on_days, LEAD_PASSAGES):
+        day = published[p.article_id]
+        for start, end, text in p.sentence_texts():
+            if (p.article_id, start) not in dated_elsewhere:
+                add(day, p.article_id, start, end, text)
+    return out
+
+
+def _citation(c: _Candidate, articles: dict[str, StoredArticle]) -> SentenceCitation:
+    a = articles[c.article_id]
+    return SentenceCitation(c.article_id, a.title, a.published, a.url, c.start, c.end, c.text)
+
+
+def story_timeline(retriever: Retriever, req: StoryRequest) -> StoryTimeline:
+    """The story timeline asked for, or an empty one whose ``message`` says why."""
+    req = req.checked()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    scope, undated_ids = _scope(retriever, req)
+    about = req.about.strip()
+    all_articles = retriever.articles
+    story = find_story(retriever, about, {**scope, **{a: all_articles[a] for a in undated_ids}})
+    timings["find_ms"] = (time.perf_counter() - t0) * 1000
+    undated = tuple(sorted(all_articles[a].title or a for a in undated_ids if a in story))
+    story_dated = {aid: scope[aid] for aid in story if aid in scope}
+    empty = StoryTimeline(about, (), (), len(story_dated), req.date_from, req.date_to, req.as_of, undated)
+    if not story_dated:
+        where = f" between {req.date_from or 'the start'} and {req.date_to or req.as_of or 'now'}" if (
+            req.date_from or req.date_to or req.as_of) else ""
+        if story and undated:
+            msg = f"No dated articles about {about or 'this archive'}{where}: {len(undated)} undated article(s)."
+        else:
+            msg = f"No articles about {about}{where}." if about else f"No dated articles{where}."
+        return _with(empty, message=msg, timings=timings)
+
+    published = {aid: from_epoch(a.published_ts) for aid, a in story_dated.items()}
+    hi_candidates = [d for d in (req.date_to, req.as_of, max(published.values())) if d is not None]
+    lo, hi = req.date_from, min(hi_candidates)
+    t1 = time.perf_counter()
+    overlap = (epoch(lo) if lo else None, epoch(hi))
+    dated = retriever.store.events(EventFilter(article_ids=tuple(sorted(story_dated)), granularity="day",
+                                               overlaps=overlap), texts=False)
+    pub, mentions = date_weights(dated, published, lo, hi)
+    timings["dates_ms"] = (time.perf_counter() - t1) * 1000
+    ranked = rank_days(pub, mentions)
+    coverage = tuple(CoverageDay(d, len(pub.get(d, ())), len(mentions.get(d, ())))
+                     for d in sorted(set(pub) | set(mentions)))
+
+    t2 = time.perf_counter()
+    # Read sentences for a few more days than asked: a day whose sentences are all fragments is skipped.
+    days = [d for d, _ in ranked[: req.n_dates + max(5, req.n_dates // 4)]]
+    candidates = _candidates(retriever, days, story_dated, dated, published)
+    chosen = summarise_days(days, candidates, req.sentences_per_date)
+    timings["summary_ms"] = (time.perf_counter() - t2) * 1000
+    weight = dict(ranked)
+    out_days = []
+    for day in [d for d in days if d in chosen][: req.n_dates]:
+        lines = tuple(StoryLine(reports[0].text, tuple(_citation(c, story_dated) for c in reports))
+                      for reports in chosen[day])
+        reporters = pub.get(day, set()) | mentions.get(day, set())
+        out_days.append(StoryDay(day, lines, len(reporters), len(pub.get(day, ())), len(mentions.get(day, ())),
+                                 round(weight[day], 4)))
+    out_days.sort(key=lambda d: d.date)
+    timings["total_ms"] = (time.perf_counter() - t0) * 1000
+    msg = "" if out_days else f"No dated events about {about or 'this archive'} in the range."
+    return _with(empty, days=tuple(out_days), coverage=coverage, message=msg, timings=timings)
+
+
+def _with(tl: StoryTimeline, **changes: object) -> StoryTimeline:
+    if "timings" in changes:
+        changes["timings"] = tuple((k, round(v, 1)) for k, v in changes["timings"].items())  # type: ignore[union-attr]
+    return replace(tl, **changes)
+
+
+__all__ = ["StoryRequest", "TimelineError", "date_weights", "find_story", "rank_days", "story_range",
+           "story_timeline", "summarise_days"]
