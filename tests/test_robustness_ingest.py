@@ -234,6 +234,20 @@ def test_jsonl_with_one_broken_line_ingests_the_others_and_names_the_line(tmp_pa
     assert name == f"{f}:3" and "invalid JSON" in reason
 
 
+def test_records_without_url_from_one_publisher_are_distinct_articles(tmp_path: Path) -> None:
+    """A record's "source" names its publisher: two url-less records of one publisher are two articles, not one
+    version of the other (before, the second silently replaced the first)."""
+    f = tmp_path / "feed.jsonl"
+    records = [{"title": f"Story {i}", "text": GOOD_BODY.replace("Bergen", f"Town{i}"), "published": "2023-09-18",
+                "source": "Harbour Gazette"} for i in range(3)]
+    f.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    report, settings = ingest(tmp_path, f)
+    assert report.added == 3 and not report.superseded, report.summary()
+    assert len(stored(settings)) == 3
+    again, _ = ingest(tmp_path, f)
+    assert again.unchanged == 3 and again.added == 0, again.summary()
+
+
 def test_article_without_a_date_is_ingested_with_a_warning(tmp_path: Path) -> None:
     f = tmp_path / "undated.txt"
     f.write_text(f"Bergen opens ferry terminal\n\n{GOOD_BODY}")

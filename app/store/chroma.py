@@ -369,9 +369,10 @@ class Store:
                                                          include=include)]
         return [_event(r.id, r.document, r.metadata) for r in rows]
 
-    def nearest_articles(self, query: str, k: int) -> list[ArticleMatch]:
-        """The k articles whose vector (the mean of their passages') is nearest to the query's embedding."""
-        vector = self._embeddings.embed_query(query)
+    def nearest_articles(self, query: str | np.ndarray, k: int) -> list[ArticleMatch]:
+        """The k articles whose vector (the mean of their passages') is nearest to the query's embedding (or to a
+        given vector), nearest first."""
+        vector = self._embeddings.embed_query(query) if isinstance(query, str) else np.asarray(query).tolist()
         with self.lock.shared():
             col = self.collections["articles"]
             k = min(k, col.count())
@@ -379,6 +380,16 @@ class Store:
                 return []
             got = col.query(query_embeddings=[vector], n_results=k, include=["distances"])
         return [ArticleMatch(aid, 1.0 - float(d)) for aid, d in zip(got["ids"][0], got["distances"][0])]
+
+    def article_vectors(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each article's vector (the mean of its passages'), by id."""
+        ids = sorted(set(article_ids))
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), _IN_PART):
+            with self.lock.shared():
+                got = self.collections["articles"].get(ids=ids[i : i + _IN_PART], include=["embeddings"])
+            out.update({aid: np.asarray(v, dtype=np.float32) for aid, v in zip(got["ids"], got["embeddings"])})
+        return out
 
     def lead_passages(self, article_ids: Sequence[str], n: int) -> list[Passage]:
         """The first ``n`` passages of each article (a news story's lead says what happened), in article order."""

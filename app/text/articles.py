@@ -296,7 +296,9 @@ def parse_record(record: dict[str, Any], source: str) -> Article:
         title=title or body.strip().split("\n", 1)[0][:100],
         text=text,
         published=published,
-        source=str(record.get("source") or url or source),
+        # Where it came from (file#record), not the record's "source" field: that names a publisher, and two url-less
+        # records of one publisher would otherwise count as one article, the second replacing the first.
+        source=str(url or source),
         byline=byline or None,
         url=url,
         body_start=len(header) + 2 if header else 0,

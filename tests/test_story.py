@@ -1,0 +1,262 @@
+"""Story timelines (app.query.story, Chronicle.story, `timeline --about`, the chat's story route, app.export) on real
+Chroma and the packaged embedding model.
+
+Store: tests/fixtures/story — made-up articles: a volcano eruption in a fictional country told by four dated
+articles over a week plus one undated explainer, and a football transfer told by two articles in the same days.
+The eruption (Monday 4 March 2024) is published on and referred back to by every later article; the 1998 eruption
+is recalled once (background).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from app.answer.citations import cited_numbers
+from app.cli import main as cli_main
+from app.query.story import StoryRequest, TimelineError, date_weights, rank_days, story_range
+from app.records import StoredEvent, epoch
+from app.text.asking import story_request
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "story"
+D = dt.date
+ERUPTION = D(2024, 3, 4)
+
+
+@pytest.fixture(scope="module")
+def chron(tmp_path_factory: pytest.TempPathFactory):
+    from app import Chronicle, load_settings
+
+    settings = load_settings(vectorstore_dir=tmp_path_factory.mktemp("story-store"), answer_mode="extractive")
+    c = Chronicle(settings)
+    report = c.ingest([FIXTURES])
+    assert report.added == 7 and report.ok, report.summary()
+    return c
+
+
+def titles(chron, ids: set[str]) -> set[str]:
+    arts = {a.article_id: a.title for a in chron.articles()}
+    return {arts[i] for i in ids}
+
+
+# --- the story is found by retrieval ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("about", ["Mount Karsk eruption", "volcanic disaster in Veloria", "the Karsk volcano"])
+def test_story_is_found_by_meaning_not_only_keywords(chron, about):
+    tl = chron.story(about, n_dates=5)
+    cited = {c.article_id for _, line in tl.lines for c in line.citations}
+    names = titles(chron, cited)
+    assert names and all("Lenz" not in n and "Arvika" not in n for n in names), names
+    assert tl.n_articles == 4  # the four dated eruption articles (the explainer is undated)
+    assert tl.undated == ("Why Mount Karsk is Veloria's most dangerous volcano",)
+
+
+def test_other_story_in_the_same_archive(chron):
+    tl = chron.story("Tomas Lenz transfer to Arvika", n_dates=5)
+    cited = titles(chron, {c.article_id for _, line in tl.lines for c in line.citations})
+    assert cited and all("Lenz" in t or "Arvika" in t for t in cited), cited
+    assert D(2024, 3, 5) in {d.date for d in tl.days}  # the signing, "on Tuesday" of a 5 March article
+
+
+def test_story_not_covered_says_so(chron):
+    tl = chron.story("Mars rover landing", n_dates=5)
+    assert not tl.days and tl.message == "No articles about Mars rover landing."
+
+
+# --- the dates that mattered ------------------------------------------------------------------------------------
+
+
+def test_key_day_first_and_background_day_left_out(chron):
+    tl = chron.story("Mount Karsk eruption", n_dates=3)
+    days = {d.date: d for d in tl.days}
+    assert len(tl.days) == 3 and ERUPTION in days
+    eruption = days[ERUPTION]
+    assert eruption.published == 1 and eruption.mentions == 4 and eruption.n_articles == 4
+    assert max(tl.days, key=lambda d: d.weight).date == ERUPTION
+    every = chron.story("Mount Karsk eruption", n_dates=50)
+    assert D(1998, 5, 3) not in {d.date for d in every.days}  # recalled by one article, before the story began
+    assert [d.date for d in every.days] == sorted(d.date for d in every.days)
+
+
+def test_date_weights_count_articles_not_sentences():
+    def ev(aid: str, day: D, start: int) -> StoredEvent:
+        ts = epoch(day)
+        return StoredEvent(f"{aid}:{start}", "x", aid, f"{aid}:0", "", None, 0, start, start + 1, start, start + 1,
+                           "on Monday", ts, ts, day.isoformat(), "day", "at", ())
+
+    published = {"a": D(2024, 3, 5), "b": D(2024, 3, 6), "c": D(2024, 3, 6)}
+    events = [ev("a", ERUPTION, i) for i in range(10)] + [ev("b", ERUPTION, 0), ev("c", D(2024, 3, 5), 0),
+                                                          ev("c", D(2024, 3, 9), 5)]  # a plan: after publication
+    pub, mentions = date_weights(events, published, None, None)
+    assert mentions[ERUPTION] == {"a", "b"}  # ten sentences of one article count once
+    assert D(2024, 3, 9) not in mentions
+    assert pub == {D(2024, 3, 5): {"a"}, D(2024, 3, 6): {"b", "c"}}
+    # published share + mention share: 3/4 (0 + 2/2), 3/5 (1/2 + 1/2), 3/6 (2/2 + 0); ties in date order
+    assert rank_days(pub, mentions) == [(D(2024, 3, 4), 1.0), (D(2024, 3, 5), 1.0), (D(2024, 3, 6), 1.0)]
+    pub[D(2024, 3, 5)].add("d")  # now 3/5 has the most publications (2/2) and half the mentions
+    assert rank_days(pub, mentions)[0] == (D(2024, 3, 5), 1.5)
+
+
+# --- what happened: cited, exact, deduplicated ------------------------------------------------------------------
+
+
+def test_every_line_cites_exact_spans(chron):
+    tl = chron.story("Mount Karsk eruption", n_dates=10, sentences_per_date=2)
+    assert tl.lines
+    for day, line in tl.lines:
+        assert 1 <= len(day.lines) <= 2
+        for c in line.citations:
+            text = chron.article_text(c.article_id)
+            assert text[c.start : c.end] == c.text
+        assert line.text == line.citations[0].text
+
+
+def test_same_sentence_in_two_articles_is_one_line(chron):
+    tl = chron.story("Mount Karsk eruption", n_dates=3, sentences_per_date=1)
+    eruption = next(d for d in tl.days if d.date == ERUPTION)
+    line = eruption.lines[0]
+    assert line.text.startswith("Mount Karsk erupted on Monday")
+    assert line.n_articles == 2
+    all_texts = [ln.text for _, ln in tl.lines]
+    assert len(all_texts) == len(set(all_texts))
+
+
+def test_range_and_as_of_limit_articles_and_days(chron):
+    tl = chron.story("Mount Karsk eruption", n_dates=10, date_from=D(2024, 3, 6))
+    assert tl.days and all(d.date >= D(2024, 3, 6) for d in tl.days)
+    tl = chron.story("Mount Karsk eruption", n_dates=10, as_of=D(2024, 3, 5))
+    assert tl.n_articles == 2 and all(d.date <= D(2024, 3, 5) for d in tl.days)
+
+
+@pytest.mark.parametrize("kwargs, needle", [
+    ({"n_dates": 0}, "number of dates"),
+    ({"n_dates": 100_000}, "number of dates"),
+    ({"sentences_per_date": 0}, "sentences per date"),
+    ({"date_from": D(2024, 3, 10), "date_to": D(2024, 3, 1)}, "inverted"),
+])
+def test_bad_requests_are_refused_clearly(chron, kwargs, needle):
+    with pytest.raises(TimelineError, match=needle):
+        chron.story("Mount Karsk eruption", **kwargs)
+    with pytest.raises(TimelineError):
+        StoryRequest(**kwargs).checked()
+
+
+def test_archive_without_dates_says_which_articles_it_could_not_place(tmp_path):
+    from app import Chronicle, load_settings
+
+    c = Chronicle(load_settings(vectorstore_dir=tmp_path / "store"))
+    c.ingest([FIXTURES / "karsk-explainer-undated.txt"])
+    tl = c.story("Mount Karsk", n_dates=5)
+    assert not tl.days and "undated" in tl.message
+    assert tl.undated == ("Why Mount Karsk is Veloria's most dangerous volcano",)
+
+
+# --- asking for a story -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question, about, when", [
+    ("Give me a timeline of the Israel-Hamas war", "the Israel-Hamas war", ""),
+    ("timeline of the Libyan civil war from February to October 2011", "the Libyan civil war",
+     "from February to October 2011"),
+    ("What are the key dates of the financial crisis?", "the financial crisis", ""),
+    ("what happened in Haiti since January 13?", "Haiti", "since January 13"),
+    ("Show me the chronology of the H1N1 outbreak in 2009", "the H1N1 outbreak", "in 2009"),
+])
+def test_story_questions_are_recognised(question, about, when):
+    ask = story_request(question)
+    assert ask is not None and (ask.about, ask.when) == (about, when)
+
+
+@pytest.mark.parametrize("question", ["What happened after the ceasefire?", "When did the latest war happen?",
+                                      "What happened in September since the attack?", "What did Russia say?"])
+def test_other_questions_are_not_story_requests(question):
+    assert story_request(question) is None
+
+
+@pytest.mark.parametrize("when, expected", [
+    ("since June", (D(2023, 6, 1), None)),
+    ("since 5 March 2024", (D(2024, 3, 5), None)),
+    ("from February to October 2011", (D(2011, 2, 1), D(2011, 10, 31))),
+    ("in 2009", (D(2009, 1, 1), D(2009, 12, 31))),
+    ("before March 2009", (None, D(2009, 2, 28))),
+    ("", (None, None)),
+])
+def test_story_range(when, expected):
+    assert story_range(when, D(2023, 11, 10)) == expected
+
+
+def test_chat_answers_a_story_request_with_cited_dated_lines(chron):
+    answer = chron.ask("Give me a timeline of the Mount Karsk eruption")
+    assert answer.route == "story" and not answer.abstained
+    lines = answer.text.splitlines()
+    assert len(lines) >= 4 and lines[0].startswith("4 March 2024: ")
+    for line in lines:
+        assert cited_numbers(line), line
+    assert "Lenz" not in answer.text and "1998" not in answer.text.split(":")[0]
+    ranged = chron.ask("What happened in Veloria since 5 March 2024?")
+    assert ranged.route == "story"
+    assert "4 March 2024" not in ranged.text and "12 March 2024" in ranged.text
+
+
+def test_chat_story_about_nothing_falls_through(chron):
+    answer = chron.ask("Give me a timeline of the Mars rover landing")
+    assert answer.route != "story"
+
+
+def test_one_article_archive_keeps_the_outline(seed_chronicle):
+    """With one article, the article's own dated events (the timeline route) are the better outline."""
+    answer = seed_chronicle.ask("Give me a timeline of the conflict", mode="extractive")
+    assert answer.route == "timeline"
+
+
+# --- the command line and the files -----------------------------------------------------------------------------
+
+
+def run_cli(chron, *args: str, capsys) -> tuple[int, str, str]:
+    code = cli_main(["timeline", "--vectorstore-dir", str(chron.settings.vectorstore_dir), *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_story_formats(chron, capsys):
+    code, out, _ = run_cli(chron, "--about", "Mount Karsk eruption", "--dates", "3", "--format", "json",
+                           capsys=capsys)
+    data = json.loads(out)
+    assert code == 0 and len(data["dates"]) == 3 and data["dates"][0]["lines"][0]["citations"]
+    code, out, _ = run_cli(chron, "--about", "Mount Karsk eruption", "--dates", "3", "--format", "csv", capsys=capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and rows and {r["date"] for r in rows} == {d["date"] for d in data["dates"]}
+    assert sum(len(line["citations"]) for d in data["dates"] for line in d["lines"]) == len(rows)
+    code, out, _ = run_cli(chron, "--about", "Mount Karsk eruption", "--dates", "3", "--format", "md", capsys=capsys)
+    assert code == 0 and out.startswith("# Timeline of Mount Karsk eruption") and "[^1]:" in out
+    code, out, _ = run_cli(chron, "--about", "Mount Karsk eruption", "--format", "timelinejs", capsys=capsys)
+    tjs = json.loads(out)
+    assert tjs["events"][0]["start_date"] == {"year": 2024, "month": 3, "day": 4}
+    assert tjs["title"]["text"]["headline"]
+    code, out, _ = run_cli(chron, "--about", "Mount Karsk eruption", "--dates", "2", capsys=capsys)
+    assert code == 0 and "2024-03-04" in out and "Sources:" in out
+
+
+def test_cli_story_errors(chron, capsys, tmp_path):
+    code, _, err = run_cli(chron, "--about", "Mount Karsk", "--dates", "0", capsys=capsys)
+    assert code == 2 and "number of dates" in err
+    code, _, err = run_cli(chron, "--about", "Mount Karsk", "--from", "2024-03-10", "--to", "2024-03-01",
+                           capsys=capsys)
+    assert code == 2 and "inverted" in err
+    code, _, err = run_cli(chron, "--about", "Mount Karsk", "--from", "next tuesdayish", capsys=capsys)
+    assert code == 2 and "YYYY" in err
+    code, out, err = run_cli(chron, "--about", "Mars rover landing", capsys=capsys)
+    assert code == 1 and "No articles about Mars rover landing" in err
+    code, _, err = run_cli(chron, "--about", "Mount Karsk", "--actor", "Veloria", capsys=capsys)
+    assert code == 2 and "--actor" in err
+    target = tmp_path / "karsk.timelinejs.json"
+    code, _, err = run_cli(chron, "--about", "Mount Karsk", "--format", "timelinejs", "--output", str(target),
+                           capsys=capsys)
+    assert code == 0 and json.loads(target.read_text())["events"]
