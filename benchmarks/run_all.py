@@ -32,7 +32,10 @@ BENCHMARKS = {
     "llm_builds": "llm_builds",
     "realtimeqa": "realtimeqa",
     "timeqa": "timeqa",
+    "tls": "tls",
+    "tls_pooled": "tls",
 }
+T17_DATA = ROOT.parent / "shared" / "datasets" / "t17-dev"
 
 
 def run(name: str, args: list[str], timeout: int) -> dict[str, Any]:
@@ -108,6 +111,7 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows.append(("extractive answer p95 at scale (pooled store)", "<= 250 ms", _fmt(v, " ms"),
                  _met(None if v is None else v <= 250)))
     rows += _archive_targets(res)
+    rows += _tls_targets(res)
     v = _get(llm, "first_token_ms", "p50")
     rows.append(("LLM first token p50, seed", "<= 2500 ms", _fmt(v, " ms"), _met(None if v is None else v <= 2500)))
     v = _get(llm, "model_start_s")
@@ -168,6 +172,29 @@ def _archive_targets(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                      f"{_fmt(naive.get('open_acc'))})", ">= 0.35", _fmt(v), _met(None if v is None else v >= 0.35)))
     v = _get(res, "timeqa", "summary", "accuracy")
     rows.append(("TimeQA dev accuracy, extractive", ">= 0.35", _fmt(v), _met(None if v is None else v >= 0.35)))
+    return rows
+
+
+def _tls_targets(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Issue 17's targets: story timelines on the T17 dev topics (mean over the gold timelines)."""
+    rows = []
+    for name, label in (("tls", "one store per topic"), ("tls_pooled", "all topics in one store")):
+        mean, flat = _get(res, name, "mean"), _get(res, name, "systems", "flat-mentions")
+        if not mean:
+            continue
+        d, f = mean.get("date_f1"), (flat or {}).get("date_f1")
+        rows.append((f"T17 Date-F1 ({label}; flat-mentions baseline {_fmt(f)})", ">= 0.80 and > baseline", _fmt(d),
+                     _met(None if d is None else d >= 0.80 and (f is None or d > f))))
+        rows.append((f"T17 alignment ROUGE-1 F1 ({label})", ">= 0.12", _fmt(mean.get("ar1_f1")),
+                     _met(None if mean.get("ar1_f1") is None else mean["ar1_f1"] >= 0.12)))
+        rows.append((f"T17 alignment ROUGE-2 F1 ({label})", ">= 0.035", _fmt(mean.get("ar2_f1")),
+                     _met(None if mean.get("ar2_f1") is None else mean["ar2_f1"] >= 0.035)))
+    lat = _get(res, "tls_pooled", "story_latency")
+    if lat:
+        whole = lat.get("whole_archive", {})
+        rows.append((f"story timeline, whole pooled store ({lat.get('articles')} articles), p50 / p95", "<= 5 s",
+                     f"{whole.get('p50')} / {whole.get('p95')} ms",
+                     _met(None if whole.get("p50") is None else whole["p50"] <= 5000)))
     return rows
 
 
@@ -279,6 +306,7 @@ def markdown(res: dict[str, Any]) -> str:
                     f"(n={s['nota_gold_questions']}) | {s['abstained_when_answerable']} | "
                     f"{s['first_token_ms'].get('p50')} | {s['total_ms'].get('p50')}/{s['total_ms'].get('p95')} |"
                 )
+    lines += _tls_section(res)
     tq = res.get("timeqa")
     if tq:
         lines += ["", "## TimeQA (benchmarks.timeqa)", "", "```", json.dumps(tq.get("summary", tq), indent=1)[:3000],
@@ -290,6 +318,45 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _tls_section(res: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for name in ("tls", "tls_pooled"):
+        t = res.get(name) or {}
+        if not t.get("systems"):
+            continue
+        lines += ["", f"## Timeline summarisation, T17 dev topics ({t.get('setting')}; benchmarks.tls)", "",
+                  "Mean over the gold timelines; tilse's Date-F1 and alignment ROUGE F1 (many-to-one, ROUGE "
+                  "re-implementation); the published rows are news-tls on all of T17.", "",
+                  "| system | Date-F1 | AR-1 F1 | AR-2 F1 | p50 / p95 ms |", "|---|---|---|---|---|"]
+        for system, m in t["systems"].items():
+            lat = (t.get("latency_ms") or {}).get(system, {})
+            lines.append(f"| {system} | {m['date_f1']} | {m['ar1_f1']} | {m['ar2_f1']} | "
+                         f"{lat.get('p50')} / {lat.get('p95')} |")
+        for ref in t.get("reference", []):
+            lines.append(f"| {ref['system']} | {ref['date_f1']} | {ref['ar1_f1'] if ref['ar1_f1'] is not None else '-'}"
+                         f" | {ref['ar2_f1'] if ref['ar2_f1'] is not None else '-'} | - |")
+        lines += ["", "| timeline | dates | sentences/date | story articles | Chronicle D-F1 / AR-1 / AR-2 | "
+                  "flat-mentions | most-published |", "|---|---|---|---|---|---|---|"]
+        for r in t.get("per_timeline", []):
+            sc = r["scores"]
+            cells = [" / ".join(str(sc[s][k]) for k in ("date_f1", "ar1_f1", "ar2_f1")) for s in
+                     ("chronicle", "flat-mentions", "most-published")]
+            lines.append(f"| {r['topic']}#{r['timeline']} | {r['dates']} | {r['per_day']} | {r.get('story_articles')} "
+                         f"| {' | '.join(cells)} |")
+        ing = t.get("ingest") or {}
+        if ing:
+            lines += ["", "Ingest: " + "; ".join(
+                f"{k}: {v.get('seconds')} s for {v.get('chars')} characters"
+                + (f" (naive pipeline {v['naive']['seconds']} s: {v.get('speedup_chars_per_s')}x)" if v.get("naive")
+                   else "") + (" (store reused)" if v.get("reused") else "") for k, v in ing.items())]
+        lat = t.get("story_latency")
+        if lat:
+            lines += ["", f"Story timeline latency on this store ({lat.get('articles')} articles): "
+                      + "; ".join(f"{k} p50 {v.get('p50')} ms, p95 {v.get('p95')} ms" for k, v in lat.items()
+                                  if isinstance(v, dict)) + f"; peak RSS {t.get('peak_rss_mb_at_end')} MB."]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = base_parser(__doc__, RESULTS / "results.json", DEFAULT_DATA)
     ap.add_argument("--quick", action="store_true")
@@ -297,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--builds", action="store_true", help="also run llm_builds (compiles llama.cpp, ~5 min a variant)")
     ap.add_argument("--scale-store", type=Path, default=None, help="reuse a store holding all dev articles")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--tls-data", type=Path, default=T17_DATA, help="T17-shaped folder for benchmarks.tls")
     ap.add_argument("--report-only", action="store_true", help="rebuild results.md/json from the last JSON files")
     ap.add_argument("--note", default="", help="with --report-only: how the per-benchmark JSON files were produced")
     args = ap.parse_args(argv)
@@ -335,6 +403,10 @@ def main(argv: list[str] | None = None) -> int:
     res["realtimeqa"] = run("realtimeqa", rtqa, 6 * 3600)
 
     res["timeqa"] = run("timeqa", ["--limit", "20" if args.quick else "200", "--mode", "extractive"], 3600)
+    tls = ["--data", str(args.tls_data.resolve()), "--stores", str(RESULTS / "tls-stores")]
+    tls += ["--topics", "mj,haiti"] if args.quick else ["--naive-ingest"]
+    res["tls"] = run("tls", tls, 4 * 3600)
+    res["tls_pooled"] = run("tls_pooled", [*tls, "--pooled"], 4 * 3600)
     return report(res, args.out, started)
 
 

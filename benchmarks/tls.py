@@ -185,6 +185,20 @@ def naive_ingest(files: list[Path], store_dir: Path) -> dict[str, Any]:
             "chars": sum(len(d.page_content) for d in docs)}
 
 
+def story_latency(chron: Chronicle, abouts: list[str], repeat: int = 3) -> dict[str, Any]:
+    """Story timelines as a user asks for them (20 dates, 2 sentences, no range) on the whole store: of the whole
+    archive, and of each topic's story; p50/p95 over ``repeat`` runs each."""
+    def timed(about: str) -> float:
+        t0 = time.perf_counter()
+        chron.story(about, n_dates=20)
+        return (time.perf_counter() - t0) * 1000
+
+    timed("")  # the first call loads the keyword index and the article list
+    whole = [timed("") for _ in range(repeat)]
+    story = [timed(a) for _ in range(repeat) for a in abouts]
+    return {"articles": len(chron.articles()), "whole_archive": stats_ms(whole), "story": stats_ms(story)}
+
+
 # --- the run ----------------------------------------------------------------------------------------------------
 
 
@@ -234,7 +248,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error(f"unknown topic(s) {', '.join(missing)}; the data has {', '.join(found)}")
     tmp = Path(tempfile.mkdtemp(prefix="chronicle-tls-"))
     base = args.stores or tmp
-    rows, ingest = [], {}
+    rows, ingest, latency = [], {}, {}
     try:
         groups = [("pooled", wanted)] if args.pooled else [(t, [t]) for t in wanted]
         for name, members in groups:
@@ -251,6 +265,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for t in members:
                 for record in found[t]["timelines"]:
                     rows.append(run_timeline(chron, found[t], record))
+            latency[name] = story_latency(chron, [about_of(found[t]) for t in members])
     finally:
         clear_caches(close=True)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -262,6 +277,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "per_timeline": rows,
         "latency_ms": {s: stats_ms(r["ms"][s] for r in rows) for s in SYSTEMS},
         "ingest": ingest,
+        # per store: Chronicle.story timed as a user asks it (20 dates, no range): the whole archive, each story
+        "story_latency": next(iter(latency.values())) if args.pooled and latency else latency,
         "reference": REFERENCE,
         "peak_rss_mb_at_end": peak_rss_mb(),
     }
