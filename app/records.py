@@ -41,14 +41,6 @@ class StoredArticle:
 
 
 @dataclass(frozen=True)
-class ArticleMatch:
-    """An article found for a query by its vector: cosine similarity of the query to the article's mean passage."""
-
-    article_id: str
-    similarity: float
-
-
-@dataclass(frozen=True)
 class Passage:
     """A stored passage (a few whole sentences of one article) with everything needed to cite it."""
 

@@ -185,27 +185,20 @@ def find_story(retriever: Retriever, about: str, scope: dict[str, StoredArticle]
         return dict.fromkeys(scope, 1.0)
     if not content_tokens(about) or not scope:
         return {}
-    store = retriever.store
-    n_articles = store.count("articles")
-    dense = [m for m in store.nearest_articles(about, n_articles) if m.article_id in scope]
-    best = dense[0].similarity if dense else 0.0
-    seeds = {m.article_id for m in dense if m.similarity >= SEED_COSINE and m.similarity >= SEED_RELATIVE * best}
+    matrix = retriever.article_matrix()
+    query = retriever.store.embed_query(about)
+    dense = {aid: sim for aid, sim in matrix.similarities(query).items() if aid in scope}
+    best = max(dense.values(), default=0.0)
+    seeds = {aid for aid, sim in dense.items() if sim >= SEED_COSINE and sim >= SEED_RELATIVE * best}
     keyword = _keyword_articles(retriever, about, scope)
-    seeds |= set(keyword)
+    seeds |= set(keyword) & set(dense)
     if not seeds:
         return {}
-    vectors = store.article_vectors(sorted(seeds))
-    if not vectors:
-        return {}
-    centroid = np.mean(list(vectors.values()), axis=0)
+    rows = [i for i, aid in enumerate(matrix.ids) if aid in seeds]
+    centroid = matrix.vectors[rows].mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
-    found = {}
-    for m in store.nearest_articles(centroid, n_articles):
-        if m.article_id not in scope:
-            continue
-        if m.similarity >= STORY_COSINE or (m.article_id in keyword and m.similarity >= KEYWORD_COSINE):
-            found[m.article_id] = m.similarity
-    return found
+    return {aid: sim for aid, sim in matrix.similarities(centroid).items()
+            if aid in scope and (sim >= STORY_COSINE or (aid in keyword and sim >= KEYWORD_COSINE))}
 
 
 # --------------------------------------------------------------------------------------------------------------

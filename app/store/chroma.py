@@ -30,7 +30,6 @@ from langchain_core.embeddings import Embeddings
 
 from app.config import Settings
 from app.records import (
-    ArticleMatch,
     EventFilter,
     Passage,
     StoredArticle,
@@ -369,17 +368,9 @@ class Store:
                                                          include=include)]
         return [_event(r.id, r.document, r.metadata) for r in rows]
 
-    def nearest_articles(self, query: str | np.ndarray, k: int) -> list[ArticleMatch]:
-        """The k articles whose vector (the mean of their passages') is nearest to the query's embedding (or to a
-        given vector), nearest first."""
-        vector = self._embeddings.embed_query(query) if isinstance(query, str) else np.asarray(query).tolist()
-        with self.lock.shared():
-            col = self.collections["articles"]
-            k = min(k, col.count())
-            if k <= 0:
-                return []
-            got = col.query(query_embeddings=[vector], n_results=k, include=["distances"])
-        return [ArticleMatch(aid, 1.0 - float(d)) for aid, d in zip(got["ids"][0], got["distances"][0])]
+    def embed_query(self, text: str) -> np.ndarray:
+        """The query's vector, as dense search embeds it."""
+        return np.asarray(self._embeddings.embed_query(text), dtype=np.float32)
 
     def article_vectors(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Each article's vector (the mean of its passages'), by id."""
