@@ -40,6 +40,10 @@ _EXPORTS = {
     "StoredStatement": "app.records",
     "TimelineEvent": "app.records",
     "EventCitation": "app.records",
+    "SavedCase": "app.records",
+    "CaseFileProblem": "app.records",
+    "CaseFile": "app.store.casefile",
+    "CaseFileError": "app.store.casefile",
     "StoreError": "app.store.chroma",
     "LLMError": "app.answer.llm.client",
     "ModelCheck": "app.answer.llm.client",
@@ -52,8 +56,9 @@ _EXPORTS = {
     "split_sentences": "app.text.sentences",
 }
 __all__ = [  # the names of _EXPORTS, spelled out for readers and linters
-    "Answer", "Chronicle", "EventCitation", "IngestReport", "LLMError", "ModelCheck", "Passage", "QuestionError",
-    "RemoveReport", "Settings", "Source", "StoreError", "StoredArticle", "StoredStatement", "TimelineEvent",
+    "Answer", "CaseFile", "CaseFileError", "CaseFileProblem", "Chronicle", "EventCitation", "IngestReport",
+    "LLMError", "ModelCheck", "Passage", "QuestionError", "RemoveReport", "SavedCase", "Settings", "Source",
+    "StoreError", "StoredArticle", "StoredStatement", "TimelineEvent",
     "__version__", "clear_caches", "evidence_of", "is_abstention", "load_settings", "parse_date_bound",
     "split_sentences", "support_score",
 ]
@@ -66,7 +71,17 @@ if TYPE_CHECKING:
     from app.chronicle import Chronicle, clear_caches
     from app.config import Settings, load_settings
     from app.ingest.pipeline import IngestReport, RemoveReport
-    from app.records import EventCitation, Passage, Source, StoredArticle, StoredStatement, TimelineEvent
+    from app.records import (
+        CaseFileProblem,
+        EventCitation,
+        Passage,
+        SavedCase,
+        Source,
+        StoredArticle,
+        StoredStatement,
+        TimelineEvent,
+    )
+    from app.store.casefile import CaseFile, CaseFileError
     from app.store.chroma import StoreError
     from app.text.dates import parse_date_bound
     from app.text.sentences import split_sentences
