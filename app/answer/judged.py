@@ -25,6 +25,7 @@ import re
 from typing import Any
 
 from app.answer.answerer import Answer
+from app.text.actors import lookup_alias
 from app.text.asking import DATE, MONEY, NUMBER, PERCENT, what_is_asked
 
 VERDICTS = ("right", "wrong")
@@ -82,8 +83,14 @@ def key_facts(answer_text: str, question: str = "", limit: int = MAX_KEY_FACTS) 
     text = _strip_markers(answer_text)
     asked = {w.casefold() for w in _WORD.findall(question)}
     numbers = [m.group(0).strip() for m in _NUMBER.finditer(text)]
-    names = [_clean_name(m.group(0)) for m in _NAME.finditer(text)]
-    names = [n for n in names if n and len(n) > 1 and not n.isdigit()]
+    names = []
+    for m in _NAME.finditer(text):
+        name = _clean_name(m.group(0))
+        opens_sentence = not text[: m.start()].strip() or text[: m.start()].rstrip()[-1] in ".!?:"
+        if opens_sentence and " " not in name and name == m.group(0) and lookup_alias(name) is None:
+            continue  # "Separatists said ...": capitalised because it opens the sentence, not a name
+        if len(name) > 1:
+            names.append(name)
     multi = [n for n in names if " " in n]
     single = [n for n in names if " " not in n]
     seen: set[str] = set()
