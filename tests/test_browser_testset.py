@@ -11,7 +11,6 @@ import json
 import time
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.helpers_net import chronicle_env, served
