@@ -153,3 +153,19 @@ def test_the_cli_runs_the_saved_set_with_the_same_results(chron: Chronicle, tmp_
     assert sorted(r["id"] for r in cli["results"] if not r["passed"]) == [
         r.id for r in mine.results if "killed" in r.question]
     assert path.read_text(encoding="utf-8") == before  # the corrupt line is still there, untouched
+
+
+@pytest.mark.llm
+@pytest.mark.timeout(900)
+def test_a_case_judged_in_extractive_mode_runs_in_llm_mode(chron: Chronicle) -> None:
+    """The tab's LLM mode: the same case, answered by the packaged model, scored the same way."""
+    turkey = chron.ask("What did Turkey say?", mode="extractive")
+    chron.save_case(turkey, "right", must_say="territorial integrity")
+    cases, _ = read_testset(chron.settings.testset)
+    t0 = time.perf_counter()
+    run = run_testset(chron, cases, "llm", settings=chron.settings, embed=chron.embed, progress=False)
+    result = run.results[0]
+    print(f"\nllm answer in {time.perf_counter() - t0:.1f} s: {result.answer!r}")
+    assert result.error is None and result.mode == "llm" and result.answer_mode in ("llm", "extractive")
+    assert result.judged_answer == turkey.text and result.verdict == "right"
+    assert result.passed, (result.answer, result.failures)
