@@ -15,7 +15,10 @@ place on every rewrite and reported with their line numbers: they are never drop
 Lock: ``filelock`` (tox-dev, already installed with huggingface-hub/torch; ``fcntl.flock`` on POSIX, with a timeout
 and a clear error) rather than hand-written ``fcntl.flock`` calls (POSIX only, no timeout) or ``portalocker``
 (one more dependency for the same thing). Measured: 4 processes x 25 saves each onto one file keep all 100 cases
-(tests/test_casefile.py).
+(tests/test_casefile.py). Cost of rewriting instead of appending: a save takes 17 ms with 100 cases (0.2 MB) and
+29 ms with 1,000 (1.7 MB), reading 1,000 takes 12 ms (2-core VM shared by other developers, load average 7) — far
+below a human judging answers; an append-only log with a compaction step was rejected as more code for no visible
+gain at these sizes.
 """
 
 from __future__ import annotations
