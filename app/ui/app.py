@@ -68,7 +68,7 @@ def _chat_tab(gr: Any, views: Views, settings: Settings, tsv: TestSetViews) -> N
                                    "are not used.")
                 clear = gr.Button("New conversation", size="sm", variant="secondary", scale=0, min_width=160)
             answers = gr.State({})  # chat index -> the Answer shown there (to judge it)
-            _judge_panel(gr, tsv, chatbot, answers)
+            judge = _judge_panel(gr, tsv, chatbot, answers)
         with gr.Column(scale=2, min_width=320):
             gr.HTML('<div class="chr-sources"><h2>Sources</h2></div>')
             sources = gr.HTML(render_sources(None), elem_id="chr-sources")
@@ -81,11 +81,11 @@ def _chat_tab(gr: Any, views: Views, settings: Settings, tsv: TestSetViews) -> N
         button.click(lambda q=q: q, None, question, queue=False, **PRIVATE).then(tsv.respond, inputs, outputs,
                                                                                  **PRIVATE)
     clear.click(views.clear_chat, None, [chatbot, pairs, sources, question], **LIGHT).then(
-        lambda: {}, None, answers, **LIGHT)
+        lambda: ({}, gr.update(visible=False)), None, [answers, judge], **LIGHT)
 
 
-def _judge_panel(gr: Any, tsv: TestSetViews, chatbot: Any, answers: Any) -> None:
-    """Under the chat: 👍/👎 on an answer opens it; a test case is saved to settings.testset."""
+def _judge_panel(gr: Any, tsv: TestSetViews, chatbot: Any, answers: Any) -> Any:
+    """Under the chat: 👍/👎 on an answer opens it (returned); a test case is saved to settings.testset."""
     with gr.Group(visible=False, elem_id="chr-judge") as panel:
         head = gr.Markdown(elem_id="chr-judge-head")
         verdict = gr.Radio(VERDICTS, label="Verdict", elem_id="chr-verdict")
@@ -110,6 +110,7 @@ def _judge_panel(gr: Any, tsv: TestSetViews, chatbot: Any, answers: Any) -> None
                  concurrency_limit=1, api_visibility="private")
     save.click(saving, [answers, picked, verdict, must_say, saved_by], status, concurrency_limit=1,
                api_visibility="private")
+    return panel
 
 
 def _statements_tab(gr: Any, views: Views, tab: Any) -> None:
@@ -166,7 +167,8 @@ def _testset_tab(gr: Any, tsv: TestSetViews, tab: Any) -> None:
     cases = gr.HTML(elem_id="chr-ts-cases")
     with gr.Row():
         modes = gr.CheckboxGroup(RUN_MODES, value=["extractive"], label="Answer modes", elem_id="chr-ts-modes",
-                                 info="Extractive takes ~0.2 s a case; LLM ~5-20 s a case on this machine.", scale=3)
+                                 info="Extractive: well under a second a case. LLM: the local model answers each "
+                                 "case (seconds to a minute a case on a 2-core machine).", scale=3)
         run = gr.Button("Run the test set", variant="primary", elem_id="chr-ts-run", scale=1, min_width=160)
     results = gr.HTML(elem_id="chr-ts-results")
     with gr.Accordion("Report of this run", open=False, elem_id="chr-ts-report-box"):
