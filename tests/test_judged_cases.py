@@ -32,7 +32,9 @@ their differences through dialogue.
 def test_key_facts_and_must_say() -> None:
     facts = key_facts("Separatists said 25 people had been killed, including two civilians, and 80 injured from "
                       "Baku’s military action [1].", "How many people were killed?")
-    assert facts[:2] == [["25"], ["80"]] and ["Baku"] in facts
+    assert facts[:2] == [["25"], ["80"]] and ["Baku", "Azerbaijan"] in facts  # a city standing for its country
+    assert key_facts("Kremlin spokesman Dmitry Peskov said Russia urged talks with Armenia [1].",
+                     "What did Moscow say?") == [["Dmitry Peskov", "Peskov"], ["Armenia"]]  # Kremlin = Moscow = Russia
     assert key_facts("Russia called for calm [1].", "What did Russia say?") == []  # the question's own name
     assert parse_must_say("25 people | 25 dead\n; Peskov ;\n") == [["25 people", "25 dead"], ["Peskov"]]
     assert case_id("What did Russia say?", None) == case_id("  what did RUSSIA say ", None)
