@@ -160,8 +160,8 @@ class Chronicle:
         nothing to check, CaseFileError when the file cannot be written (then nothing was changed)."""
         case = build_case(answer, verdict, must_say, should_abstain, saved_by, history)
         target = Path(path or self.settings.testset)
-        created, problems = CaseFile(target).upsert(case, merge=merge_case)
-        return SavedCase(case["id"], str(target), created, case, tuple(problems))
+        created, problems, written = CaseFile(target).upsert(case, merge=merge_case)
+        return SavedCase(case["id"], str(target), created, written, tuple(problems))
 
     def check_model(self) -> ModelCheck:
         """Can the configured local model generate on this machine? (One token, in a child process.)"""

@@ -43,11 +43,11 @@ def test_same_id_updates_in_place_and_new_id_appends(tmp_path: Path) -> None:
     path = tmp_path / "sets" / "mine.jsonl"  # the folder is created on first save
     cases = CaseFile(path)
     assert cases.read() == ([], [])  # no file yet: an empty set
-    assert cases.upsert(_case("a", saved_at="1")) == (True, [])
+    assert cases.upsert(_case("a", saved_at="1")) == (True, [], _case("a", saved_at="1"))
     assert cases.upsert(_case("b"))[0] is True
-    created, _ = cases.upsert(_case("a", required_facts=[["Lavrov"]]),
-                              merge=lambda old, new: {**new, "created_at": old.get("saved_at")})
-    assert created is False
+    created, _, written = cases.upsert(_case("a", required_facts=[["Lavrov"]]),
+                                       merge=lambda old, new: {**new, "created_at": old.get("saved_at")})
+    assert created is False and written["created_at"] == "1"
     records, problems = cases.read()
     assert [obj["id"] for _, obj in records] == ["a", "b"]  # updated where it was, not appended
     assert records[0][1]["required_facts"] == [["Lavrov"]] and records[0][1]["created_at"] == "1"
@@ -65,7 +65,7 @@ def test_a_corrupt_line_is_reported_kept_verbatim_and_skipped(tmp_path: Path) ->
         + json.dumps(_case("c", type="trivia")) + "\n",
         encoding="utf-8",
     )
-    created, problems = CaseFile(path).upsert(_case("b", "What did the US say?"))
+    created, problems, _ = CaseFile(path).upsert(_case("b", "What did the US say?"))
     assert created
     assert [(p.line, p.text) for p in problems] == [(2, bad), (5, '["not", "an", "object"]')]
     assert "invalid JSON" in problems[0].reason and "object" in problems[1].reason

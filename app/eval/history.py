@@ -100,6 +100,7 @@ def counts(rows: list[CaseRow]) -> dict[str, int]:
     out = {"pass": 0, "fail": 0, "stale": 0, "newly failing": 0, "changed": 0, "fixed": 0}
     for row in rows:
         out[row.status] += 1
-        if row.change in out:
+        if row.change in ("newly failing", "fixed"):
             out[row.change] += 1
+        out["changed"] += bool(row.result.changed_by)  # failing or not
     return out

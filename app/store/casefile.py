@@ -138,20 +138,21 @@ class CaseFile:
 
     def upsert(
         self, record: dict[str, Any], merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
-    ) -> tuple[bool, list[CaseFileProblem]]:
+    ) -> tuple[bool, list[CaseFileProblem], dict[str, Any]]:
         """Write ``record`` in place of the record with the same ``id`` (``merge(old, new)`` decides the line
-        written), or append it. Returns (created, the file's problem lines, which were kept as they were)."""
+        written), or append it. Returns (created, the file's problem lines — kept as they were —, the record
+        written)."""
         key = record.get("id")
         if not isinstance(key, str) or not key:
             raise ValueError("a record needs a non-empty string id")
         with self._locked():
             lines = self._lines()
             out: list[str] = []
-            created = True
+            created, written = True, record
             for line in lines:
                 if created and line.obj is not None and line.obj.get("id") == key:
-                    new = merge(line.obj, record) if merge else record
-                    out.append(json.dumps(new, ensure_ascii=False))
+                    written = merge(line.obj, record) if merge else record
+                    out.append(json.dumps(written, ensure_ascii=False))
                     created = False
                 else:
                     out.append(line.text)
@@ -161,4 +162,4 @@ class CaseFile:
                 atomic_write(self.path, "\n".join(out) + "\n")
             except OSError as exc:
                 raise CaseFileError(f"cannot write {self.path}: {exc.strerror or exc}; the file is unchanged") from exc
-        return created, problems_of(lines)
+        return created, problems_of(lines), written
