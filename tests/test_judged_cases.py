@@ -156,6 +156,12 @@ def test_the_cli_runs_the_saved_set_with_the_same_results(chron: Chronicle, tmp_
         r.id for r in mine.results if "killed" in r.question]
     assert path.read_text(encoding="utf-8") == before  # the corrupt line is still there, untouched
 
+    # A stricter judgement of the Russia answer makes that case fail: the next CLI run (as in CI) names it.
+    russia = chron.save_case(chron.ask("What did Russia say?", mode="extractive"), "right", must_say="Lavrov")
+    done = run_cli(["-m", "app.eval", "--set", str(path), "--mode", "extractive", "--no-progress"], env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"1 newly failing: {russia.case_id}" in " ".join(done.stdout.split())
+
 
 @pytest.mark.llm
 @pytest.mark.timeout(900)
