@@ -227,8 +227,3 @@ class SavedCase:
     created: bool  # False: the case of the same question (and as-of day) was updated
     case: dict[str, Any]  # the line written
     problems: tuple[CaseFileProblem, ...] = ()  # other lines of the file that are not cases (kept as they are)
-
-    @property
-    def summary(self) -> str:
-        verb = "Saved new" if self.created else "Updated"
-        return f"{verb} test case {self.case_id} in {self.path}"

@@ -2,7 +2,9 @@
 
 JSONL rather than YAML or CSV because every line is an independent record (easy to diff, append and grep) and
 nested fields (fact groups, history pairs) need no ad-hoc encoding. Validation is hand-written instead of a
-pydantic model so that an error names the file and line number a human has to fix.
+pydantic model so that an error names the file and line number a human has to fix. ``load_testset`` stops at the
+first bad line (hand-written sets); ``read_testset`` — for the set filled from the chat, and the CLI — reports each
+bad line with its number and runs the rest.
 """
 
 from __future__ import annotations
