@@ -48,6 +48,10 @@ _EXPORTS = {
     "TimelineError": "app.query.story",
     "EXPORT_FORMATS": "app.export",
     "export_story": "app.export",
+    "SavedCase": "app.records",
+    "CaseFileProblem": "app.records",
+    "CaseFile": "app.store.casefile",
+    "CaseFileError": "app.store.casefile",
     "StoreError": "app.store.chroma",
     "LLMError": "app.answer.llm.client",
     "ModelCheck": "app.answer.llm.client",
@@ -60,11 +64,11 @@ _EXPORTS = {
     "split_sentences": "app.text.sentences",
 }
 __all__ = [  # the names of _EXPORTS, spelled out for readers and linters
-    "EXPORT_FORMATS", "Answer", "Chronicle", "CoverageDay", "EventCitation", "IngestReport", "LLMError", "ModelCheck",
-    "Passage", "QuestionError", "RemoveReport", "SentenceCitation", "Settings", "Source", "StoreError",
-    "StoredArticle", "StoredStatement", "StoryDay", "StoryLine", "StoryTimeline", "TimelineError", "TimelineEvent",
-    "__version__", "clear_caches", "evidence_of", "export_story", "is_abstention", "load_settings",
-    "parse_date_bound", "split_sentences", "support_score",
+    "EXPORT_FORMATS", "Answer", "CaseFile", "CaseFileError", "CaseFileProblem", "Chronicle", "CoverageDay",
+    "EventCitation", "IngestReport", "LLMError", "ModelCheck", "Passage", "QuestionError", "RemoveReport", "SavedCase",
+    "SentenceCitation", "Settings", "Source", "StoreError", "StoredArticle", "StoredStatement", "StoryDay",
+    "StoryLine", "StoryTimeline", "TimelineError", "TimelineEvent", "__version__", "clear_caches", "evidence_of",
+    "export_story", "is_abstention", "load_settings", "parse_date_bound", "split_sentences", "support_score",
 ]
 
 if TYPE_CHECKING:
@@ -78,9 +82,11 @@ if TYPE_CHECKING:
     from app.ingest.pipeline import IngestReport, RemoveReport
     from app.query.story import TimelineError
     from app.records import (
+        CaseFileProblem,
         CoverageDay,
         EventCitation,
         Passage,
+        SavedCase,
         SentenceCitation,
         Source,
         StoredArticle,
@@ -90,6 +96,7 @@ if TYPE_CHECKING:
         StoryTimeline,
         TimelineEvent,
     )
+    from app.store.casefile import CaseFile, CaseFileError
     from app.store.chroma import StoreError
     from app.text.dates import parse_date_bound
     from app.text.sentences import split_sentences

@@ -17,13 +17,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from app.answer.answerer import Answer, Answerer, History
+from app.answer.judged import build_case, merge_case
 from app.answer.llm.client import ModelCheck, check_model
 from app.config import Settings
 from app.ingest.pipeline import IngestReport, RemoveReport, ingest_paths, remove_articles
 from app.query.events import list_events
 from app.query.retrieval import HybridRetriever, forget_retrievers, get_retriever
 from app.query.story import StoryRequest, story_timeline
-from app.records import Passage, Source, StoredArticle, StoredStatement, StoryTimeline, TimelineEvent
+from app.records import Passage, SavedCase, Source, StoredArticle, StoredStatement, StoryTimeline, TimelineEvent
+from app.store.casefile import CaseFile
 from app.store.chroma import Store
 from app.store.registry import forget_stores, get_batch_embeddings, get_embeddings, get_store
 
@@ -156,6 +158,26 @@ class Chronicle:
         from app.answer.llm.client import get_chat_model
 
         return get_chat_model(self.settings).stream([HumanMessage(prompt)])
+
+    # --- test cases judged in the chat ----------------------------------------------------------------------
+
+    def save_case(
+        self,
+        answer: Answer,
+        verdict: str,
+        must_say: str = "",
+        should_abstain: bool = False,
+        saved_by: str = "",
+        history: History | None = None,
+        path: Path | None = None,
+    ) -> SavedCase:
+        """Save a judged answer ("right" / "wrong") as a test case in ``path`` (default: settings.testset); the
+        same question (and as-of day) saved again updates its case. Raises ValueError when the judgement leaves
+        nothing to check, CaseFileError when the file cannot be written (then nothing was changed)."""
+        case = build_case(answer, verdict, must_say, should_abstain, saved_by, history)
+        target = Path(path or self.settings.testset)
+        created, problems, written = CaseFile(target).upsert(case, merge=merge_case)
+        return SavedCase(case["id"], str(target), created, written, tuple(problems))
 
     def check_model(self) -> ModelCheck:
         """Can the configured local model generate on this machine? (One token, in a child process.)"""

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with a clear message.")
     max_article_bytes: int = Field(20_000_000, ge=1000, description="Larger article files are refused.")
 
+    # Test sets judged in the chat (the Test set tab) and their runs
+    testset: Path = Field(
+        PROJECT_ROOT / "evalsets" / "mine.jsonl", description="Where answers judged Right/Wrong in the chat are saved."
+    )
+    runs_dir: Path = Field(PROJECT_ROOT / "runs", description="Evaluation results and reports (UI and CLI).")
+
     # Web UI
     host: str = Field("127.0.0.1", description="Bind address; anything else requires --share-on-network.")
     port: int = Field(7860)

@@ -282,3 +282,27 @@ class StoryTimeline:
     @property
     def lines(self) -> list[tuple[StoryDay, StoryLine]]:
         return [(day, line) for day in self.days for line in day.lines]
+
+
+# --- test cases judged in the chat (app.store.casefile) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFileProblem:
+    """A line of a test-set file that is not a test case (a hand edit gone wrong): kept in the file as it is,
+    reported, and skipped."""
+
+    line: int
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SavedCase:
+    """What saving a judged answer as a test case did."""
+
+    case_id: str
+    path: str
+    created: bool  # False: the case of the same question (and as-of day) was updated
+    case: dict[str, Any]  # the line written
+    problems: tuple[CaseFileProblem, ...] = ()  # other lines of the file that are not cases (kept as they are)

@@ -150,7 +150,7 @@ class QueueClient:
     def ask(self, question: str, mode: str = "extractive") -> tuple[str, str]:
         """Ask through the chat's Send button; return (assistant message markdown, sources panel HTML)."""
         fn = self.fn_index("chr-send", "click")
-        done = self.call(fn, [question, [], None, mode, ""], trigger_id=self.component_id("chr-send"))
+        done = self.call(fn, [question, [], None, mode, "", None], trigger_id=self.component_id("chr-send"))
         outputs = done["output"]["data"]
         chat = outputs[1]
         last = chat[-1]

@@ -9,8 +9,9 @@ module that defines X), so a new upward import or a cycle fails here, before it 
     rank 3  app.ingest | app.query                   two stages side by side: neither imports the other
     rank 4  app.answer
     rank 5  app.chronicle | app.export               the facade; story timelines as files (records only)
-    rank 6  app.ui | app.eval                        what users run: the facade and the public API only
-    rank 7  app.cli                                  every command (it starts the web UI)
+    rank 6  app.eval                                 what users run: the facade and the public API only
+    rank 7  app.ui                                   the same, and the evaluation (the Test set tab runs it)
+    rank 8  app.cli                                  every command (it starts the web UI)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ RANK = {
     "app.ingest": 3, "app.query": 3,
     "app.answer": 4,
     "app.chronicle": 5, "app.export": 5,
-    "app.ui": 6, "app.eval": 6, "app.cli": 7, "app.__main__": 8,
+    "app.eval": 6, "app.ui": 7, "app.cli": 8, "app.__main__": 9,
 }
 CONSUMERS = ("app.cli", "app.ui", "app.eval")
 # What consumers may import besides the facade (app, app.chronicle) and the public records: their own package, the

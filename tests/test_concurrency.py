@@ -134,7 +134,7 @@ def test_queue_limits_come_from_settings(seed_store: Path, tmp_path: Path) -> No
     with served(env, tmp_path / "serve.log") as (url, _, _):
         client = QueueClient(url)
         fn = client.fn_index("chr-send", "click")
-        body = {"data": ["What did Turkey say?", [], None, "extractive", ""], "fn_index": fn, "event_data": None,
+        body = {"data": ["What did Turkey say?", [], None, "extractive", "", None], "fn_index": fn, "event_data": None,
                 "trigger_id": client.component_id("chr-send")}
 
         def join(i: int) -> httpx.Response:

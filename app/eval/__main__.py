@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _default_out() -> Path:
-    return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
+    from app import load_settings
+    from app.eval.history import new_run_dir
+
+    return new_run_dir(load_settings().runs_dir)
 
 
 def _console() -> Any:
@@ -64,13 +66,19 @@ def _compare(paths: list[Path], out: Path | None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from app import Chronicle, load_settings
+    from app.eval.history import compare_runs, find_previous
     from app.eval.report import print_comparison, print_summary, write_comparison, write_run
     from app.eval.runner import run_testset
-    from app.eval.testset import load_testset
+    from app.eval.testset import read_testset
 
     console = _console()
     settings = load_settings(k=args.k)
-    cases = load_testset(args.testset, limit=args.limit)
+    if not args.testset.exists():
+        print(f"no test set at {args.testset}", file=sys.stderr)
+        return 2
+    cases, problems = read_testset(args.testset, limit=args.limit)
+    for problem in problems:  # a hand edit gone wrong: reported, skipped, left in the file as it is
+        print(f"skipped {args.testset}:{problem.line}: {problem.reason}", file=sys.stderr)
     chron = Chronicle(settings)
     weeks = sorted({w for case in cases for w in case.corpus or []})
     if weeks:
@@ -94,7 +102,20 @@ def _run(args: argparse.Namespace) -> int:
         )
         runs.append(run)
         print_summary(run, console)
-        json_path, html_path = write_run(run, out)
+        previous = find_previous(out.parent, args.testset, run.meta.mode, exclude=out / f"results-{run.meta.mode}.json")
+        judged = any(r.judged_answer is not None for r in run.results)
+        json_path, html_path = write_run(run, out, previous, compare=judged)
+        rows = compare_runs(run, previous)
+        regressed = [row.result.id for row in rows if row.change == "newly failing"]
+        stale = [row.result.id for row in rows if row.change == "stale"]
+        changed = [row.result.id for row in rows if row.result.changed_by]
+        if previous is not None:
+            console.print(f"compared with the previous run ({previous.meta.timestamp}): {len(regressed)} newly "
+                          f"failing{': ' + ', '.join(regressed) if regressed else ''}")
+        if stale:
+            console.print(f"stale (their articles were removed, not counted): {', '.join(stale)}")
+        if changed:
+            console.print(f"changed by an article ingested after they were judged: {', '.join(changed)}")
         console.print(f"results: {json_path}\nreport:  {html_path}")
     if len(runs) > 1:
         print_comparison(runs, console)

@@ -211,6 +211,14 @@ commit <code>{{ m.git_commit or "-" }}</code> &middot; {{ m.timestamp }} &middot
 <td>{{ fmt_ms(row.first_token_ms) }}</td><td>{{ fmt_ms(row.total_ms) }}</td><td>{{ fmt_ms(row.total_ms, 'p95') }}</td></tr>
 {% endfor %}</table>
 <div class="charts">{% for chart in charts %}{{ chart }}{% endfor %}</div>
+{% if rows %}<h2 id="compare">Compared with the previous run</h2>
+<p class="small">{% if previous %}previous run: {{ previous.meta.timestamp }}, commit <code>{{ previous.meta.git_commit or "-" }}</code>{% else %}no previous run of this test set in this mode{% endif %}
+&middot; {{ tally["pass"] }} pass &middot; {{ tally["fail"] }} fail ({{ tally["newly failing"] }} newly failing) &middot; {{ tally["stale"] }} stale &middot; {{ tally["changed"] }} changed by a new article</p>
+<table><tr><th>id</th><th>question</th><th>before</th><th>now</th><th>what changed</th></tr>
+{% for row in rows %}<tr><td>{{ row.result.id }}</td><td class="text">{{ row.result.question }}</td><td>{{ row.previous or "-" }}</td>
+<td class="{{ 'ok' if row.status == 'pass' else ('bad' if row.status == 'fail' else '') }}">{{ row.status }}</td>
+<td class="text">{{ row.change }}{% if row.result.stale %}: article(s) removed: {{ row.result.stale|join(", ") }}{% endif %}{% if row.result.changed_by %} (answer changed by article(s) ingested after it was judged: {{ row.result.changed_by|join(", ") }}){% endif %}</td></tr>
+{% endfor %}</table>{% endif %}
 <h2>Failures ({{ failures|length }} of {{ run.results|length }})</h2>
 {% for r in failures %}<div class="fail" id="q-{{ r.id }}">
 <div class="q">[{{ r.type }}] {{ r.id }}: {{ r.question }}</div>
@@ -225,13 +233,15 @@ commit <code>{{ m.git_commit or "-" }}</code> &middot; {{ m.timestamp }} &middot
 <div><b>Cited passages:</b>{% if not r.citations %} none{% endif %}</div>
 {% for c in r.citations %}<blockquote>[{{ c.n }}] {{ c.text }} <span class="small">&mdash; {{ c.title or c.article_id }} {{ c.published or "" }} [{{ c.start }}:{{ c.end }}]</span></blockquote>{% endfor %}
 {% if r.citation_check.unsupported %}<div class="small">unsupported: {% for u in r.citation_check.unsupported %}[{{ u.n }}] score {{ u.score }} for &ldquo;{{ u.sentence }}&rdquo; {% endfor %}</div>{% endif %}
+{% if r.judged_answer %}<div><b>Judged {{ r.verdict }}</b> in the chat: <blockquote>{{ r.judged_answer }}</blockquote></div>{% endif %}
+{% if r.changed_by %}<div class="bad">Changed: the answer now cites article(s) ingested after it was judged: {{ r.changed_by|join(", ") }}</div>{% endif %}
 <div class="small">scores: {% for k, v in r.scores.items() %}{{ k }}={{ fmt(v) }} {% endfor %} &middot; total {{ fmt(r.total_ms, 0) }} ms</div>
 </div>{% else %}<p class="ok">No failures.</p>{% endfor %}
 <h2>All questions</h2>
 <table><tr><th>id</th><th>type</th><th>question</th><th>answer</th><th>pass</th><th>facts</th><th>hit@k</th><th>cite ok</th><th>total ms</th></tr>
 {% for r in run.results %}<tr><td>{% if not r.passed %}<a href="#q-{{ r.id }}">{{ r.id }}</a>{% else %}{{ r.id }}{% endif %}</td>
 <td>{{ r.type }}</td><td class="text">{{ r.question }}</td><td class="text">{{ r.answer|truncate(300) }}</td>
-<td class="{{ 'ok' if r.passed else 'bad' }}">{{ "yes" if r.passed else "no" }}</td><td>{{ fmt(r.scores.get("fact_recall")) }}</td>
+<td class="{{ 'ok' if r.passed else ('' if r.stale else 'bad') }}">{{ "stale" if r.stale else ("yes" if r.passed else "no") }}</td><td>{{ fmt(r.scores.get("fact_recall")) }}</td>
 <td>{{ fmt(r.scores.get("hit@k")) }}</td><td>{{ fmt(r.scores.get("citation_validity")) }}</td><td>{{ fmt(r.total_ms, 0) }}</td></tr>
 {% endfor %}</table>
 </body></html>
@@ -260,13 +270,17 @@ def _env() -> Environment:
     return env
 
 
-def render_run_html(run: RunResult) -> str:
-    """Self-contained HTML report of one run: summary, per-type charts, every failure in detail."""
+def render_run_html(run: RunResult, previous: RunResult | None = None, compare: bool = False) -> str:
+    """Self-contained HTML report of one run: summary, per-type charts, every failure in detail; with ``compare``
+    (or a ``previous`` run) also each case beside its previous result, regressions first."""
+    from app.eval.history import compare_runs, counts
+
     charts = [bar_chart_svg(title, {run.meta.mode: _type_series(run, key)}) for key, title in CHART_METRICS]
-    failures = [r for r in run.results if not r.passed]
+    failures = [r for r in run.results if not r.passed and not r.stale]
+    rows = compare_runs(run, previous) if (compare or previous is not None) else []
     return _env().from_string(_RUN_TEMPLATE).render(
         title=f"Chronicle evaluation - {run.meta.mode}", css=Markup(_CSS), run=run, m=run.meta,
-        columns=TABLE_COLUMNS, charts=charts, failures=failures,
+        columns=TABLE_COLUMNS, charts=charts, failures=failures, rows=rows, previous=previous, tally=counts(rows),
     )
 
 
@@ -292,12 +306,15 @@ def render_compare_html(runs: Sequence[RunResult]) -> str:
     )
 
 
-def write_run(run: RunResult, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``results-<mode>.json`` and ``report-<mode>.html`` into ``out_dir``."""
+def write_run(
+    run: RunResult, out_dir: Path, previous: RunResult | None = None, compare: bool = False
+) -> tuple[Path, Path]:
+    """Write ``results-<mode>.json`` and ``report-<mode>.html`` into ``out_dir`` (the report compared with
+    ``previous`` when given, see ``render_run_html``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = run.save(out_dir / f"results-{run.meta.mode}.json")
     html_path = out_dir / f"report-{run.meta.mode}.html"
-    html_path.write_text(render_run_html(run), encoding="utf-8")
+    html_path.write_text(render_run_html(run, previous, compare), encoding="utf-8")
     return json_path, html_path
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import time
 from collections import Counter, defaultdict
@@ -75,6 +76,16 @@ class QuestionResult:
     route: str | None = None  # Answer.route (how the question was handled), when reported
     standalone_question: str | None = None  # the follow-up rewritten by the system, when reported
     error: str | None = None
+    # Cases judged in the chat: what the user judged, and how the archive moved since
+    verdict: str | None = None  # "right" / "wrong"
+    judged_answer: str | None = None  # the answer the user judged
+    stale: list[str] = field(default_factory=list)  # article ids the case depends on that are gone: not asked
+    changed_by: list[str] = field(default_factory=list)  # cited articles ingested after the judgement, answer changed
+
+    @property
+    def status(self) -> str:
+        """"stale" (cannot pass any more: its articles were removed), "pass" or "fail"."""
+        return "stale" if self.stale else ("pass" if self.passed else "fail")
 
 
 @dataclass
@@ -244,6 +255,34 @@ def evaluate_case(
     return res
 
 
+def _same_text(a: str | None, b: str | None) -> bool:
+    def norm(text: str | None) -> str:
+        return M.normalize_text(re.sub(r"\[\d+\]", "", text or ""))
+
+    return norm(a) == norm(b)
+
+
+def stale_result(case: TestCase, mode: str | None, missing: list[str]) -> QuestionResult:
+    """A case whose articles were removed: not asked, not a failure."""
+    return QuestionResult(
+        id=case.id, type=case.type, question=case.question, answerable=case.answerable, mode=mode or "default",
+        reference=case.reference, required_facts=case.required_facts, evidence=case.evidence,
+        history=[list(p) for p in case.history], verdict=case.verdict, judged_answer=case.judged_answer,
+        stale=missing, standalone_question=case.standalone_question,
+    )
+
+
+def mark_changes(res: QuestionResult, case: TestCase, ingested_at: dict[str, int]) -> None:
+    """For a judged case: which cited articles were ingested after the judgement, when the answer is not the one
+    judged (an article ingested later that changes the answer)."""
+    res.verdict, res.judged_answer = case.verdict, case.judged_answer
+    saved = case.saved_ts
+    if case.judged_answer is None or saved is None or _same_text(res.answer, case.judged_answer):
+        return
+    cited = dict.fromkeys(c["article_id"] for c in res.citations)
+    res.changed_by = [a for a in cited if a not in case.depends_on and ingested_at.get(a, 0) > saved]
+
+
 def _failures(res: QuestionResult, case: TestCase) -> list[str]:
     """Human-readable reasons a question failed; empty means it passed."""
     reasons: list[str] = []
@@ -260,6 +299,9 @@ def _failures(res: QuestionResult, case: TestCase) -> list[str]:
         reasons.append(f"citation numbers without a source: {res.citation_check['out_of_range']}")
     if res.citation_check.get("unsupported"):
         reasons.append(f"{len(res.citation_check['unsupported'])} citation(s) do not support their sentence")
+    judged_evidence = case.verdict == "right" and case.answerable and case.evidence
+    if judged_evidence and not res.abstained and res.citations and not res.scores.get("citation_recall"):
+        reasons.append("cites none of the sentences judged right")
     if res.scores.get("date_ok") is not None and res.scores["date_ok"] < 1.0:
         reasons.append("cited an article outside the date constraint")
     return reasons
@@ -282,14 +324,27 @@ def _summarise(results: Sequence[QuestionResult]) -> dict[str, Any]:
 
 
 def aggregate(results: Sequence[QuestionResult]) -> dict[str, dict[str, Any]]:
-    """Per-type and overall aggregates; types appear in the canonical order, then any unknown ones."""
+    """Per-type and overall aggregates; types appear in the canonical order, then any unknown ones. Stale cases
+    (their articles removed) are counted apart, not scored."""
+    live = [r for r in results if not r.stale]
     by_type: dict[str, list[QuestionResult]] = defaultdict(list)
-    for r in results:
+    for r in live:
         by_type[r.type].append(r)
     order = [t for t in QUESTION_TYPES if t in by_type] + sorted(set(by_type) - set(QUESTION_TYPES))
     summary = {t: _summarise(by_type[t]) for t in order}
-    summary["overall"] = _summarise(results)
+    summary["overall"] = _summarise(live)
+    summary["overall"]["stale"] = len(results) - len(live)
+    summary["overall"]["changed"] = sum(bool(r.changed_by) for r in live)
     return summary
+
+
+def _ingested_at(chron: ChronicleLike) -> dict[str, int] | None:
+    """Visible article id -> when it was ingested (epoch seconds), for stale and changed cases; None when the
+    system cannot list its articles (then no case is stale)."""
+    articles = getattr(chron, "articles", None)
+    if articles is None:
+        return None
+    return {a.article_id: int(a.ingested_at) for a in articles()}
 
 
 # --------------------------------------------------------------------------- run metadata
@@ -354,10 +409,18 @@ def run_testset(
     cases = list(cases)
     k = k or (settings.k if settings is not None else 5)
     started = time.perf_counter()
+    ingested = _ingested_at(chron) if any(c.depends_on or c.judged_answer for c in cases) else None
     results: list[QuestionResult] = []
     bar = tqdm(cases, desc=f"eval {mode or 'default'}", unit="q", disable=not progress, dynamic_ncols=True)
     for case in bar:
-        result = evaluate_case(chron, case, mode, k, embed=embed, support=support)
+        missing = [a for a in case.depends_on if a not in ingested] if ingested is not None else []
+        if missing:
+            result = stale_result(case, mode, missing)
+        else:
+            result = evaluate_case(chron, case, mode, k, embed=embed, support=support)
+            result.verdict, result.judged_answer = case.verdict, case.judged_answer
+            if ingested is not None:
+                mark_changes(result, case, ingested)
         results.append(result)
         bar.set_postfix(passed=f"{sum(r.passed for r in results)}/{len(results)}")
         if on_result:

@@ -2,7 +2,9 @@
 
 JSONL rather than YAML or CSV because every line is an independent record (easy to diff, append and grep) and
 nested fields (fact groups, history pairs) need no ad-hoc encoding. Validation is hand-written instead of a
-pydantic model so that an error names the file and line number a human has to fix.
+pydantic model so that an error names the file and line number a human has to fix. ``load_testset`` stops at the
+first bad line (hand-written sets); ``read_testset`` — for the set filled from the chat, and the CLI — reports each
+bad line with its number and runs the rest.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from app.records import CaseFileProblem
 
 QUESTION_TYPES: tuple[str, ...] = (
     "who_said_what",
@@ -29,7 +33,11 @@ _REQUIRED_KEYS = ("id", "question", "answerable", "type")
 _KNOWN_KEYS = {
     "id", "question", "reference", "required_facts", "evidence", "answerable", "type", "article_ids",
     "date_constraint", "history", "corpus", "as_of", "article_urls",
+    # cases judged in the chat (app/answer/judged.py): what was judged, by whom, and what the case depends on
+    "standalone_question", "verdict", "judged_answer", "cited", "depends_on", "mode", "route", "saved_by",
+    "saved_at", "created_at",
 }
+_TEXT_KEYS = ("standalone_question", "judged_answer", "mode", "route", "saved_by", "saved_at", "created_at")
 
 
 class TestSetError(ValueError):
@@ -57,12 +65,34 @@ class TestCase:
     corpus: list[str] | None = None  # RealTimeQA week names whose *_gcs.jsonl files hold the answer (archive sets)
     as_of: str | None = None  # ISO day the question is asked on ("this week" resolves against it)
     article_urls: list[str] | None = None  # the articles holding the answer (archive sets)
+    # Cases judged in the chat (evalsets/mine.jsonl):
+    standalone_question: str | None = None  # the question after follow-up rewriting
+    verdict: str | None = None  # "right" / "wrong": how the user judged judged_answer
+    judged_answer: str | None = None
+    cited: list[dict[str, Any]] = field(default_factory=list)  # what judged_answer cited: article_id, start, end, text
+    depends_on: list[str] = field(default_factory=list)  # article ids: without them the case is stale
+    mode: str | None = None  # the answer mode it was judged in
+    route: str | None = None
+    saved_by: str | None = None
+    saved_at: str | None = None  # ISO time of the (latest) judgement
+    created_at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain-JSON form (history pairs as lists), the same shape as a test set line."""
         data = asdict(self)
         data["history"] = [list(pair) for pair in self.history]
         return data
+
+    @property
+    def saved_ts(self) -> float | None:
+        """Epoch seconds of saved_at (None when absent or not a time)."""
+        if not self.saved_at:
+            return None
+        try:
+            when = dt.datetime.fromisoformat(self.saved_at)
+        except ValueError:
+            return None
+        return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def _fail(where: str, message: str) -> TestSetError:
@@ -123,6 +153,15 @@ def parse_case(obj: dict[str, Any], where: str = "<case>") -> TestCase:
             dt.date.fromisoformat(str(as_of))
         except ValueError:
             raise _fail(where, f"as_of must be an ISO date (YYYY-MM-DD), got {as_of!r}") from None
+    for key in _TEXT_KEYS:
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise _fail(where, f"{key} must be a string")
+    if obj.get("verdict") is not None and obj["verdict"] not in ("right", "wrong"):
+        raise _fail(where, f'verdict must be "right" or "wrong", got {obj["verdict"]!r}')
+    depends_on = _str_list(obj.get("depends_on") or [], where, "depends_on")
+    cited = obj.get("cited") or []
+    if not isinstance(cited, list) or not all(isinstance(c, dict) for c in cited):
+        raise _fail(where, "cited must be a list of objects")
     return TestCase(
         id=obj["id"],
         question=obj["question"],
@@ -137,6 +176,9 @@ def parse_case(obj: dict[str, Any], where: str = "<case>") -> TestCase:
         corpus=corpus,
         as_of=as_of,
         article_urls=urls,
+        depends_on=depends_on,
+        cited=cited,
+        **{key: obj.get(key) for key in (*_TEXT_KEYS, "verdict")},
     )
 
 
@@ -159,3 +201,27 @@ def load_testset(path: str | Path, limit: int | None = None) -> list[TestCase]:
         seen.add(case.id)
         cases.append(case)
     return cases[:limit] if limit is not None else cases
+
+
+def read_testset(path: str | Path, limit: int | None = None) -> tuple[list[TestCase], list[CaseFileProblem]]:
+    """Like ``load_testset`` but a bad line (a hand edit gone wrong) does not stop the set: it is returned as a
+    problem with its line number and skipped (the file itself is not changed). A missing file is an empty set."""
+    from app import CaseFile
+
+    records, problems = CaseFile(path).read()
+    problems = list(problems)
+    cases: list[TestCase] = []
+    seen: set[str] = set()
+    for lineno, obj in records:
+        try:
+            case = parse_case(obj, f"{path}:{lineno}")
+        except TestSetError as exc:
+            problems.append(CaseFileProblem(lineno, str(exc).split(": ", 1)[-1], json.dumps(obj, ensure_ascii=False)))
+            continue
+        if case.id in seen:
+            problems.append(CaseFileProblem(lineno, f"duplicate id {case.id!r} (the first one is used)", case.id))
+            continue
+        seen.add(case.id)
+        cases.append(case)
+    problems.sort(key=lambda p: p.line)
+    return (cases[:limit] if limit is not None else cases), problems

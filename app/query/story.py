@@ -4,14 +4,16 @@ This is timeline summarisation (TLS), done in the three steps of news-tls's *Dat
 ACL 2020), without its supervised date model and with what the ingest already knows (every sentence's time
 expressions resolved against its article's publication date, app.ingest.enrich.event_records):
 
-1. **The story** is found by retrieval, not by exact keyword (``find_story``): the query's embedding against each
-   article's vector (the mean of its passages'), and BM25 over the passages with their headlines. An article is
-   in the story when it is close to the query in either ranking (see the rule there and the measurement behind it).
-2. **The dates** (``date_weights``): a day matters when many story articles were published on it and many story
-   articles refer back to it in a sentence dated to that day ("the quake struck on Tuesday", resolved at ingest).
-   Both counts are of distinct articles, so one article repeating a date ten times counts once; only single-day
-   expressions count (a year or "the 1990s" is background, not a day of the story); a day reported by one article
-   only ranks after every day reported by two or more. The N best days within the range are kept.
+1. **The story** is found by retrieval, not by exact keyword (``find_story``): seed articles near the query (its
+   embedding against each article's vector, the mean of its passages'; BM25 over the passages with their
+   headlines), then every article near the seeds' centroid — relevance feedback, so an article about the story
+   that never names it ("Dravo airport reopens" in a volcano story) is found too.
+2. **The dates** (``date_weights``, ``rank_days``): a day matters when many story articles were published on it and
+   many later story articles refer back to it in a sentence dated to that day ("the quake struck on Tuesday",
+   resolved at ingest). Both counts are of distinct articles, so one article repeating a date ten times counts
+   once; only single-day expressions count (a year or "the 1990s" is background, not a day of the story); a day
+   reported by one article only ranks after every day reported by two or more, and is left out when it comes
+   before the story's first article. The N best days within the range are kept.
 3. **What happened** (``summarise_days``): a day's candidate sentences are the story's sentences dated to it and
    the lead sentences of the story articles published on it that name no other day. The chosen sentence is the
    most central one (TF-IDF cosine to the centroid of the day's candidates, as news-tls's centroid summariser),

@@ -1,4 +1,5 @@
-"""The web UI (Gradio Blocks): chat with cited sources, who-said-what, timeline, articles.
+"""The web UI (Gradio Blocks): chat with cited sources (answers judged Right/Wrong become test cases), who-said-what,
+timeline, articles, and the test set of judged answers.
 
 This module is layout and event wiring only, one function per tab; what events do is in app.ui.views, and HTML
 and tables come from app.ui.render (pure, unit-tested). ``build_app`` makes the Blocks without serving (tests use
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from app import Chronicle, Settings
 from app.offline import enforce_offline
 from app.ui.render import render_sources
+from app.ui.testset import MUST_SAY_HINT, RUN_MODES, VERDICTS, TestSetViews
 from app.ui.views import ALL, HEADER, Views
 
 if TYPE_CHECKING:
@@ -32,17 +34,17 @@ EXAMPLES = (
     "And Turkey?",
 )
 MODES = [("LLM", "llm"), ("Extractive (no model)", "extractive")]
-CSS = (Path(__file__).with_name("chronicle.css")).read_text(encoding="utf-8")
+CSS = "\n".join(Path(__file__).with_name(name).read_text(encoding="utf-8") for name in ("chronicle.css", "testset.css"))
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 LIGHT: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": None}  # quick reads never wait
 
 
-def _chat_tab(gr: Any, views: Views, settings: Settings) -> None:
+def _chat_tab(gr: Any, views: Views, settings: Settings, tsv: TestSetViews) -> None:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
             chatbot = gr.Chatbot(
                 label="Conversation", elem_id="chr-chat", height=460, sanitize_html=True, allow_tags=False,
-                feedback_options=None, buttons=["copy"],
+                feedback_options=("Like", "Dislike"), buttons=["copy"],  # Right / Wrong: app.ui.testset
                 placeholder="Ask a question about the ingested articles. Answers cite their sources as [n]; the "
                 "passages appear on the right.",
             )
@@ -65,17 +67,50 @@ def _chat_tab(gr: Any, views: Views, settings: Settings) -> None:
                                    info="Answer as on that day: 'this week' is the week before it; later articles "
                                    "are not used.")
                 clear = gr.Button("New conversation", size="sm", variant="secondary", scale=0, min_width=160)
+            answers = gr.State({})  # chat index -> the Answer shown there (to judge it)
+            judge = _judge_panel(gr, tsv, chatbot, answers)
         with gr.Column(scale=2, min_width=320):
             gr.HTML('<div class="chr-sources"><h2>Sources</h2></div>')
             sources = gr.HTML(render_sources(None), elem_id="chr-sources")
     pairs = gr.State([])
-    inputs, outputs = [question, chatbot, pairs, mode, as_of], [question, chatbot, pairs, sources, send]
-    question.submit(views.respond, inputs, outputs, **PRIVATE)
-    send.click(views.respond, inputs, outputs, **PRIVATE)
+    inputs = [question, chatbot, pairs, mode, as_of, answers]
+    outputs = [question, chatbot, pairs, sources, send, answers]
+    question.submit(tsv.respond, inputs, outputs, **PRIVATE)
+    send.click(tsv.respond, inputs, outputs, **PRIVATE)
     for button, q in zip(examples, EXAMPLES, strict=True):
-        button.click(lambda q=q: q, None, question, queue=False, **PRIVATE).then(views.respond, inputs, outputs,
+        button.click(lambda q=q: q, None, question, queue=False, **PRIVATE).then(tsv.respond, inputs, outputs,
                                                                                  **PRIVATE)
-    clear.click(views.clear_chat, None, [chatbot, pairs, sources, question], **LIGHT)
+    clear.click(views.clear_chat, None, [chatbot, pairs, sources, question], **LIGHT).then(
+        lambda: ({}, gr.update(visible=False)), None, [answers, judge], **LIGHT)
+
+
+def _judge_panel(gr: Any, tsv: TestSetViews, chatbot: Any, answers: Any) -> Any:
+    """Under the chat: 👍/👎 on an answer opens it (returned); a test case is saved to settings.testset."""
+    with gr.Group(visible=False, elem_id="chr-judge") as panel:
+        head = gr.Markdown(elem_id="chr-judge-head")
+        verdict = gr.Radio(VERDICTS, label="Verdict", elem_id="chr-verdict")
+        must_say = gr.Textbox(label="What the answer must say (optional)", placeholder=MUST_SAY_HINT, lines=2,
+                              elem_id="chr-must-say")
+        with gr.Row():
+            saved_by = gr.Textbox(label="Saved by", placeholder="your name (optional)", elem_id="chr-saved-by",
+                                  scale=3)
+            save = gr.Button("Save as a test case", variant="primary", elem_id="chr-save-case", scale=2)
+        status = gr.Markdown(elem_id="chr-judge-status")
+    picked = gr.State(None)
+
+    def judged(answers: Any, saved_by: str, request: gr.Request, evt: gr.LikeData) -> tuple:
+        return tsv.judge(answers, evt.index, evt.liked, saved_by, getattr(request, "username", None))
+
+    def saving(answers: Any, picked: Any, verdict: str, must_say: str, saved_by: str, request: gr.Request) -> str:
+        return tsv.save(answers, picked, verdict, must_say, saved_by, getattr(request, "username", None))
+
+    judged.__annotations__.update(request=gr.Request, evt=gr.LikeData)  # gradio is imported lazily (see picked)
+    saving.__annotations__["request"] = gr.Request
+    chatbot.like(judged, [answers, saved_by], [panel, head, verdict, must_say, status, picked],
+                 concurrency_limit=1, api_visibility="private")
+    save.click(saving, [answers, picked, verdict, must_say, saved_by], status, concurrency_limit=1,
+               api_visibility="private")
+    return panel
 
 
 def _statements_tab(gr: Any, views: Views, tab: Any) -> None:
@@ -127,12 +162,35 @@ def _articles_tab(gr: Any, views: Views, tab: Any, head: Any) -> None:
     remove.click(views.remove, ref, [table, report, head], concurrency_limit=1, api_visibility="private")
 
 
+def _testset_tab(gr: Any, tsv: TestSetViews, tab: Any) -> None:
+    info = gr.Markdown(elem_id="chr-ts-info")
+    cases = gr.HTML(elem_id="chr-ts-cases")
+    with gr.Row():
+        modes = gr.CheckboxGroup(RUN_MODES, value=["extractive"], label="Answer modes", elem_id="chr-ts-modes",
+                                 info="Extractive: well under a second a case. LLM: the local model answers each "
+                                 "case (seconds to a minute a case on a 2-core machine).", scale=3)
+        run = gr.Button("Run the test set", variant="primary", elem_id="chr-ts-run", scale=1, min_width=160)
+    results = gr.HTML(elem_id="chr-ts-results")
+    with gr.Accordion("Report of this run", open=False, elem_id="chr-ts-report-box"):
+        report = gr.HTML(elem_id="chr-ts-report")
+        files = gr.File(label="Report and results files", file_count="multiple", interactive=False,
+                        elem_id="chr-ts-files")
+
+    def running(modes: list[str], progress: Any = gr.Progress()) -> tuple:  # noqa: B008 - gradio's progress hook
+        return tsv.run(modes, progress)
+
+    tab.select(tsv.cases, None, [info, cases], **LIGHT)
+    run.click(running, modes, [results, report, files, info, cases], concurrency_limit=1, api_visibility="private",
+              show_progress="full")
+
+
 def build_app(settings: Settings, chronicle: Chronicle | None = None) -> gr.Blocks:
     """The Blocks app, not yet queued or launched."""
     enforce_offline()
     import gradio as gr
 
     views = Views(settings, chronicle)
+    tsv = TestSetViews(views)
     theme = gr.themes.Default(
         primary_hue="blue",
         neutral_hue="slate",
@@ -145,13 +203,15 @@ def build_app(settings: Settings, chronicle: Chronicle | None = None) -> gr.Bloc
         head = gr.HTML(HEADER.format(count="Loading the archive…"), elem_id="chr-header-box")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                _chat_tab(gr, views, settings)
+                _chat_tab(gr, views, settings, tsv)
             with gr.Tab("Who said what", id="statements") as tab:
                 _statements_tab(gr, views, tab)
             with gr.Tab("Timeline", id="timeline") as tab:
                 _timeline_tab(gr, views, tab)
             with gr.Tab("Articles", id="articles") as tab:
                 _articles_tab(gr, views, tab, head)
+            with gr.Tab("Test set", id="testset") as tab:
+                _testset_tab(gr, tsv, tab)
         demo.load(views.header, None, head, **LIGHT)
     return demo
 

@@ -91,11 +91,14 @@ class Views:
     # --- chat ---------------------------------------------------------------------------------------------------
 
     def respond(
-        self, question: str, chat: ChatLog, pairs: History, mode: str, as_of: str | None = None
+        self, question: str, chat: ChatLog, pairs: History, mode: str, as_of: str | None = None,
+        keep: dict[int, tuple[Any, History]] | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Stream the answer into the chat; the verified final text replaces the streamed one, and the Sources panel
-        fills from the same event. Outputs: question box, chat, history, sources panel, send button."""
+        fills from the same event. Outputs: question box, chat, history, sources panel, send button. ``keep``
+        receives {chat index: (Answer, history before it)} of the final answer (to judge it later)."""
         question = question or ""
+        before = list(pairs or [])
         chat = list(chat or []) + [
             {"role": "user", "content": question_markdown(question)},
             {"role": "assistant", "content": "…"},
@@ -129,6 +132,8 @@ class Views:
             yield "", chat, pairs, render_sources(None), _update(interactive=True)
             return
         chat[-1] = {"role": "assistant", "content": chat_markdown(answer.text)}
+        if keep is not None:
+            keep[len(chat) - 1] = (answer, before)
         if answer.route != "refused":
             pairs = list(pairs or []) + [(question, answer.text)]
         yield "", chat, pairs, render_sources(answer, self.source_contexts(answer)), _update(interactive=True)
