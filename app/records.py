@@ -278,6 +278,7 @@ class StoryTimeline:
     undated: tuple[str, ...] = ()
     message: str = ""
     timings: tuple[tuple[str, float], ...] = ()
+    article_ids: tuple[str, ...] = ()  # the story's dated articles in scope (what ``n_articles`` counts)
 
     @property
     def lines(self) -> list[tuple[StoryDay, StoryLine]]:

@@ -349,6 +349,11 @@ def _tls_section(res: dict[str, Any]) -> list[str]:
                 f"{k}: {v.get('seconds')} s for {v.get('chars')} characters"
                 + (f" (naive pipeline {v['naive']['seconds']} s: {v.get('speedup_chars_per_s')}x)" if v.get("naive")
                    else "") + (" (store reused)" if v.get("reused") else "") for k, v in ing.items())]
+        member = t.get("story_membership") or {}
+        if member:
+            lines += ["", "Finding each story among the others (whole pooled store, no date range; articles matched "
+                      "by URL): " + "; ".join(f"{k} precision {v['precision']}, recall {v['recall']} ({v['found']} "
+                                              f"found, {v['topic_articles']} in the topic)" for k, v in member.items())]
         lat = t.get("story_latency")
         if lat:
             lines += ["", f"Story timeline latency on this store ({lat.get('articles')} articles): "

@@ -185,6 +185,22 @@ def naive_ingest(files: list[Path], store_dir: Path) -> dict[str, Any]:
             "chars": sum(len(d.page_content) for d in docs)}
 
 
+def story_membership(chron: Chronicle, group: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """In a pooled store, over the whole archive (no date range): precision and recall of each topic's story
+    articles against the articles the topic's folder holds (matched by URL)."""
+    urls = {t: {r.get("url") for r in read_jsonl(info["articles"])} for t, info in group.items()}
+    by_id = {a.article_id: a.url for a in chron.articles()}
+    out: dict[str, Any] = {}
+    for t, info in group.items():
+        found = set(chron.story(about_of(info), n_dates=1).article_ids)
+        truth = {aid for aid, url in by_id.items() if url in urls[t]}
+        hits = len(found & truth)
+        out[t] = {"found": len(found), "topic_articles": len(truth),
+                  "precision": round(hits / len(found), 3) if found else 0.0,
+                  "recall": round(hits / len(truth), 3) if truth else 0.0}
+    return out
+
+
 def story_latency(chron: Chronicle, abouts: list[str], repeat: int = 3) -> dict[str, Any]:
     """Story timelines as a user asks for them (20 dates, 2 sentences, no range) on the whole store: of the whole
     archive, and of each topic's story; p50/p95 over ``repeat`` runs each."""
@@ -248,7 +264,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error(f"unknown topic(s) {', '.join(missing)}; the data has {', '.join(found)}")
     tmp = Path(tempfile.mkdtemp(prefix="chronicle-tls-"))
     base = args.stores or tmp
-    rows, ingest, latency = [], {}, {}
+    rows, ingest, latency, membership = [], {}, {}, {}
     try:
         groups = [("pooled", wanted)] if args.pooled else [(t, [t]) for t in wanted]
         for name, members in groups:
@@ -266,6 +282,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 for record in found[t]["timelines"]:
                     rows.append(run_timeline(chron, found[t], record))
             latency[name] = story_latency(chron, [about_of(found[t]) for t in members])
+            if args.pooled:
+                membership = story_membership(chron, {t: found[t] for t in members})
     finally:
         clear_caches(close=True)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -277,6 +295,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "per_timeline": rows,
         "latency_ms": {s: stats_ms(r["ms"][s] for r in rows) for s in SYSTEMS},
         "ingest": ingest,
+        # pooled: how well each topic's story is found among the others, by article (no date range)
+        "story_membership": membership,
         # per store: Chronicle.story timed as a user asks it (20 dates, no range): the whole archive, each story
         "story_latency": next(iter(latency.values())) if args.pooled and latency else latency,
         "reference": REFERENCE,

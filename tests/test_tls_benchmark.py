@@ -38,7 +38,8 @@ def _dataset(root: Path) -> Path:
         title = re.search(r"^Title: (.+)$", text, re.M).group(1)
         date = re.search(r"^Date: (.+)$", text, re.M).group(1)
         body = text.split("\n\n", 1)[1]
-        return {"published": date, "title": title, "text": body, "url": "", "source": "fixture"}
+        return {"published": date, "title": title, "text": body, "url": f"https://news.example/{path.stem}",
+                "source": "fixture"}
 
     topics = {"karsk": ("karsk-2024-*.txt", {"2024-03-04": ["Mount Karsk erupted , sending ash into the sky ."],
                                              "2024-03-05": ["Ash closed Dravo airport ."],
@@ -70,6 +71,11 @@ def test_run_on_any_folder_laid_out_like_t17(tmp_path, pooled):
     assert karsk["scores"]["chronicle"]["date_f1"] >= 2 / 3  # the eruption and the airport's closure at least
     assert karsk["story_articles"] == 4  # pooled: the Lenz articles are not part of the volcano story
     assert set(saved["systems"]) == set(tls.SYSTEMS)
+    if pooled:  # each story found among the other's articles, over the whole store
+        assert saved["story_membership"]["karsk"] == {"found": 4, "topic_articles": 4, "precision": 1.0,
+                                                      "recall": 1.0}
+        assert saved["story_membership"]["arvika"]["precision"] == 1.0
+        assert saved["story_latency"]["articles"] == 6
 
 
 def test_missing_data_skips_cleanly(tmp_path):

@@ -406,7 +406,8 @@ def story_timeline(retriever: Retriever, req: StoryRequest) -> StoryTimeline:
     timings["find_ms"] = (time.perf_counter() - t0) * 1000
     undated = tuple(sorted(all_articles[a].title or a for a in undated_ids if a in story))
     story_dated = {aid: scope[aid] for aid in story if aid in scope}
-    empty = StoryTimeline(about, (), (), len(story_dated), req.date_from, req.date_to, req.as_of, undated)
+    empty = StoryTimeline(about, (), (), len(story_dated), req.date_from, req.date_to, req.as_of, undated,
+                          article_ids=tuple(sorted(story_dated)))
     if not story_dated:
         where = f" between {req.date_from or 'the start'} and {req.date_to or req.as_of or 'now'}" if (
             req.date_from or req.date_to or req.as_of) else ""
