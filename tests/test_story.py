@@ -140,10 +140,11 @@ def test_range_and_as_of_limit_articles_and_days(chron):
     ({"n_dates": 100_000}, "number of dates"),
     ({"sentences_per_date": 0}, "sentences per date"),
     ({"date_from": D(2024, 3, 10), "date_to": D(2024, 3, 1)}, "inverted"),
+    ({"about": "Mount Karsk " * 5000}, "at most 300"),
 ])
 def test_bad_requests_are_refused_clearly(chron, kwargs, needle):
     with pytest.raises(TimelineError, match=needle):
-        chron.story("Mount Karsk eruption", **kwargs)
+        chron.story(**{"about": "Mount Karsk eruption", **kwargs})
     with pytest.raises(TimelineError):
         StoryRequest(**kwargs).checked()
 
@@ -208,6 +209,8 @@ def test_chat_answers_a_story_request_with_cited_dated_lines(chron):
 def test_chat_story_about_nothing_falls_through(chron):
     answer = chron.ask("Give me a timeline of the Mars rover landing")
     assert answer.route != "story"
+    inverted = chron.ask("Timeline of the Karsk eruption from 12 March 2024 to 1 March 2024")
+    assert inverted.route != "story"  # an impossible range is not a story timeline; another route answers
 
 
 def test_one_article_archive_keeps_the_outline(seed_chronicle):

@@ -26,7 +26,7 @@ from app.answer.followup import mentions
 from app.query.evidence import ScoredSentence, question_terms, score_sentences, select_sources
 from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors
-from app.query.story import StoryRequest, story_range, story_timeline
+from app.query.story import StoryRequest, TimelineError, story_range, story_timeline
 from app.query.temporal import reference_date, timeline_sources
 from app.records import Passage, Source
 from app.text.asking import StoryAsk, story_request
@@ -153,8 +153,11 @@ class Router:
         """One source per line of the story timeline, labelled with its day; None when the archive holds too few
         articles of the story for a timeline across articles."""
         date_from, date_to = story_range(story.when, reference_date(retriever))
-        timeline = story_timeline(retriever, StoryRequest(story.about, STORY_DATES, STORY_SENTENCES, date_from,
-                                                          date_to, retriever.as_of))
+        try:
+            timeline = story_timeline(retriever, StoryRequest(story.about, STORY_DATES, STORY_SENTENCES, date_from,
+                                                              date_to, retriever.as_of))
+        except TimelineError:  # "timeline of <a pasted page>", "from March to January": the other routes answer
+            return None
         if timeline.n_articles < STORY_MIN_ARTICLES:
             return None
         sources = []

@@ -61,6 +61,7 @@ from app.text.tokens import content_tokens
 
 MAX_DATES = 366
 MAX_SENTENCES = 10
+MAX_ABOUT = 300  # characters: a story is named in a few words, not pasted
 LEAD_PASSAGES = 2  # the lead of a news story: its first passages (≤ 450 characters each) say what happened
 MIN_WORDS, MAX_WORDS = 6, 60  # shorter is a fragment or a heading; longer is a run-on or a list
 REDUNDANT = 0.5  # TF-IDF cosine above which a sentence repeats one already chosen
@@ -88,6 +89,8 @@ class StoryRequest:
         if not 1 <= self.sentences_per_date <= MAX_SENTENCES:
             raise TimelineError(
                 f"the sentences per date must be between 1 and {MAX_SENTENCES} (got {self.sentences_per_date})")
+        if len(self.about) > MAX_ABOUT:
+            raise TimelineError(f"the story is {len(self.about):,} characters long: name it in at most {MAX_ABOUT}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise TimelineError(f"the range is inverted: {self.date_from} is after {self.date_to}")
         return self
