@@ -412,8 +412,10 @@ def story_timeline(retriever: Retriever, req: StoryRequest) -> StoryTimeline:
     empty = StoryTimeline(about, (), (), len(story_dated), req.date_from, req.date_to, req.as_of, undated,
                           article_ids=tuple(sorted(story_dated)))
     if not story_dated:
-        where = f" between {req.date_from or 'the start'} and {req.date_to or req.as_of or 'now'}" if (
-            req.date_from or req.date_to or req.as_of) else ""
+        until = min((d for d in (req.date_to, req.as_of) if d is not None), default=None)
+        where = (f" published between {req.date_from} and {until}" if req.date_from and until
+                 else f" published since {req.date_from}" if req.date_from
+                 else f" published up to {until}" if until else "")
         if story and undated:
             msg = f"No dated articles about {about or 'this archive'}{where}: {len(undated)} undated article(s)."
         else:
