@@ -69,7 +69,8 @@ def test_story_not_covered_says_so(chron):
     tl = chron.story("Mars rover landing", n_dates=5)
     assert not tl.days and tl.message == "No articles about Mars rover landing."
     early = chron.story("Mount Karsk eruption", as_of=D(2024, 3, 1))
-    assert early.message == "No articles about Mount Karsk eruption published up to 2024-03-01."
+    assert early.message == (
+        "No dated articles about Mount Karsk eruption published up to 2024-03-01: 1 undated article(s).")
 
 
 # --- the dates that mattered ------------------------------------------------------------------------------------
