@@ -251,7 +251,6 @@ def rank_days(pub: dict[dt.date, set[str]], mentions: dict[dt.date, set[str]]) -
         reporters = pub.get(day, set()) | mentions.get(day, set())
         if first_published is not None and day < first_published and len(reporters) < 2:
             continue  # a day before the story's first article, recalled by one article: background
-
         w = len(pub.get(day, ())) / max_pub + len(mentions.get(day, ())) / max_men
         weights.append((len(reporters) >= 2, w, day))
     weights.sort(key=lambda t: (not t[0], -t[1], t[2]))
