@@ -206,7 +206,10 @@ def test_chat_answers_a_story_request_with_cited_dated_lines(chron):
     assert "Lenz" not in answer.text and "1998" not in answer.text.split(":")[0]
     ranged = chron.ask("What happened in Veloria since 5 March 2024?")
     assert ranged.route == "story"
-    assert "4 March 2024" not in ranged.text and "12 March 2024" in ranged.text
+    days = [line.split(":")[0] for line in ranged.text.splitlines()]
+    assert days[0] == "5 March 2024" and len(days) >= 3, ranged.text
+    # the eruption (4 March) is retold in a 5 March lead, but it is not a day of the range
+    assert "Mount Karsk erupted on Monday" not in ranged.text
 
 
 def test_chat_story_about_nothing_falls_through(chron):

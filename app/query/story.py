@@ -148,8 +148,9 @@ def story_range(when: str, reference: dt.date) -> tuple[dt.date | None, dt.date 
 
 # Finding the story is retrieval in two rounds (Rocchio's relevance feedback, unsupervised). The query is a few
 # words; an article about the story may not contain them ("Dravo airport reopens" in a volcano story). Round one
-# finds seed articles: BM25 over the passages (with their headlines) finding every query term in the article (80 %
-# of a long query's), or cosine(query, article) >= SEED_COSINE and within SEED_RELATIVE of the best article's.
+# finds seed articles: BM25 over the passages (with their headlines) finding every query term in an article about
+# it (80 % of a long query's; FOCUS_SHARE), or cosine(query, article) >= SEED_COSINE and within SEED_RELATIVE of
+# the best article's.
 # Round two compares every article with the seeds' centroid: an article is in the story when its cosine to the
 # centroid is >= STORY_COSINE, or >= KEYWORD_COSINE when it also matched the query's words.
 # Measured: on the T17 dev topics pooled in one store, the centroid separates a story's articles from the others'
@@ -164,26 +165,39 @@ KEYWORD_RELATIVE = 0.5
 KEYWORD_FETCH = 3000  # passages read from the keyword index for one story query
 STORY_COSINE = 0.5
 KEYWORD_COSINE = 0.35
+# A keyword seed must be about the query, not just name it: the words in its headline, or in at least FOCUS_SHARE of
+# its passages. A digest ("2022 In Review Fast Facts", 60 passages) names every story of the year once; with it as a
+# seed, "Brittney Griner" in a RealTimeQA week became a 14-article story of unrelated days. (A cosine floor did the
+# same for known names but lost made-up or rare ones: "Veloria" is at 0.26 to articles about Veloria.)
+FOCUS_SHARE = 0.25
 
 
-def _keyword_articles(retriever: Retriever, about: str, scope: dict[str, StoredArticle]) -> dict[str, float]:
+def _keyword_articles(
+    retriever: Retriever, about: str, scope: dict[str, StoredArticle]
+) -> tuple[dict[str, float], set[str]]:
     """Articles whose best BM25 passages (with their headlines) hold every query term (80 % of a long query's),
-    scored by their best passage relative to the best of all."""
+    scored by their best passage relative to the best of all; and those of them focused on the query (see
+    FOCUS_SHARE)."""
     terms = content_tokens(about)
     hits = [h for h in retriever.keyword_hits(about, KEYWORD_FETCH) if h.chunk_id.split(":")[0] in scope]
     if not terms or not hits:
-        return {}
+        return {}, set()
     top = hits[0].score
     strong = [h for h in hits if h.score >= KEYWORD_RELATIVE * top]
+    need = len(terms) if len(terms) <= 3 else math.ceil(0.8 * len(terms))
     words: dict[str, set[str]] = defaultdict(set)
+    naming: Counter[str] = Counter()
     best: dict[str, float] = {}
     for p in retriever.store.passages([h.chunk_id for h in strong]):
         words[p.article_id] |= content_tokens(f"{p.title} {p.text}") & terms
+        naming[p.article_id] += bool(content_tokens(p.text) & terms)
     for h in strong:
         aid = h.chunk_id.split(":")[0]
         best[aid] = max(best.get(aid, 0.0), h.score / top)
-    need = len(terms) if len(terms) <= 3 else math.ceil(0.8 * len(terms))
-    return {aid: best[aid] for aid, found in words.items() if len(found) >= need}
+    matched = {aid: best[aid] for aid, found in words.items() if len(found) >= need}
+    focused = {aid for aid in matched if len(content_tokens(scope[aid].title) & terms) >= need
+               or naming[aid] >= FOCUS_SHARE * max(1, scope[aid].n_chunks)}
+    return matched, focused
 
 
 def find_story(retriever: Retriever, about: str, scope: dict[str, StoredArticle]) -> dict[str, float]:
@@ -198,8 +212,8 @@ def find_story(retriever: Retriever, about: str, scope: dict[str, StoredArticle]
     dense = {aid: sim for aid, sim in matrix.similarities(query).items() if aid in scope}
     best = max(dense.values(), default=0.0)
     seeds = {aid for aid, sim in dense.items() if sim >= SEED_COSINE and sim >= SEED_RELATIVE * best}
-    keyword = _keyword_articles(retriever, about, scope)
-    seeds |= set(keyword) & set(dense)
+    keyword, focused = _keyword_articles(retriever, about, scope)
+    seeds |= focused & set(dense)
     if not seeds:
         return {}
     rows = [i for i, aid in enumerate(matrix.ids) if aid in seeds]
@@ -363,20 +377,34 @@ def _scope(retriever: Retriever, req: StoryRequest) -> tuple[dict[str, StoredArt
 
 
 def _candidates(
-    retriever: Retriever, days: list[dt.date], story: dict[str, StoredArticle], dated: list[StoredEvent],
-    published: dict[str, dt.date],
+    retriever: Retriever, days: list[dt.date], story: dict[str, StoredArticle], published: dict[str, dt.date],
+    terms: frozenset[str] = frozenset(), loose: frozenset[str] = frozenset(),
 ) -> dict[dt.date, list[_Candidate]]:
     """The sentences that may say what happened on each day: the story's sentences dated to it, and the lead
-    sentences of its articles published that day that are not dated to another day."""
+    sentences of its articles published that day that are not dated to another day. A sentence of a ``loose``
+    member (an article in the story by its words more than its whole: below STORY_COSINE to the centroid) must
+    name one of ``terms`` (the story's query words), itself or in its headline, as news-tls's Datewise keeps only
+    sentences with a query keyword: an article that also covers other news (a digest) lends its sentences about
+    the story only."""
     wanted = set(days)
+    headlines: dict[str, frozenset[str]] = {}
+
+    def headline_terms(aid: str) -> frozenset[str]:
+        if aid not in headlines:
+            headlines[aid] = frozenset(content_tokens(story[aid].title))
+        return headlines[aid]
+
     out: dict[dt.date, list[_Candidate]] = defaultdict(list)
     seen: set[tuple[str, int, dt.date]] = set()
 
     def add(day: dt.date, aid: str, start: int, end: int, text: str) -> None:
         if (aid, start, day) in seen or not _usable(text):
             return
+        tokens = frozenset(content_tokens(text))
+        if aid in loose and not (tokens | headline_terms(aid)) & terms:
+            return
         seen.add((aid, start, day))
-        out[day].append(_Candidate(aid, start, end, text.strip(), frozenset(content_tokens(text))))
+        out[day].append(_Candidate(aid, start, end, text.strip(), tokens))
 
     query = EventFilter(article_ids=tuple(sorted(story)), granularity="day",
                         starts_in=tuple(sorted(epoch(d) for d in days)))
@@ -384,8 +412,11 @@ def _candidates(
         day = _day(e.date_start_ts)
         if e.relation == "at" and day in wanted and day <= published.get(e.article_id, day):
             add(day, e.article_id, e.start, e.end, e.text)
-    dated_elsewhere = {(e.article_id, e.start) for e in dated if _day(e.date_start_ts) != published.get(e.article_id)}
     on_days = [aid for aid, day in published.items() if day in wanted]
+    # Every dated sentence of those articles, whatever its date ("erupted on Monday" may fall before the range)
+    leads_dated = retriever.store.events(EventFilter(article_ids=tuple(sorted(on_days))), texts=False)
+    dated_elsewhere = {(e.article_id, e.start) for e in leads_dated
+                       if _day(e.date_start_ts) != published.get(e.article_id)}
     for p in retriever.store.lead_passages(on_days, LEAD_PASSAGES):
         day = published[p.article_id]
         for start, end, text in p.sentence_texts():
@@ -440,7 +471,8 @@ def story_timeline(retriever: Retriever, req: StoryRequest) -> StoryTimeline:
     t2 = time.perf_counter()
     # Read sentences for a few more days than asked: a day whose sentences are all fragments is skipped.
     days = [d for d, _ in ranked[: req.n_dates + max(5, req.n_dates // 4)]]
-    candidates = _candidates(retriever, days, story_dated, dated, published)
+    loose = frozenset(aid for aid in story_dated if story[aid] < STORY_COSINE)
+    candidates = _candidates(retriever, days, story_dated, published, frozenset(content_tokens(about)), loose)
     chosen = summarise_days(days, candidates, req.sentences_per_date)
     timings["summary_ms"] = (time.perf_counter() - t2) * 1000
     weight = dict(ranked)
