@@ -19,7 +19,7 @@ import pytest
 
 from app.answer.citations import cited_numbers
 from app.cli import main as cli_main
-from app.query.story import StoryRequest, TimelineError, date_weights, rank_days, story_range
+from app.query.story import StoryRequest, TimelineError, date_weights, rank_days, story_names, story_range
 from app.records import StoredEvent, epoch
 from app.text.asking import story_request
 
@@ -56,6 +56,20 @@ def test_story_is_found_by_meaning_not_only_keywords(chron, about):
     assert names and all("Lenz" not in n and "Arvika" not in n for n in names), names
     assert tl.n_articles == 4  # the four dated eruption articles (the explainer is undated)
     assert tl.undated == ("Why Mount Karsk is Veloria's most dangerous volcano",)
+
+
+@pytest.mark.parametrize("about, names", [
+    ("Hurricane Ian", {"ian"}), ("the Israel-Hamas war", {"israel", "hama"}), ("Financial crisis", set()),
+    ("Death of Michael Jackson", {"michael", "jackson"}), ("volcanic disaster in Veloria", {"veloria"}),
+])
+def test_story_names(about, names):
+    assert story_names(about) == names
+
+
+def test_a_named_story_the_archive_lacks_is_not_a_similar_one(chron):
+    """'Mount Etna eruption' is close in meaning to the Karsk articles, but none of them names Etna."""
+    tl = chron.story("Mount Etna eruption", n_dates=5)
+    assert not tl.days and tl.message == "No articles about Mount Etna eruption."
 
 
 def test_other_story_in_the_same_archive(chron):
