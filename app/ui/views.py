@@ -197,7 +197,7 @@ class Views:
     ) -> tuple[Any, ...]:
         """The story view. Outputs: status, coverage chart, story, the four download buttons, the session's download
         folder. Bad input: the message in the status line, everything else as it was."""
-        keep = (_update(),) * (3 + len(DOWNLOADS))
+        keep = (_update(),) * (2 + len(DOWNLOADS))  # coverage, story, the buttons
         try:
             about, n, lo, hi, day = self._timeline_request(about, n_dates, date_from, date_to, as_of)
         except ValueError as exc:
