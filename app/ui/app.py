@@ -114,7 +114,7 @@ def _timeline_tab(gr: Any, views: Views, tab: Any) -> None:
     story = gr.HTML(elem_id="chr-story")
     with gr.Row(elem_classes="chr-downloads"):
         downloads = [gr.DownloadButton(f"Download {label}", interactive=False, size="sm", variant="secondary",
-                                       elem_id=f"chr-dl-{fmt}", scale=0, min_width=150) for fmt, label in DOWNLOADS]
+                                       elem_id=f"chr-dl-{fmt}", scale=0, min_width=200) for fmt, label in DOWNLOADS]
     gr.Markdown("### Every dated event", elem_classes="chr-subhead")
     ev_status = gr.Markdown(elem_id="chr-ev-status")
     chart = gr.ScatterPlot(x="date", y="actor", tooltip=["when", "sentence", "article"], x_title="Event date",

@@ -223,7 +223,7 @@ class Views:
         folder = folder if folder and Path(folder).is_dir() else tempfile.mkdtemp(prefix="chronicle-timeline-")
         files = write_downloads(story, Path(folder))
         more = f" ({n} asked: the story has no more dates with a usable sentence)" if len(story.days) < n else ""
-        status = f"{story_heading(story)}{more} · {seconds:.1f} s"
+        status = f"{story_heading(story)}{more} · {seconds:.2f} s"
         buttons = [_update(value=str(files[fmt]), interactive=True) for fmt, _ in DOWNLOADS]
         return (status, render_coverage(story), render_story(story), *buttons, folder)
 
