@@ -161,3 +161,17 @@ def test_actor_filter_lists_only_that_actors_events(views: Views) -> None:
     dropdown, _, events, status, _ = views.timeline_events_show("Port Belmar", "", "", "")
     assert dropdown == {"__type__": "update", "value": "Port Belmar"}
     assert "naming Port Belmar" in status and "Port Belmar" in events and "Lakeview dam" not in events
+
+
+def test_every_timeline_event_returns_one_value_per_wired_output(views: Views) -> None:
+    """The tab's wiring (app.ui.app) against its handlers: each returns exactly as many values as its outputs, on
+    the components' initial values (what a first click sends)."""
+    from app.ui.app import build_app
+
+    demo = build_app(views.settings, views.chronicle)
+    wired = [f for f in demo.fns.values() if getattr(f.fn, "__name__", "").startswith("timeline")]
+    names = {f.fn.__name__ for f in wired}
+    assert names == {"timeline_open", "timeline_events_open", "timeline_show", "timeline_events_show"}, names
+    for f in wired:
+        out = f.fn(*[getattr(c, "value", None) for c in f.inputs])
+        assert len(out) == len(f.outputs), f.fn.__name__

@@ -94,7 +94,7 @@ def _timeline_tab(gr: Any, views: Views, tab: Any) -> None:
     """The story timeline (story box, number of dates, range, as-of; coverage chart, vertical timeline, downloads),
     then the flat list of every dated event for a small scope. Opening the tab is cheap on any archive size: see
     Views.timeline_story (measured there)."""
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=False):
         about = gr.Textbox(label="Story", placeholder="e.g. Haiti earthquake (empty: the whole archive)", scale=4,
                            elem_id="chr-tl-about", max_lines=1)
         n_dates = gr.Number(value=20, label="Dates", precision=0, scale=1, min_width=90, elem_id="chr-tl-n",
