@@ -3,6 +3,7 @@ downloads, bad input in the status line, and what opening the tab reads (never e
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -16,6 +17,11 @@ from app.ui.views import DOWNLOADS, Views
 from tests.helpers_story import DAM, OTHER, write_story_articles
 
 KEEP = {"__type__": "update"}  # gr.update() with no change
+
+
+def _plain(markdown: str) -> str:
+    """A status line as the page shows it: Markdown escapes and HTML entities undone."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown))
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +41,7 @@ def _story(views: Views, about: str, n: Any = 20, lo: str = "", hi: str = "", as
     out = views.timeline_show(about, n, lo, hi, as_of, folder)
     status, coverage, story, *rest = out
     buttons, folder, key = rest[:len(DOWNLOADS)], rest[len(DOWNLOADS)], rest[len(DOWNLOADS) + 1]
-    return {"status": status, "coverage": coverage, "story": story, "buttons": buttons, "folder": folder, "key": key}
+    return {"status": _plain(status), "coverage": coverage, "story": story, "buttons": buttons, "folder": folder, "key": key}
 
 
 def test_story_view_shows_the_story_with_sources_and_writes_the_downloads(views: Views) -> None:
@@ -120,11 +126,11 @@ def test_too_long_a_story_is_refused(views: Views) -> None:
 
 def test_opening_a_small_archive_shows_the_whole_story_and_the_event_list(views: Views) -> None:
     out = views.timeline_open("", 20, "", "", "", None, None)
-    assert out[0].startswith("The whole archive: ") and "<time" in out[2]
+    assert _plain(out[0]).startswith("The whole archive: ") and "<time" in out[2]
     assert "Port Belmar" in out[2] and "Lakeview" in out[2]
     key = out[-1]
     dropdown, chart, events, status, listed = views.timeline_events_open("All", "", "", "", None)
-    assert re.fullmatch(r"\d+ dated events in 8 articles", status), status
+    assert re.fullmatch(r"\d+ dated events in 8 articles", _plain(status)), status
     assert "<time" in events and len(chart["value"]) > 0 and "All" in dropdown["choices"]
     # Reopening the tab with the same inputs on the same archive recomputes nothing.
     again = views.timeline_open("", 20, "", "", "", None, key)
@@ -160,7 +166,7 @@ def test_opening_a_large_archive_reads_no_events(views: Views, monkeypatch: pyte
 def test_actor_filter_lists_only_that_actors_events(views: Views) -> None:
     dropdown, _, events, status, _ = views.timeline_events_show("Port Belmar", "", "", "")
     assert dropdown == {"__type__": "update", "value": "Port Belmar"}
-    assert "naming Port Belmar" in status and "Port Belmar" in events and "Lakeview dam" not in events
+    assert "naming Port Belmar" in _plain(status) and "Port Belmar" in events and "Lakeview dam" not in events
 
 
 def test_every_timeline_event_returns_one_value_per_wired_output(views: Views) -> None:
@@ -175,3 +181,8 @@ def test_every_timeline_event_returns_one_value_per_wired_output(views: Views) -
     for f in wired:
         out = f.fn(*[getattr(c, "value", None) for c in f.inputs])
         assert len(out) == len(f.outputs), f.fn.__name__
+
+
+def test_the_status_line_shows_typed_markup_as_text(views: Views) -> None:
+    raw = views.timeline_show("<img src=x onerror=alert(1)> *dam*", 5, "", "", "", None)[0]
+    assert "<img" not in raw and "&lt;img" in raw and r"\*dam\*" in raw

@@ -4,6 +4,23 @@ these to components) and no HTML (app.ui.render draws it), so each can be called
 The Chronicle behind the page is built once, under a lock: the first store access creates a Chroma client, and two
 threads doing that at once (the prewarm thread and the page-load event, say) crash inside chromadb. Gradio is
 imported lazily (``gr.update`` in return values) so that importing this module stays cheap.
+
+The Timeline tab (issue 17) opens on the story, not on every dated sentence. Measured with
+``python -m benchmarks.timeline_tab`` on the 278-article T17 haiti store (2 cores, load average ~7 from other
+work): opening the tab 573 ms p50 / 882 ms p95 (the whole-archive story: Chronicle.story reads the day events of
+every article in scope, ~0.6 ms each here), a "Haiti earthquake" story with its four downloads 1.08 s p50, peak RSS
+520 MB. The old flat list merged every event of the archive pairwise, twice per click: 3.2 s for the 58 articles
+of two days of that store, 1.6 s for one actor over all 278. Hence:
+
+- opening the tab draws the whole-archive story up to OPEN_STORY_MAX articles, else a prompt (cost: the article
+  list, already cached); the flat list only for <= FLAT_MAX articles in range (FLAT_MAX_ACTOR with an actor);
+- the flat list is a second event chained after the story (``.then``), so the story never waits for it;
+- reopening the tab with the same inputs on the same archive recomputes nothing (the ``shown``/``listed`` keys).
+
+Rejected: gr.Number(minimum=1, maximum=100) for the number of dates (Gradio refuses an out-of-range value in its
+preprocessing with an error toast, which ``show_error=False`` hides: the status line says what is wrong instead);
+gr.Slider (no typing a number, no Enter); gr.File for the downloads (a file box per format; gr.DownloadButton is
+one click, disabled while there is nothing to download).
 """
 
 from __future__ import annotations
@@ -201,7 +218,7 @@ class Views:
         try:
             about, n, lo, hi, day = self._timeline_request(about, n_dates, date_from, date_to, as_of)
         except ValueError as exc:
-            return (f"⚠ {_sentence(exc)}", *keep, folder)
+            return (_warn(_sentence(exc)), *keep, folder)
         if opening and not about:
             count = len(self.chronicle.articles())
             if count > OPEN_STORY_MAX:
@@ -212,18 +229,18 @@ class Views:
         try:
             story = self.chronicle.story(about, n, date_from=lo, date_to=hi, as_of=day)
         except ValueError as exc:  # TimelineError: a request the facade refuses, said in words
-            return (f"⚠ {_sentence(exc)}", *keep, folder)
+            return (_warn(_sentence(exc)), *keep, folder)
         except Exception as exc:
             log.exception("story timeline failed")
-            return (f"⚠ The timeline could not be made: {exc}", *keep, folder)
+            return (_warn(f"The timeline could not be made: {exc}"), *keep, folder)
         seconds = time.perf_counter() - t0
         if not story.days:
-            return (f"⚠ {story.message or 'No dates to show.'}", render_coverage(story), render_story(story),
+            return (_warn(story.message or "No dates to show."), render_coverage(story), render_story(story),
                     *_no_downloads(), folder)
         folder = folder if folder and Path(folder).is_dir() else tempfile.mkdtemp(prefix="chronicle-timeline-")
         files = write_downloads(story, Path(folder))
         more = f" ({n} asked: the story has no more dates with a usable sentence)" if len(story.days) < n else ""
-        status = f"{story_heading(story)}{more} · {seconds:.2f} s"
+        status = chat_markdown(f"{story_heading(story)}{more} · {seconds:.2f} s")
         buttons = [_update(value=str(files[fmt]), interactive=True) for fmt, _ in DOWNLOADS]
         return (status, render_coverage(story), render_story(story), *buttons, folder)
 
@@ -271,8 +288,8 @@ class Views:
                     status)
         events = self.chronicle.timeline(None if actor == ALL else actor, lo, hi)
         choices = [ALL] + event_actors(events) if actor == ALL else None
-        status = f"{len(events)} dated event{'s' if len(events) != 1 else ''} in {len(scope)} article" \
-                 f"{'s' if len(scope) != 1 else ''}" + ("" if actor == ALL else f", naming {actor}")
+        status = chat_markdown(f"{len(events)} dated event{'s' if len(events) != 1 else ''} in {len(scope)} article"
+                               f"{'s' if len(scope) != 1 else ''}" + ("" if actor == ALL else f", naming {actor}"))
         frame = events_frame(events)
         dropdown = _update(choices=choices, value=actor) if choices else _update(value=actor)
         return dropdown, _update(value=frame, x_lim=chart_x_lim(frame)), render_events(events), status
@@ -324,8 +341,8 @@ class Views:
 
 MAX_DATES = 100  # the tab's bound (the facade allows more; a page of 100 dates is already long)
 MAX_STORY_CHARS = 300
-OPEN_STORY_MAX = 500  # opening the tab draws the whole-archive story up to this many articles (~0.6 s, see above)
-FLAT_MAX = 50  # articles in range for the flat list of every event (58 articles: 3.2 s, see app.ui.app)
+OPEN_STORY_MAX = 300  # opening the tab draws the whole-archive story up to this many articles (278: 0.57 s p50)
+FLAT_MAX = 50  # articles in range for the flat list of every event (58 articles: 3.2 s)
 FLAT_MAX_ACTOR = 300  # ... with an actor filter (278 articles, one actor: 1.6 s)
 DOWNLOADS = (("json", "JSON"), ("csv", "CSV"), ("md", "Markdown"), ("timelinejs", "TimelineJS3 JSON"))
 SUFFIXES = {"json": ".json", "csv": ".csv", "md": ".md", "timelinejs": ".timelinejs.json"}
@@ -380,6 +397,11 @@ def _whole_number(value: Any) -> int | None:
 
 def _shown(value: Any) -> str:
     return "nothing" if value is None or value == "" else str(value)[:40]
+
+
+def _warn(text: str) -> str:
+    """A status line saying what is wrong, as Markdown showing the text literally (it may quote the user's input)."""
+    return f"⚠ {chat_markdown(text)}"
 
 
 def _sentence(exc: Exception) -> str:
