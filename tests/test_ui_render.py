@@ -374,3 +374,10 @@ def test_download_stem() -> None:
     assert download_stem("") == "timeline-archive" and download_stem("../../etc/passwd") == "timeline-etc-passwd"
     assert download_stem("中文") == "timeline-archive"
     assert len(download_stem("x" * 500)) <= len("timeline-") + 60
+
+
+def test_coverage_svg_of_a_single_day() -> None:
+    one = _story(days=_story().days[:1], coverage=(CoverageDay(dt.date(2021, 3, 2), 2, 5),))
+    svg = render_coverage(one)
+    assert svg.count('<g class="chr-cov-chosen"') == 1 and svg.count('class="chr-cov-x"') == 1
+    assert ">02 Mar</text>" in svg
