@@ -93,7 +93,7 @@ def _statements_tab(gr: Any, views: Views, tab: Any) -> None:
 def _timeline_tab(gr: Any, views: Views, tab: Any) -> None:
     """The story timeline (story box, number of dates, range, as-of; coverage chart, vertical timeline, downloads),
     then the flat list of every dated event for a small scope. Opening the tab is cheap on any archive size: see
-    Views.timeline_story (measured there)."""
+    app.ui.views (the measurements behind its limits are in its docstring)."""
     with gr.Row(equal_height=False):
         about = gr.Textbox(label="Story", placeholder="e.g. Haiti earthquake (empty: the whole archive)", scale=4,
                            elem_id="chr-tl-about", max_lines=1)
