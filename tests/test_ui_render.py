@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -339,15 +340,21 @@ def test_story_view_empty_message_undated_articles_and_prompt() -> None:
     assert "Not placed" in render_story(_story(undated=("x",)))
 
 
-def test_coverage_points_span_the_story_and_count_background_days() -> None:
-    points, left_out = coverage_points(_story())
-    assert [p.date.isoformat() for p in points] == ["2021-03-02", "2021-03-03", "2021-03-04", "2021-03-09"]
-    assert [(p.published, p.mentions, p.chosen) for p in points] == [(2, 5, True), (1, 1, False), (1, 2, True),
-                                                                     (1, 0, False)]
-    assert left_out == 1  # the 2004 reference is background, not drawn
+def test_coverage_points_span_the_chosen_dates_and_count_what_is_left_out() -> None:
+    chart = coverage_points(_story())
+    assert chart is not None
+    assert (chart.lo, chart.hi) == (dt.date(2021, 2, 28), dt.date(2021, 3, 6))  # 2 March to 4 March, +-2 days
+    assert [p.date.isoformat() for p in chart.points] == ["2021-03-02", "2021-03-03", "2021-03-04"]
+    assert [(p.published, p.mentions, p.chosen) for p in chart.points] == [(2, 5, True), (1, 1, False), (1, 2, True)]
+    assert chart.left_out == 2 and chart.outside == (dt.date(2004, 5, 1), dt.date(2021, 3, 9))
     # A chosen day outside the coverage rows still gets its mark.
-    lone = _story(coverage=(CoverageDay(dt.date(2021, 3, 2), 2, 5),))
-    assert [p.date for p in coverage_points(lone)[0]] == [dt.date(2021, 3, 2), dt.date(2021, 3, 4)]
+    lone = coverage_points(_story(coverage=(CoverageDay(dt.date(2021, 3, 2), 2, 5),)))
+    assert lone is not None and [p.date for p in lone.points] == [dt.date(2021, 3, 2), dt.date(2021, 3, 4)]
+    # A long story: the margin is 15% of the chosen span.
+    days = tuple(replace(_story().days[0], date=d) for d in (dt.date(2021, 1, 1), dt.date(2021, 11, 27)))
+    wide = coverage_points(_story(days=days))
+    assert wide is not None and (wide.lo, wide.hi) == (dt.date(2020, 11, 12), dt.date(2022, 1, 16))
+    assert coverage_points(_story(days=(), coverage=())) is None
 
 
 def test_coverage_svg_marks_each_chosen_date_with_tooltips() -> None:
@@ -355,9 +362,9 @@ def test_coverage_svg_marks_each_chosen_date_with_tooltips() -> None:
     assert svg.startswith('<figure class="chr-coverage"><svg') and svg.count("<svg") == 1
     assert svg.count('<g class="chr-cov-chosen"') == 2
     assert 'data-date="2021-03-02"' in svg and 'data-date="2021-03-04"' in svg
-    assert svg.count('class="chr-cov-pub"') == 4 and svg.count('class="chr-cov-men"') == 3
+    assert svg.count('class="chr-cov-pub"') == 3 and svg.count('class="chr-cov-men"') == 3
     assert "Tuesday 2 March 2021: 2 articles published, 5 articles referring back (chosen date)" in svg
-    assert "1 earlier day referred back to (background) not drawn." in svg
+    assert "Not drawn: 2 other days with coverage or references (2004-05-01 to 2021-03-09)." in svg
     # Bars share one scale: 5 mentions is the tallest bar, 2 published is 2/5 of it.
     heights = [float(h) for h in re.findall(r'class="chr-cov-(?:pub|men)"[^>]*height="([\d.]+)"', svg)]
     assert max(heights) == pytest.approx(heights[1]) and heights[0] == pytest.approx(heights[1] * 2 / 5, rel=0.01)
@@ -379,5 +386,7 @@ def test_download_stem() -> None:
 def test_coverage_svg_of_a_single_day() -> None:
     one = _story(days=_story().days[:1], coverage=(CoverageDay(dt.date(2021, 3, 2), 2, 5),))
     svg = render_coverage(one)
-    assert svg.count('<g class="chr-cov-chosen"') == 1 and svg.count('class="chr-cov-x"') == 1
-    assert ">02 Mar</text>" in svg
+    assert svg.count('<g class="chr-cov-chosen"') == 1
+    assert re.findall(r'class="chr-cov-x"[^>]*>([^<]+)<', svg) == ["28 Feb", "01 Mar", "02 Mar", "03 Mar", "04 Mar"]
+    x = float(re.search(r'<g class="chr-cov-chosen"[^>]*>.*?<line x1="([\d.]+)"', svg).group(1))
+    assert x == pytest.approx(44 + (960 - 44 - 12) / 2)  # the one day is in the middle of the axis

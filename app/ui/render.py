@@ -406,24 +406,34 @@ class CoveragePoint:
     chosen: bool
 
 
-def coverage_points(tl: StoryTimeline) -> tuple[list[CoveragePoint], int]:
-    """The days the chart draws, and how many days of references fall before them (left out). The chart spans the
-    days the story's articles were published on and the chosen dates; references back to older days ("the 2004
-    coup") would stretch the axis over years of nothing, so they are counted in the caption instead."""
-    chosen = {d.date for d in tl.days}
-    anchors = [c.date for c in tl.coverage if c.published] + sorted(chosen)
+@dataclass(frozen=True)
+class CoverageChart:
+    """What the coverage chart draws: the days in [lo, hi], and the coverage days outside it (not drawn)."""
+
+    points: list[CoveragePoint]
+    lo: dt.date
+    hi: dt.date
+    left_out: int
+    outside: tuple[dt.date, dt.date] | None  # the first and last day not drawn
+
+
+def coverage_points(tl: StoryTimeline) -> CoverageChart | None:
+    """The chart's days: the chosen dates' span with a margin (15% of it, at least 2 days), so the chosen dates stay
+    legible. Coverage outside it (a background reference to "the 2004 coup", a one-year-on article) would stretch
+    the axis over months of nothing: it is counted in the caption instead. None when there is nothing to draw."""
+    chosen = sorted(d.date for d in tl.days)
+    anchors = chosen or sorted(c.date for c in tl.coverage if c.published) or sorted(c.date for c in tl.coverage)
     if not anchors:
-        anchors = [c.date for c in tl.coverage]
-    if not anchors:
-        return [], 0
-    lo, hi = min(anchors), max(anchors)
-    points = [CoveragePoint(c.date, c.published, c.mentions, c.date in chosen) for c in tl.coverage
+        return None
+    pad = dt.timedelta(days=max(2, round((anchors[-1] - anchors[0]).days * 0.15)))
+    lo, hi = anchors[0] - pad, anchors[-1] + pad
+    points = [CoveragePoint(c.date, c.published, c.mentions, c.date in set(chosen)) for c in tl.coverage
               if lo <= c.date <= hi]
     seen = {p.date for p in points}
     points += [CoveragePoint(d, 0, 0, True) for d in chosen if d not in seen]  # a chosen day always has its mark
     points.sort(key=lambda p: p.date)
-    left_out = sum(1 for c in tl.coverage if not lo <= c.date <= hi)
-    return points, left_out
+    out = sorted(c.date for c in tl.coverage if not lo <= c.date <= hi)
+    return CoverageChart(points, lo, hi, len(out), (out[0], out[-1]) if out else None)
 
 
 def _ticks(lo: dt.date, hi: dt.date, n: int = 6) -> list[dt.date]:
@@ -441,15 +451,15 @@ def render_coverage(tl: StoryTimeline | None, width: int = 960, height: int = 21
     and mark has a <title> tooltip."""
     if tl is None or not tl.coverage:
         return ""
-    points, left_out = coverage_points(tl)
-    if not points:
+    chart = coverage_points(tl)
+    if chart is None:
         return ""
+    points, lo, hi = chart.points, chart.lo, chart.hi
     left, right, top, bottom = 44, 12, 12, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     mid = top + plot_h / 2
-    lo, hi = points[0].date, points[-1].date
     days = (hi - lo).days + 1
-    top_max = max(1, max(p.published for p in points), max(p.mentions for p in points))
+    top_max = max([1] + [p.published for p in points] + [p.mentions for p in points])
     slot = plot_w / days
     bar = max(1.0, min(slot * 0.8, 24.0))
 
@@ -489,7 +499,11 @@ def render_coverage(tl: StoryTimeline | None, width: int = 960, height: int = 21
         parts.append(f'<text class="chr-cov-x" x="{x(t):.1f}" y="{height - 10}" text-anchor="middle">'
                      f"{esc(t.strftime(fmt))}</text>")
     parts.append("</svg>")
-    note = (f" {_plural(left_out, 'earlier day')} referred back to (background) not drawn." if left_out else "")
+    note = ""
+    if chart.outside:
+        first, last = chart.outside
+        note = (f" Not drawn: {_plural(chart.left_out, 'other day')} with coverage or references "
+                f"({first.isoformat()}{'' if first == last else ' to ' + last.isoformat()}).")
     caption = (f'<figcaption><span class="chr-key chr-key-pub"></span> articles published that day (above) '
                f'<span class="chr-key chr-key-men"></span> articles referring back to the day (below) '
                f'<span class="chr-key chr-key-chosen"></span> chosen date.{esc(note)}</figcaption>')
