@@ -9,8 +9,11 @@ The Timeline tab (issue 17) opens on the story, not on every dated sentence. Mea
 ``python -m benchmarks.timeline_tab`` on the 278-article T17 haiti store (2 cores, load average ~7 from other
 work): opening the tab 573 ms p50 / 882 ms p95 (the whole-archive story: Chronicle.story reads the day events of
 every article in scope, ~0.6 ms each here), a "Haiti earthquake" story with its four downloads 1.08 s p50, peak RSS
-520 MB. The old flat list merged every event of the archive pairwise, twice per click: 3.2 s for the 58 articles
-of two days of that store, 1.6 s for one actor over all 278. Hence:
+520 MB. On the pooled 1,025-article store of the four T17 topics (load ~8): opening the tab 7 ms p50 / 15 ms p95
+(a prompt, no event read; 0.55-0.62 s from the click to the status line in Chromium), "Haiti earthquake" 0.93 s
+p50 / 1.27 s p95, the whole-archive story 1.62 s p50, peak RSS 621 MB. The old flat list merged every event of the
+archive pairwise, twice per click: 3.2 s for the 58 articles of two days of the haiti store, 1.6 s for one actor
+over all 278. Hence:
 
 - opening the tab draws the whole-archive story up to OPEN_STORY_MAX articles, else a prompt (cost: the article
   list, already cached); the flat list only for <= FLAT_MAX articles in range (FLAT_MAX_ACTOR with an actor);
