@@ -133,6 +133,9 @@ def test_markdown_has_one_footnote_per_line(story: StoryTimeline) -> None:
         assert note.count("chars ") == len(line.citations)  # every citing article in its line's footnote
     assert md.count("\n## ") == len(story.days)
     assert "Lakeview residents recall the night the dam broke" in md  # the undated article is named
+    assert "<b>" not in md  # a headline's markup is escaped, not raw HTML to a Markdown viewer
+    if any(c.title == HOSTILE_TITLE for _, line in lines for c in line.citations):
+        assert r"\<b\>mud\</b\>" in md
 
 
 def test_json_round_trips(story: StoryTimeline) -> None:
