@@ -57,7 +57,7 @@ def test_story_view_shows_the_story_with_sources_and_writes_the_downloads(views:
     assert "Not placed on the timeline (no publication date): Lakeview residents recall" in story
 
     folder = Path(got["folder"])
-    assert folder.is_dir()
+    assert folder.is_dir() and folder.parent.name.startswith("chronicle-downloads-")  # removed at process exit
     paths = {fmt: Path(b["value"]) for (fmt, _), b in zip(DOWNLOADS, got["buttons"], strict=True)}
     assert all(b["interactive"] for b in got["buttons"])
     assert {p.name for p in paths.values()} == {"timeline-lakeview-dam-collapse.json",

@@ -86,6 +86,7 @@ class Views:
         self._chronicle = chronicle
         self._lock = threading.Lock()
         self._built = False
+        self._downloads: tempfile.TemporaryDirectory[str] | None = None  # sessions' download folders live in it
 
     @property
     def chronicle(self) -> Chronicle:
@@ -240,7 +241,7 @@ class Views:
         if not story.days:
             return (_warn(story.message or "No dates to show."), render_coverage(story), render_story(story),
                     *_no_downloads(), folder)
-        folder = folder if folder and Path(folder).is_dir() else tempfile.mkdtemp(prefix="chronicle-timeline-")
+        folder = folder if folder and Path(folder).is_dir() else self._session_folder()
         files = write_downloads(story, Path(folder))
         more = f" ({n} asked: the story has no more dates with a usable sentence)" if len(story.days) < n else ""
         status = chat_markdown(f"{story_heading(story)}{more} · {seconds:.2f} s")
@@ -310,6 +311,14 @@ class Views:
         """After Show timeline or an actor pick: the flat list, always recomputed. Last output: the new key."""
         return (*self.timeline_events(actor, date_from, date_to, as_of),
                 self._view_key(actor, date_from, date_to, as_of))
+
+    def _session_folder(self) -> str:
+        """A new session's download folder, inside this process's downloads folder: a session's folder goes when the
+        session ends (``drop_downloads``), and whatever is left goes when the process exits."""
+        with self._lock:
+            if self._downloads is None:
+                self._downloads = tempfile.TemporaryDirectory(prefix="chronicle-downloads-")
+            return tempfile.mkdtemp(prefix="chronicle-timeline-", dir=self._downloads.name)
 
     @staticmethod
     def drop_downloads(folder: str | None) -> None:
