@@ -127,7 +127,11 @@ def _csv(tl: StoryTimeline) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("*", "\\*").replace("_", "\\_")
+    """Article text as literal Markdown: link brackets, emphasis, and ``<``/``>`` (a headline's ``<b>`` or ``<script>``
+    would otherwise be raw HTML to a Markdown viewer) are backslash-escaped (CommonMark escapes)."""
+    for ch in ("\\", "[", "]", "*", "_", "<", ">"):
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
 def _markdown(tl: StoryTimeline) -> str:

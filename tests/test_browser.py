@@ -155,7 +155,7 @@ def test_chat_timeline_and_statements_in_a_real_browser(browser, extractive_app)
     # Date range filter: only 2020 events remain.
     page.locator("#chr-ev-from textarea, #chr-ev-from input").first.fill("2020")
     page.locator("#chr-ev-to textarea, #chr-ev-to input").first.fill("2020")
-    page.get_by_role("button", name="Apply").click()
+    page.locator("#chr-tl-show").click()  # Show timeline: the story for the range, then its dated events
     page.wait_for_function(
         "() => document.querySelectorAll('#chr-events time[datetime^=\"2023\"]').length === 0", timeout=30_000
     )

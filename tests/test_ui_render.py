@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import replace
 
 import pytest
 
-from app import Answer, EventCitation, Passage, Source, StoredArticle, StoredStatement, TimelineEvent, parse_date_bound
+from app import (
+    Answer,
+    CoverageDay,
+    EventCitation,
+    Passage,
+    SentenceCitation,
+    Source,
+    StoredArticle,
+    StoredStatement,
+    StoryDay,
+    StoryLine,
+    StoryTimeline,
+    TimelineEvent,
+    parse_date_bound,
+)
 from app.ui.render import (
     NO_ACTOR,
     Context,
     articles_frame,
     chart_x_lim,
     chat_markdown,
+    coverage_points,
+    download_stem,
     event_actors,
     events_frame,
     filter_statements,
     highlight,
     question_markdown,
+    render_coverage,
     render_events,
     render_sources,
     render_statements,
+    render_story,
     source_context,
     statement_actors,
     statement_rows,
@@ -266,3 +286,107 @@ def test_build_app_wires_the_page_without_touching_the_store(tmp_path) -> None:
     labels = {getattr(b, "value", None) for b in demo.blocks.values() if isinstance(b, gr.Button)}
     assert set(EXAMPLES) <= labels
     assert all(fn.api_visibility == "private" for fn in demo.fns.values())
+
+
+# --- story timeline -----------------------------------------------------------------------------------------
+
+
+def _cite(aid: str, title: str = "Dam collapses", url: str = "", start: int = 10, text: str = "The dam collapsed.",
+          published: str | None = "2021-03-02") -> SentenceCitation:
+    return SentenceCitation(aid, title, published, url, start, start + len(text), text)
+
+
+def _story(**kw: object) -> StoryTimeline:
+    d1, d2 = dt.date(2021, 3, 2), dt.date(2021, 3, 4)
+    day1 = StoryDay(d1, (StoryLine("The dam collapsed on Tuesday.", tuple(_cite(f"a{i}", start=371, text="The dam "
+                                                                                 "collapsed on Tuesday.")
+                                                                           for i in range(5))),), 6, 2, 5, 1.8)
+    day2 = StoryDay(d2, (StoryLine(f"An inquiry was ordered {EVIL}.", (_cite("b", title=f"<b>{EVIL}</b>",
+                                                                            url="https://x.org/a?b=1&c=<2>"),)),
+                         StoryLine("Engineers had warned.", (_cite("c", url="javascript:alert(1)"),
+                                                              _cite("d", published=None)))), 3, 1, 2, 0.9)
+    coverage = (CoverageDay(dt.date(2004, 5, 1), 0, 1), CoverageDay(d1, 2, 5), CoverageDay(dt.date(2021, 3, 3), 1, 1),
+                CoverageDay(d2, 1, 2), CoverageDay(dt.date(2021, 3, 9), 1, 0))
+    base = dict(about="Lakeview dam", days=(day1, day2), coverage=coverage, n_articles=7, date_from=None,
+                date_to=None)
+    base.update(kw)
+    return StoryTimeline(**base)  # type: ignore[arg-type]
+
+
+def test_story_view_escapes_and_shows_dates_counts_and_exact_spans() -> None:
+    html = render_story(_story())
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert html.count("&lt;script&gt;") == 2  # the line and the headline
+    assert "Lakeview dam: 2 dates from 7 articles, Tuesday 2 March 2021 to Thursday 4 March 2021" in html
+    assert html.index('<time datetime="2021-03-02">Tuesday 2 March 2021</time>') < html.index(
+        '<time datetime="2021-03-04">Thursday 4 March 2021</time>')
+    assert "reported by 6 articles" in html and "reported by 3 articles" in html
+    assert "5 articles report this" in html and "1 article report" in html and "2 articles report this" in html
+    assert html.count(">chars 371–400<") == 5  # every citing article, with the sentence's exact span
+    assert 'title="chars 371–400: The dam collapsed on Tuesday."' in html
+    assert "2 more sources</summary>" in html  # 3 listed, 2 folded
+    assert 'href="https://x.org/a?b=1&amp;c=&lt;2&gt;"' in html and 'rel="noopener noreferrer"' in html
+    assert "javascript:" not in html  # not a link
+    assert ">undated<" in html
+
+
+def test_story_view_empty_message_undated_articles_and_prompt() -> None:
+    empty = _story(days=(), coverage=(), n_articles=0, message="No articles about <Mars>.", undated=("Old <i>note",))
+    html = render_story(empty)
+    assert "No articles about &lt;Mars&gt;." in html and "chr-empty" in html
+    assert "Not placed on the timeline (no publication date): Old &lt;i&gt;note." in html
+    assert "Show timeline" in render_story(None)
+    assert render_coverage(empty) == "" and render_coverage(None) == ""
+    assert "Not placed" in render_story(_story(undated=("x",)))
+
+
+def test_coverage_points_span_the_chosen_dates_and_count_what_is_left_out() -> None:
+    chart = coverage_points(_story())
+    assert chart is not None
+    assert (chart.lo, chart.hi) == (dt.date(2021, 2, 28), dt.date(2021, 3, 6))  # 2 March to 4 March, +-2 days
+    assert [p.date.isoformat() for p in chart.points] == ["2021-03-02", "2021-03-03", "2021-03-04"]
+    assert [(p.published, p.mentions, p.chosen) for p in chart.points] == [(2, 5, True), (1, 1, False), (1, 2, True)]
+    assert chart.left_out == 2 and chart.outside == (dt.date(2004, 5, 1), dt.date(2021, 3, 9))
+    # A chosen day outside the coverage rows still gets its mark.
+    lone = coverage_points(_story(coverage=(CoverageDay(dt.date(2021, 3, 2), 2, 5),)))
+    assert lone is not None and [p.date for p in lone.points] == [dt.date(2021, 3, 2), dt.date(2021, 3, 4)]
+    # A long story: the margin is 15% of the chosen span.
+    days = tuple(replace(_story().days[0], date=d) for d in (dt.date(2021, 1, 1), dt.date(2021, 11, 27)))
+    wide = coverage_points(_story(days=days))
+    assert wide is not None and (wide.lo, wide.hi) == (dt.date(2020, 11, 12), dt.date(2022, 1, 16))
+    assert coverage_points(_story(days=(), coverage=())) is None
+
+
+def test_coverage_svg_marks_each_chosen_date_with_tooltips() -> None:
+    svg = render_coverage(_story())
+    assert svg.startswith('<figure class="chr-coverage"><svg') and svg.count("<svg") == 1
+    assert svg.count('<g class="chr-cov-chosen"') == 2
+    assert 'data-date="2021-03-02"' in svg and 'data-date="2021-03-04"' in svg
+    assert svg.count('class="chr-cov-pub"') == 3 and svg.count('class="chr-cov-men"') == 3
+    assert "Tuesday 2 March 2021: 2 articles published, 5 articles referring back (chosen date)" in svg
+    assert "Not drawn: 2 other days with coverage or references (2004-05-01 to 2021-03-09)." in svg
+    # Bars share one scale: 5 mentions is the tallest bar, 2 published is 2/5 of it.
+    heights = [float(h) for h in re.findall(r'class="chr-cov-(?:pub|men)"[^>]*height="([\d.]+)"', svg)]
+    assert max(heights) == pytest.approx(heights[1]) and heights[0] == pytest.approx(heights[1] * 2 / 5, rel=0.01)
+    # Every drawn x stays inside the view box.
+    xs = [float(x) for x in re.findall(r' x="([\d.-]+)"', svg)]
+    assert min(xs) >= 0 and max(xs) <= 960
+    hostile = render_coverage(_story(about=EVIL))
+    assert "<script" not in hostile
+
+
+def test_download_stem() -> None:
+    assert download_stem("Haiti earthquake") == "timeline-haiti-earthquake"
+    assert download_stem("  Côte d'Ivoire: crisis/2011 ") == "timeline-cote-d-ivoire-crisis-2011"
+    assert download_stem("") == "timeline-archive" and download_stem("../../etc/passwd") == "timeline-etc-passwd"
+    assert download_stem("中文") == "timeline-archive"
+    assert len(download_stem("x" * 500)) <= len("timeline-") + 60
+
+
+def test_coverage_svg_of_a_single_day() -> None:
+    one = _story(days=_story().days[:1], coverage=(CoverageDay(dt.date(2021, 3, 2), 2, 5),))
+    svg = render_coverage(one)
+    assert svg.count('<g class="chr-cov-chosen"') == 1
+    assert re.findall(r'class="chr-cov-x"[^>]*>([^<]+)<', svg) == ["28 Feb", "01 Mar", "02 Mar", "03 Mar", "04 Mar"]
+    x = float(re.search(r'<g class="chr-cov-chosen"[^>]*>.*?<line x1="([\d.]+)"', svg).group(1))
+    assert x == pytest.approx(44 + (960 - 44 - 12) / 2)  # the one day is in the middle of the axis

@@ -20,7 +20,7 @@ from app import Chronicle, Settings
 from app.offline import enforce_offline
 from app.ui.render import render_sources
 from app.ui.testset import MUST_SAY_HINT, RUN_MODES, VERDICTS, TestSetViews
-from app.ui.views import ALL, HEADER, Views
+from app.ui.views import ALL, DOWNLOADS, HEADER, MAX_DATES, Views
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -126,18 +126,46 @@ def _statements_tab(gr: Any, views: Views, tab: Any) -> None:
 
 
 def _timeline_tab(gr: Any, views: Views, tab: Any) -> None:
+    """The story timeline (story box, number of dates, range, as-of; coverage chart, vertical timeline, downloads),
+    then the flat list of every dated event for a small scope. Opening the tab is cheap on any archive size: see
+    app.ui.views (the measurements behind its limits are in its docstring)."""
+    with gr.Row(equal_height=False):
+        about = gr.Textbox(label="Story", placeholder="e.g. Haiti earthquake (empty: the whole archive)", scale=4,
+                           elem_id="chr-tl-about", max_lines=1)
+        n_dates = gr.Number(value=20, label="Dates", precision=0, scale=1, min_width=90, elem_id="chr-tl-n",
+                            info=f"1 to {MAX_DATES}")
+        show = gr.Button("Show timeline", variant="primary", scale=1, min_width=140, elem_id="chr-tl-show")
     with gr.Row():
-        actor = gr.Dropdown([ALL], value=ALL, label="Actor", elem_id="chr-ev-actor", scale=2)
-        date_from = gr.Textbox(label="From", placeholder="YYYY or YYYY-MM-DD", scale=1, elem_id="chr-ev-from")
-        date_to = gr.Textbox(label="To", placeholder="YYYY or YYYY-MM-DD", scale=1, elem_id="chr-ev-to")
-        apply = gr.Button("Apply", variant="primary", scale=1, min_width=90)
-    status = gr.Markdown(elem_id="chr-ev-status")
+        date_from = gr.Textbox(label="From", placeholder="YYYY, YYYY-MM or YYYY-MM-DD", scale=1, elem_id="chr-ev-from",
+                               max_lines=1)
+        date_to = gr.Textbox(label="To", placeholder="YYYY, YYYY-MM or YYYY-MM-DD", scale=1, elem_id="chr-ev-to",
+                             max_lines=1)
+        as_of = gr.Textbox(label="As of", placeholder="YYYY-MM-DD", scale=1, elem_id="chr-tl-as-of", max_lines=1,
+                           info="Only articles published by then.")
+        actor = gr.Dropdown([ALL], value=ALL, label="Actor (event list)", elem_id="chr-ev-actor", scale=1,
+                            allow_custom_value=True)
+    status = gr.Markdown(elem_id="chr-tl-status")
+    coverage = gr.HTML(elem_id="chr-tl-coverage")
+    story = gr.HTML(elem_id="chr-story")
+    with gr.Row(elem_classes="chr-downloads"):
+        downloads = [gr.DownloadButton(f"Download {label}", interactive=False, size="sm", variant="secondary",
+                                       elem_id=f"chr-dl-{fmt}", scale=0, min_width=200) for fmt, label in DOWNLOADS]
+    gr.Markdown("### Every dated event", elem_classes="chr-subhead")
+    ev_status = gr.Markdown(elem_id="chr-ev-status")
     chart = gr.ScatterPlot(x="date", y="actor", tooltip=["when", "sentence", "article"], x_title="Event date",
                            y_title="Actor", label="Dated events", height=340, elem_id="chr-chart")
     html = gr.HTML(elem_id="chr-events")
-    inputs, outputs = [actor, date_from, date_to], [actor, chart, html, status]
-    for event in (tab.select, apply.click, actor.input, date_from.submit, date_to.submit):
-        event(views.timeline, inputs, outputs, **LIGHT)
+    folder = gr.State(None, delete_callback=views.drop_downloads)  # this session's download folder
+    shown, listed = gr.State(None), gr.State(None)  # what the page shows: reopening the tab does not recompute it
+    story_in = [about, n_dates, date_from, date_to, as_of, folder]
+    story_out = [status, coverage, story, *downloads, folder, shown]
+    flat_in, flat_out = [actor, date_from, date_to, as_of], [actor, chart, html, ev_status, listed]
+    tab.select(views.timeline_open, [*story_in, shown], story_out, **LIGHT).then(
+        views.timeline_events_open, [*flat_in, listed], flat_out, **LIGHT)
+    for event in (show.click, about.submit, n_dates.submit, date_from.submit, date_to.submit, as_of.submit):
+        event(views.timeline_show, story_in, story_out, **LIGHT).then(views.timeline_events_show, flat_in, flat_out,
+                                                                      **LIGHT)
+    actor.input(views.timeline_events_show, flat_in, flat_out, **LIGHT)
 
 
 def _articles_tab(gr: Any, views: Views, tab: Any, head: Any) -> None:

@@ -6,12 +6,21 @@ are untrusted input and may carry ``<script>`` or fake markup.
 
 Rejected alternative: Jinja2 templates. The fragments are small, and explicit ``esc()`` calls keep the escaping
 visible at each insertion point (an autoescaping template hides it, and ``|safe`` slips are easy to miss).
+
+The story's coverage chart is an inline SVG drawn here (``render_coverage``), not a Gradio plot. Rejected:
+gr.BarPlot / gr.LinePlot / gr.ScatterPlot (Gradio 6, Vega-Lite underneath) draw one mark type with one categorical
+``color`` column, so the two counts per day (articles published, articles referring back) and a marker on each
+chosen date cannot be drawn in one chart, and their temporal ``x_lim`` needs the seconds-vs-milliseconds workaround
+of ``chart_x_lim``. The SVG is a pure function of the timeline (unit-tested), carries a ``<title>`` tooltip per day,
+and costs no extra round trip: it arrives in the same event as the story.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -20,7 +29,17 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from app import Answer, Passage, Source, StoredArticle, StoredStatement, TimelineEvent
+    from app import (
+        Answer,
+        Passage,
+        SentenceCitation,
+        Source,
+        StoredArticle,
+        StoredStatement,
+        StoryDay,
+        StoryTimeline,
+        TimelineEvent,
+    )
 
 NO_ACTOR = "(no actor)"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~])")  # not & < >: html.escape handles those
@@ -282,6 +301,227 @@ def render_events(events: Sequence[TimelineEvent]) -> str:
         )
     parts.append("</ol>")
     return "".join(parts)
+
+
+def render_events_skipped(n_articles: int) -> str:
+    """In place of the flat list when the scope is too large to list every dated event."""
+    return ('<div class="chr-events chr-empty"><p>Every dated event of these '
+            f"{n_articles:,} articles would be a long, repetitive list: the story timeline above picks the dates "
+            "that mattered. Narrow the range (From/To) or pick an actor to list every event.</p></div>")
+
+
+# --- story timeline -----------------------------------------------------------------------------------------
+
+SOURCES_SHOWN = 3  # citations listed under a line; the rest fold into a <details>
+
+
+def day_label(day: dt.date) -> str:
+    """'Tuesday 12 January 2010'."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _safe_url(url: str) -> str:
+    """Only web links become links: a ``javascript:`` or ``data:`` URL from an article's metadata must not."""
+    return url if re.match(r"(?i)^https?://", url or "") else ""
+
+
+def render_citation(c: SentenceCitation) -> str:
+    """One source of a story line: headline (linked when the article has a web URL), publication date, and the
+    cited sentence's exact span (also in the hover title, with the sentence)."""
+    span = f"chars {int(c.start)}–{int(c.end)}"
+    hover = esc(f"{span}: {c.text}")
+    name = esc(c.title or c.article_id)
+    url = _safe_url(c.url)
+    head = (f'<a class="chr-title" href="{esc(url)}" target="_blank" rel="noopener noreferrer" title="{hover}">'
+            f"{name}</a>") if url else f'<span class="chr-title" title="{hover}">{name}</span>'
+    return (f'<li class="chr-src" data-article="{esc(c.article_id)}">{head} '
+            f'<span class="chr-date">{esc(c.published or "undated")}</span> '
+            f'<span class="chr-offsets">{span}</span></li>')
+
+
+def _render_day(day: StoryDay) -> str:
+    why = []
+    if day.published:
+        why.append(f"{_plural(day.published, 'article')} published that day")
+    if day.mentions:
+        why.append(f"{_plural(day.mentions, 'article')} referring back to it")
+    parts = [
+        f'<li class="chr-day" id="chr-day-{esc(day.date.isoformat())}">'
+        f'<div class="chr-day-head"><time datetime="{esc(day.date.isoformat())}">{esc(day_label(day.date))}</time>'
+        f' <span class="chr-day-count" title="{esc("; ".join(why))}">reported by '
+        f"{_plural(day.n_articles, 'article')}</span></div>"
+    ]
+    for line in day.lines:
+        shown, rest = line.citations[:SOURCES_SHOWN], line.citations[SOURCES_SHOWN:]
+        more = ""
+        if rest:
+            more = (f'<details class="chr-more"><summary>{_plural(len(rest), "more source")}</summary>'
+                    f'<ul class="chr-srcs">{"".join(render_citation(c) for c in rest)}</ul></details>')
+        parts.append(
+            f'<div class="chr-line"><p>{esc(line.text)}</p>'
+            f'<div class="chr-line-meta">{_plural(line.n_articles, "article")} report this:</div>'
+            f'<ul class="chr-srcs">{"".join(render_citation(c) for c in shown)}</ul>{more}</div>'
+        )
+    parts.append("</li>")
+    return "".join(parts)
+
+
+def story_heading(tl: StoryTimeline) -> str:
+    """'Haiti earthquake: 20 dates from 237 articles, 12 January 2010 to 31 January 2010'."""
+    subject = tl.about or "The whole archive"
+    span = f", {day_label(tl.days[0].date)} to {day_label(tl.days[-1].date)}" if tl.days else ""
+    return f"{subject}: {_plural(len(tl.days), 'date')} from {_plural(tl.n_articles, 'article')}{span}"
+
+
+def render_story(tl: StoryTimeline | None) -> str:
+    """The story as a vertical timeline: per chosen date its label, how many articles report it, the line(s)
+    saying what happened, and each line's sources. An empty timeline shows its message ("No articles about ...");
+    articles that could not be placed (no publication date) are named below."""
+    if tl is None:
+        return ('<div class="chr-story chr-empty"><p>Type a story (for example a place, a person or an event) and '
+                "press <b>Show timeline</b>; leave the box empty for the whole archive.</p></div>")
+    undated = ""
+    if tl.undated:
+        names = ", ".join(tl.undated[:10]) + (f" and {len(tl.undated) - 10} more" if len(tl.undated) > 10 else "")
+        undated = (f'<p class="chr-note">Not placed on the timeline (no publication date): '
+                   f"{esc(names)}.</p>")
+    if not tl.days:
+        msg = tl.message or "No dates to show in this range."
+        return f'<div class="chr-story chr-empty"><p>{esc(msg)}</p>{undated}</div>'
+    return (f'<div class="chr-story"><h3 class="chr-story-title">{esc(story_heading(tl))}</h3>'
+            f'<ol class="chr-days">{"".join(_render_day(d) for d in tl.days)}</ol>{undated}</div>')
+
+
+@dataclass(frozen=True)
+class CoveragePoint:
+    """One day of the coverage chart."""
+
+    date: dt.date
+    published: int
+    mentions: int
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class CoverageChart:
+    """What the coverage chart draws: the days in [lo, hi], and the coverage days outside it (not drawn)."""
+
+    points: list[CoveragePoint]
+    lo: dt.date
+    hi: dt.date
+    left_out: int
+    outside: tuple[dt.date, dt.date] | None  # the first and last day not drawn
+
+
+def coverage_points(tl: StoryTimeline) -> CoverageChart | None:
+    """The chart's days: the chosen dates' span with a margin (15% of it, at least 2 days), so the chosen dates stay
+    legible. Coverage outside it (a background reference to "the 2004 coup", a one-year-on article) would stretch
+    the axis over months of nothing: it is counted in the caption instead. None when there is nothing to draw."""
+    chosen = sorted(d.date for d in tl.days)
+    anchors = chosen or sorted(c.date for c in tl.coverage if c.published) or sorted(c.date for c in tl.coverage)
+    if not anchors:
+        return None
+    pad = dt.timedelta(days=max(2, round((anchors[-1] - anchors[0]).days * 0.15)))
+    lo, hi = anchors[0] - pad, anchors[-1] + pad
+    points = [CoveragePoint(c.date, c.published, c.mentions, c.date in set(chosen)) for c in tl.coverage
+              if lo <= c.date <= hi]
+    seen = {p.date for p in points}
+    points += [CoveragePoint(d, 0, 0, True) for d in chosen if d not in seen]  # a chosen day always has its mark
+    points.sort(key=lambda p: p.date)
+    out = sorted(c.date for c in tl.coverage if not lo <= c.date <= hi)
+    return CoverageChart(points, lo, hi, len(out), (out[0], out[-1]) if out else None)
+
+
+def _ticks(lo: dt.date, hi: dt.date, n: int = 6) -> list[dt.date]:
+    span = (hi - lo).days
+    if span <= 0:
+        return [lo]
+    step = max(1, round(span / (n - 1)))
+    out = [lo + dt.timedelta(days=i) for i in range(0, span + 1, step)]
+    return out if out[-1] == hi or (hi - out[-1]).days > step // 2 else out[:-1] + [hi]
+
+
+def render_coverage(tl: StoryTimeline | None, width: int = 960, height: int = 210) -> str:
+    """The story's coverage per day as an inline SVG: articles published that day as bars above the axis, articles
+    referring back to the day as bars below it (same scale), and each chosen date marked by a red line. Every bar
+    and mark has a <title> tooltip."""
+    if tl is None or not tl.coverage:
+        return ""
+    chart = coverage_points(tl)
+    if chart is None:
+        return ""
+    points, lo, hi = chart.points, chart.lo, chart.hi
+    left, right, top, bottom = 44, 12, 12, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    mid = top + plot_h / 2
+    days = (hi - lo).days + 1
+    top_max = max([1] + [p.published for p in points] + [p.mentions for p in points])
+    slot = plot_w / days
+    bar = max(1.0, min(slot * 0.8, 24.0))
+
+    def x(d: dt.date) -> float:
+        return left + ((d - lo).days + 0.5) * slot
+
+    def h(v: int) -> float:
+        return v / top_max * (plot_h / 2 - 2)
+
+    parts = [f'<svg class="chr-coverage-svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+             f'aria-label="{esc(_coverage_label(tl, points))}" xmlns="http://www.w3.org/2000/svg">']
+    parts.append(f'<line class="chr-cov-axis" x1="{left}" y1="{mid:.1f}" x2="{width - right}" y2="{mid:.1f}"/>')
+    parts.append(f'<text class="chr-cov-y" x="{left - 6}" y="{top + 8}" text-anchor="end">{top_max}</text>'
+                 f'<text class="chr-cov-y" x="{left - 6}" y="{height - bottom}" text-anchor="end">{top_max}</text>'
+                 f'<text class="chr-cov-y" x="{left - 6}" y="{mid + 4:.1f}" text-anchor="end">0</text>')
+    for p in points:
+        cx = x(p.date)
+        tip = esc(f"{day_label(p.date)}: {_plural(p.published, 'article')} published, "
+                  f"{_plural(p.mentions, 'article')} referring back" + (" (chosen date)" if p.chosen else ""))
+        parts.append(f'<g class="chr-cov-day" data-date="{p.date.isoformat()}"><title>{tip}</title>')
+        if p.published:
+            parts.append(f'<rect class="chr-cov-pub" x="{cx - bar / 2:.1f}" y="{mid - h(p.published):.1f}" '
+                         f'width="{bar:.1f}" height="{h(p.published):.1f}"/>')
+        if p.mentions:
+            parts.append(f'<rect class="chr-cov-men" x="{cx - bar / 2:.1f}" y="{mid:.1f}" width="{bar:.1f}" '
+                         f'height="{h(p.mentions):.1f}"/>')
+        parts.append("</g>")
+    for p in points:
+        if p.chosen:
+            cx = x(p.date)
+            parts.append(f'<g class="chr-cov-chosen" data-date="{p.date.isoformat()}"><title>'
+                         f'{esc("Chosen date: " + day_label(p.date))}</title>'
+                         f'<line x1="{cx:.1f}" y1="{top}" x2="{cx:.1f}" y2="{height - bottom}"/>'
+                         f'<circle cx="{cx:.1f}" cy="{top}" r="3.5"/></g>')
+    fmt = "%d %b %Y" if lo.year != hi.year else "%d %b"
+    for t in _ticks(lo, hi):
+        parts.append(f'<text class="chr-cov-x" x="{x(t):.1f}" y="{height - 10}" text-anchor="middle">'
+                     f"{esc(t.strftime(fmt))}</text>")
+    parts.append("</svg>")
+    note = ""
+    if chart.outside:
+        first, last = chart.outside
+        note = (f" Not drawn: {_plural(chart.left_out, 'other day')} with coverage or references "
+                f"({first.isoformat()}{'' if first == last else ' to ' + last.isoformat()}).")
+    caption = (f'<figcaption><span class="chr-key chr-key-pub"></span> articles published that day (above) '
+               f'<span class="chr-key chr-key-men"></span> articles referring back to the day (below) '
+               f'<span class="chr-key chr-key-chosen"></span> chosen date.{esc(note)}</figcaption>')
+    return f'<figure class="chr-coverage">{"".join(parts)}{caption}</figure>'
+
+
+def _coverage_label(tl: StoryTimeline, points: Sequence[CoveragePoint]) -> str:
+    chosen = sum(1 for p in points if p.chosen)
+    return (f"Coverage of {tl.about or 'the archive'} per day, {points[0].date.isoformat()} to "
+            f"{points[-1].date.isoformat()}: {_plural(len(points), 'day')} with articles, {chosen} chosen dates")
+
+
+def download_stem(about: str) -> str:
+    """A file name stem for a story: 'Haiti earthquake' -> 'timeline-haiti-earthquake'; the whole archive ->
+    'timeline-archive'. ASCII letters, digits and dashes only, at most 60 characters."""
+    text = unicodedata.normalize("NFKD", about or "").encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60].rstrip("-")
+    return f"timeline-{slug or 'archive'}"
 
 
 # --- articles -----------------------------------------------------------------------------------------------

@@ -4,32 +4,60 @@ these to components) and no HTML (app.ui.render draws it), so each can be called
 The Chronicle behind the page is built once, under a lock: the first store access creates a Chroma client, and two
 threads doing that at once (the prewarm thread and the page-load event, say) crash inside chromadb. Gradio is
 imported lazily (``gr.update`` in return values) so that importing this module stays cheap.
+
+The Timeline tab (issue 17) opens on the story, not on every dated sentence. Measured with
+``python -m benchmarks.timeline_tab`` on the 278-article T17 haiti store (2 cores, load average ~7 from other
+work): opening the tab 573 ms p50 / 882 ms p95 (the whole-archive story: Chronicle.story reads the day events of
+every article in scope, ~0.6 ms each here), a "Haiti earthquake" story with its four downloads 1.08 s p50, peak RSS
+520 MB. On the pooled 1,025-article store of the four T17 topics (load ~8): opening the tab 7 ms p50 / 15 ms p95
+(a prompt, no event read; 0.55-0.62 s from the click to the status line in Chromium), "Haiti earthquake" 0.93 s
+p50 / 1.27 s p95, the whole-archive story 1.62 s p50, peak RSS 621 MB. The old flat list merged every event of the
+archive pairwise, twice per click: 3.2 s for the 58 articles of two days of the haiti store, 1.6 s for one actor
+over all 278. Hence:
+
+- opening the tab draws the whole-archive story up to OPEN_STORY_MAX articles, else a prompt (cost: the article
+  list, already cached); the flat list only for <= FLAT_MAX articles in range (FLAT_MAX_ACTOR with an actor);
+- the flat list is a second event chained after the story (``.then``), so the story never waits for it;
+- reopening the tab with the same inputs on the same archive recomputes nothing (the ``shown``/``listed`` keys).
+
+Rejected: gr.Number(minimum=1, maximum=100) for the number of dates (Gradio refuses an out-of-range value in its
+preprocessing with an error toast, which ``show_error=False`` hides: the status line says what is wrong instead);
+gr.Slider (no typing a number, no Enter); gr.File for the downloads (a file box per format; gr.DownloadButton is
+one click, disabled while there is nothing to download).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from app import Chronicle, Settings, parse_date_bound
+from app import EXPORT_FORMATS, Chronicle, Settings, StoryTimeline, export_story, parse_date_bound
 from app.ui.render import (
     Context,
     articles_frame,
     chart_x_lim,
     chat_markdown,
+    download_stem,
     event_actors,
     events_frame,
     filter_statements,
     question_markdown,
+    render_coverage,
     render_events,
+    render_events_skipped,
     render_sources,
     render_statements,
+    render_story,
     statement_actors,
     statement_rows,
+    story_heading,
 )
 
 log = logging.getLogger(__name__)
@@ -58,6 +86,7 @@ class Views:
         self._chronicle = chronicle
         self._lock = threading.Lock()
         self._built = False
+        self._downloads: tempfile.TemporaryDirectory[str] | None = None  # sessions' download folders live in it
 
     @property
     def chronicle(self) -> Chronicle:
@@ -167,20 +196,140 @@ class Views:
         return _update(choices=choices, value=actor), render_statements(filter_statements(rows, actor, text))
 
     # --- timeline ---------------------------------------------------------------------------------------------
+    #
+    # Two events, chained: the story (``timeline_story``: its coverage chart, the vertical timeline, the downloads)
+    # and then the flat list of every dated event (``timeline_events``). The story reads only the story's day-event
+    # metadata; the flat list merges every event in scope pairwise, so it is drawn only for a small scope
+    # (FLAT_MAX articles, FLAT_MAX_ACTOR with an actor filter). Opening the tab draws the whole-archive story when
+    # the archive has at most OPEN_STORY_MAX articles, else a prompt, and never reads events it then does not show.
 
-    def timeline(self, actor: str | None, date_from: str, date_to: str) -> tuple[Any, ...]:
+    def _timeline_request(
+        self, about: str | None, n_dates: Any, date_from: str | None, date_to: str | None, as_of: str | None
+    ) -> tuple[str, int, dt.date | None, dt.date | None, dt.date | None]:
+        """The Timeline tab's inputs, checked; raises ValueError with the message for the status line."""
+        about = " ".join((about or "").split())
+        if len(about) > MAX_STORY_CHARS:
+            raise ValueError(f"the story is {len(about):,} characters long: the limit is {MAX_STORY_CHARS}")
+        n = _whole_number(n_dates)
+        if n is None or not 1 <= n <= MAX_DATES:
+            raise ValueError(f"the number of dates must be a whole number from 1 to {MAX_DATES} "
+                             f"(got {_shown(n_dates)})")
+        lo, hi, day = _bounds(date_from, date_to, as_of)
+        return about, n, lo, hi, day
+
+    def timeline_story(
+        self, about: str | None, n_dates: Any, date_from: str | None, date_to: str | None, as_of: str | None,
+        folder: str | None = None, opening: bool = False,
+    ) -> tuple[Any, ...]:
+        """The story view. Outputs: status, coverage chart, story, the four download buttons, the session's download
+        folder. Bad input: the message in the status line, everything else as it was."""
+        keep = (_update(),) * (2 + len(DOWNLOADS))  # coverage, story, the buttons
         try:
-            lo, hi = parse_date_bound(date_from), parse_date_bound(date_to, upper=True)
+            about, n, lo, hi, day = self._timeline_request(about, n_dates, date_from, date_to, as_of)
         except ValueError as exc:
-            return _update(), _update(), _update(), f"⚠ {exc}"
-        everything = self.chronicle.timeline()
-        choices = [ALL] + event_actors(everything)
-        actor = actor if actor in choices else ALL
+            return (_warn(_sentence(exc)), *keep, folder)
+        if opening and not about:
+            count = len(self.chronicle.articles())
+            if count > OPEN_STORY_MAX:
+                prompt = (f"{count:,} articles: type a story and press **Show timeline** (or press it with the box "
+                          "empty for the whole archive).")
+                return (prompt, "", render_story(None), *_no_downloads(), folder)
+        t0 = time.perf_counter()
+        try:
+            story = self.chronicle.story(about, n, date_from=lo, date_to=hi, as_of=day)
+        except ValueError as exc:  # TimelineError: a request the facade refuses, said in words
+            return (_warn(_sentence(exc)), *keep, folder)
+        except Exception as exc:
+            log.exception("story timeline failed")
+            return (_warn(f"The timeline could not be made: {exc}"), *keep, folder)
+        seconds = time.perf_counter() - t0
+        if not story.days:
+            return (_warn(story.message or "No dates to show."), render_coverage(story), render_story(story),
+                    *_no_downloads(), folder)
+        folder = folder if folder and Path(folder).is_dir() else self._session_folder()
+        files = write_downloads(story, Path(folder))
+        more = f" ({n} asked: the story has no more dates with a usable sentence)" if len(story.days) < n else ""
+        status = chat_markdown(f"{story_heading(story)}{more} · {seconds:.2f} s")
+        buttons = [_update(value=str(files[fmt]), interactive=True) for fmt, _ in DOWNLOADS]
+        return (status, render_coverage(story), render_story(story), *buttons, folder)
+
+    def timeline_open(
+        self, about: str | None, n_dates: Any, date_from: str | None, date_to: str | None, as_of: str | None,
+        folder: str | None, shown: Any,
+    ) -> tuple[Any, ...]:
+        """Tab selected: the story as the inputs say (whole archive only up to OPEN_STORY_MAX articles), unless this
+        very view is already on the page (same inputs, same archive). The last output is the new ``shown`` key."""
+        key = self._view_key(about, n_dates, date_from, date_to, as_of)
+        if shown == key:
+            return (*(_update(),) * (4 + len(DOWNLOADS)), key)
+        return (*self.timeline_story(about, n_dates, date_from, date_to, as_of, folder, opening=True), key)
+
+    def timeline_show(
+        self, about: str | None, n_dates: Any, date_from: str | None, date_to: str | None, as_of: str | None,
+        folder: str | None,
+    ) -> tuple[Any, ...]:
+        """The Show timeline button (and Enter in the boxes): always recomputed."""
+        key = self._view_key(about, n_dates, date_from, date_to, as_of)
+        return (*self.timeline_story(about, n_dates, date_from, date_to, as_of, folder), key)
+
+    def _view_key(self, *inputs: Any) -> list[Any]:
+        arts = self.chronicle.articles()  # cached by the retriever: the key changes when articles come or go
+        return [*map(str, inputs), len(arts), max((a.ingested_at for a in arts), default=0)]
+
+    def timeline_events(self, actor: str | None, date_from: str | None, date_to: str | None,
+                        as_of: str | None = None) -> tuple[Any, ...]:
+        """The flat list of every dated event, for a small scope only. Outputs: actor dropdown, chart, list,
+        status."""
+        try:
+            lo, hi, day = _bounds(date_from, date_to, as_of)
+        except ValueError:
+            return _update(), _update(), _update(), ""  # the story's status line already says why
+        hi = min((d for d in (hi, day) if d is not None), default=None)
+        actor = (actor or "").strip() or ALL
+        first, last = lo.isoformat() if lo else "", hi.isoformat() if hi else "9999"
+        scope = [a for a in self.chronicle.articles() if not a.published or first <= a.published[:10] <= last]
+        limit = FLAT_MAX if actor == ALL else FLAT_MAX_ACTOR
+        if len(scope) > limit:
+            status = (f"The list of every dated event is drawn for up to {FLAT_MAX} articles ({FLAT_MAX_ACTOR} with "
+                      f"an actor); {len(scope):,} articles are in range: narrow From/To"
+                      f"{'' if actor != ALL else ' or pick an actor'}.")
+            return (_update(), _update(value=events_frame([]), x_lim=None), render_events_skipped(len(scope)),
+                    status)
         events = self.chronicle.timeline(None if actor == ALL else actor, lo, hi)
-        status = f"{len(events)} dated event{'s' if len(events) != 1 else ''}"
+        choices = [ALL] + event_actors(events) if actor == ALL else None
+        status = chat_markdown(f"{len(events)} dated event{'s' if len(events) != 1 else ''} in {len(scope)} article"
+                               f"{'s' if len(scope) != 1 else ''}" + ("" if actor == ALL else f", naming {actor}"))
         frame = events_frame(events)
-        return (_update(choices=choices, value=actor), _update(value=frame, x_lim=chart_x_lim(frame)),
-                render_events(events), status)
+        dropdown = _update(choices=choices, value=actor) if choices else _update(value=actor)
+        return dropdown, _update(value=frame, x_lim=chart_x_lim(frame)), render_events(events), status
+
+    def timeline_events_open(self, actor: str | None, date_from: str | None, date_to: str | None,
+                             as_of: str | None, listed: Any) -> tuple[Any, ...]:
+        """Tab selected: the flat list, unless the same list is already on the page. Last output: the new key."""
+        key = self._view_key(actor, date_from, date_to, as_of)
+        if listed == key:
+            return (*(_update(),) * 4, key)
+        return (*self.timeline_events(actor, date_from, date_to, as_of), key)
+
+    def timeline_events_show(self, actor: str | None, date_from: str | None, date_to: str | None,
+                             as_of: str | None) -> tuple[Any, ...]:
+        """After Show timeline or an actor pick: the flat list, always recomputed. Last output: the new key."""
+        return (*self.timeline_events(actor, date_from, date_to, as_of),
+                self._view_key(actor, date_from, date_to, as_of))
+
+    def _session_folder(self) -> str:
+        """A new session's download folder, inside this process's downloads folder: a session's folder goes when the
+        session ends (``drop_downloads``), and whatever is left goes when the process exits."""
+        with self._lock:
+            if self._downloads is None:
+                self._downloads = tempfile.TemporaryDirectory(prefix="chronicle-downloads-")
+            return tempfile.mkdtemp(prefix="chronicle-timeline-", dir=self._downloads.name)
+
+    @staticmethod
+    def drop_downloads(folder: str | None) -> None:
+        """A session ended (its State was deleted): remove its download folder."""
+        if folder and Path(folder).name.startswith("chronicle-timeline-"):
+            shutil.rmtree(folder, ignore_errors=True)
 
     # --- articles ---------------------------------------------------------------------------------------------
 
@@ -203,3 +352,75 @@ class Views:
     def picked_article(row: list[Any] | None) -> str:
         """The article ID of a clicked table row (its first column)."""
         return str(row[0]) if row else ""
+
+
+# --- timeline helpers ---------------------------------------------------------------------------------------------
+
+MAX_DATES = 100  # the tab's bound (the facade allows more; a page of 100 dates is already long)
+MAX_STORY_CHARS = 300
+OPEN_STORY_MAX = 300  # opening the tab draws the whole-archive story up to this many articles (278: 0.57 s p50)
+FLAT_MAX = 50  # articles in range for the flat list of every event (58 articles: 3.2 s)
+FLAT_MAX_ACTOR = 300  # ... with an actor filter (278 articles, one actor: 1.6 s)
+DOWNLOADS = (("json", "JSON"), ("csv", "CSV"), ("md", "Markdown"), ("timelinejs", "TimelineJS3 JSON"))
+SUFFIXES = {"json": ".json", "csv": ".csv", "md": ".md", "timelinejs": ".timelinejs.json"}
+
+
+def write_downloads(story: StoryTimeline, folder: Path) -> dict[str, Path]:
+    """The story in each download format, written into the session's folder (earlier files there replaced), named
+    after the story: timeline-haiti-earthquake.json, .csv, .md, .timelinejs.json."""
+    for old in folder.glob("timeline-*"):
+        old.unlink(missing_ok=True)
+    stem = download_stem(story.about)
+    out = {}
+    for fmt, _ in DOWNLOADS:
+        assert fmt in EXPORT_FORMATS
+        path = folder / f"{stem}{SUFFIXES[fmt]}"
+        path.write_text(export_story(story, fmt), encoding="utf-8")
+        out[fmt] = path
+    return out
+
+
+def _no_downloads() -> list[Any]:
+    return [_update(value=None, interactive=False) for _ in DOWNLOADS]
+
+
+def _bounds(date_from: str | None, date_to: str | None, as_of: str | None
+            ) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
+    """From, To and As of parsed; ValueError with a message naming the box for a bad or inverted one."""
+    parsed = []
+    for label, text, upper in (("From", date_from, False), ("To", date_to, True), ("As of", as_of, True)):
+        try:
+            parsed.append(parse_date_bound(text, upper=upper))
+        except ValueError as exc:
+            raise ValueError(f"“{label}”: {exc}") from None
+    lo, hi, day = parsed
+    if lo and hi and lo > hi:
+        raise ValueError(f"the range is inverted: “From” ({lo.isoformat()}) is after “To” ({hi.isoformat()})")
+    if lo and day and lo > day:
+        raise ValueError(f"“From” ({lo.isoformat()}) is after “As of” ({day.isoformat()}): nothing was published "
+                         "in that range yet")
+    return lo, hi, day
+
+
+def _whole_number(value: Any) -> int | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if number != number or number in (float("inf"), float("-inf")) or number != int(number):
+        return None
+    return int(number)
+
+
+def _shown(value: Any) -> str:
+    return "nothing" if value is None or value == "" else str(value)[:40]
+
+
+def _warn(text: str) -> str:
+    """A status line saying what is wrong, as Markdown showing the text literally (it may quote the user's input)."""
+    return f"⚠ {chat_markdown(text)}"
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
