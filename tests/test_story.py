@@ -283,3 +283,22 @@ def test_cli_story_errors(chron, capsys, tmp_path):
     code, _, err = run_cli(chron, "--about", "Mount Karsk", "--format", "timelinejs", "--output", str(target),
                            capsys=capsys)
     assert code == 0 and json.loads(target.read_text())["events"]
+
+
+def test_a_retelling_is_not_a_second_line(tmp_path):
+    """Two reports of the dam's collapse worded apart ("... flooding the valley" / "... filled the reservoir") are
+    one line of the day, not two."""
+    from app import Chronicle, load_settings
+    from app.text.tokens import content_tokens
+    from tests.helpers_story import write_story_articles
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    write_story_articles(folder)
+    c = Chronicle(load_settings(vectorstore_dir=tmp_path / "store"))
+    c.ingest([folder])
+    tl = c.story("Lakeview dam collapse", n_dates=5, sentences_per_date=2)
+    texts = [content_tokens(line.text) for _, line in tl.lines]
+    for i, a in enumerate(texts):
+        for b in texts[i + 1:]:
+            assert len(a & b) / min(len(a), len(b)) < 0.6, tl.lines

@@ -360,6 +360,9 @@ def summarise_days(
     candidates of other articles that report the same (the chosen one first)."""
     idf = _tfidf(c for day in days for c in candidates.get(day, ()))
     chosen_vectors: list[dict[str, float]] = []
+    # TF-IDF alone misses a retelling: the words every report of the day shares weigh little ("The dam collapsed on
+    # Tuesday after heavy rain, flooding the valley" / "... filled the reservoir"), so plain word overlap counts too.
+    chosen_tokens: list[frozenset[str]] = []
     out: dict[dt.date, list[list[_Candidate]]] = {}
     for day in days:
         cands = candidates.get(day, [])
@@ -376,9 +379,11 @@ def summarise_days(
         for i in order:
             if len(lines) >= per_day:
                 break
-            if any(_cosine(vectors[i], v) >= REDUNDANT for v in chosen_vectors):
+            if any(_cosine(vectors[i], v) >= REDUNDANT for v in chosen_vectors) or any(
+                    _overlap(cands[i].tokens, t) >= SAME_REPORT for t in chosen_tokens):
                 continue
             chosen_vectors.append(vectors[i])
+            chosen_tokens.append(cands[i].tokens)
             first = cands[i]
             reports = [first]
             seen = {first.article_id}
