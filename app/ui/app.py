@@ -225,7 +225,9 @@ def build_app(settings: Settings, chronicle: Chronicle | None = None) -> gr.Bloc
         font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
     )
-    with gr.Blocks(title="Chronicle — cited news Q&A", analytics_enabled=False) as demo:
+    # delete_cache: Gradio copies every file it serves (timeline downloads, test-set reports) into its own cache;
+    # files older than a day are removed hourly, and all of them when the server stops.
+    with gr.Blocks(title="Chronicle — cited news Q&A", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         demo.chronicle_theme, demo.chronicle_css = theme, CSS  # launch() passes these (Gradio 6: launch args)
         demo.chronicle_views = views
         head = gr.HTML(HEADER.format(count="Loading the archive…"), elem_id="chr-header-box")
