@@ -13,7 +13,7 @@ by every Chronicle of the same configuration in a process.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from app.answer.answerer import Answer, Answerer, History
@@ -57,8 +57,11 @@ class Chronicle:
 
     # --- articles -------------------------------------------------------------------------------------------
 
-    def ingest(self, paths: list[Path], progress: bool = False) -> IngestReport:
-        report = ingest_paths(paths, self.settings, store=self.store, progress=progress)
+    def ingest(self, paths: list[Path], progress: bool = False,
+               on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        """Add files and folders (see ``ingest_paths``): ``progress`` draws a bar on stderr, ``on_progress(done,
+        total)`` hears of every stored batch."""
+        report = ingest_paths(paths, self.settings, store=self.store, progress=progress, on_progress=on_progress)
         self.retriever.refresh(force=True)
         return report
 
