@@ -16,6 +16,8 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
+
 from app.answer.answerer import Answer, Answerer, History
 from app.answer.llm.client import ModelCheck, check_model
 from app.config import Settings
@@ -64,6 +66,10 @@ class Chronicle:
         report = ingest_paths(paths, self.settings, store=self.store, progress=progress, on_progress=on_progress)
         self.retriever.refresh(force=True)
         return report
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of texts from the encoder ingest uses (``ingest_threads``): for benchmarks and tools."""
+        return get_batch_embeddings(self.settings).encode(texts)
 
     def remove(self, refs: list[str]) -> RemoveReport:
         """Remove articles by id (or 6+ character prefix), URL or source path, with everything derived from them."""
