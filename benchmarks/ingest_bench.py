@@ -177,8 +177,8 @@ def _variants(backends: list[str], threads: list[int | None]) -> list[tuple[str,
     compared."""
     out = []
     for b in backends:
-        for t in threads:
-            out.append((f"chronicle-{b}" + (f"-t{t}" if len(threads) > 1 else ""), b, t))
+        for t in threads if b == "onnx" else [None]:  # torch runs on one thread whatever ingest_threads says
+            out.append((f"chronicle-{b}" + (f"-t{t}" if b == "onnx" and len(threads) > 1 else ""), b, t))
     return out
 
 

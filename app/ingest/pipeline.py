@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
 import time
 import uuid
 from collections import deque
@@ -358,11 +360,24 @@ class _Run:
             self.bar.close()
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In a text-stage worker: exit as soon as the ingesting process is gone. A worker waiting for its next batch
+    would otherwise outlive a ``kill -9`` of its parent (measured: it did, idle, until killed by hand)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _text_pool(settings: Settings, articles: int) -> Executor:
     """Worker processes for the text stages of a big run; in-process for a small one (or ``ingest_workers=0``)."""
     if settings.ingest_workers <= 0 or articles < MIN_ARTICLES_FOR_WORKERS:
         return _Inline()
-    return ProcessPoolExecutor(settings.ingest_workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(settings.ingest_workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_exit_with_parent, initargs=(os.getpid(),))
 
 
 def ingest_paths(
