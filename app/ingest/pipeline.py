@@ -15,11 +15,16 @@ embeds this batch in a thread (onnxruntime releases the GIL); the main thread wr
 and events reuse their passage's vector and the article vector is its passages' mean (no text is embedded twice).
 The keyword index is rebuilt once at the end of the run.
 
-Measured (``python -m benchmarks.ingest_bench``, one RealTimeQA week, machine shared and loaded): the encoder is
-~85 % of the time; the text stages ~7 %, Chroma writes ~8 %. Rejected: several encoder processes instead of
-onnxruntime's two intra-op threads (on this loaded 2-core machine one process with one thread was as fast as two
-processes, and each process loads its own model); a thread instead of a process for the text stages (they are pure
-Python and hold the GIL the encoder thread needs between batches).
+Measured (cProfile, then ``python -m benchmarks.ingest_bench --week 20230901``: 130 articles, 860 k characters, on
+the shared 2-core VM at load 4-10): before this design the main thread spent 80 of 96 s waiting for the encoder
+thread, 6.9 s in Chroma upserts, 3.2 s on dates/events, 2.1 s on statements and 1.6 s parsing (every input was
+parsed twice). After: of 150.6 s, the encoder took 148 s, Chroma writes 9.8 s and the text stages 4.1 s (both
+overlapped with it); the encoder alone on the same passages took 114.5 s (ingest / encoder-only = 1.31). Ingest is
+encoder-bound: what is left is the model's own speed (see app.store.embeddings). Rejected: a thread instead of a
+process for the text stages (pure Python: they hold the GIL the encoder thread needs between batches); two encoder
+processes of one thread each (each loads its own model, and on this loaded machine they embedded 800 passages in
+14.4 / 13.7 s against 10.8 / 11.4 s for one process on one thread). One onnx thread also beat two here: 114.5 vs
+175.4 s for the encoder alone, 150.6 vs 226.6 s for the whole ingest (``CHRONICLE_INGEST_THREADS=1``).
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ from app.text.articles import Article, ArticleError, discover_files, has_words, 
 BATCH_ARTICLES = 32
 AHEAD = 2  # batches whose text stages run ahead of the encoder
 MIN_ARTICLES_FOR_WORKERS = 3 * BATCH_ARTICLES  # fewer: a worker process costs more to start than it saves
-MAX_KEPT_CHARS = 200_000_000  # the first pass keeps parsed articles up to this much text (else parses again)
+MAX_KEPT_CHARS = 100_000_000  # the first pass keeps parsed articles up to this much text (else parses again)
 SHORT_TEXT = 200  # passages up to this long ("CNN —", sign-offs) are remembered for the whole run
 MAX_REMEMBERED = 20_000
 
