@@ -279,3 +279,25 @@ def test_worker_process_and_in_process_text_stages_store_the_same_rows(corpus: P
         (s.statement_id, s.speaker, s.affiliation) for s in b.statements())
     assert sorted((e.event_id, e.date_start_ts, e.actors) for e in a.events()) == sorted(
         (e.event_id, e.date_start_ts, e.actors) for e in b.events())
+
+
+def test_the_articles_tab_upload_reports_progress(tmp_path: Path) -> None:
+    """The Articles tab's upload hands gradio's progress bar (done, total) after every stored batch."""
+    from app.ui.views import Views
+
+    feed = tmp_path / "feed.jsonl"
+    rows = []
+    for n in range(40):  # two batches
+        title, body = article_text(n)
+        rows.append(json.dumps({"title": title, "text": body, "published": "2023-09-19", "url": f"https://x.example/{n}"}))
+    feed.write_text("\n".join(rows) + "\n")
+    calls: list[tuple[tuple[int, int], str]] = []
+
+    def progress(value: tuple[int, int], desc: str = "", unit: str = "") -> None:
+        calls.append((value, unit))
+
+    views = Views(make_settings(tmp_path / "store"))
+    _, report, _ = views.ingest_upload(str(feed), progress)
+    assert "40 article(s) added" in report
+    assert calls[0] == ((0, 40), "articles") and calls[-1] == ((40, 40), "articles")
+    assert len(calls) >= 3  # the start, then each of the two batches
