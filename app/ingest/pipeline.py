@@ -16,15 +16,16 @@ and events reuse their passage's vector and the article vector is its passages' 
 The keyword index is rebuilt once at the end of the run.
 
 Measured (cProfile, then ``python -m benchmarks.ingest_bench --week 20230901``: 130 articles, 860 k characters, on
-the shared 2-core VM at load 4-10): before this design the main thread spent 80 of 96 s waiting for the encoder
-thread, 6.9 s in Chroma upserts, 3.2 s on dates/events, 2.1 s on statements and 1.6 s parsing (every input was
-parsed twice). After: of 150.6 s, the encoder took 148 s, Chroma writes 9.8 s and the text stages 4.1 s (both
-overlapped with it); the encoder alone on the same passages took 114.5 s (ingest / encoder-only = 1.31). Ingest is
-encoder-bound: what is left is the model's own speed (see app.store.embeddings). Rejected: a thread instead of a
-process for the text stages (pure Python: they hold the GIL the encoder thread needs between batches); two encoder
-processes of one thread each (each loads its own model, and on this loaded machine they embedded 800 passages in
-14.4 / 13.7 s against 10.8 / 11.4 s for one process on one thread). One onnx thread also beat two here: 114.5 vs
-175.4 s for the encoder alone, 150.6 vs 226.6 s for the whole ingest (``CHRONICLE_INGEST_THREADS=1``).
+the shared 2-core VM; benchmarks/results/results.md): before this design the main thread spent 80 of 96 s waiting
+for the encoder thread, 6.9 s in Chroma upserts, 3.2 s on dates/events, 2.1 s on statements and 1.6 s parsing
+(every input was parsed twice). After (load 4-5): of 90.4 s, the encoder took 86.2 s, Chroma writes 6.6 s and the
+text stages 3.7 s (both overlapped with it); the encoder alone on the same passages took 84.6 s (ingest /
+encoder-only = 1.07). Ingest is encoder-bound: what is left is the model's own speed (see app.store.embeddings).
+Rejected: a thread instead of a process for the text stages (pure Python: they hold the GIL the encoder thread
+needs between batches); two encoder processes of one thread each (each loads its own model, and on this loaded
+machine they embedded 800 passages in 14.4 / 13.7 s against 10.8 / 11.4 s for one process on one thread). One onnx
+thread beat two at load 7-10 (encoder alone 114.5 vs 175.4 s, ingest 150.6 vs 226.6 s) and tied at load 4-5 once
+the threads stopped spinning (90.4 vs 91.6 s): ``CHRONICLE_INGEST_THREADS=1`` on a busy machine.
 """
 
 from __future__ import annotations
