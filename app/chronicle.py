@@ -13,8 +13,10 @@ by every Chronicle of the same configuration in a process.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import numpy as np
 
 from app.answer.answerer import Answer, Answerer, History
 from app.answer.judged import build_case, merge_case
@@ -60,10 +62,17 @@ class Chronicle:
 
     # --- articles -------------------------------------------------------------------------------------------
 
-    def ingest(self, paths: list[Path], progress: bool = False) -> IngestReport:
-        report = ingest_paths(paths, self.settings, store=self.store, progress=progress)
+    def ingest(self, paths: list[Path], progress: bool = False,
+               on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        """Add files and folders (see ``ingest_paths``): ``progress`` draws a bar on stderr, ``on_progress(done,
+        total)`` hears of every stored batch."""
+        report = ingest_paths(paths, self.settings, store=self.store, progress=progress, on_progress=on_progress)
         self.retriever.refresh(force=True)
         return report
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of texts from the encoder ingest uses (``ingest_threads``): for benchmarks and tools."""
+        return get_batch_embeddings(self.settings).encode(texts)
 
     def remove(self, refs: list[str]) -> RemoveReport:
         """Remove articles by id (or 6+ character prefix), URL or source path, with everything derived from them."""

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     ingest_threads: int = Field(
         2, ge=1, le=64, description="onnx threads for batches: ingest, the sentences an answer scores (a query: one)."
     )
+    ingest_workers: int = Field(
+        1, ge=0, le=16, description="Processes running ingest's text stages ahead of the encoder (0: in-process)."
+    )
 
     # Chunking
     chunk_max_chars: int = Field(450, ge=100, description="Upper bound of a passage; passages are whole sentences.")

@@ -94,10 +94,10 @@ def audit_in_fresh_process(store: Path) -> dict[str, Any]:
 
 
 def _progress(err_file: Path) -> int:
-    """Articles the killed process reported as stored (tqdm's last "N articles" count on stderr)."""
+    """Articles the killed process reported as stored (the progress bar's last "N/TOTAL articles" on stderr)."""
     import re
 
-    counts = re.findall(r"(\d+) articles", err_file.read_text(errors="replace"))
+    counts = re.findall(r"(\d+)/\d+ articles", err_file.read_text(errors="replace"))
     return int(counts[-1]) if counts else 0
 
 

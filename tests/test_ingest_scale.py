@@ -209,3 +209,95 @@ def test_two_versions_of_one_url_in_the_inputs_keep_the_last_and_rerun_is_a_no_o
 
     again = ingest_paths([corpus], settings, encode=fake_encode)
     assert (again.added, again.replaced, again.unchanged, again.superseded) == (0, 0, TOTAL, 1)
+
+
+def test_resumed_run_skips_finished_articles_before_any_text_stage_or_embedding(
+    corpus: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A long ingest stopped half-way is resumed by running it again: the finished articles are recognised by id
+    and never reach the text stages or the encoder again; progress counts only what is left."""
+    from app.ingest import pipeline as ingest
+    from app.store.chroma import Store
+    from app.store.registry import get_store
+
+    settings = make_settings(tmp_path / "store", ingest_workers=0)  # in-process: the stages can be watched
+    real_upsert = Store._upsert
+    calls = {"articles": 0}
+
+    def stop_at_third_batch(self: Store, kind: str, rows: list) -> None:
+        if kind == "articles":
+            calls["articles"] += 1
+            if calls["articles"] == 3:
+                raise KeyboardInterrupt("Ctrl-C")
+        real_upsert(self, kind, rows)
+
+    monkeypatch.setattr(Store, "_upsert", stop_at_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        ingest.ingest_paths([corpus], settings, encode=fake_encode)
+    monkeypatch.setattr(Store, "_upsert", real_upsert)
+    finished = get_store(settings).articles()
+    assert len(finished) == 2 * ingest.BATCH_ARTICLES
+
+    prepared: list[str] = []
+    encoded: list[str] = []
+    real_prepare = ingest.prepare_articles
+
+    def watched_prepare(articles, max_chars):
+        prepared.extend(a.article_id for a in articles)
+        return real_prepare(articles, max_chars)
+
+    def watched_encode(texts: list[str]):
+        encoded.extend(texts)
+        return fake_encode(texts)
+
+    monkeypatch.setattr(ingest, "prepare_articles", watched_prepare)
+    progress: list[tuple[int, int]] = []
+    resumed = ingest.ingest_paths([corpus], settings, encode=watched_encode,
+                                  on_progress=lambda done, total: progress.append((done, total)))
+    left = TOTAL - len(finished)
+    assert (resumed.added, resumed.unchanged) == (left, len(finished))
+    assert len(prepared) == left and not set(prepared) & set(finished)  # finished articles: no text stage again
+    finished_titles = {a.title for a in finished.values()}
+    codes = {f"zq{int(title.rsplit(' ', 1)[1]):04d}x" for title in finished_titles}  # one per article
+    assert encoded and not any(code in t for code in codes for t in encoded)  # ... and no embedding
+    assert progress[0] == (0, left) and progress[-1] == (left, left)
+    assert get_store(settings).count("articles") == TOTAL
+
+
+def test_worker_process_and_in_process_text_stages_store_the_same_rows(corpus: Path, tmp_path: Path) -> None:
+    """The text stages give the same passages, statements and events in a spawned worker as in-process."""
+    from app.ingest.pipeline import MIN_ARTICLES_FOR_WORKERS, ingest_paths
+    from app.store.registry import get_store
+
+    assert TOTAL >= MIN_ARTICLES_FOR_WORKERS  # the default settings use the worker process here
+    pooled, inline = make_settings(tmp_path / "pooled"), make_settings(tmp_path / "inline", ingest_workers=0)
+    for settings in (pooled, inline):
+        assert ingest_paths([corpus], settings, encode=fake_encode).added == TOTAL
+    assert counts(pooled) == counts(inline)
+    a, b = get_store(pooled), get_store(inline)
+    assert sorted((s.statement_id, s.speaker, s.affiliation) for s in a.statements()) == sorted(
+        (s.statement_id, s.speaker, s.affiliation) for s in b.statements())
+    assert sorted((e.event_id, e.date_start_ts, e.actors) for e in a.events()) == sorted(
+        (e.event_id, e.date_start_ts, e.actors) for e in b.events())
+
+
+def test_the_articles_tab_upload_reports_progress(tmp_path: Path) -> None:
+    """The Articles tab's upload hands gradio's progress bar (done, total) after every stored batch."""
+    from app.ui.views import Views
+
+    feed = tmp_path / "feed.jsonl"
+    rows = []
+    for n in range(40):  # two batches
+        title, body = article_text(n)
+        rows.append(json.dumps({"title": title, "text": body, "published": "2023-09-19", "url": f"https://x.example/{n}"}))
+    feed.write_text("\n".join(rows) + "\n")
+    calls: list[tuple[tuple[int, int], str]] = []
+
+    def progress(value: tuple[int, int], desc: str = "", unit: str = "") -> None:
+        calls.append((value, unit))
+
+    views = Views(make_settings(tmp_path / "store"))
+    _, report, _ = views.ingest_upload(str(feed), progress)
+    assert "40 article(s) added" in report
+    assert calls[0] == ((0, 40), "articles") and calls[-1] == ((40, 40), "articles")
+    assert len(calls) >= 3  # the start, then each of the two batches

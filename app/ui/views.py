@@ -336,10 +336,16 @@ class Views:
     def articles(self) -> Any:
         return articles_frame(self.chronicle.articles())
 
-    def ingest_upload(self, path: str | None) -> tuple[Any, ...]:
+    def ingest_upload(self, path: str | None, progress: Any = None) -> tuple[Any, ...]:
+        """Ingest an uploaded file; ``progress`` (a gr.Progress) shows articles stored of the file's total."""
         if not path:
             return _update(), "Choose a file to ingest.", _update()
-        report = self.chronicle.ingest([Path(path)])
+
+        def stored(done: int, total: int) -> None:
+            if progress is not None and total:
+                progress((done, total), desc="Ingesting", unit="articles")
+
+        report = self.chronicle.ingest([Path(path)], on_progress=stored)
         return self.articles(), report.summary(), self.header()
 
     def remove(self, ref: str) -> tuple[Any, ...]:
