@@ -161,8 +161,8 @@ def open_store(store_dir: Path, files: list[Path]) -> tuple[Chronicle, dict[str,
     if not marker.exists():
         t0 = time.perf_counter()
         report = chron.ingest(files)
-        info.update(seconds=round(time.perf_counter() - t0, 1), articles=report.n_articles if hasattr(
-            report, "n_articles") else None, chars=sum(len(r["text"]) for f in files for r in read_jsonl(f)))
+        info.update(seconds=round(time.perf_counter() - t0, 1), articles=report.added,
+                    chars=sum(len(r["text"]) for f in files for r in read_jsonl(f)))
         marker.write_text(json.dumps(info))
     else:
         info.update(json.loads(marker.read_text()), reused=True)
