@@ -365,11 +365,15 @@ def _tls_section(res: dict[str, Any]) -> list[str]:
             lines += ["", "Finding each story among the others (whole pooled store, no date range; articles matched "
                       "by URL): " + "; ".join(f"{k} precision {v['precision']}, recall {v['recall']} ({v['found']} "
                                               f"found, {v['topic_articles']} in the topic)" for k, v in member.items())]
-        lat = t.get("story_latency")
-        if lat:
-            lines += ["", f"Story timeline latency on this store ({lat.get('articles')} articles): "
-                      + "; ".join(f"{k} p50 {v.get('p50')} ms, p95 {v.get('p95')} ms" for k, v in lat.items()
-                                  if isinstance(v, dict)) + f"; peak RSS {t.get('peak_rss_mb_at_end')} MB."]
+        lat = t.get("story_latency") or {}
+        stores = {"this store": lat} if "articles" in lat else lat  # pooled: one store; per topic: one per topic
+        if stores:
+            lines += ["", "Story timeline latency (20 dates, no range; the whole archive, and the topic's story): "
+                      + "; ".join(f"{name} ({v.get('articles')} articles): whole archive p50 "
+                                  f"{v.get('whole_archive', {}).get('p50')} ms, story p50 "
+                                  f"{v.get('story', {}).get('p50')} / p95 {v.get('story', {}).get('p95')} ms"
+                                  for name, v in stores.items())
+                      + f"; peak RSS {t.get('peak_rss_mb_at_end')} MB."]
     return lines
 
 
