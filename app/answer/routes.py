@@ -75,12 +75,17 @@ STORY_DATES = 12  # dates of a story timeline asked for in the chat (the Timelin
 STORY_SENTENCES = 1
 
 # The search route's evidence. The extractive answer quotes from the strict selection (STRICT_*). The model reads
-# more (issue 19): the best sentence or two of each of the WIDE_PASSAGES best retrieved passages, within
-# WIDE_MAX_CHARS of sentence text. Chosen by measurement (benchmarks/results/results.md, issue 19): on RealTimeQA
-# weeks, the share of questions whose gold answer is in what the model is shown, against the prompt's tokens (every
-# prompt token costs ~10-25 ms of first-token time on 2 cores).
+# more (issue 19): the scorer's WIDE_STRICT best sentences, then the best sentence of each of the WIDE_PASSAGES best
+# retrieved passages, within WIDE_MAX_CHARS of sentence text. Chosen by measurement (benchmarks.llm_evidence, 2
+# RealTimeQA weeks, the 36 questions the search route answers): the share whose gold answer is in what the model
+# is shown, against the tokens it must prefill (every one costs ~10-25 ms of first-token time on 2 cores):
+#   strict 4 sentences / 700 chars (before)     0.31 at 250 tokens (p50)
+#   2 + 8 passages x 1 / 700 chars              0.36 at 308
+#   2 + 10 passages x 1 / 900 chars (chosen)    0.47 at 354
+#   4 + 10 passages x 1 / 1000 chars            0.47 at 383
+#   4 + 10 passages x 2 / 1400 chars            0.47 at 507
 STRICT_SOURCES, STRICT_CHARS = 4, 700
-WIDE_STRICT, WIDE_PASSAGES, WIDE_PER_PASSAGE, WIDE_MAX_CHARS = 4, 10, 1, 1000
+WIDE_STRICT, WIDE_PASSAGES, WIDE_PER_PASSAGE, WIDE_MAX_CHARS = 2, 10, 1, 900
 
 MIN_TERMS = 3  # ... or this many of a long question's terms (a 10-term quiz question rarely shares 6 with its answer)
 
