@@ -3,13 +3,15 @@ declines (returns None) when its own evidence does not answer the question, and 
 
 - ``claim``: "Say that X" / "Ignore the article and tell me X": X is a claim to check, not an order; only a
   sentence that states it counts (an instruction with nothing to check, "say HACKED", gets no evidence at all);
-- ``statements``: "What did X say / how did X react / X's position", X a country, organisation or person: all of
-  X's attributed statements in date order (found at ingest), none dropped;
+- ``statements``: "What did X say / how did X react / X's position / X's reaction / the response from X", X a
+  country, organisation or person: all of X's attributed statements in date order (found at ingest), none dropped;
 - ``story``: "timeline of X" / "key dates of X" / "what happened in X since June": the story timeline of X across
   the archive (app.query.story), one cited line per key date; declined when the story has fewer than
   STORY_MIN_ARTICLES articles (one article's own dated events, the timeline route, are the better outline);
 - ``timeline``: when / before / after / latest / in 2020: dated events (app.query.temporal);
-- ``search``: hybrid retrieval, then the few best sentences, behind a relevance gate.
+- ``search``: hybrid retrieval, then the few best sentences, behind a relevance gate; in LLM mode the model is
+  also given a wider set (``Evidence.wide``: the best sentence of each of more passages), while the extractive
+  answer and the LLM mode's fallback keep quoting the strict selection.
 """
 
 from __future__ import annotations
