@@ -111,7 +111,7 @@ def _row(week: Week, q: dict[str, Any], nota: dict[str, Any], pipeline: str, ans
         "open": bool(answer_text) and contains(answer_text, g),
         "mc": pick(q["choices"], answer_text, seen) == int(q["answer"][0]),
         "hit": contains(" \n ".join(seen), g), "chars": sum(len(t) for t in seen),
-        "reachable": contains(corpus, g), "route": route, **timings,
+        "reachable": contains(corpus, g), "route": route, "answer": answer_text[:400], **timings,
     }
     nq = nota.get(q["question_id"])
     if nq:
@@ -219,7 +219,8 @@ def compare(rows: list[dict[str, Any]], a: str, b: str) -> dict[str, Any]:
         other = by.get((r["week"], r["id"]))
         if r["pipeline"] != b or other is None:
             continue
-        key = ("both" if other["open"] else f"only_{a}") if r["open"] else (f"only_{b}" if other["open"] else "neither")
+        key = ("both" if r["open"] and other["open"] else f"only_{a}" if other["open"]
+               else f"only_{b}" if r["open"] else "neither")
         out[key].append(r["id"])
     return {"counts": {k: len(v) for k, v in out.items()}, **out}
 
