@@ -14,7 +14,9 @@ serving process). On a temporary store holding the seed article (data/articles) 
   first_token_ms (question in -> first streamed character out: rewrite + retrieval + evidence selection + prompt
   prefill in the model process + first decode step), total_ms and retrieve_ms; p50/p95 over the questions the
   model answered (``model_called``: a question with no evidence is abstained on without the model, and a failed
-  model falls back to the extractive answer with a note).
+  model falls back to the extractive answer with a note); beside them the prompt's size: prompt_tokens (all of it)
+  and prefill_tokens (the tokens evaluated anew: llama.cpp reuses the common prefix with the previous request, the
+  system prompt, from its KV cache), the two numbers first_token_ms depends on.
 model_starts counts the model processes started (1 unless one died and was restarted). Prefill and decode tokens/s
 per llama.cpp build are benchmarks.llm_builds' job. Skipped when the model cannot be started (not installed).
 """
@@ -94,6 +96,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "retrieve_ms": round(ans.timings.get("retrieve_ms", 0.0), 1),
                 "llm_ms": round(ans.timings.get("llm_ms", 0.0), 1),
                 "total_ms": round(ans.timings.get("total_ms", 0.0), 1),
+                "prompt_tokens": ans.timings.get("prompt_tokens"),  # the whole prompt
+                "prefill_tokens": ans.timings.get("prefill_tokens"),  # beyond the prefix reused from the KV cache
                 "model_called": "llm_ms" in ans.timings,  # no: abstained without sources, or the model failed
                 "route": ans.route,
                 "abstained": ans.abstained,
@@ -122,6 +126,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "first_token_ms": stats_ms(r["first_token_ms"] for r in llm_rows),
         "total_ms": stats_ms(r["total_ms"] for r in llm_rows),
         "retrieve_ms": stats_ms(r["retrieve_ms"] for r in llm_rows),
+        "prompt_tokens": stats_ms(r["prompt_tokens"] for r in llm_rows if r["prompt_tokens"] is not None),
+        "prefill_tokens": stats_ms(r["prefill_tokens"] for r in llm_rows if r["prefill_tokens"] is not None),
         "rows": rows,
     })
     write_json(args.out, result)

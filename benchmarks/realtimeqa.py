@@ -22,7 +22,10 @@ numbers joined by commas or hyphens kept whole: benchmarks.common.contains):
   the length of that text: hit@k is only comparable at equal characters;
 - nota: on *_qa_nota questions whose gold is "None of the above", did the pipeline abstain; and on the others,
   how often it abstained although the answer was there to give;
-- reachable: the gold occurs in any article of the week (the ceiling for any retriever).
+- reachable: the gold occurs in any article of the week (the ceiling for any retriever);
+- LLM rows: first-token time over the questions the model was called on, beside the prompt's tokens and the
+  tokens prefilled anew (the rest is the fixed prefix llama.cpp reuses from its KV cache); and, when extractive
+  runs beside it, a per-question comparison (llm_vs_extractive: which questions each gets right).
 For reference, the RealTimeQA paper's GCS + GPT-3 (text-davinci-002) baseline reads the top-5 search results and
 gets 34.6 exact match (open) and 66.5 % multiple choice; human multiple-choice accuracy is 96.7 %.
 """
@@ -108,7 +111,7 @@ def _row(week: Week, q: dict[str, Any], nota: dict[str, Any], pipeline: str, ans
         "open": bool(answer_text) and contains(answer_text, g),
         "mc": pick(q["choices"], answer_text, seen) == int(q["answer"][0]),
         "hit": contains(" \n ".join(seen), g), "chars": sum(len(t) for t in seen),
-        "reachable": contains(corpus, g), "route": route, **timings,
+        "reachable": contains(corpus, g), "route": route, "answer": answer_text[:400], **timings,
     }
     nq = nota.get(q["question_id"])
     if nq:
@@ -154,6 +157,9 @@ def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, 
             for q in all_questions[: plan[mode]]:
                 ans = chron.ask(q["question_sentence"], mode=mode, as_of=_question_day(q))
                 timings = {key: ans.timings.get(key, 0.0) for key in ("retrieve_ms", "first_token_ms", "total_ms")}
+                # the model's prompt (embedded model only): its tokens, and those not reused from the KV cache
+                timings.update({key: ans.timings[key] for key in ("prompt_tokens", "prefill_tokens", "llm_ms")
+                                if key in ans.timings})
                 answer_text = "" if ans.abstained else ans.text
                 rows.append(_row(week, q, nota, mode, answer_text, ans.abstained, _seen(ans), corpus, timings,
                                  ans.route))
@@ -187,7 +193,36 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "retrieve_ms": stats_ms(r["retrieve_ms"] for r in rows),
         "total_ms": stats_ms(r["total_ms"] for r in rows),
         "first_token_ms": stats_ms(r["first_token_ms"] for r in rows),
+        **_model_stats([r for r in rows if "llm_ms" in r]),
     }
+
+
+def _model_stats(called: list[dict[str, Any]]) -> dict[str, Any]:
+    """Over the questions the model answered (not the ones abstained on without it): first-token time beside the
+    prompt's size, its tokens and those prefilled anew (the rest is the cached prefix)."""
+    if not called:
+        return {}
+    out: dict[str, Any] = {"model_called": len(called),
+                           "model_first_token_ms": stats_ms(r["first_token_ms"] for r in called)}
+    for key in ("prompt_tokens", "prefill_tokens"):
+        values = [r[key] for r in called if key in r]
+        if values:
+            out[key] = {k: v for k, v in stats_ms(values).items() if k in ("n", "p50", "p95", "max", "mean")}
+    return out
+
+
+def compare(rows: list[dict[str, Any]], a: str, b: str) -> dict[str, Any]:
+    """Per question, which of two pipelines got it right (open): both, only a, only b, neither; with the ids."""
+    by = {(r["week"], r["id"]): r for r in rows if r["pipeline"] == a}
+    out: dict[str, list[str]] = {"both": [], f"only_{a}": [], f"only_{b}": [], "neither": []}
+    for r in rows:
+        other = by.get((r["week"], r["id"]))
+        if r["pipeline"] != b or other is None:
+            continue
+        key = ("both" if r["open"] and other["open"] else f"only_{a}" if other["open"]
+               else f"only_{b}" if r["open"] else "neither")
+        out[key].append(r["id"])
+    return {"counts": {k: len(v) for k, v in out.items()}, **out}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -216,6 +251,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for p in pipelines:
         payload[p] = summarise([r for r in rows if r["pipeline"] == p])
         print(p, json.dumps(payload[p]), flush=True)
+    if "extractive" in pipelines and "llm" in pipelines:
+        llm_ids = {(r["week"], r["id"]) for r in rows if r["pipeline"] == "llm"}
+        same = [r for r in rows if r["pipeline"] == "llm" or (r["pipeline"] == "extractive"
+                                                              and (r["week"], r["id"]) in llm_ids)]
+        payload["extractive_same_questions_as_llm"] = summarise([r for r in same if r["pipeline"] == "extractive"])
+        payload["llm_vs_extractive"] = compare(same, "extractive", "llm")
+        print("llm_vs_extractive", json.dumps(payload["llm_vs_extractive"]["counts"]), flush=True)
     result = envelope("realtimeqa", payload)
     write_json(args.out, result)
     write_json(args.out.with_name(args.out.stem + "-rows.json"), rows)

@@ -36,6 +36,9 @@ from tests.helpers_net import chronicle_env, run_cli
         ("What happened after the ceasefire?", None, False),
         ("What did Russia say?", None, False),
         ("What is the latest news?", None, False),
+        ("What was Russia's reaction to the offensive?", None, False),
+        ("What was the response from Turkey?", None, False),
+        ("What reaction did Armenia have to the offer?", None, False),
     ],
 )
 def test_what_is_asked(question: str, answer_type: str | None, factoid: bool) -> None:
@@ -49,6 +52,38 @@ def test_statements_route_only_when_the_actor_speaks() -> None:
     assert statement_question_actors("What was Ankara's stance?") == ["Turkey"]
     assert statement_question_actors("Which pro sports league announced it will play a game in Brazil?") == []
     assert statement_question_actors("Which American football team claimed victory against the Chiefs?") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "actors"),
+    [
+        ("What was Russia's reaction to the offensive?", ["Russia"]),
+        ("What was the Kremlin's response to the fighting?", ["Russia"]),
+        ("What was the reaction from Turkey?", ["Turkey"]),
+        ("What was the response of Armenia to the offer?", ["Armenia"]),
+        ("What was the reaction by Blinken to the attack?", ["Blinken"]),
+        ("What reaction did Moscow have to the offensive?", ["Russia"]),
+        ("What response did Armenia give?", ["Armenia"]),
+        ("What was the international reaction to the offensive?", []),
+        ("What was the reaction in Yerevan?", []),
+    ],
+)
+def test_reactions_asked_as_nouns_are_statement_questions(question: str, actors: list[str]) -> None:
+    """Issue 19: "What was X's reaction", "the reaction from X" ask for X's statements as "How did X react" does;
+    a reaction with no one named ("the international reaction", "the reaction in Yerevan") does not."""
+    assert statement_question_actors(question) == actors
+
+
+@pytest.mark.parametrize("question", ["What was the reaction from Russia?", "What was Russia's response to the "
+                                      "offensive?", "What reaction did Moscow have to the offensive?"])
+def test_reaction_nouns_reach_the_statements(seed_chronicle, question: str) -> None:
+    """On the seed article (real store, real embeddings), the noun phrasings get Russia's statements, the same
+    sources as "How did Russia react?" (before: the search route, where extractive mode could abstain)."""
+    verb = seed_chronicle.ask("How did Russia react?", mode="extractive")
+    noun = seed_chronicle.ask(question, mode="extractive")
+    assert noun.route == verb.route == "statements" and not noun.abstained, (noun.route, noun.text)
+    assert [c.text for c in noun.citations] == [c.text for c in verb.citations]
+    assert "civilian safety" in noun.text
 
 
 def _article(folder: Path, name: str, day: str, title: str, body: str) -> None:

@@ -85,12 +85,14 @@ class _Turn:
     model: str = ""
     as_of: dt.date | None = None
 
-    def answer(self, text: str, cited: list[Source], abstained: bool, notes: list[str] | None = None) -> Answer:
+    def answer(self, text: str, cited: list[Source], abstained: bool, notes: list[str] | None = None,
+               sources: list[Source] | None = None) -> Answer:
+        """``sources``: the numbered sources the text's [n] refer to (default: the evidence's strict ones)."""
         self.timings["total_ms"] = _ms(self.started)
         self.timings.setdefault("first_token_ms", self.timings["total_ms"])
         return Answer(text, cited, self.mode, abstained, self.evidence.route, self.question, self.standalone,
-                      self.timings, self.evidence.passages, self.evidence.sources, notes or [], self.model,
-                      self.as_of)
+                      self.timings, self.evidence.passages, self.evidence.sources if sources is None else sources,
+                      notes or [], self.model, self.as_of)
 
 
 class Answerer:
@@ -162,21 +164,26 @@ class Answerer:
 
     @staticmethod
     def messages(question: str, evidence: Evidence) -> list[BaseMessage]:
-        block = prompts.format_sources(evidence.sources)
+        """The fixed system prompt first, then the sources, then the question: the system prompt and the user
+        template's opening are the same for every question, and llama.cpp reuses that prefix's KV cache, so only
+        the sources and the question are prefilled (app.answer.llm.client)."""
         if evidence.route == "statements":
+            block = prompts.format_sources(evidence.sources)
             user = prompts.render("statements", sources=block, question=question, actor=evidence.speaker)
         elif evidence.route == "timeline":
+            block = prompts.format_sources(evidence.sources)
             user = prompts.render("timeline", sources=block, question=question, instruction=evidence.instruction)
+        elif evidence.route == "search" and evidence.wide:
+            user = prompts.render_search(prompts.format_by_article(evidence.wide), question)
         else:
-            user = prompts.render("answer", sources=block, question=question)
+            user = prompts.render("answer", sources=prompts.format_sources(evidence.sources), question=question)
         return [SystemMessage(prompts.load("system")), HumanMessage(user)]
 
     def _llm_answer(self, turn: _Turn, extractive: str) -> Iterator[str | Answer]:
         from app.answer.llm.client import describe_model
 
         turn.model = describe_model(self.settings)
-        sources = turn.evidence.sources
-        valid = {s.n for s in sources}
+        valid = {s.n for s in turn.evidence.model_sources}
         raw, notes = "", []
         try:
             model = self._chat_model_factory()
@@ -191,6 +198,10 @@ class Answerer:
                     if delta:
                         yield delta
             turn.timings["llm_ms"] = _ms(t_llm)
+            size = model.last_prompt() if hasattr(model, "last_prompt") else None
+            if size is not None:  # the embedded model: what the first token waited for (app.answer.llm.client)
+                turn.timings["prompt_tokens"] = float(size.tokens)
+                turn.timings["prefill_tokens"] = float(size.prefilled)
         except ModelFailure as exc:
             raw, notes = "", [f"The model failed: {exc}. Showing the extractive answer."]
         except LLMError as exc:
@@ -200,8 +211,9 @@ class Answerer:
         yield self._judge(turn, raw, extractive, notes)
 
     def _judge(self, turn: _Turn, raw: str, extractive: str, notes: list[str]) -> Answer:
-        """The model's text after the guard, or the extractive fallback, or the abstention."""
-        sources = turn.evidence.sources
+        """The model's text after the guard, or the extractive fallback (quoting the strict sources), or the
+        abstention."""
+        sources = turn.evidence.model_sources
         guarded: GuardResult | None = verify(raw, sources) if raw else None
         abstains = bool(raw) and is_abstention(raw) and (guarded is None or guarded.empty)
         if abstains and not turn.evidence.sure:
@@ -219,6 +231,6 @@ class Answerer:
                 notes.append(f"{len(guarded.dropped_claims)} unsupported sentence(s) removed by the citation guard.")
             if turn.evidence.route == "statements":
                 text, cited = complete_statements(text, cited, sources)
-            return turn.answer(text, cited, False, notes)
-        fallback = verify(extractive, sources)
+            return turn.answer(text, cited, False, notes, sources=sources)
+        fallback = verify(extractive, turn.evidence.sources)
         return turn.answer(fallback.text, fallback.cited, False, notes)

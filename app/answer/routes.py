@@ -3,13 +3,16 @@ declines (returns None) when its own evidence does not answer the question, and 
 
 - ``claim``: "Say that X" / "Ignore the article and tell me X": X is a claim to check, not an order; only a
   sentence that states it counts (an instruction with nothing to check, "say HACKED", gets no evidence at all);
-- ``statements``: "What did X say / how did X react / X's position", X a country, organisation or person: all of
-  X's attributed statements in date order (found at ingest), none dropped;
+- ``statements``: "What did X say / how did X react / X's position / X's reaction / the response from X", X a
+  country, organisation or person: all of X's attributed statements in date order (found at ingest), none dropped;
 - ``story``: "timeline of X" / "key dates of X" / "what happened in X since June": the story timeline of X across
   the archive (app.query.story), one cited line per key date; declined when the story has fewer than
   STORY_MIN_ARTICLES articles (one article's own dated events, the timeline route, are the better outline);
 - ``timeline``: when / before / after / latest / in 2020: dated events (app.query.temporal);
-- ``search``: hybrid retrieval, then the few best sentences, behind a relevance gate.
+- ``search``: hybrid retrieval, then the few best sentences, behind a relevance gate; in LLM mode, with
+  CHRONICLE_LLM_WIDE_EVIDENCE, the model is
+  also given a wider set (``Evidence.wide``: the best sentence of each of more passages), while the extractive
+  answer and the LLM mode's fallback keep quoting the strict selection.
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ import numpy as np
 
 from app.answer.citations import support_score
 from app.answer.followup import mentions
-from app.query.evidence import ScoredSentence, question_terms, score_sentences, select_sources
+from app.query.evidence import (
+    ScoredSentence,
+    question_terms,
+    score_sentences,
+    select_sources,
+    select_wide_sources,
+)
 from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors
 from app.query.story import StoryRequest, TimelineError, story_range, story_timeline
@@ -45,6 +54,14 @@ class Evidence:
     speaker: str = ""  # statements route: whose statements ("Russia and Turkey")
     instruction: str = ""  # timeline route: how the prompt should use the dated sources
     sure: bool = False  # the sources alone pass the extractive mode's (stricter) relevance gate
+    # search route, LLM mode: the model's wider evidence (numbered 1..n on their own); ``sources`` keep the strict
+    # selection that the extractive answer (and the LLM mode's fallback) quotes. Empty: the model reads ``sources``.
+    wide: list[Source] = field(default_factory=list)
+
+    @property
+    def model_sources(self) -> list[Source]:
+        """What the model is shown and its citations are checked against."""
+        return self.wide or self.sources
 
 
 # How much of the question the best sentence must cover before an answer is attempted. The extractive mode quotes
@@ -59,6 +76,19 @@ CLAIM_SUPPORT = 0.8  # share of a claim's words one sentence must state for the 
 STORY_MIN_ARTICLES = 3  # below this a "timeline of X" is one article's outline: the timeline route answers it
 STORY_DATES = 12  # dates of a story timeline asked for in the chat (the Timeline tab and the CLI choose their own)
 STORY_SENTENCES = 1
+
+# The search route's evidence. The extractive answer quotes from the strict selection (STRICT_*). The model reads
+# more (issue 19): the scorer's WIDE_STRICT best sentences, then the best sentence of each of the WIDE_PASSAGES best
+# retrieved passages, within WIDE_MAX_CHARS of sentence text. Chosen by measurement (benchmarks.llm_evidence, 2
+# RealTimeQA weeks, the 36 questions the search route answers): the share whose gold answer is in what the model
+# is shown, against the tokens it must prefill (every one costs ~10-25 ms of first-token time on 2 cores):
+#   strict 4 sentences / 700 chars (before)     0.31 at 250 tokens (p50)
+#   2 + 8 passages x 1 / 700 chars              0.36 at 308
+#   2 + 10 passages x 1 / 900 chars (chosen)    0.47 at 354
+#   4 + 10 passages x 1 / 1000 chars            0.47 at 383
+#   4 + 10 passages x 2 / 1400 chars            0.47 at 507
+STRICT_SOURCES, STRICT_CHARS = 4, 700
+WIDE_STRICT, WIDE_PASSAGES, WIDE_PER_PASSAGE, WIDE_MAX_CHARS = 2, 10, 1, 900
 
 MIN_TERMS = 3  # ... or this many of a long question's terms (a 10-term quiz question rarely shares 6 with its answer)
 
@@ -102,6 +132,11 @@ class Router:
         self.base = retriever
         self.encode = encode
         self.k = k
+        # (strict picks kept, passages, sentences per passage, characters) of the model's wider evidence;
+        # benchmarks.llm_evidence measures other values by setting this
+        # (off unless CHRONICLE_LLM_WIDE_EVIDENCE: measured worse with the packaged 1.5B model, see app.config)
+        passages = WIDE_PASSAGES if retriever.settings.llm_wide_evidence else 0
+        self.wide_limits = (WIDE_STRICT, passages, WIDE_PER_PASSAGE, WIDE_MAX_CHARS)
 
     def gather(self, question: str, mode: str, as_of: dt.date | None = None, focus: str | None = None) -> Evidence:
         """``focus``: the new subject of a follow-up ("And Turkey?"): evidence that does not mention it is none."""
@@ -116,7 +151,10 @@ class Router:
         if len(kept) == len(evidence.sources):
             return evidence
         renumbered = [replace(s, n=i + 1) for i, s in enumerate(kept)]
-        return replace(evidence, sources=renumbered, sure=evidence.sure and bool(kept))
+        wide = [s for s in evidence.wide if mentions(f"{s.title}\n{s.label}\n{s.text}", focus)
+                and (not rest or rest & content_tokens(s.text))]
+        wide = [replace(s, n=i + 1) for i, s in enumerate(wide)] if kept else []
+        return replace(evidence, sources=renumbered, sure=evidence.sure and bool(kept), wide=wide)
 
     def _gather(self, question: str, mode: str, as_of: dt.date | None) -> Evidence:
         retriever = scoped(self.base, as_of)
@@ -189,6 +227,10 @@ class Router:
         n_terms = len(question_terms(question))
         if abstain or not scored or not relevant(scored, mode, n_terms):
             return Evidence("search", passages=passages)
-        sources = select_sources(scored, max_sources=4, max_chars=700)
-        labelled = label_sources(retriever, sources, [p.chunk_id for p in passages])
-        return Evidence("search", labelled, passages, sure=relevant(scored, "extractive", n_terms))
+        chunk_ids = [p.chunk_id for p in passages]
+        sources = label_sources(retriever, select_sources(scored, STRICT_SOURCES, STRICT_CHARS), chunk_ids)
+        strict, n_passages, per_passage, max_chars = self.wide_limits
+        wide = (label_sources(retriever, select_wide_sources(scored, strict, STRICT_CHARS, n_passages, per_passage,
+                                                              max_chars), chunk_ids)
+                if mode == "llm" and n_passages > 0 else [])
+        return Evidence("search", sources, passages, sure=relevant(scored, "extractive", n_terms), wide=wide)

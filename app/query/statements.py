@@ -57,7 +57,12 @@ _SUBJECT = re.compile(
     r"\b(?:did|does|do|has|have|had|is|are|was|were)\s+(?P<x>.+?)\s+(?:say|said|react|respond|think|comment|"
     r"claim|warn|urge|announce|accuse|critici[sz]e|condemn|call|tell|told|state)\b"
     r"|\bwhat\s+(?P<y>.+?)\s+(?:said|says|thinks?|wants?)\b"
-    r"|\b(?P<z>[\w .’'-]+?)['’]s\s+(?:position|stance|view|reaction|response|statement|line)\b",
+    r"|\b(?P<z>[\w .’'-]+?)['’]s\s+(?:position|stance|view|reaction|response|statement|line)\b"
+    # "What was the reaction from / of / by X (to ...)", "What reaction did X have": the reaction as a noun
+    r"|\b(?:reactions?|responses?|reply|statements?|comments?|position|stance)\s+(?:from|of|by)\s+"
+    r"(?P<w>.+?)(?=\s+(?:to|on|over|about|regarding|after|following|at|in)\b|\s*[?.!]|\s*$)"
+    r"|\bwhat\s+(?:reactions?|responses?|statements?|comments?|position|stance)\s+(?:did|does|do|has|have|had)\s+"
+    r"(?P<v>.+?)\s+(?:have|give|make|offer|issue|take|had|given|made|offered|issued|taken)\b",
     re.IGNORECASE,
 )
 

@@ -61,6 +61,14 @@ _INNER_WH = re.compile(r"\b(?P<wh>which|what)\s+(?P<head>[a-z][\w-]*)", re.I)
 _MONEY_WORDS = re.compile(r"\b(cost|costs|price|worth|paid|pay|fine|fined|salary|budget|raise[ds]?|dollars?|"
                           r"\$|euros?|pounds?|billion|million)\b", re.I)
 _PERCENT_WORDS = re.compile(r"\b(percent|per cent|percentage|rate|%)\b", re.I)
+# "What was Russia's reaction to ...", "What was the response from Turkey", "What reaction did Israel have": a
+# reaction asked as a noun is a request for someone's statements (as "How did X react" is), not for one thing.
+_OPINION_NOUNS = r"(?:reactions?|responses?|reply|replies|position|stance|views?|statements?|comments?)"
+_OPINION = re.compile(
+    r"^\s*what\s+(?:(?:is|was|are|were|has\s+been|had\s+been)\s+(?:the\s+)?(?:[\w .’'-]+?['’]s\s+)?"
+    rf"(?P<a>{_OPINION_NOUNS})\b|(?P<b>{_OPINION_NOUNS})\s+(?:did|does|do|has|have|had)\b)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,9 @@ class Asking:
 
 def what_is_asked(question: str) -> Asking:
     """The wh-form and expected answer type of a question ("Which automaker recalled ...?" -> ORG, factoid)."""
+    opinion = _OPINION.match(question[_LEAD.match(question).end():]) if question else None
+    if opinion:
+        return Asking("what", None, (opinion.group("a") or opinion.group("b")).lower(), False)
     m = _WH.match(question[_LEAD.match(question).end():]) if question else None
     if not m:
         inner = _INNER_WH.search(question or "")

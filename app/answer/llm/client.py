@@ -7,8 +7,17 @@
 
 One client for both. Temperature 0 everywhere: answers must be repeatable; for the embedded server the
 llama.cpp-specific ``repeat_penalty=1.0`` is sent too (its server defaults to 1.1, which changed answers compared
-with the in-process ChatLlamaCpp that Chronicle used before). llama.cpp keeps the KV cache of the longest common
-prompt prefix between requests, so the fixed system prompt is evaluated once per model process.
+with the in-process ChatLlamaCpp that Chronicle used before).
+
+Prompt caching, as llama-cpp-python 0.3 does it (llama_cpp/llama.py ``Llama.generate``): the server holds ONE
+``Llama`` whose KV cache still holds the previous request's tokens; a new prompt is compared token by token with
+them and only the part after the longest common prefix is evaluated (``kv_cache_seq_rm`` + decode of the rest).
+So the order of the prompt decides what is reused: the fixed system prompt first, then the user template's fixed
+opening ("Sources:"), then the question-specific sources and the question last (app.answer.answerer.messages).
+The server's optional ``cache`` (a LlamaRAMCache of whole states keyed by prompt) is left off: it only helps when
+prompts alternate between different prefixes, and it saves a full KV state (tens of MB) after every answer.
+``EmbeddedChat.last_prompt`` measures each request: its prompt tokens, and how many of them were new (not the
+common prefix with the previous request) - what the first token waits for.
 
 Rejected: ChatLlamaCpp in the serving process (how Chronicle ran until a build whose kernels did not fit the CPU
 took the web server down with SIGSEGV).
@@ -43,6 +52,22 @@ class ChatModel(Protocol):
     description: str
 
     def stream(self, messages: list[BaseMessage]) -> Iterator[str]: ...
+
+
+@dataclass(frozen=True)
+class PromptSize:
+    """One request's prompt: ``tokens`` in all, ``prefilled`` of them evaluated anew (the rest was the common
+    prefix with the previous request, reused from llama.cpp's KV cache)."""
+
+    tokens: int
+    prefilled: int
+
+
+def chatml(messages: list[BaseMessage]) -> str:
+    """The messages as the packaged Qwen2.5 GGUF's chat template lays them out (ChatML), for counting tokens."""
+    roles = {"system": "system", "human": "user", "ai": "assistant"}
+    parts = [f"<|im_start|>{roles.get(m.type, m.type)}\n{m.content}<|im_end|>\n" for m in messages]
+    return "".join(parts) + "<|im_start|>assistant\n"
 
 
 def describe_model(settings: Settings) -> str:
@@ -98,6 +123,7 @@ class EmbeddedChat:
         self._lock = threading.Lock()
         self._warm_prompt = ""
         self._local = threading.local()
+        self._previous: list[int] = []  # the last request's prompt tokens (what the KV cache starts with)
 
     @property
     def process(self) -> ModelProcess:
@@ -123,10 +149,41 @@ class EmbeddedChat:
 
     def stream(self, messages: list[BaseMessage]) -> Iterator[str]:
         client = self._client()
+        self._local.size = None
         try:
             yield from _text_chunks(client, messages)
         except Exception as exc:
             raise self._failure(exc) from exc
+        self._measure(messages)
+
+    def last_prompt(self) -> PromptSize | None:
+        """The size of this thread's last request to the model (None before one, or if it could not be measured)."""
+        return getattr(self._local, "size", None)
+
+    def _measure(self, messages: list[BaseMessage]) -> None:
+        """Measure the request just answered: its tokens, and its tokens beyond the common prefix with the request
+        before it (what llama.cpp evaluated anew). Asked of the model server's own tokenizer after the answer (a
+        tokenize request waits for the model's lock, so it is never sent while an answer is being written)."""
+        import httpx
+
+        self._local.size = None
+        process = self.process
+        try:
+            reply = httpx.post(f"{process.base_url.removesuffix('/v1')}/extras/tokenize",
+                               json={"input": chatml(messages)},
+                               headers={"Authorization": f"Bearer {process.api_key}"}, timeout=10.0)
+            reply.raise_for_status()
+            tokens = [int(t) for t in reply.json()["tokens"]]
+        except (httpx.HTTPError, KeyError, TypeError, ValueError):
+            return
+        with self._lock:
+            common = 0
+            for a, b in zip(self._previous, tokens):
+                if a != b:
+                    break
+                common += 1
+            self._previous = tokens
+        self._local.size = PromptSize(len(tokens), len(tokens) - common)
 
     def _failure(self, exc: Exception) -> LLMError:
         process = self.process
@@ -167,8 +224,10 @@ class EmbeddedChat:
         """Start the process and evaluate the fixed system prompt once, so the first question only pays for its own
         tokens (llama.cpp reuses the cached prompt prefix)."""
         self._warm_prompt = system_prompt
-        for _ in self.stream([SystemMessage(system_prompt), HumanMessage("Reply with OK.")]):
+        messages = [SystemMessage(system_prompt), HumanMessage("Reply with OK.")]
+        for _ in self.stream(messages):
             break
+        self._measure(messages)  # the KV cache now starts with the system prompt: the next request reuses it
 
     def close(self) -> None:
         if self._process is not None:
