@@ -10,9 +10,8 @@ declines (returns None) when its own evidence does not answer the question, and 
   STORY_MIN_ARTICLES articles (one article's own dated events, the timeline route, are the better outline);
 - ``timeline``: when / before / after / latest / in 2020: dated events (app.query.temporal);
 - ``search``: hybrid retrieval, then the few best sentences, behind a relevance gate; in LLM mode, with
-  CHRONICLE_LLM_WIDE_EVIDENCE, the model is
-  also given a wider set (``Evidence.wide``: the best sentence of each of more passages), while the extractive
-  answer and the LLM mode's fallback keep quoting the strict selection.
+  CHRONICLE_LLM_WIDE_EVIDENCE, the model is also given a wider set (``Evidence.wide``: the best sentence of each
+  of more passages), while the extractive answer and the LLM mode's fallback keep quoting the strict selection.
 """
 
 from __future__ import annotations
