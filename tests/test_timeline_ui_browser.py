@@ -16,17 +16,7 @@ from playwright.sync_api import expect
 
 from tests.helpers_net import Served, chronicle_env, run_cli, served
 from tests.helpers_story import DAM, HOSTILE_TITLE, write_story_articles
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, pytestmark  # noqa: F401  (the browser marker and skip)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+from tests.test_browser import browser, pytestmark  # noqa: F401  (the Chromium fixture; the browser marker and skip)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +39,9 @@ def _show(page, status_text: str, timeout: int = 60_000) -> str:
     return page.locator("#chr-tl-status").inner_text()
 
 
-def test_story_timeline_chart_and_download_in_a_real_browser(browser, story_app: Served, tmp_path: Path) -> None:
+def test_story_timeline_chart_and_download_in_a_real_browser(
+    browser, story_app: Served, tmp_path: Path  # noqa: F811 - the fixture imported above
+) -> None:
     page = browser.new_page(viewport={"width": 1366, "height": 1000}, accept_downloads=True)
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url)
