@@ -338,7 +338,9 @@ def _tfidf(cands: Iterable[_Candidate]) -> dict[str, float]:
 
 
 def _vector(tokens: Iterable[str], idf: dict[str, float]) -> dict[str, float]:
-    vec = {t: idf.get(t, 1.0) for t in tokens}
+    # sorted: float sums in a fixed order, so near-ties break the same way in every process (set order follows
+    # the per-process string hash seed)
+    vec = {t: idf.get(t, 1.0) for t in sorted(tokens)}
     norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
     return {t: v / norm for t, v in vec.items()}
 
