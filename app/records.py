@@ -271,14 +271,17 @@ class StoryTimeline:
     about: str
     days: tuple[StoryDay, ...]
     coverage: tuple[CoverageDay, ...]
-    n_articles: int  # story articles found in scope
+    article_ids: tuple[str, ...]  # the story's dated articles in scope
     date_from: dt.date | None
     date_to: dt.date | None
     as_of: dt.date | None = None
     undated: tuple[str, ...] = ()
     message: str = ""
     timings: tuple[tuple[str, float], ...] = ()
-    article_ids: tuple[str, ...] = ()  # the story's dated articles in scope (what ``n_articles`` counts)
+
+    @property
+    def n_articles(self) -> int:
+        return len(self.article_ids)
 
     @property
     def lines(self) -> list[tuple[StoryDay, StoryLine]]:

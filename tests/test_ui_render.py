@@ -307,7 +307,8 @@ def _story(**kw: object) -> StoryTimeline:
                                                               _cite("d", published=None)))), 3, 1, 2, 0.9)
     coverage = (CoverageDay(dt.date(2004, 5, 1), 0, 1), CoverageDay(d1, 2, 5), CoverageDay(dt.date(2021, 3, 3), 1, 1),
                 CoverageDay(d2, 1, 2), CoverageDay(dt.date(2021, 3, 9), 1, 0))
-    base = dict(about="Lakeview dam", days=(day1, day2), coverage=coverage, n_articles=7, date_from=None,
+    base = dict(about="Lakeview dam", days=(day1, day2), coverage=coverage,
+                article_ids=tuple(f"id{i}" for i in range(7)), date_from=None,
                 date_to=None)
     base.update(kw)
     return StoryTimeline(**base)  # type: ignore[arg-type]
@@ -331,7 +332,7 @@ def test_story_view_escapes_and_shows_dates_counts_and_exact_spans() -> None:
 
 
 def test_story_view_empty_message_undated_articles_and_prompt() -> None:
-    empty = _story(days=(), coverage=(), n_articles=0, message="No articles about <Mars>.", undated=("Old <i>note",))
+    empty = _story(days=(), coverage=(), article_ids=(), message="No articles about <Mars>.", undated=("Old <i>note",))
     html = render_story(empty)
     assert "No articles about &lt;Mars&gt;." in html and "chr-empty" in html
     assert "Not placed on the timeline (no publication date): Old &lt;i&gt;note." in html

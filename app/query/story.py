@@ -83,6 +83,11 @@ class StoryRequest:
     date_to: dt.date | None = None
     as_of: dt.date | None = None
 
+    @property
+    def until(self) -> dt.date | None:
+        """The last publication day the timeline may use: the earlier of ``date_to`` and ``as_of``."""
+        return min((d for d in (self.date_to, self.as_of) if d is not None), default=None)
+
     def checked(self) -> StoryRequest:
         if not 1 <= self.n_dates <= MAX_DATES:
             raise TimelineError(f"the number of dates must be between 1 and {MAX_DATES} (got {self.n_dates})")
@@ -264,10 +269,6 @@ def find_story(retriever: Retriever, about: str, scope: dict[str, StoredArticle]
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _day(ts: int) -> dt.date:
-    return from_epoch(ts)
-
-
 def date_weights(
     events: Iterable[StoredEvent], published: dict[str, dt.date], lo: dt.date | None, hi: dt.date | None
 ) -> tuple[dict[dt.date, set[str]], dict[dt.date, set[str]]]:
@@ -284,7 +285,7 @@ def date_weights(
     for e in events:
         if e.granularity != "day" or e.relation != "at" or e.date_start_ts != e.date_end_ts:
             continue
-        day = _day(e.date_start_ts)
+        day = from_epoch(e.date_start_ts)
         own = published.get(e.article_id)
         if own is None or day >= own or (lo is not None and day < lo) or (hi is not None and day > hi):
             continue
@@ -407,7 +408,7 @@ def summarise_days(
 def _scope(retriever: Retriever, req: StoryRequest) -> tuple[dict[str, StoredArticle], list[str]]:
     """Articles the timeline may use: published in [from, to] and up to the as-of day; and the undated ones (kept
     in scope for the story, listed because their days cannot be placed)."""
-    until = min((d for d in (req.date_to, req.as_of) if d is not None), default=None)
+    until = req.until
     scope, undated = {}, []
     for aid, a in retriever.articles.items():
         if not a.published_ts:
@@ -460,14 +461,14 @@ def _candidates(
                         starts_in=tuple(sorted(epoch(d) for d in days)))
     found = [e for e in retriever.store.events(query) if e.article_id in story]
     for e in sorted(found, key=lambda e: (e.published_ts, e.article_id, e.start)):
-        day = _day(e.date_start_ts)
+        day = from_epoch(e.date_start_ts)
         if e.relation == "at" and day in wanted and day <= published.get(e.article_id, day):
             add(day, e.article_id, e.start, e.end, e.text)
     on_days = [aid for aid, day in published.items() if day in wanted]
     # Every dated sentence of those articles, whatever its date ("erupted on Monday" may fall before the range)
     leads_dated = retriever.store.events(EventFilter(article_ids=tuple(sorted(on_days))), texts=False)
     dated_elsewhere = {(e.article_id, e.start) for e in leads_dated
-                       if _day(e.date_start_ts) != published.get(e.article_id)}
+                       if from_epoch(e.date_start_ts) != published.get(e.article_id)}
     for p in retriever.store.lead_passages(on_days, LEAD_PASSAGES):
         day = published[p.article_id]
         for start, end, text in p.sentence_texts():
@@ -493,10 +494,9 @@ def story_timeline(retriever: Retriever, req: StoryRequest) -> StoryTimeline:
     timings["find_ms"] = (time.perf_counter() - t0) * 1000
     undated = tuple(sorted(all_articles[a].title or a for a in undated_ids if a in story))
     story_dated = {aid: scope[aid] for aid in story if aid in scope}
-    empty = StoryTimeline(about, (), (), len(story_dated), req.date_from, req.date_to, req.as_of, undated,
-                          article_ids=tuple(sorted(story_dated)))
+    empty = StoryTimeline(about, (), (), tuple(sorted(story_dated)), req.date_from, req.date_to, req.as_of, undated)
     if not story_dated:
-        until = min((d for d in (req.date_to, req.as_of) if d is not None), default=None)
+        until = req.until
         where = (f" published between {req.date_from} and {until}" if req.date_from and until
                  else f" published since {req.date_from}" if req.date_from
                  else f" published up to {until}" if until else "")
@@ -507,8 +507,7 @@ def story_timeline(retriever: Retriever, req: StoryRequest) -> StoryTimeline:
         return _with(empty, message=msg, timings=timings)
 
     published = {aid: from_epoch(a.published_ts) for aid, a in story_dated.items()}
-    hi_candidates = [d for d in (req.date_to, req.as_of, max(published.values())) if d is not None]
-    lo, hi = req.date_from, min(hi_candidates)
+    lo, hi = req.date_from, min(d for d in (req.until, max(published.values())) if d is not None)
     t1 = time.perf_counter()
     overlap = (epoch(lo) if lo else None, epoch(hi))
     dated = [e for e in retriever.store.events(EventFilter(article_ids=_ids_filter(story_dated, retriever),

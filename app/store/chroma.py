@@ -30,14 +30,7 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from app.config import Settings
-from app.records import (
-    EventFilter,
-    Passage,
-    StoredArticle,
-    StoredEvent,
-    StoredStatement,
-    epoch,
-)
+from app.records import EventFilter, Passage, StoredArticle, StoredEvent, StoredStatement, epoch
 
 COLLECTION_KINDS = ("chunks", "statements", "events", "articles")
 _GET_PAGE = 5000
@@ -379,9 +372,8 @@ class Store:
         if query is not None and (query.chunk_ids == () or query.article_ids == () or query.starts_in == ()):
             return []
         include = ("documents", "metadatas") if texts else ("metadatas",)
-        if query is not None and query.article_ids is not None and len(query.article_ids) > _IN_PART:
-            ids = sorted(set(query.article_ids))
-            parts = [replace(query, article_ids=tuple(ids[i : i + _IN_PART])) for i in range(0, len(ids), _IN_PART)]
+        if query is not None and query.article_ids is not None:
+            parts: list[EventFilter | None] = [replace(query, article_ids=part) for part in _parts(query.article_ids)]
         else:
             parts = [query]
         rows = [r for q in parts for r in self._get_all("events", where=_event_where(q) if q else None,
@@ -394,20 +386,18 @@ class Store:
 
     def article_vectors(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Each article's vector (the mean of its passages'), by id."""
-        ids = sorted(set(article_ids))
         out: dict[str, np.ndarray] = {}
-        for i in range(0, len(ids), _IN_PART):
+        for part in _parts(article_ids):
             with self.lock.shared():
-                got = self.collections["articles"].get(ids=ids[i : i + _IN_PART], include=["embeddings"])
+                got = self.collections["articles"].get(ids=list(part), include=["embeddings"])
             out.update({aid: np.asarray(v, dtype=np.float32) for aid, v in zip(got["ids"], got["embeddings"])})
         return out
 
     def lead_passages(self, article_ids: Sequence[str], n: int) -> list[Passage]:
         """The first ``n`` passages of each article (a news story's lead says what happened), in article order."""
-        ids = sorted(set(article_ids))
         rows = []
-        for i in range(0, len(ids), _IN_PART):
-            where = {"$and": [{"article_id": {"$in": ids[i : i + _IN_PART]}}, {"chunk_index": {"$lt": n}}]}
+        for part in _parts(article_ids):
+            where = {"$and": [{"article_id": {"$in": list(part)}}, {"chunk_index": {"$lt": n}}]}
             rows += self._get_all("chunks", where=where, include=("documents", "metadatas"))
         return sorted((_passage(r.id, r.document, r.metadata) for r in rows), key=lambda p: (p.article_id, p.start))
 
@@ -441,6 +431,12 @@ class Store:
 
 
 # --- encoding: records <-> Chroma rows ----------------------------------------------------------------------------
+
+
+def _parts(ids: Iterable[str]) -> list[tuple[str, ...]]:
+    """Distinct ids, sorted, in parts of at most _IN_PART: one $in condition or get() each."""
+    unique = sorted(set(ids))
+    return [tuple(unique[i : i + _IN_PART]) for i in range(0, len(unique), _IN_PART)]
 
 
 def _and(conds: list[Where]) -> Where | None:
