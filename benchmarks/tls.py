@@ -270,22 +270,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for name, members in groups:
             files = [found[t]["articles"] for t in members]
             store_dir = base / ("pooled-" + "-".join(members) if args.pooled else name)
-            clear_caches(close=True)
             chron, info = open_store(store_dir, files)
-            if args.naive_ingest and not info.get("reused"):
-                info["naive"] = naive_ingest(files, tmp / f"naive-{name}")
-                info["speedup_chars_per_s"] = round(info["naive"]["seconds"] / info["seconds"], 2)
-            ingest[name] = info
-            took = "reused" if info.get("reused") else f"{info.get('seconds')} s"
-            print(f"{name}: store {store_dir} ({took})", flush=True)
-            for t in members:
-                for record in found[t]["timelines"]:
-                    rows.append(run_timeline(chron, found[t], record))
-            latency[name] = story_latency(chron, [about_of(found[t]) for t in members])
-            if args.pooled:
-                membership = story_membership(chron, {t: found[t] for t in members})
+            try:
+                if args.naive_ingest and not info.get("reused"):
+                    info["naive"] = naive_ingest(files, tmp / f"naive-{name}")
+                    info["speedup_chars_per_s"] = round(info["naive"]["seconds"] / info["seconds"], 2)
+                ingest[name] = info
+                took = "reused" if info.get("reused") else f"{info.get('seconds')} s"
+                print(f"{name}: store {store_dir} ({took})", flush=True)
+                for t in members:
+                    for record in found[t]["timelines"]:
+                        rows.append(run_timeline(chron, found[t], record))
+                latency[name] = story_latency(chron, [about_of(found[t]) for t in members])
+                if args.pooled:
+                    membership = story_membership(chron, {t: found[t] for t in members})
+            finally:
+                # Release this store's Chroma client and forget the cached parts; other Chronicles of the process
+                # keep theirs (clear_caches(close=True) closed them too: a test run after this one lost its store).
+                chron.store.close()
+                clear_caches()
     finally:
-        clear_caches(close=True)
         shutil.rmtree(tmp, ignore_errors=True)
     result = {
         "setting": "pooled store" if args.pooled else "one store per topic",
