@@ -30,6 +30,16 @@ def test_contains_normalises_case_whitespace_and_unicode_quotes():
     assert not M.contains("Russia", "Turkey")
 
 
+def test_contains_words_is_whole_word_and_reads_number_words_as_digits():
+    assert M.contains_words("Four astronauts docked on Sunday", "4")
+    assert M.contains_words("The 12 jurors", "twelve")
+    assert M.contains_words("Pelé died", "Pele")
+    assert not M.contains_words("Crew-4 docked", "4")
+    assert not M.contains_words("40 people", "4")
+    assert not M.contains_words("the one who left", "1")  # "one" is too often a pronoun to be read as 1
+    assert not M.contains_words("seventeen", "7")
+
+
 def test_fact_recall_counts_groups_with_any_phrasing():
     facts = [["stop fighting", "halt the fighting"], ["Peskov"]]
     assert M.fact_recall("Russia urged them to HALT  the fighting.", facts) == 0.5

@@ -86,15 +86,26 @@ _EDGE_DOTS = re.compile(r"(?<!\d)\.|\.(?!\d)")
 _NUMBER_JOINER = re.compile(r"(?<=\d),(?=\d{3}\b)|(?<=\w)-(?=\d)|(?<=\d)-(?=\w)")
 
 
+# Number words written as digits, so "Four astronauts" matches a gold "4" and "12" a gold "twelve" (RealTimeQA's
+# gold answers use both forms; a model or an article may use the other). "one" is left alone: it is a pronoun
+# ("the one who") more often than a number.
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split()) if w != "_"}
+_NUMBER_WORDS.update({w: str(10 * i) for i, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split(),
+                                                            start=3)})
+
+
 def normalize_words(text: str) -> str:
     """Accents folded (NFKD, combining marks dropped), lower case, quotes unified, "'s" dropped, punctuation to
-    spaces (decimal points kept), single spaces: the form of whole-word matching (``contains_words``)."""
+    spaces (decimal points kept), number words two to twenty and the tens as digits, single spaces: the form of
+    whole-word matching (``contains_words``)."""
     text = unicodedata.normalize("NFKD", text)
     text = unicodedata.normalize("NFC", "".join(ch for ch in text if not unicodedata.combining(ch)))
     text = text.lower().replace("\u2019", "'").replace("'s ", " ")
     text = _NUMBER_JOINER.sub("", text)
     text = _EDGE_DOTS.sub(" ", _NON_WORD.sub(" ", text))
-    return " ".join(text.split())
+    return " ".join(_NUMBER_WORDS.get(w, w) for w in text.split())
 
 
 def contains_words(haystack: str, needle: str) -> bool:
