@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.query.statements import statement_question_actors
-from app.text.asking import GPE, MONEY, NUMBER, ORG, PERSON, what_is_asked
+from app.text.asking import GPE, LOC, MONEY, NUMBER, ORG, PERSON, what_is_asked
 from tests.conftest import make_settings
 from tests.helpers_net import chronicle_env, run_cli
 
@@ -28,6 +28,7 @@ from tests.helpers_net import chronicle_env, run_cli
         ("Which Ivy League school named a new president this week?", ORG, True),
         ("Xi Jinping met with Joe Biden in which city?", GPE, True),
         ("Which celebrity will host the 2024 Academy Awards?", PERSON, True),
+        ("Which French stadium will host the final of the Rugby World Cup?", LOC, True),  # "host" is its verb
         ("How much did the harbour cost?", MONEY, True),
         ("How many people were killed?", NUMBER, True),
         ("What was the death toll from Baku's offensive?", NUMBER, True),

@@ -102,6 +102,8 @@ def what_is_asked(question: str) -> Asking:
         words = words[1:]  # "What was the death toll ...": the noun after the copula
     elif words and words[0] in _AUX:
         words = words[:1]
+    # "Which French stadium will host ...": the noun phrase ends at its verb ("host" is not the head)
+    words = next((words[:i] for i, w in enumerate(words) if i and w in _AUX), words)
     # "Which Ivy League school ...": the last known noun of the phrase is its head
     head = next((w for w in reversed(words) if w in _TYPE_OF_HEAD), words[0] if words else "")
     if wh in ("how many", "how old", "how long", "how far", "how big", "how large", "how tall", "how often"):
