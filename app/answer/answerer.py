@@ -173,8 +173,8 @@ class Answerer:
         elif evidence.route == "timeline":
             block = prompts.format_sources(evidence.sources)
             user = prompts.render("timeline", sources=block, question=question, instruction=evidence.instruction)
-        elif evidence.route == "search" and evidence.wide:
-            user = prompts.render_search(prompts.format_by_article(evidence.wide), question)
+        elif evidence.route == "search":
+            user = prompts.render_search(prompts.format_by_article(evidence.model_sources), question)
         else:
             user = prompts.render("answer", sources=prompts.format_sources(evidence.sources), question=question)
         return [SystemMessage(prompts.load("system")), HumanMessage(user)]
