@@ -1,7 +1,7 @@
 """RealTimeQA (2023 dev weeks): Chronicle (extractive and LLM) beside the naive LangChain pipeline, same questions.
 
     python -m benchmarks.realtimeqa [--data DIR] [--weeks N] [--pipelines naive,extractive,llm] [--llm-limit N]
-                                    [--stores DIR] [--out FILE]
+                                    [--naive-limit N] [--stores DIR] [--out FILE]
 
 Setting: ONE STORE PER WEEK holding only that week's ``*_gcs.jsonl`` articles (what a reader could have searched
 that week), and that week's questions asked against it, each ``as of`` its question date (Chronicle: "this week"
@@ -11,7 +11,8 @@ embedding take most of a run's time and do not change when only the answering do
 
 Pipelines:
 - naive: benchmarks/naive.py (1000-character chunks, top-5 dense, the packaged LLM with a plain "[n]" prompt);
-- extractive / llm: Chronicle's answer in that mode.
+- extractive / llm: Chronicle's answer in that mode; llm-wide: LLM mode with CHRONICLE_LLM_WIDE_EVIDENCE (the model
+  also reads the best sentence of each of the ten best passages).
 Scores, per question (gold = the choice named by ``answer``; matching = whole-word, normalised, accents folded,
 numbers joined by commas or hyphens kept whole: benchmarks.common.contains):
 - open: the gold choice text occurs in the answer text (and the pipeline did not abstain);
@@ -151,17 +152,21 @@ def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, 
                 text, first, total = _naive_answer(chron, q["question_sentence"], chunks)
                 timings.update(first_token_ms=first, total_ms=total + timings["retrieve_ms"])
                 rows.append(_row(week, q, nota, "naive", text, not text, chunks, corpus, timings, "naive"))
-        for mode in ("extractive", "llm"):
-            if mode not in plan:
+        for pipeline in ("extractive", "llm", "llm-wide"):
+            if pipeline not in plan:
                 continue
-            for q in all_questions[: plan[mode]]:
-                ans = chron.ask(q["question_sentence"], mode=mode, as_of=_question_day(q))
+            # llm-wide: LLM mode with CHRONICLE_LLM_WIDE_EVIDENCE (the model reads the best sentence of more passages)
+            wide = settings.model_copy(update={"llm_wide_evidence": True})
+            asker = chron if pipeline != "llm-wide" else Chronicle(wide)
+            mode = "extractive" if pipeline == "extractive" else "llm"
+            for q in all_questions[: plan[pipeline]]:
+                ans = asker.ask(q["question_sentence"], mode=mode, as_of=_question_day(q))
                 timings = {key: ans.timings.get(key, 0.0) for key in ("retrieve_ms", "first_token_ms", "total_ms")}
                 # the model's prompt (embedded model only): its tokens, and those not reused from the KV cache
                 timings.update({key: ans.timings[key] for key in ("prompt_tokens", "prefill_tokens", "llm_ms")
                                 if key in ans.timings})
                 answer_text = "" if ans.abstained else ans.text
-                rows.append(_row(week, q, nota, mode, answer_text, ans.abstained, _seen(ans), corpus, timings,
+                rows.append(_row(week, q, nota, pipeline, answer_text, ans.abstained, _seen(ans), corpus, timings,
                                  ans.route))
         clear_caches(close=True)  # nine weeks of Chroma clients held in memory took the process to 4.6 GB
     return rows
@@ -229,10 +234,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = base_parser(__doc__, RESULTS / "realtimeqa.json", DEFAULT_DATA)
     ap.add_argument("--weeks", type=int, default=None, help="first N weeks only")
     ap.add_argument("--pipelines", default="naive,extractive,llm",
-                    help="comma-separated: naive, extractive, llm (all on the same questions)")
+                    help="comma-separated: naive, extractive, llm, llm-wide (all on the same questions)")
     ap.add_argument("--limit", type=int, default=None, help="questions per week (default all)")
     ap.add_argument("--llm-limit", type=int, default=None,
                     help="questions in total for the LLM pipelines (naive, llm), spread evenly over the weeks")
+    ap.add_argument("--naive-limit", type=int, default=None,
+                    help="questions in total for the naive pipeline, spread evenly over the weeks (default: as the "
+                         "llm pipeline; the naive prompt is ~5x longer, so all 250 questions cost it ~70 min here)")
     ap.add_argument("--stores", type=Path, default=None, help="keep and reuse the weekly stores in this folder")
     ap.add_argument("--k", type=int, default=None, help="passages per question (default settings.k)")
     args = ap.parse_args(argv)
@@ -244,20 +252,35 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     payload: dict[str, Any] = {"setting": "one store per week, that week's questions, as of the question date",
                                "weeks": [w.name for w in ws], "pipelines": pipelines}
     per_week_llm = -(-args.llm_limit // len(ws)) if args.llm_limit else args.limit
+    per_week_naive = -(-args.naive_limit // len(ws)) if args.naive_limit else per_week_llm
+    per_week = {"naive": per_week_naive, "llm": per_week_llm, "llm-wide": per_week_llm}
     rows: list[dict[str, Any]] = []
     for w in ws:
-        plan: dict[str, int | None] = {p: (per_week_llm if p in ("naive", "llm") else args.limit) for p in pipelines}
+        plan: dict[str, int | None] = {p: per_week.get(p, args.limit) for p in pipelines}
         rows.extend(evaluate_week(w, plan, args.stores, args.k))
     for p in pipelines:
         payload[p] = summarise([r for r in rows if r["pipeline"] == p])
         print(p, json.dumps(payload[p]), flush=True)
-    if "extractive" in pipelines and "llm" in pipelines:
-        llm_ids = {(r["week"], r["id"]) for r in rows if r["pipeline"] == "llm"}
-        same = [r for r in rows if r["pipeline"] == "llm" or (r["pipeline"] == "extractive"
-                                                              and (r["week"], r["id"]) in llm_ids)]
-        payload["extractive_same_questions_as_llm"] = summarise([r for r in same if r["pipeline"] == "extractive"])
-        payload["llm_vs_extractive"] = compare(same, "extractive", "llm")
-        print("llm_vs_extractive", json.dumps(payload["llm_vs_extractive"]["counts"]), flush=True)
+    for model_pipeline in ("llm", "llm-wide"):
+        if "extractive" not in pipelines or model_pipeline not in pipelines:
+            continue
+        llm_ids = {(r["week"], r["id"]) for r in rows if r["pipeline"] == model_pipeline}
+        same = [r for r in rows if r["pipeline"] == model_pipeline or (r["pipeline"] == "extractive"
+                                                                       and (r["week"], r["id"]) in llm_ids)]
+        payload[f"extractive_same_questions_as_{model_pipeline}"] = summarise(
+            [r for r in same if r["pipeline"] == "extractive"])
+        payload[f"{model_pipeline}_vs_extractive"] = compare(same, "extractive", model_pipeline)
+        print(f"{model_pipeline}_vs_extractive", json.dumps(payload[f"{model_pipeline}_vs_extractive"]["counts"]),
+              flush=True)
+    if "llm" in pipelines and "llm-wide" in pipelines:
+        payload["llm-wide_vs_llm"] = compare([r for r in rows if r["pipeline"] in ("llm", "llm-wide")], "llm",
+                                             "llm-wide")
+    naive_ids = {(r["week"], r["id"]) for r in rows if r["pipeline"] == "naive"}
+    if naive_ids and any(r["pipeline"] == "llm" and (r["week"], r["id"]) not in naive_ids for r in rows):
+        for p in ("extractive", "llm", "llm-wide"):  # the naive pipeline ran on fewer questions: Chronicle on those
+            same_as_naive = [r for r in rows if r["pipeline"] == p and (r["week"], r["id"]) in naive_ids]
+            if same_as_naive:
+                payload[f"{p}_same_questions_as_naive"] = summarise(same_as_naive)
     result = envelope("realtimeqa", payload)
     write_json(args.out, result)
     write_json(args.out.with_name(args.out.stem + "-rows.json"), rows)
