@@ -1,7 +1,7 @@
 """RealTimeQA (2023 dev weeks): Chronicle (extractive and LLM) beside the naive LangChain pipeline, same questions.
 
     python -m benchmarks.realtimeqa [--data DIR] [--weeks N] [--pipelines naive,extractive,llm] [--llm-limit N]
-                                    [--naive-limit N] [--stores DIR] [--out FILE]
+                                    [--naive-limit N] [--wide-limit N] [--stores DIR] [--out FILE]
 
 Setting: ONE STORE PER WEEK holding only that week's ``*_gcs.jsonl`` articles (what a reader could have searched
 that week), and that week's questions asked against it, each ``as of`` its question date (Chronicle: "this week"
@@ -241,6 +241,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--naive-limit", type=int, default=None,
                     help="questions in total for the naive pipeline, spread evenly over the weeks (default: as the "
                          "llm pipeline; the naive prompt is ~5x longer, so all 250 questions cost it ~70 min here)")
+    ap.add_argument("--wide-limit", type=int, default=None,
+                    help="questions in total for the llm-wide pipeline, spread evenly (default: as the llm pipeline)")
     ap.add_argument("--stores", type=Path, default=None, help="keep and reuse the weekly stores in this folder")
     ap.add_argument("--k", type=int, default=None, help="passages per question (default settings.k)")
     args = ap.parse_args(argv)
@@ -253,7 +255,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                "weeks": [w.name for w in ws], "pipelines": pipelines}
     per_week_llm = -(-args.llm_limit // len(ws)) if args.llm_limit else args.limit
     per_week_naive = -(-args.naive_limit // len(ws)) if args.naive_limit else per_week_llm
-    per_week = {"naive": per_week_naive, "llm": per_week_llm, "llm-wide": per_week_llm}
+    per_week_wide = -(-args.wide_limit // len(ws)) if args.wide_limit else per_week_llm
+    per_week = {"naive": per_week_naive, "llm": per_week_llm, "llm-wide": per_week_wide}
     rows: list[dict[str, Any]] = []
     for w in ws:
         plan: dict[str, int | None] = {p: per_week.get(p, args.limit) for p in pipelines}

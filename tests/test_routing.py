@@ -165,3 +165,29 @@ def test_a_follow_up_about_a_new_subject_needs_evidence_about_it(seed_chronicle)
     assert "Turkey said it supported Baku" in said.text
     injured = seed_chronicle.ask("And how many were injured?", history=killed, mode="extractive")
     assert "80 injured" in injured.text
+
+
+@pytest.mark.parametrize(
+    ("question", "begins_with"),
+    [
+        ("Which country backs Azerbaijan?", "the country"),  # the question's own noun, not "the place"
+        ("Which GOP lawmaker called for an impeachment inquiry?", "the lawmaker's name"),
+        ("Who mediated the talks?", "the person's name"),
+        ("How many people were killed?", "the number"),
+        ("Which decorated gymnast won a record eighth title?", "the answer"),  # "decorated" is not a kind of thing
+    ],
+)
+def test_factoid_prompt_asks_for_a_short_answer_that_begins_with_what_is_asked(question: str,
+                                                                                begins_with: str) -> None:
+    from app.answer.prompts import render_search
+
+    prompt = render_search("[1] A sentence.", question)
+    assert f"begins with {begins_with} and ends with its source" in prompt
+    assert "The articles don't say" in prompt  # an unanswerable factoid still has a way out
+    assert prompt.index("[1] A sentence.") < prompt.index(question) < prompt.index("Reply in one short sentence")
+
+
+def test_a_question_that_is_not_a_factoid_gets_the_plain_prompt() -> None:
+    from app.answer.prompts import render_search
+
+    assert "Reply in one short sentence" not in render_search("[1] A sentence.", "What did Russia say?")

@@ -10,7 +10,7 @@ from langchain_core.prompts import PromptTemplate
 from app.config import PROJECT_ROOT
 from app.records import Source
 from app.text.articles import neutralise_chat_tokens
-from app.text.asking import EVENT, GPE, LOC, MONEY, NUMBER, ORG, PERCENT, PERSON, what_is_asked
+from app.text.asking import EVENT, GPE, LOC, MONEY, NUMBER, ORG, PERCENT, PERSON, TYPE_NOUNS, what_is_asked
 
 PROMPT_DIR = PROJECT_ROOT / "prompts"
 
@@ -46,7 +46,12 @@ def render_search(sources: str, question: str) -> str:
     asked = what_is_asked(question)
     if not asked.factoid:
         return render("answer", sources=sources, question=question)
-    kind = _KIND_WORDS.get(asked.answer_type or "", "the answer")  # "which decorated gymnast": no "the decorated"
+    # "Which country ...": "the country" (the question's own noun, when it is a known kind of thing: "the place" for
+    # a country let the model answer with another country's name); "which decorated gymnast": no "the decorated"
+    if asked.wh in ("which", "what") and asked.head in TYPE_NOUNS:
+        kind = f"the {asked.head}'s name" if asked.answer_type == PERSON else f"the {asked.head}"
+    else:
+        kind = _KIND_WORDS.get(asked.answer_type or "", "the answer")
     return render("answer_factoid", sources=sources, question=question, kind=kind)
 
 

@@ -47,6 +47,7 @@ _HEAD_TYPES: dict[str, tuple[str, ...]] = {
             "election", "war", "game", "match", "race", "championship", "series"),
 }
 _TYPE_OF_HEAD = {noun: kind for kind, nouns in _HEAD_TYPES.items() for noun in nouns}
+TYPE_NOUNS = frozenset(_TYPE_OF_HEAD)  # the nouns whose answer type is known ("country", "automaker", "stadium")
 _AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "will", "would", "can", "could",
         "should", "happened", "happens", "happen", "caused", "causes", "made", "makes", "led", "about"}
 _LEAD = re.compile(r"^\s*(?:(?:and|so|but|then|also|ok|okay)[,\s]+)*(?:(?:on|in|at|by|for|from|to|of|with|since)\s+)?",
