@@ -7,6 +7,7 @@ note. When they don't, the abstention stands. (The real model is exercised in te
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
@@ -113,11 +114,13 @@ def test_the_fallback_still_quotes_the_strict_selection(seed_settings) -> None:
     assert all(f"[{c.n}]" in answer.text for c in answer.citations)
 
 
-def test_a_factoid_question_asks_for_a_short_answer_that_begins_with_it(seed_settings) -> None:
-    answerer, model = _recording(_wide(seed_settings), "The articles don't say.")
+@pytest.mark.parametrize("wide", [False, True])
+def test_a_factoid_question_asks_for_a_short_answer_that_begins_with_it(seed_settings, wide: bool) -> None:
+    """With the strict evidence (the default) as with the wide one."""
+    answerer, model = _recording(_wide(seed_settings) if wide else seed_settings, "The articles don't say.")
     answerer.ask("Which country launched a military operation in Nagorno-Karabakh?", mode="llm")
     answerer.ask("What did Blinken say about the humanitarian situation?", mode="llm")
     factoid, other = (m[1].content for m in model.seen)
-    assert "begins with the place" in factoid
+    assert "begins with the country" in factoid
     assert "begins with" not in other
     assert model.seen[0][0].content == model.seen[1][0].content  # one fixed system prompt: a cached prefix
