@@ -69,10 +69,9 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1.")
     llm_model: str = Field("qwen2.5:1.5b-instruct", description="Model name sent to the OpenAI-compatible server.")
     llm_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
-    # Off by default: on 24 RealTimeQA questions (loaded machine) the wider evidence put the gold in front of the
-    # model more often (0.34 -> 0.46 of search questions) but the 1.5B model answered fewer right (open accuracy
-    # 0.292 -> 0.167, partly shorter answers the scorer misses: "Four astronauts" for gold "4"); a bigger model or the
-    # full 250-question run may change that (issue 19).
+    # Off by default: the wider evidence puts the gold in front of the model more often (RealTimeQA, 50 search-route
+    # questions: 0.36 -> 0.48) for ~100 more prefilled tokens (~1.2 s of first token here), but the packaged 1.5B
+    # model does not pick it out: 12 of 42 questions right with either evidence (issue 19). Try it with a bigger model.
     llm_wide_evidence: bool = Field(
         False, description="LLM mode: the model also reads the best sentence of the top 10 passages (<= 900 chars)."
     )
