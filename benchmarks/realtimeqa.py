@@ -156,8 +156,8 @@ def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, 
             if pipeline not in plan:
                 continue
             # llm-wide: LLM mode with CHRONICLE_LLM_WIDE_EVIDENCE (the model reads the best sentence of more passages)
-            wide = settings.model_copy(update={"llm_wide_evidence": True})
-            asker = chron if pipeline != "llm-wide" else Chronicle(wide)
+            asker = (chron if pipeline != "llm-wide"
+                     else Chronicle(settings.model_copy(update={"llm_wide_evidence": True})))
             mode = "extractive" if pipeline == "extractive" else "llm"
             for q in all_questions[: plan[pipeline]]:
                 ans = asker.ask(q["question_sentence"], mode=mode, as_of=_question_day(q))
@@ -230,6 +230,15 @@ def compare(rows: list[dict[str, Any]], a: str, b: str) -> dict[str, Any]:
     return {"counts": {k: len(v) for k, v in out.items()}, **out}
 
 
+def _on(rows: list[dict[str, Any]], pipeline: str, ids: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """A pipeline's rows for the questions in ``ids`` ((week, id) pairs)."""
+    return [r for r in rows if r["pipeline"] == pipeline and (r["week"], r["id"]) in ids]
+
+
+def _ids(rows: list[dict[str, Any]], pipeline: str) -> set[tuple[str, str]]:
+    return {(r["week"], r["id"]) for r in rows if r["pipeline"] == pipeline}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = base_parser(__doc__, RESULTS / "realtimeqa.json", DEFAULT_DATA)
     ap.add_argument("--weeks", type=int, default=None, help="first N weeks only")
@@ -253,13 +262,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     pipelines = [p for p in args.pipelines.split(",") if p]
     payload: dict[str, Any] = {"setting": "one store per week, that week's questions, as of the question date",
                                "weeks": [w.name for w in ws], "pipelines": pipelines}
-    per_week_llm = -(-args.llm_limit // len(ws)) if args.llm_limit else args.limit
-    per_week_naive = -(-args.naive_limit // len(ws)) if args.naive_limit else per_week_llm
-    per_week_wide = -(-args.wide_limit // len(ws)) if args.wide_limit else per_week_llm
-    per_week = {"naive": per_week_naive, "llm": per_week_llm, "llm-wide": per_week_wide}
+
+    def per_week(total: int | None, default: int | None) -> int | None:  # a total spread evenly over the weeks
+        return -(-total // len(ws)) if total else default
+
+    per_week_llm = per_week(args.llm_limit, args.limit)
+    limits = {"naive": per_week(args.naive_limit, per_week_llm), "llm": per_week_llm,
+              "llm-wide": per_week(args.wide_limit, per_week_llm)}
     rows: list[dict[str, Any]] = []
     for w in ws:
-        plan: dict[str, int | None] = {p: per_week.get(p, args.limit) for p in pipelines}
+        plan: dict[str, int | None] = {p: limits.get(p, args.limit) for p in pipelines}
         rows.extend(evaluate_week(w, plan, args.stores, args.k))
     for p in pipelines:
         payload[p] = summarise([r for r in rows if r["pipeline"] == p])
@@ -267,21 +279,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for model_pipeline in ("llm", "llm-wide"):
         if "extractive" not in pipelines or model_pipeline not in pipelines:
             continue
-        llm_ids = {(r["week"], r["id"]) for r in rows if r["pipeline"] == model_pipeline}
-        same = [r for r in rows if r["pipeline"] == model_pipeline or (r["pipeline"] == "extractive"
-                                                                       and (r["week"], r["id"]) in llm_ids)]
-        payload[f"extractive_same_questions_as_{model_pipeline}"] = summarise(
-            [r for r in same if r["pipeline"] == "extractive"])
-        payload[f"{model_pipeline}_vs_extractive"] = compare(same, "extractive", model_pipeline)
+        extractive_same = _on(rows, "extractive", _ids(rows, model_pipeline))
+        payload[f"extractive_same_questions_as_{model_pipeline}"] = summarise(extractive_same)
+        payload[f"{model_pipeline}_vs_extractive"] = compare(
+            extractive_same + [r for r in rows if r["pipeline"] == model_pipeline], "extractive", model_pipeline)
         print(f"{model_pipeline}_vs_extractive", json.dumps(payload[f"{model_pipeline}_vs_extractive"]["counts"]),
               flush=True)
     if "llm" in pipelines and "llm-wide" in pipelines:
         payload["llm-wide_vs_llm"] = compare([r for r in rows if r["pipeline"] in ("llm", "llm-wide")], "llm",
                                              "llm-wide")
-    naive_ids = {(r["week"], r["id"]) for r in rows if r["pipeline"] == "naive"}
-    if naive_ids and any(r["pipeline"] == "llm" and (r["week"], r["id"]) not in naive_ids for r in rows):
+    naive_ids = _ids(rows, "naive")
+    if naive_ids and _ids(rows, "llm") - naive_ids:
         for p in ("extractive", "llm", "llm-wide"):  # the naive pipeline ran on fewer questions: Chronicle on those
-            same_as_naive = [r for r in rows if r["pipeline"] == p and (r["week"], r["id"]) in naive_ids]
+            same_as_naive = _on(rows, p, naive_ids)
             if same_as_naive:
                 payload[f"{p}_same_questions_as_naive"] = summarise(same_as_naive)
     result = envelope("realtimeqa", payload)
