@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.records import Passage, Source
-from app.text.actors import find_actor_mentions
+from app.text.actors import canonical_actors
 from app.text.dates import find_time_expressions
 from app.text.tokens import content_tokens
 
@@ -24,15 +24,6 @@ _QUESTION_WORDS = frozenset(
     "how mani much what who whom whose when where which why tell give name list describ explain happen quot articl "
     "mention report stori accord".split()
 )
-
-
-def canonical_actors(text: str) -> str:
-    """Replace actor aliases by their canonical name ("Azerbaijani President" -> "Azerbaijan President")."""
-    out, pos = [], 0
-    for m in find_actor_mentions(text):
-        out += [text[pos : m.start], m.actor.name]
-        pos = m.end
-    return "".join(out) + text[pos:]
 
 
 def question_terms(question: str) -> set[str]:

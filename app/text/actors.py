@@ -202,6 +202,15 @@ def find_actor_mentions(text: str) -> list[ActorMention]:
     return sorted(found, key=lambda f: f.start)
 
 
+def canonical_actors(text: str) -> str:
+    """Replace actor aliases by their canonical name ("Azerbaijani President" -> "Azerbaijan President")."""
+    out, pos = [], 0
+    for m in find_actor_mentions(text):
+        out += [text[pos : m.start], m.actor.name]
+        pos = m.end
+    return "".join(out) + text[pos:]
+
+
 def resolve_actor(mention: str) -> Actor | None:
     """The actor a speaker mention belongs to: "Kremlin spokesman Dmitry Peskov" -> Russia.
 

@@ -57,3 +57,50 @@ def content_tokens(text: str) -> set[str]:
 
 def numbers_in(text: str) -> set[str]:
     return {t for t in content_tokens(text) if t[0].isdigit()}
+
+
+# A run of capitalised words: "International Space Station", "Prime Minister Nikol Pashinyan", "On Tuesday".
+_CAPITALISED_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
+# What may stand before the first word of a sentence or quotation.
+_OPENS_SENTENCE = re.compile(r"(?:^|[.!?:;][”\"’)\]]*|[“\"‘(\[])\s*$")
+
+
+def _name_tokens(run: str) -> tuple[str, ...]:
+    """Stemmed words of a capitalised run, hyphenated parts apart ("Nagorno-Karabakh"), possessives and stopwords
+    dropped."""
+    stem = _stemmer().stemWord
+    out: dict[str, None] = {}
+    for word in re.split(r"[\s-]+", run.replace("’", "'")):
+        w = re.sub(r"'s?$", "", word).lower()
+        if w and w not in STOPWORDS and not w[0].isdigit():
+            out[stem(w)] = None
+    return tuple(out)
+
+
+def name_groups(text: str, known: frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
+    """The proper names of a text, as the stemmed words of each run of capitalised words, in order.
+
+    A single capitalised word that opens a sentence or quotation ("Officials said", "Four astronauts") is a name
+    only when ``known`` holds it (the caller passes words it has seen capitalised mid-sentence, and actor names):
+    without a lexicon, capitals at a sentence start say nothing.
+    """
+    groups = []
+    for m in _CAPITALISED_RUN.finditer(text):
+        tokens = _name_tokens(m.group())
+        if not tokens:
+            continue
+        if " " not in m.group().strip() and _OPENS_SENTENCE.search(text[: m.start()]) and not set(tokens) <= known:
+            continue
+        groups.append(tokens)
+    return groups
+
+
+def capitalised_words(text: str) -> frozenset[str]:
+    """Stemmed words written with a capital anywhere in a text (what a name in a claim may match)."""
+    return frozenset(t for m in _CAPITALISED_RUN.finditer(text) for t in _name_tokens(m.group()))
+
+
+def name_words(text: str) -> frozenset[str]:
+    """Every stemmed word of a text in any case, split as names are ("Nagorno-Karabakh" -> nagorno, karabakh)."""
+    return frozenset(_name_tokens(" ".join(_WORD.findall(text))))
+
