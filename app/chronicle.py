@@ -147,16 +147,16 @@ class Chronicle:
 
     def prewarm(self) -> None:
         """Load the embedding model and the keyword index, and in LLM mode start the model process with its fixed
-        system prompt evaluated, so the first question pays for neither."""
+        system prompt (and a small archive, app.answer.library) evaluated, so the first question pays for neither."""
         self.retriever.refresh(force=True)
         get_embeddings(self.settings).encode(["warm up"])
         if self.settings.answer_mode == "llm":
-            from app.answer import prompts
             from app.answer.llm.client import get_chat_model
 
             model = get_chat_model(self.settings)
             if hasattr(model, "prewarm"):
-                model.prewarm(prompts.load("system"))
+                system, opening = self.answerer.prefix()
+                model.prewarm(str(system.content), str(opening.content))
 
 
     def generate(self, prompt: str) -> Iterator[str]:

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     llm_wide_evidence: bool = Field(
         False, description="LLM mode: the model also reads the best sentence of the top 10 passages (<= 900 chars)."
     )
+    # A small archive (the bundled article is ~6,900 characters) goes into the model's cached prompt prefix whole,
+    # so a question prefills ~30-60 tokens instead of ~240 (app.answer.library). ~4 characters a token: 9,000 keeps
+    # the prefix near 2,300 tokens, well inside llm_n_ctx. 0 = off.
+    llm_cached_archive_chars: int = Field(
+        9000, ge=0, description="LLM mode: an archive this small is the model's cached prompt prefix; 0 = off."
+    )
     llm_max_tokens: int = Field(220, ge=16, le=4096)
     llm_n_ctx: int = Field(4096, ge=512)
     llm_threads: int = Field(2, ge=1)

@@ -103,3 +103,17 @@ def test_names_pass_with_aliases_titles_and_lower_case_mentions() -> None:
     assert result.text == "Turkey said it supported Baku’s drive [2]." and result.repaired == 1
     # Over a whole archive, a claim is only re-cited to a sentence the route chose.
     assert verify("Turkey said it supported Baku’s drive [1].", both, repair_from=[both[0]]).empty
+
+
+def test_a_claim_that_swaps_who_did_what_is_refused() -> None:
+    """The false premise "Why did Armenia send troops into Azerbaijan?" got "Armenia sent troops into Azerbaijan
+    [3]" from the 1.5B model, citing the sentence where Azerbaijan sent them: every word and name is there."""
+    sent = src(3, "Azerbaijan sent troops backed by artillery strikes into Armenian-controlled Nagorno-Karabakh on "
+                  "Tuesday, raising the threat of a new war with its neighbor Armenia.")
+    assert verify("Armenia sent troops into Azerbaijan on Tuesday [3].", [sent]).empty
+    assert not verify("Azerbaijan sent troops into Nagorno-Karabakh on Tuesday [3].", [sent]).empty
+    backs = src(1, "Russia is seeking to preserve its influence in the face of Turkey, which backs Azerbaijan.")
+    assert verify("Azerbaijan backs Azerbaijan [1].", [backs]).empty
+    assert not verify("Türkiye backs Azerbaijan [1].", [backs]).empty  # aliases unified
+    # Reporting verbs come before their speaker in news ("... ," said Peskov): no order is read from them.
+    assert not verify("Peskov said Moscow urged calm [1].", [src(1, "“Moscow urges calm,” said Peskov.")]).empty

@@ -23,6 +23,7 @@ from app.answer import prompts
 from app.answer.citations import GuardResult, is_abstention, strip_unknown_markers, verify, verify_lines
 from app.answer.compose import complete_statements, compose_extractive, compose_story, compose_timeline
 from app.answer.followup import followup_focus, rewrite_followup
+from app.answer.library import Library, build_library
 from app.answer.llm.client import ChatModel, LLMError, ModelFailure
 from app.answer.questions import QuestionError, check_question
 from app.answer.routes import Evidence, Router
@@ -108,6 +109,8 @@ class Answerer:
         self.settings = settings
         self.router = Router(retriever, encode, settings.k)
         self._chat_model_factory = chat_model_factory
+        self._library: Library | None = None
+        self._library_generation: str | None = None
 
     # --- public ---------------------------------------------------------------------------------------------
 
@@ -162,6 +165,37 @@ class Answerer:
 
     # --- LLM ------------------------------------------------------------------------------------------------
 
+    def library(self) -> Library | None:
+        """The whole archive as the model's cached prefix, when it is small enough (rebuilt after each ingest)."""
+        retriever = self.router.base
+        generation = retriever.generation
+        if generation != self._library_generation:
+            # ~3 characters a token at worst, and room for the system prompt, the question part and the answer
+            fits = (self.settings.llm_n_ctx - 600 - self.settings.llm_max_tokens) * 3
+            self._library = build_library(retriever, min(self.settings.llm_cached_archive_chars, fits))
+            self._library_generation = generation
+        return self._library
+
+    def prefix(self) -> list[BaseMessage]:
+        """What every prompt starts with: the system prompt, and the archive when it is the cached prefix (what
+        the model process evaluates when the chat starts)."""
+        library = self.library()
+        opening = f"{library.block}\n\n" if library is not None else ""
+        return [SystemMessage(prompts.load("system")), HumanMessage(opening)]
+
+    def _prompt(self, turn: _Turn) -> tuple[list[Source], list[Source], list[BaseMessage]]:
+        """(every source the model may cite, the route's sources in that numbering, the messages). Questions asked
+        as of a day see part of the archive only: they get the usual prompt."""
+        evidence = turn.evidence
+        library = self.library() if turn.as_of is None else None
+        if library is None:
+            return evidence.model_sources, evidence.model_sources, self.messages(turn.standalone, evidence)
+        citable, pointed, extra = library.point(evidence.model_sources)
+        user = prompts.render_pointers(turn.standalone, pointed, extra, evidence.route, evidence.speaker,
+                                       evidence.instruction)
+        return citable, pointed + extra, [SystemMessage(prompts.load("system")),
+                                          HumanMessage(f"{library.block}\n\n{user}")]
+
     @staticmethod
     def messages(question: str, evidence: Evidence) -> list[BaseMessage]:
         """The fixed system prompt first, then the sources, then the question: the system prompt and the user
@@ -183,13 +217,14 @@ class Answerer:
         from app.answer.llm.client import describe_model
 
         turn.model = describe_model(self.settings)
-        valid = {s.n for s in turn.evidence.model_sources}
+        citable, chosen, messages = self._prompt(turn)
+        valid = {s.n for s in citable}
         raw, notes = "", []
         try:
             model = self._chat_model_factory()
             t_llm = time.perf_counter()
             shown = ""
-            for piece in model.stream(self.messages(turn.standalone, turn.evidence)):  # the server serialises
+            for piece in model.stream(messages):  # the server serialises
                 turn.timings.setdefault("first_token_ms", _ms(turn.started))
                 raw += piece
                 visible = strip_unknown_markers(raw, valid)
@@ -208,13 +243,14 @@ class Answerer:
             raw, notes = "", [f"LLM unavailable ({exc}); showing the extractive answer."]
         except Exception as exc:  # noqa: BLE001 - a model error must not lose the answer
             raw, notes = "", [f"LLM error ({type(exc).__name__}: {exc}); showing the extractive answer."]
-        yield self._judge(turn, raw, extractive, notes)
+        yield self._judge(turn, raw, extractive, notes, citable, chosen)
 
-    def _judge(self, turn: _Turn, raw: str, extractive: str, notes: list[str]) -> Answer:
-        """The model's text after the guard, or the extractive fallback (quoting the strict sources), or the
-        abstention."""
-        sources = turn.evidence.model_sources
-        guarded: GuardResult | None = verify(raw, sources) if raw else None
+    def _judge(self, turn: _Turn, raw: str, extractive: str, notes: list[str], citable: list[Source],
+               chosen: list[Source]) -> Answer:
+        """The model's text after the guard (which checks its [n] against ``citable``), or the extractive fallback
+        (quoting the strict sources), or the abstention. ``chosen``: the route's sources, numbered as the model
+        saw them."""
+        guarded: GuardResult | None = verify(raw, citable, repair_from=chosen) if raw else None
         abstains = bool(raw) and is_abstention(raw) and (guarded is None or guarded.empty)
         if abstains and not turn.evidence.sure:
             return turn.answer(ABSTAIN_TEXT, [], True, notes)
@@ -230,7 +266,7 @@ class Answerer:
             if guarded.dropped_claims:
                 notes.append(f"{len(guarded.dropped_claims)} unsupported sentence(s) removed by the citation guard.")
             if turn.evidence.route == "statements":
-                text, cited = complete_statements(text, cited, sources)
-            return turn.answer(text, cited, False, notes, sources=sources)
+                text, cited = complete_statements(text, cited, chosen)
+            return turn.answer(text, cited, False, notes, sources=chosen)
         fallback = verify(extractive, turn.evidence.sources)
         return turn.answer(fallback.text, fallback.cited, False, notes)

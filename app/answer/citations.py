@@ -21,9 +21,11 @@ from app.text.tokens import (
     capitalised_words,
     content_tokens,
     name_groups,
+    name_positions,
     name_words,
     number_words_as_digits,
     numbers_in,
+    word_positions,
 )
 
 CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
@@ -77,6 +79,37 @@ def names_supported(claim: str, evidence: str, known: frozenset[str] = frozenset
     claim, evidence = canonical_actors(claim), canonical_actors(evidence)
     capitals, words = capitalised_words(evidence), name_words(evidence)
     return all(group[-1] in capitals or set(group) <= words for group in name_groups(claim, known))
+
+
+# Words after which the subject may come last in news text ("... ," said Peskov): no order is read from them.
+_INVERTIBLE = frozenset("said say says told tell add added ask asked note noted write wrote according".split())
+
+
+def subject_in_place(claim: str, evidence: str) -> bool:
+    """A claim that opens with a name and a word ("Armenia sent troops ...") is not supported by a sentence that
+    holds both words only with the name after it ("Azerbaijan sent troops ... its neighbor Armenia"): the roles
+    are swapped. The name (actor aliases unified) must come before the word's last use in the evidence. Only
+    the order of the two is read, so "Russia backs Azerbaijan" still passes a sentence where Russia is named
+    before "backs" for another reason; a lexical guard cannot parse who did what."""
+    claim = canonical_actors(CITATION.sub(" ", claim)).strip()
+    first = _LEADING_NAME.match(claim)
+    if first is None:
+        return True
+    subject = name_positions(first.group("name"))[0][1] if name_positions(first.group("name")) else ()
+    verb_words = word_positions(first.group("word"))
+    if not subject or not verb_words or first.group("word").lower() in _INVERTIBLE:
+        return True
+    verb = verb_words[0][1]
+    evidence = canonical_actors(evidence)
+    verb_at = [i for i, w in word_positions(evidence) if w == verb]
+    name_at = [i for i, words in name_positions(evidence) if set(words) & set(subject)]
+    if not verb_at or not name_at:
+        return True  # a paraphrase, or a name the name check has already judged
+    return min(name_at) < max(verb_at)
+
+
+# "Armenia sent", "The Kremlin said", "Azerbaijan's defence ministry": a leading name and the word after it.
+_LEADING_NAME = re.compile(r"^(?:The\s+)?(?P<name>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)\s+(?P<word>[a-z][\w'’-]*)")
 
 
 def known_names(sources: list[Source]) -> frozenset[str]:
@@ -163,7 +196,8 @@ def verify(answer: str, sources: list[Source], threshold: float = SUPPORT_THRESH
 
     def supports(claim: str, source: Source) -> bool:
         evidence = evidence_of(source)
-        return support_score(claim, evidence) >= threshold and names_supported(claim, evidence, known)
+        return (support_score(claim, evidence) >= threshold and names_supported(claim, evidence, known)
+                and subject_in_place(claim, evidence))
 
     kept: list[str] = []
     dropped: list[str] = []

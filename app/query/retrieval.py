@@ -113,6 +113,12 @@ class HybridRetriever:
         return set(self._articles)
 
     @property
+    def generation(self) -> str:
+        """The store's generation stamp as this process last read it: changes with every ingest or removal."""
+        self.refresh()
+        return self._generation or ""
+
+    @property
     def articles(self) -> dict[str, StoredArticle]:
         """Every visible article (cached; refreshed with the generation)."""
         self.refresh()

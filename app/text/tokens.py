@@ -104,3 +104,17 @@ def name_words(text: str) -> frozenset[str]:
     """Every stemmed word of a text in any case, split as names are ("Nagorno-Karabakh" -> nagorno, karabakh)."""
     return frozenset(_name_tokens(" ".join(_WORD.findall(text))))
 
+
+def name_positions(text: str) -> list[tuple[int, tuple[str, ...]]]:
+    """(character offset, stemmed words) of every run of capitalised words in a text, sentence starts included."""
+    return [(m.start(), _name_tokens(m.group())) for m in _CAPITALISED_RUN.finditer(text)]
+
+
+def word_positions(text: str) -> list[tuple[int, str]]:
+    """(character offset, stemmed word) of every word of a text, in any case, split as names are."""
+    out = []
+    for m in _WORD.finditer(text):
+        for part in re.finditer(r"[^-]+", m.group()):
+            out.extend((m.start() + part.start(), w) for w in _name_tokens(part.group()))
+    return out
+

@@ -122,6 +122,7 @@ class EmbeddedChat:
         self._process: ModelProcess | None = None
         self._lock = threading.Lock()
         self._warm_prompt = ""
+        self._warm_prefix = ""
         self._local = threading.local()
         self._previous: list[int] = []  # the last request's prompt tokens (what the KV cache starts with)
 
@@ -212,7 +213,7 @@ class EmbeddedChat:
             self._local.restarting = True
             try:
                 if self._warm_prompt:
-                    self.prewarm(self._warm_prompt)
+                    self.prewarm(self._warm_prompt, self._warm_prefix)
                 else:
                     self.process.ensure()
             except Exception:  # noqa: BLE001 - the next question reports whatever is wrong
@@ -220,11 +221,13 @@ class EmbeddedChat:
 
         threading.Thread(target=restart, daemon=True, name="chronicle-model-restart").start()
 
-    def prewarm(self, system_prompt: str) -> None:
-        """Start the process and evaluate the fixed system prompt once, so the first question only pays for its own
-        tokens (llama.cpp reuses the cached prompt prefix)."""
+    def prewarm(self, system_prompt: str, user_prefix: str = "") -> None:
+        """Start the process and evaluate the fixed system prompt (and the start of the user message that every
+        question shares, app.answer.library) once, so the first question only pays for its own tokens (llama.cpp
+        reuses the cached prompt prefix)."""
         self._warm_prompt = system_prompt
-        messages = [SystemMessage(system_prompt), HumanMessage("Reply with OK.")]
+        self._warm_prefix = user_prefix
+        messages = [SystemMessage(system_prompt), HumanMessage(f"{user_prefix}Reply with OK.")]
         for _ in self.stream(messages):
             break
         self._measure(messages)  # the KV cache now starts with the system prompt: the next request reuses it
