@@ -182,12 +182,16 @@ def test_factoid_prompt_asks_for_a_short_answer_that_begins_with_what_is_asked(q
     from app.answer.prompts import render_search
 
     prompt = render_search("[1] A sentence.", question)
-    assert f"begins with {begins_with} and ends with its source" in prompt
-    assert "The articles don't say" in prompt  # an unanswerable factoid still has a way out
-    assert prompt.index("[1] A sentence.") < prompt.index(question) < prompt.index("Reply in one short sentence")
+    assert prompt.endswith(f"Begin your one sentence with {begins_with}.")
+    # the rule itself, and the way out for an unanswerable factoid, are in the cached system prompt
+    from app.answer.prompts import load
+
+    assert "reply in one short sentence that begins with it" in load("system")
+    assert "reply exactly: The articles don't say." in load("system")
+    assert prompt.index("[1] A sentence.") < prompt.index(question) < prompt.index("Begin your one sentence")
 
 
 def test_a_question_that_is_not_a_factoid_gets_the_plain_prompt() -> None:
     from app.answer.prompts import render_search
 
-    assert "Reply in one short sentence" not in render_search("[1] A sentence.", "What did Russia say?")
+    assert "Begin your one sentence" not in render_search("[1] A sentence.", "What did Russia say?")
