@@ -146,3 +146,24 @@ def test_kill_9_during_a_removal_leaves_no_half_removed_article_visible(tmp_path
     assert "article(s) removed" in again.stdout + again.stderr
     seen = audit_in_fresh_process(store_dir)
     assert seen["records"] == 40 and seen["invisible_with_rows"] == 0 and seen["half_visible"] == []
+
+
+def test_in_llm_mode_an_upload_or_removal_rewarms_the_models_cached_prefix(tmp_path: Path, monkeypatch) -> None:
+    """A small archive is the model's cached prompt prefix (app.answer.library): after the Articles tab changes it,
+    the new prefix is evaluated in the background, not in the next question's first-token time."""
+    import threading
+
+    from app.ui.views import Views
+
+    views = Views(make_settings(tmp_path / "store"))  # LLM mode, the default
+    warmed = threading.Semaphore(0)
+    monkeypatch.setattr(views, "prewarm", warmed.release)
+    _, report, _ = views.ingest_upload(str(SEED))
+    assert "1 article(s) added" in report and warmed.acquire(timeout=10)
+    article_id = views.chronicle.articles()[0].article_id
+    views.remove(article_id)
+    assert warmed.acquire(timeout=10)
+    extractive = Views(make_settings(tmp_path / "other", answer_mode="extractive"))
+    monkeypatch.setattr(extractive, "prewarm", warmed.release)
+    extractive.ingest_upload(str(SEED))
+    assert not warmed.acquire(timeout=1)

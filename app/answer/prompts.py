@@ -58,7 +58,7 @@ def factoid_kind(question: str) -> str | None:
 
     "Which country ...": "the country", the question's own noun when it is a known kind of thing (more precise than
     the type's "the place"; "Which French stadium" is no longer "the person's name"); "which decorated gymnast": no
-    "the decorated". Seed eval, LLM mode, with the way out added to the template: 50 -> 51 of 57."""
+    "the decorated"."""
     asked = what_is_asked(question)
     if not asked.factoid:
         return None

@@ -117,4 +117,3 @@ def word_positions(text: str) -> list[tuple[int, str]]:
         for part in re.finditer(r"[^-]+", m.group()):
             out.extend((m.start() + part.start(), w) for w in _name_tokens(part.group()))
     return out
-
