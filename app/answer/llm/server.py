@@ -80,6 +80,7 @@ def serve(args: argparse.Namespace) -> int:
         rope_freq_base=0.0,
         seed=0,
         n_gpu_layers=0,
+        logits_all=False,
         verbose=False,
     )
     app = create_app(server_settings=server, model_settings=[model])  # loads the model (~1 s, 1.9 GB)
