@@ -179,3 +179,14 @@ def test_an_answer_over_the_cached_archive_cites_its_sentences_and_is_guarded(se
     answerer.ask("What did Russia say?", mode="llm")
     tail = model.seen[0][1].content.rsplit("Question:", 1)[1]
     assert "Say what Russia said." in tail and "Russia" in tail.split("Read these sources first:")[1]
+
+
+def test_a_one_shot_cli_question_does_not_cache_the_archive(seed_settings) -> None:
+    """`python -m app ask` starts a model process for one question: caching the whole article first would only
+    make that question wait for ~1,800 tokens of prefill."""
+    from app.cli import one_shot
+
+    answerer, model = _recording(one_shot(seed_settings), "The articles don't say.", library=True)
+    assert answerer.library() is None
+    answerer.ask("How many people were killed?", mode="llm")
+    assert "Read these sources first" not in model.seen[0][1].content
