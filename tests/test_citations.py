@@ -117,3 +117,13 @@ def test_a_claim_that_swaps_who_did_what_is_refused() -> None:
     assert not verify("Türkiye backs Azerbaijan [1].", [backs]).empty  # aliases unified
     # Reporting verbs come before their speaker in news ("... ," said Peskov): no order is read from them.
     assert not verify("Peskov said Moscow urged calm [1].", [src(1, "“Moscow urges calm,” said Peskov.")]).empty
+    # The name nearest before the verb decides: Russia is named earlier in the sentence, Turkey backs Azerbaijan.
+    region = src(2, "The balance could shift in the region, where Russia - distracted by its own war in Ukraine - "
+                    "faces greater activity from Turkey, which backs Azerbaijan.")
+    assert verify("Russia backs Azerbaijan [2].", [region]).empty
+    assert not verify("Turkey backs Azerbaijan [2].", [region]).empty
+    # A clause with another name between subject and verb: only a statement's speaker label vouches for it.
+    clause = "Russia, which brokered a ceasefire after the war that saw Azerbaijan retake Karabakh, called for calm."
+    assert verify("Russia called for calm [1].", [src(1, clause)]).empty
+    statement = Source(1, clause, "a", "T", "2023-09-19", 0, len(clause), label="Russia")
+    assert not verify("Russia called for calm [1].", [statement]).empty
