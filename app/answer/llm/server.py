@@ -11,9 +11,12 @@ Chronicle falls back to the extractive answer. The server is llama-cpp-python's 
 and to a user's Ollama / vLLM / llama.cpp server.
 
 Settings that matter: ``rope_freq_base=0`` (keep the GGUF's own value; 10000 broke Qwen's citations),
-``n_batch=512``, ``interrupt_requests=False`` (the server's default cancels a streaming answer when a second
-request arrives: two chat users would cut each other off), an API key from the environment (not the command line,
-which ``ps`` shows), and the parent's pid: the server exits when Chronicle is gone, even after ``kill -9``.
+``n_batch=512``, ``logits_all=False`` (the server's default, True, computes and keeps the whole vocabulary's logits
+for every prompt token, which Chronicle never reads: on the bundled article, model RSS 3,515 -> 1,982 MB and first
+token p50 1.17 -> 1.01 s, same answers), ``interrupt_requests=False`` (the server's default cancels a streaming
+answer when a second request arrives: two chat users would cut each other off), an API key from the environment
+(not the command line, which ``ps`` shows), and the parent's pid: the server exits when Chronicle is gone, even
+after ``kill -9``.
 This module imports nothing of Chronicle's beyond the offline switch: the child starts fast and small.
 """
 
