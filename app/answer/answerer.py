@@ -96,6 +96,13 @@ class _Turn:
                       notes or [], self.model, self.as_of)
 
 
+def _over_library(library: Library | None, user: str) -> list[BaseMessage]:
+    """The system prompt, then the cached archive (if any), then ``user``: the prewarm and every question over the
+    archive build their prompt here, so they share the prefix token for token."""
+    opening = f"{library.block}\n\n" if library is not None else ""
+    return [SystemMessage(prompts.load("system")), HumanMessage(opening + user)]
+
+
 class Answerer:
     """Holds the retriever, the embedding encoder and (lazily) the chat model."""
 
@@ -179,9 +186,7 @@ class Answerer:
     def prefix(self) -> list[BaseMessage]:
         """What every prompt starts with: the system prompt, and the archive when it is the cached prefix (what
         the model process evaluates when the chat starts)."""
-        library = self.library()
-        opening = f"{library.block}\n\n" if library is not None else ""
-        return [SystemMessage(prompts.load("system")), HumanMessage(opening)]
+        return _over_library(self.library(), "")
 
     def _prompt(self, turn: _Turn) -> tuple[list[Source], list[Source], list[BaseMessage]]:
         """(every source the model may cite, the route's sources in that numbering, the messages). Questions asked
@@ -193,8 +198,7 @@ class Answerer:
         citable, pointed, extra = library.point(evidence.model_sources)
         user = prompts.render_pointers(turn.standalone, pointed, extra, evidence.route, evidence.speaker,
                                        evidence.instruction)
-        return citable, pointed + extra, [SystemMessage(prompts.load("system")),
-                                          HumanMessage(f"{library.block}\n\n{user}")]
+        return citable, pointed + extra, _over_library(library, user)
 
     @staticmethod
     def messages(question: str, evidence: Evidence) -> list[BaseMessage]:

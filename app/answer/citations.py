@@ -85,6 +85,10 @@ def names_supported(claim: str, evidence: str, known: frozenset[str] = frozenset
 _INVERTIBLE = frozenset("said say says told tell add added ask asked note noted write wrote according".split())
 
 
+# "Armenia sent", "The Kremlin said", "Azerbaijan's defence ministry": a leading name and the word after it.
+_LEADING_NAME = re.compile(r"^(?:The\s+)?(?P<name>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)\s+(?P<word>[a-z][\w'’-]*)")
+
+
 def subject_in_place(claim: str, evidence: str, label: str = "") -> bool:
     """A claim that opens with a name and a word ("Armenia sent troops ...", "Russia backs Azerbaijan") is only
     supported by a sentence where that word follows the same name: the name nearest before some use of the word
@@ -118,10 +122,6 @@ def subject_in_place(claim: str, evidence: str, label: str = "") -> bool:
         if before and subject & before[-1]:
             return True
     return False
-
-
-# "Armenia sent", "The Kremlin said", "Azerbaijan's defence ministry": a leading name and the word after it.
-_LEADING_NAME = re.compile(r"^(?:The\s+)?(?P<name>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)\s+(?P<word>[a-z][\w'’-]*)")
 
 
 def known_names(sources: list[Source]) -> frozenset[str]:

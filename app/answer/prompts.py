@@ -85,11 +85,13 @@ def render_pointers(question: str, pointed: list[Source], extra: list[Source], r
     """The part of a prompt after a cached archive (app.answer.library): the question, the numbers of the sources
     the route chose with their labels, any chosen source that is not an archive sentence, and the route's cue."""
     pointers = ", ".join(f"[{s.n}] ({readable_dates(s.label)})" if s.label else f"[{s.n}]" for s in pointed)
-    cue = {"statements": f"Say what {speaker} said." if speaker else "",
-           "timeline": f"The dates in brackets are when those events happened. {instruction}".strip()}.get(route, "")
-    if route == "search":
-        kind = factoid_kind(question)
-        cue = f"Begin your one sentence with {kind}. If no source says, reply: The articles don't say." if kind else ""
+    cue = ""
+    if route == "statements" and speaker:
+        cue = f"Say what {speaker} said."
+    elif route == "timeline":
+        cue = f"The dates in brackets are when those events happened. {instruction}".strip()
+    elif route == "search" and (kind := factoid_kind(question)):
+        cue = f"Begin your one sentence with {kind}. If no source says, reply: The articles don't say."
     more = f"More sources:\n{format_sources(extra)}\n\n" if extra else ""
     return render("library_question", question=question, pointers=pointers, more=more, cue=cue).strip()
 

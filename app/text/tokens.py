@@ -97,7 +97,7 @@ def name_groups(text: str, known: frozenset[str] = frozenset()) -> list[tuple[st
 
 def capitalised_words(text: str) -> frozenset[str]:
     """Stemmed words written with a capital anywhere in a text (what a name in a claim may match)."""
-    return frozenset(t for m in _CAPITALISED_RUN.finditer(text) for t in _name_tokens(m.group()))
+    return frozenset(t for _, words in name_positions(text) for t in words)
 
 
 def name_words(text: str) -> frozenset[str]:
