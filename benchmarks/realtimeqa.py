@@ -18,6 +18,9 @@ numbers joined by commas or hyphens kept whole: benchmarks.common.contains):
 - open: the gold choice text occurs in the answer text (and the pipeline did not abstain);
 - mc: every choice gets support = 3 x [choice in the answer] + sum over what the reader saw of 1/rank x [choice in
   it]; the best-supported choice is picked; no support = no pick (on *_qa_nota: "None of the above");
+- shown: the gold occurs in the numbered sources the answer was built from (the sentences the model read, or the
+  extractive answer quoted from; naive: its chunks): open accuracy can be at most this, and ``open_when_shown`` is
+  the reader's share of those;
 - hit: the gold occurs in what the reader was given (Chronicle: the passages the answerer retrieved, with their
   headlines, or for the timeline / statements routes the sources it built; naive: the 5 chunks), and ``chars``
   the length of that text: hit@k is only comparable at equal characters;
@@ -105,13 +108,14 @@ def _naive_answer(chron: Any, question: str, chunks: list[str]) -> tuple[str, fl
 
 
 def _row(week: Week, q: dict[str, Any], nota: dict[str, Any], pipeline: str, answer_text: str, abstained: bool,
-         seen: list[str], corpus: str, timings: dict[str, float], route: str) -> dict[str, Any]:
+         seen: list[str], corpus: str, timings: dict[str, float], route: str, shown: list[str]) -> dict[str, Any]:
     g = gold(q)
     row = {
         "week": week.name, "id": q["question_id"], "pipeline": pipeline, "gold": g, "abstained": abstained,
         "open": bool(answer_text) and contains(answer_text, g),
         "mc": pick(q["choices"], answer_text, seen) == int(q["answer"][0]),
         "hit": contains(" \n ".join(seen), g), "chars": sum(len(t) for t in seen),
+        "shown": contains(" \n ".join(shown), g),
         "reachable": contains(corpus, g), "route": route, "answer": answer_text[:400], **timings,
     }
     nq = nota.get(q["question_id"])
@@ -151,7 +155,7 @@ def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, 
                 timings = {"retrieve_ms": (time.perf_counter() - t0) * 1000}
                 text, first, total = _naive_answer(chron, q["question_sentence"], chunks)
                 timings.update(first_token_ms=first, total_ms=total + timings["retrieve_ms"])
-                rows.append(_row(week, q, nota, "naive", text, not text, chunks, corpus, timings, "naive"))
+                rows.append(_row(week, q, nota, "naive", text, not text, chunks, corpus, timings, "naive", chunks))
         for pipeline in ("extractive", "llm", "llm-wide"):
             if pipeline not in plan:
                 continue
@@ -167,7 +171,7 @@ def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, 
                                 if key in ans.timings})
                 answer_text = "" if ans.abstained else ans.text
                 rows.append(_row(week, q, nota, pipeline, answer_text, ans.abstained, _seen(ans), corpus, timings,
-                                 ans.route))
+                                 ans.route, [s.text for s in ans.sources]))
         clear_caches(close=True)  # nine weeks of Chroma clients held in memory took the process to 4.6 GB
     return rows
 
@@ -188,6 +192,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "chars_seen": round(sum(r["chars"] for r in rows) / n),
         "reachable": round(len(reach) / n, 3),
         "hit@k_reachable": round(sum(r["hit"] for r in reach) / max(len(reach), 1), 3),
+        # the gold in the sentences the answer was built from (naive: its chunks): what a perfect reader could reach
+        "shown": round(sum(r.get("shown", False) for r in rows) / n, 3),
+        "open_when_shown": round(sum(r["open"] for r in rows if r.get("shown")) /
+                                 max(sum(bool(r.get("shown")) for r in rows), 1), 3),
         "open_acc_reachable": round(sum(r["open"] for r in reach) / max(len(reach), 1), 3),
         "abstain_rate": round(sum(r["abstained"] for r in rows) / n, 3),
         "nota_questions": len(nota_rows),

@@ -195,3 +195,64 @@ def test_a_question_that_is_not_a_factoid_gets_the_plain_prompt() -> None:
     from app.answer.prompts import render_search
 
     assert "Begin your one sentence" not in render_search("[1] A sentence.", "What did Russia say?")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "holds"),
+    [
+        ("Which retail chain recalled nearly 50,000 mattresses?", "The chain Costco recalled them on Friday.", True),
+        ("Which retail chain recalled nearly 50,000 mattresses?", "The mattresses may grow mold, the agency said.",
+         False),  # about the story, names nothing new
+        ("Which retail chain recalled nearly 50,000 mattresses?", "Which chain recalled the mattresses?", False),
+        ("Who won the race in Singapore?", "Carlos Sainz won in Singapore on Sunday.", True),
+        ("Who won the race in Singapore?", "The race in Singapore was won on Sunday.", False),
+        ("How many days was he on the run?", "He was captured after 13 days.", True),
+        ("How many days was he on the run?", "He was captured after two weeks.", True),  # spelled out
+        ("How many of the 50,000 mattresses were sold?", "About 50,000 mattresses were recalled.", False),  # asked
+        ("What percentage of couples sleep apart?", "Some 15% of couples sleep apart.", True),
+        ("What percentage of couples sleep apart?", "In 2023, couples slept apart.", False),  # a year, no share
+        ("How much did the stadium cost?", "The stadium cost $1.2 billion.", True),
+        ("Why did the chain recall mattresses?", "Costco recalled them over mold.", False),  # not a factoid
+    ],
+)
+def test_holds_answer_reads_the_kind_of_thing_asked_for(question: str, sentence: str, holds: bool) -> None:
+    from app.query.evidence import holds_answer
+
+    assert holds_answer(what_is_asked(question), sentence, question) is holds
+
+
+def test_a_lone_capital_opening_a_sentence_is_a_name_when_seen_mid_sentence() -> None:
+    from app.query.evidence import holds_answer
+    from app.text.tokens import content_tokens
+
+    question = "Which retail chain recalled nearly 50,000 mattresses?"
+    asked = what_is_asked(question)
+    assert not holds_answer(asked, "Costco recalled them on Friday.", question)  # "Officials said" looks the same
+    assert holds_answer(asked, "Costco recalled them on Friday.", question, frozenset(content_tokens("Costco")))
+
+
+def test_the_sentence_naming_the_answer_gets_the_bonus(seed_settings, monkeypatch) -> None:
+    """Of two sentences of one story, only the one naming a country gains ANSWER_BONUS over the other."""
+    import dataclasses
+
+    import app.query.evidence as evidence
+    from app.query.retrieval import get_retriever
+    from app.store.registry import get_embeddings
+
+    encode = get_embeddings(seed_settings).encode
+    question = "Which country backs Azerbaijan?"
+    text = "Azerbaijan is backed by its ally. Azerbaijan is backed by Turkey."
+    cut = text.index(" Azerbaijan")
+    passage = dataclasses.replace(get_retriever(seed_settings).retrieve(question, 1)[0], text=text, start=0,
+                                  end=len(text), vector=None, sentences=((0, cut), (cut + 1, len(text))))
+
+    def scores() -> dict[str, float]:
+        return {s.text: s.score for s in evidence.score_sentences(question, [passage], encode)}
+
+    with_bonus, bonus = scores(), evidence.ANSWER_BONUS
+    assert bonus > 0
+    monkeypatch.setattr(evidence, "ANSWER_BONUS", 0.0)
+    without = scores()
+    named, unnamed = "Azerbaijan is backed by Turkey.", "Azerbaijan is backed by its ally."
+    assert with_bonus[named] - without[named] == pytest.approx(bonus)
+    assert with_bonus[unnamed] == pytest.approx(without[unnamed])
