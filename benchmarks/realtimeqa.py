@@ -15,7 +15,7 @@ Pipelines:
   also reads the best sentence of each of the ten best passages).
 Scores, per question (gold = the choice named by ``answer``; matching = whole-word, normalised, accents folded,
 numbers joined by commas or hyphens kept whole: benchmarks.common.contains):
-- open: the gold choice text occurs in the answer text (and the pipeline did not abstain);
+- open: the gold choice text occurs in the answer text, its [n] markers left out (and the pipeline did not abstain);
 - mc: every choice gets support = 3 x [choice in the answer] + sum over what the reader saw of 1/rank x [choice in
   it]; the best-supported choice is picked; no support = no pick (on *_qa_nota: "None of the above");
 - shown: the gold occurs in the numbered sources the answer was built from (the sentences the model read, or the
@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -63,6 +64,14 @@ from benchmarks.common import (
 from benchmarks.naive import build_naive, naive_documents, naive_embeddings, naive_prompt, open_naive
 
 NAIVE_K = 5
+
+
+_CITATION = re.compile(r"\b(?:sources?\s*)?\[\d+(?:[,\s]+\d+)*\]", re.I)
+
+
+def without_citations(answer_text: str) -> str:
+    """The answer without its citation markers: "According to source [5], ... after 10 years" does not say 5."""
+    return _CITATION.sub(" ", answer_text)
 
 
 def support(choice: str, answer_text: str, passages: list[str]) -> float:
@@ -112,7 +121,7 @@ def _row(week: Week, q: dict[str, Any], nota: dict[str, Any], pipeline: str, ans
     g = gold(q)
     row = {
         "week": week.name, "id": q["question_id"], "pipeline": pipeline, "gold": g, "abstained": abstained,
-        "open": bool(answer_text) and contains(answer_text, g),
+        "open": bool(answer_text) and contains(without_citations(answer_text), g),
         "mc": pick(q["choices"], answer_text, seen) == int(q["answer"][0]),
         "hit": contains(" \n ".join(seen), g), "chars": sum(len(t) for t in seen),
         "shown": contains(" \n ".join(shown), g),

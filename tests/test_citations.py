@@ -127,3 +127,31 @@ def test_a_claim_that_swaps_who_did_what_is_refused() -> None:
     assert verify("Russia called for calm [1].", [src(1, clause)]).empty
     statement = Source(1, clause, "a", "T", "2023-09-19", 0, len(clause), label="Russia")
     assert not verify("Russia called for calm [1].", [statement]).empty
+
+
+def test_a_passive_claim_names_the_one_acted_on() -> None:
+    """RealTimeQA: "Matt Gaetz was ousted from his role as speaker [3]" passed every check on the sentence where the
+    House ousted its speaker "in a move set in motion by ... Rep. Matt Gaetz"."""
+    moved = src(3, "For the first time in U.S. history, members of the House of Representatives ousted its speaker of "
+                   "the House in a move Tuesday set in motion by hard-line conservative Rep. Matt Gaetz, R-Fla.")
+    assert verify("Matt Gaetz was ousted from his role as speaker [3].", [moved]).empty
+    passive = src(1, "In a historic turn of events, McCarthy has been ousted as speaker, leaving the House in turmoil.")
+    assert not verify("McCarthy was ousted as speaker [1].", [passive]).empty
+    active = src(2, "Speaker Kevin McCarthy made history Tuesday after a handful of hardliners and Democratic "
+                    "lawmakers ousted him from the top leadership post.")
+    assert not verify("Kevin McCarthy was ousted from the top leadership post [2].", [active]).empty
+    named_after = src(4, "Lawmakers ousted Kevin McCarthy on Tuesday, in a move led by Matt Gaetz.")
+    assert not verify("Kevin McCarthy was ousted on Tuesday [4].", [named_after]).empty
+    assert verify("Matt Gaetz was ousted on Tuesday [4].", [named_after]).empty
+
+
+def test_what_a_claim_says_beyond_its_names_must_be_in_the_source() -> None:
+    """Names made up eight of thirteen words of a claim whose action the source never states."""
+    source = src(3, "The inquiry comes as Republican lawmakers, including Rep. Marjorie Taylor Greene, R-Ga., and Rep. "
+                    "James Comer, R-Ky., have long alleged that Biden was improperly involved in his family’s business "
+                    "dealings.")
+    claim = "Rep. Marjorie Taylor Greene, R-Ga., called for a formal impeachment inquiry into President Joe Biden [3]."
+    assert support_score(claim, source.text) >= 0.5  # the share of all words alone would pass it
+    assert verify(claim, [source]).empty
+    assert not verify("Republican lawmakers, including Marjorie Taylor Greene, have alleged that Biden was "
+                      "improperly involved in his family’s business dealings [3].", [source]).empty

@@ -67,3 +67,8 @@ def test_compare_sorts_questions_by_which_pipeline_got_them_right() -> None:
     out = realtimeqa.compare(rows, "extractive", "llm")
     assert out["counts"] == {"both": 1, "only_extractive": 1, "only_llm": 1, "neither": 1}
     assert out["only_llm"] == ["3"] and out["only_extractive"] == ["2"]
+
+
+def test_a_citation_number_is_not_an_answer() -> None:
+    assert realtimeqa.without_citations("According to source [5], she served 10 years [1, 2].").count("5") == 0
+    assert "5 years" in realtimeqa.without_citations("She served 5 years [2].")

@@ -1,12 +1,12 @@
 """Numbered sources and the citation guard.
 
-Every [n] shown to a user must exist and its source sentence must support the answer sentence it ends. The
-check is lexical on purpose (content-word overlap with light stemming; every number and every proper name in the
-claim must appear in the source, actor aliases unified): it is exact about numbers and names, costs microseconds,
-and needs no model. An entailment model (an NLI cross-encoder) was rejected: none ships offline in a PyPI
-package, and it would add ~100 ms per claim on 2 cores. A claim whose
-citation fails is re-attached to the source that does support it, or dropped; if nothing survives, the caller
-falls back to the extractive answer.
+Every [n] shown to a user must exist and its source sentence must support the answer sentence it ends. The check is
+lexical on purpose (content-word overlap with light stemming, also over the claim's words that are not names; every
+number and every proper name in the claim must appear in the source, actor aliases unified; a claim that opens with
+a name and its verb needs that name in the verb's place): it is exact about numbers and names, costs microseconds,
+and needs no model. An entailment model (an NLI cross-encoder) was rejected: none ships offline in a PyPI package,
+and it would add ~100 ms per claim on 2 cores. A claim whose citation fails is re-attached to the source that does
+support it, or dropped; if nothing survives, the caller falls back to the extractive answer.
 """
 
 from __future__ import annotations
@@ -61,6 +61,20 @@ def support_score(claim: str, evidence: str) -> float:
     return len(claim_tokens & evidence_tokens) / len(claim_tokens)
 
 
+def said_supported(claim: str, evidence: str, known: frozenset[str] = frozenset(), threshold: float = 0.5) -> bool:
+    """What the claim says beyond its names is in the evidence: the share of its content words that are not words
+    of its proper names reaches ``threshold`` (names are checked apart, by ``names_supported``). Counted with the
+    names, "Rep. Marjorie Taylor Greene, R-Ga., called for a formal impeachment inquiry into President Joe Biden"
+    passed 0.5 on "... lawmakers, including Rep. Marjorie Taylor Greene, R-Ga., ... have long alleged that Biden was
+    improperly involved ...": eight of its thirteen words are names; of the other four, one is there."""
+    claim = CITATION.sub(" ", claim)
+    names = {w for group in name_groups(canonical_actors(claim), known) for w in group}
+    said = content_tokens(canonical_actors(claim)) - names
+    if not said:
+        return True
+    return len(said & content_tokens(canonical_actors(evidence))) / len(said) >= threshold
+
+
 SUPPORT_THRESHOLD = 0.5
 
 
@@ -85,6 +99,12 @@ def names_supported(claim: str, evidence: str, known: frozenset[str] = frozenset
 _INVERTIBLE = frozenset("said say says told tell add added ask asked note noted write wrote according".split())
 
 
+# A passive verb: "was ousted", "has been ousted", "were quickly removed" (participles: -ed, -en, -wn, ...).
+_AUX = r"(?:is|are|was|were|be|been|being|has\s+been|have\s+been|had\s+been)"
+_PASSIVE = re.compile(rf"^{_AUX}\s+(?:\w+ly\s+)?(?P<verb>[a-z][\w'’-]*(?:ed|en|wn|ung|ught|id|lt|nt))\b", re.I)
+_PRONOUN_OBJECT = re.compile(r"^[\w'’-]+\s+(?:him|her|them)\b", re.I)
+_ENDS_WITH_AUX = re.compile(rf"\b{_AUX}\s+(?:\w+ly\s+)?$", re.I)
+
 # "Armenia sent", "The Kremlin said", "Azerbaijan's defence ministry": a leading name and the word after it.
 _LEADING_NAME = re.compile(r"^(?:The\s+)?(?P<name>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)\s+(?P<word>[a-z][\w'’-]*)")
 
@@ -98,28 +118,44 @@ def subject_in_place(claim: str, evidence: str, label: str = "") -> bool:
     the first had passed every other check. A long clause between a subject and its verb with another name in it
     ("Russia, which brokered a ceasefire ... around Karabakh, called for ...") is refused too, unless the label
     names the speaker: the reader then sees the quoted sentence instead of the model's. Reporting verbs are
-    exempt, since news puts the speaker after them ("... ," said Peskov). A lexical check cannot parse who did
-    what: "Azerbaijan backs Azerbaijan" still passes "Azerbaijan sent troops backed by artillery"."""
+    exempt, since news puts the speaker after them ("... ," said Peskov). A passive claim ("Matt Gaetz was ousted")
+    names the one acted on: after an active verb that is the name just after it, or the name before a pronoun
+    object ("McCarthy ... after lawmakers ousted him"); "members ... ousted its speaker ... in a move set in motion by
+    ... Rep. Matt Gaetz" is refused. A lexical check cannot parse who did what: "Azerbaijan backs Azerbaijan" still
+    passes "Azerbaijan sent troops backed by artillery"."""
     claim = canonical_actors(CITATION.sub(" ", claim)).strip()
     first = _LEADING_NAME.match(claim)
     if first is None:
         return True
     names = name_positions(first.group("name"))
     subject = set(names[0][1]) if names else set()
-    verb_words = word_positions(first.group("word"))
-    if not subject or not verb_words or first.group("word").lower() in _INVERTIBLE:
+    word = first.group("word")
+    passive = _PASSIVE.match(claim[first.start("word"):])  # "Matt Gaetz was ousted": the verb is the participle
+    if passive:
+        word = passive.group("verb")
+    verb_words = word_positions(word)
+    if not subject or not verb_words or word.lower() in _INVERTIBLE:
         return True
     if subject & name_words(canonical_actors(label)):
         return True
     verb = verb_words[0][1]
     evidence = canonical_actors(evidence)
     verb_at = [i for i, w in word_positions(evidence) if w == verb]
-    named = [(i, set(words)) for i, words in name_positions(evidence) if words]
-    if not verb_at or not any(subject & words for _, words in named):
+    named = [(i, set(ws)) for i, ws in name_positions(evidence) if ws]
+    if not verb_at or not any(subject & ws for _, ws in named):
         return True  # a paraphrase, or a name the name check has already judged
     for at in verb_at:
-        before = [words for i, words in named if i < at]
-        if before and subject & before[-1]:
+        before = [ws for i, ws in named if i < at]
+        # A passive claim's subject is the one acted on: the name just after an active verb ("... ousted
+        # McCarthy"); before a passive one ("McCarthy has been ousted") it is the name nearest before, as usual.
+        if passive and not _ENDS_WITH_AUX.search(evidence[:at]):
+            after = [ws for i, ws in named if i > at]
+            if after and subject & after[0]:
+                return True
+            # "McCarthy ... after lawmakers ousted him": a pronoun object refers back to a name before the verb
+            if _PRONOUN_OBJECT.match(evidence[at:]) and any(subject & ws for ws in before):
+                return True
+        elif before and subject & before[-1]:
             return True
     return False
 
@@ -209,7 +245,8 @@ def verify(answer: str, sources: list[Source], threshold: float = SUPPORT_THRESH
     def supports(claim: str, source: Source) -> bool:
         evidence = evidence_of(source)
         return (support_score(claim, evidence) >= threshold and names_supported(claim, evidence, known)
-                and subject_in_place(claim, source.text, source.label))
+                and said_supported(claim, evidence, known, threshold) and subject_in_place(claim, source.text,
+                                                                                             source.label))
 
     kept: list[str] = []
     dropped: list[str] = []
