@@ -193,6 +193,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     nota_gold = [r for r in nota_rows if r["nota_gold"]]
     other = [r for r in nota_rows if not r["nota_gold"]]
     reach = [r for r in rows if r["reachable"]]
+    shown = [r for r in rows if r["shown"]]
     return {
         "questions": n,
         "open_acc": round(sum(r["open"] for r in rows) / n, 3),
@@ -202,9 +203,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "reachable": round(len(reach) / n, 3),
         "hit@k_reachable": round(sum(r["hit"] for r in reach) / max(len(reach), 1), 3),
         # the gold in the sentences the answer was built from (naive: its chunks): what a perfect reader could reach
-        "shown": round(sum(r.get("shown", False) for r in rows) / n, 3),
-        "open_when_shown": round(sum(r["open"] for r in rows if r.get("shown")) /
-                                 max(sum(bool(r.get("shown")) for r in rows), 1), 3),
+        "shown": round(len(shown) / n, 3),
+        "open_when_shown": round(sum(r["open"] for r in shown) / max(len(shown), 1), 3),
         "open_acc_reachable": round(sum(r["open"] for r in reach) / max(len(reach), 1), 3),
         "abstain_rate": round(sum(r["abstained"] for r in rows) / n, 3),
         "nota_questions": len(nota_rows),

@@ -61,21 +61,21 @@ def support_score(claim: str, evidence: str) -> float:
     return len(claim_tokens & evidence_tokens) / len(claim_tokens)
 
 
-def said_supported(claim: str, evidence: str, known: frozenset[str] = frozenset(), threshold: float = 0.5) -> bool:
+SUPPORT_THRESHOLD = 0.5
+
+
+def said_supported(claim: str, evidence: str, known: frozenset[str] = frozenset(),
+                   threshold: float = SUPPORT_THRESHOLD) -> bool:
     """What the claim says beyond its names is in the evidence: the share of its content words that are not words
     of its proper names reaches ``threshold`` (names are checked apart, by ``names_supported``). Counted with the
     names, "Rep. Marjorie Taylor Greene, R-Ga., called for a formal impeachment inquiry into President Joe Biden"
     passed 0.5 on "... lawmakers, including Rep. Marjorie Taylor Greene, R-Ga., ... have long alleged that Biden was
     improperly involved ...": eight of its thirteen words are names; of the other four, one is there."""
-    claim = CITATION.sub(" ", claim)
-    names = {w for group in name_groups(canonical_actors(claim), known) for w in group}
-    said = content_tokens(canonical_actors(claim)) - names
+    claim = canonical_actors(CITATION.sub(" ", claim))
+    said = content_tokens(claim) - {w for group in name_groups(claim, known) for w in group}
     if not said:
         return True
     return len(said & content_tokens(canonical_actors(evidence))) / len(said) >= threshold
-
-
-SUPPORT_THRESHOLD = 0.5
 
 
 def names_supported(claim: str, evidence: str, known: frozenset[str] = frozenset()) -> bool:
