@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     llm_wide_evidence: bool = Field(
         False, description="LLM mode: the model also reads the best sentence of the top 10 passages (<= 900 chars)."
     )
+    # Issue 26: a factoid question ("Who did Mubarak appoint ...?", "How many ...?") on the search route is answered
+    # by the model picking one of ~10 candidate sentences and copying the words that answer (app.answer.pick), under
+    # a JSON-schema grammar; off, the model writes a short answer from the strict sources (the issue-19 prompt).
+    llm_pick: bool = Field(
+        True, description="LLM mode: factoid questions are answered by picking a sentence and copying its words."
+    )
     # A small archive (the bundled article is ~6,900 characters) goes into the model's cached prompt prefix whole,
     # so a question prefills ~30-60 tokens instead of ~240 (app.answer.library). ~4 characters a token: 9,000 keeps
     # the prefix near 2,300 tokens, well inside llm_n_ctx. 0 = off.

@@ -211,6 +211,21 @@ class Source:
         }
 
 
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The words that answer a factoid question ("Omar Suleiman"), inside the cited sentence [n]: what the reader
+    sees first, the sentence under it. ``start``/``end``: the words' span in the article (inside the sentence's)."""
+
+    text: str
+    n: int
+    start: int
+    end: int
+    by: str  # "model": the model picked and copied it (app.answer.pick); "rules": app.text.answer_spans
+
+    def to_json(self) -> dict[str, object]:
+        return {"text": self.text, "n": self.n, "start": self.start, "end": self.end, "by": self.by}
+
+
 # --- story timelines (app.query.story) -----------------------------------------------------------------------------
 
 

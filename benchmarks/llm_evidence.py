@@ -14,6 +14,13 @@ prompt and the user template's opening, which llama.cpp keeps in its KV cache), 
 search route with sources. Every new token costs first-token time
 (~10 ms each on a quiet 2-core machine, ~25 ms loaded): read this table beside benchmarks.realtimeqa's accuracy.
 The weekly stores must exist (built by ``benchmarks.realtimeqa --stores DIR``); a missing week is skipped.
+
+``--candidates P+AxL:MxS;...`` measures a factoid question's candidates instead (issue 26, the select-and-extract
+prompt, app.answer.pick; app.answer.routes.Router.candidate_limits): the best sentences of P retrieved passages and
+of the first L passages of the A best-ranked articles, M candidates, S per passage at most. Per budget:
+gold_in_candidates (the gold choice occurs in a candidate's sentence: what the model can copy), gold_in_headlines
+(in a candidate's sentence or headline), prompt and new tokens of the pick prompt, over the factoid questions the
+search route answers.
 """
 
 from __future__ import annotations
@@ -62,6 +69,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--weeks", type=int, default=None)
     ap.add_argument("--limit", type=int, default=None, help="questions per week")
     ap.add_argument("--budgets", default=DEFAULT_BUDGETS)
+    ap.add_argument("--candidates", default="", help="candidate budgets P+AxL:MxS separated by ';' (see above)")
     args = ap.parse_args(argv)
     ws = [w for w in (weeks(args.data) if args.data.exists() else []) if (args.stores / w.name).exists()]
     ws = ws[: args.weeks] if args.weeks else ws
@@ -86,13 +94,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     # What every search-route prompt starts with: the cached prefix
     fixed = tokens(chatml([SystemMessage(prompts.load("system")), HumanMessage("Sources:\n")]))
-    budgets = [b for b in args.budgets.split(",") if b]
+    candidate_budgets = [b for b in args.candidates.split(";") if b]
+    budgets = candidate_budgets or [b for b in args.budgets.split(",") if b]
     rows: list[dict[str, Any]] = []
     for w in ws:
         chron = Chronicle(load_settings(vectorstore_dir=args.stores / w.name))
         answerer = chron.answerer
         for q in read_jsonl(w.qa)[: args.limit]:
             question, g, day = q["question_sentence"], gold(q), _question_day(q)
+            if candidate_budgets:
+                rows += _candidate_rows(answerer, w.name, q["question_id"], question, g, day, candidate_budgets,
+                                        tokens, fixed)
+                continue
             for b in budgets:
                 answerer.router.wide_limits = _budget(b)
                 ev = answerer.router.gather(question, "llm", day)
@@ -113,6 +126,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         payload["budgets"][b] = {
             "questions": len(r),
             "gold_in_evidence": round(sum(x["gold_in_evidence"] for x in r) / len(r), 3),
+            **({"gold_in_sentences": round(sum(x["gold_in_sentences"] for x in r) / len(r), 3)}
+               if "gold_in_sentences" in r[0] else {}),
             "sources": round(statistics.mean(x["sources"] for x in r), 1),
             "articles": round(statistics.mean(x["articles"] for x in r), 1),
             "prompt_tokens_p50": statistics.median(x["prompt_tokens"] for x in r),
@@ -123,6 +138,37 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result = envelope("llm_evidence", payload)
     write_json(args.out, result)
     return result
+
+
+def _candidate_budget(text: str) -> tuple[int, int, int, int, int]:
+    """"30+3x4:10x1" -> (30, 3, 4, 10, 1): Router.candidate_limits."""
+    read, keep = text.split(":")
+    p, al = read.split("+")
+    a, lead = al.split("x")
+    m, per = keep.split("x")
+    return (int(p), int(a), int(lead), int(m), int(per))
+
+
+def _candidate_rows(answerer: Any, week: str, qid: str, question: str, g: str, day: Any, budgets: list[str],
+                    tokens: Any, fixed: list[int]) -> list[dict[str, Any]]:
+    from app.answer import pick, prompts
+    from app.answer.llm.client import chatml
+
+    rows = []
+    for b in budgets:
+        answerer.router.candidate_limits = _candidate_budget(b)
+        ev = answerer.router.gather(question, "llm", day)
+        if ev.route != "search" or not ev.candidates:
+            break  # only a factoid question on the search route has candidates
+        shown = ev.candidates
+        kind = prompts.factoid_kind(question) or "the answer"
+        ids = tokens(chatml(pick.messages(question, shown, kind)))
+        rows.append({"week": week, "id": qid, "budget": b, "sources": len(shown),
+                     "articles": len({s.article_id for s in shown}),
+                     "gold_in_sentences": contains(" \n ".join(s.text for s in shown), g),
+                     "gold_in_evidence": contains(" \n ".join(f"{s.title}\n{s.text}" for s in shown), g),
+                     "prompt_tokens": len(ids), "new_tokens": len(ids) - _common_prefix(fixed, ids)})
+    return rows
 
 
 if __name__ == "__main__":

@@ -176,11 +176,14 @@ def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, 
                 ans = asker.ask(q["question_sentence"], mode=mode, as_of=_question_day(q))
                 timings = {key: ans.timings.get(key, 0.0) for key in ("retrieve_ms", "first_token_ms", "total_ms")}
                 # the model's prompt (embedded model only): its tokens, and those not reused from the KV cache
-                timings.update({key: ans.timings[key] for key in ("prompt_tokens", "prefill_tokens", "llm_ms")
-                                if key in ans.timings})
+                timings.update({key: ans.timings[key] for key in ("prompt_tokens", "prefill_tokens", "llm_ms",
+                                                                  "model_first_token_ms") if key in ans.timings})
                 answer_text = "" if ans.abstained else ans.text
-                rows.append(_row(week, q, nota, pipeline, answer_text, ans.abstained, _seen(ans), corpus, timings,
-                                 ans.route, [s.text for s in ans.sources]))
+                row = _row(week, q, nota, pipeline, answer_text, ans.abstained, _seen(ans), corpus, timings,
+                           ans.route, [s.text for s in ans.sources])
+                row["short_by"] = ans.short.by if ans.short else ""  # "model": a pick; "rules": extractive
+                row["short_open"] = bool(ans.short) and contains(ans.short.text, gold(q))
+                rows.append(row)
         clear_caches(close=True)  # nine weeks of Chroma clients held in memory took the process to 4.6 GB
     return rows
 
@@ -212,6 +215,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "nota_gold_questions": len(nota_gold),
         "abstained_when_nota": round(sum(r["abstained"] for r in nota_gold) / max(len(nota_gold), 1), 3),
         "abstained_when_answerable": round(sum(r["abstained"] for r in other) / max(len(other), 1), 3),
+        # a factoid question's answer words led the answer (picked by the model, or found by the rules), and how
+        # often those words alone hold the gold
+        "short_answers": sum(bool(r.get("short_by")) for r in rows),
+        "short_open": round(sum(bool(r.get("short_open")) for r in rows) / n, 3),
         "retrieve_ms": stats_ms(r["retrieve_ms"] for r in rows),
         "total_ms": stats_ms(r["total_ms"] for r in rows),
         "first_token_ms": stats_ms(r["first_token_ms"] for r in rows),
@@ -225,7 +232,8 @@ def _model_stats(called: list[dict[str, Any]]) -> dict[str, Any]:
     if not called:
         return {}
     out: dict[str, Any] = {"model_called": len(called),
-                           "model_first_token_ms": stats_ms(r["first_token_ms"] for r in called)}
+                           "model_first_token_ms": stats_ms(r.get("model_first_token_ms", r["first_token_ms"])
+                                                            for r in called)}
     for key in ("prompt_tokens", "prefill_tokens"):
         values = [r[key] for r in called if key in r]
         if values:

@@ -18,6 +18,7 @@ from app.store.registry import get_embeddings
 
 
 def _answerer(settings, reply: str) -> Answerer:
+    settings = settings.model_copy(update={"llm_pick": False})  # the written answer (the pick: tests/test_pick.py)
     model = GenericFakeChatModel(messages=iter([AIMessage(content=reply)] * 10))
     return Answerer(settings, get_retriever(settings), get_embeddings(settings).encode, lambda: LangChainChat(model))
 
@@ -63,6 +64,7 @@ def _recording(settings, reply: str, library: bool = False) -> tuple[Answerer, _
     archive too large for it gets (what the issue-19 tests below are about)."""
     if not library:
         settings = settings.model_copy(update={"llm_cached_archive_chars": 0})
+    settings = settings.model_copy(update={"llm_pick": False})  # the written answer (the pick: tests/test_pick.py)
     model = _Recording(reply)
     return Answerer(settings, get_retriever(settings), get_embeddings(settings).encode, lambda: model), model
 

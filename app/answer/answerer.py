@@ -19,9 +19,16 @@ from typing import Any
 import numpy as np
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from app.answer import prompts
-from app.answer.citations import GuardResult, is_abstention, strip_unknown_markers, verify, verify_lines
-from app.answer.compose import complete_statements, compose_extractive, compose_story, compose_timeline
+from app.answer import pick, prompts
+from app.answer.citations import GuardResult, cite, is_abstention, strip_unknown_markers, verify, verify_lines
+from app.answer.compose import (
+    complete_statements,
+    compose_extractive,
+    compose_story,
+    compose_timeline,
+    lead_with,
+    short_extractive,
+)
 from app.answer.followup import followup_focus, rewrite_followup
 from app.answer.library import Library, build_library
 from app.answer.llm.client import ChatModel, LLMError, ModelFailure
@@ -29,7 +36,7 @@ from app.answer.questions import QuestionError, check_question
 from app.answer.routes import Evidence, Router
 from app.config import Settings
 from app.query.retrieval import HybridRetriever
-from app.records import Passage, Source
+from app.records import Passage, ShortAnswer, Source
 
 ABSTAIN_TEXT = "The articles don't say."
 History = list[tuple[str, str]]
@@ -52,6 +59,7 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     model: str = ""
     as_of: dt.date | None = None
+    short: ShortAnswer | None = None  # a factoid question's answer words, inside citation short.n
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +74,7 @@ class Answer:
             "notes": self.notes,
             "model": self.model,
             "as_of": self.as_of.isoformat() if self.as_of else None,
+            "short_answer": self.short.to_json() if self.short else None,
         }
 
 
@@ -87,13 +96,25 @@ class _Turn:
     as_of: dt.date | None = None
 
     def answer(self, text: str, cited: list[Source], abstained: bool, notes: list[str] | None = None,
-               sources: list[Source] | None = None) -> Answer:
+               sources: list[Source] | None = None, short: ShortAnswer | None = None) -> Answer:
         """``sources``: the numbered sources the text's [n] refer to (default: the evidence's strict ones)."""
         self.timings["total_ms"] = _ms(self.started)
         self.timings.setdefault("first_token_ms", self.timings["total_ms"])
         return Answer(text, cited, self.mode, abstained, self.evidence.route, self.question, self.standalone,
                       self.timings, self.evidence.passages, self.evidence.sources if sources is None else sources,
-                      notes or [], self.model, self.as_of)
+                      notes or [], self.model, self.as_of, short)
+
+    def extractive(self, composed: str, notes: list[str] | None = None) -> Answer:
+        """The no-model answer: the composed sentences after the guard, led by a factoid question's answer words
+        when the rules find them in a quoted sentence (app.answer.compose.short_extractive)."""
+        sources = self.evidence.sources
+        guarded = verify_lines(composed, sources) if self.evidence.route == "story" else verify(composed, sources)
+        if guarded.empty:
+            return self.answer(ABSTAIN_TEXT, [], True, notes)
+        short = short_extractive(self.standalone, sources) if self.evidence.route == "search" else None
+        if short is not None and short.n not in {c.n for c in guarded.cited}:
+            short = None
+        return self.answer(lead_with(short, guarded.text), guarded.cited, False, notes, short=short)
 
 
 def _over_library(library: Library | None, user: str) -> list[BaseMessage]:
@@ -162,11 +183,13 @@ class Answerer:
         # A story timeline is its articles' own sentences, one per key date: rewriting a dozen dated lines would
         # cost the model a minute here and add nothing the citations do not already show.
         if mode == "extractive" or evidence.route == "story":
-            guarded = verify_lines(extractive, sources) if evidence.route == "story" else verify(extractive, sources)
-            text = guarded.text if not guarded.empty else ABSTAIN_TEXT
+            answer = turn.extractive(extractive)
             timings["first_token_ms"] = _ms(t0)
-            yield text
-            yield turn.answer(text, guarded.cited, abstained=guarded.empty)
+            yield answer.text
+            yield answer
+            return
+        if evidence.candidates:
+            yield from self._pick_answer(turn, extractive)
             return
         yield from self._llm_answer(turn, extractive)
 
@@ -272,5 +295,64 @@ class Answerer:
             if turn.evidence.route == "statements":
                 text, cited = complete_statements(text, cited, chosen)
             return turn.answer(text, cited, False, notes, sources=chosen)
-        fallback = verify(extractive, turn.evidence.sources)
-        return turn.answer(fallback.text, fallback.cited, False, notes)
+        return turn.extractive(extractive, notes)
+
+    # --- LLM: select and extract (a factoid question on the search route) --------------------------------------
+
+    def _pick_prompt(self, turn: _Turn) -> tuple[list[Source], list[BaseMessage]]:
+        """(the candidates as the model sees them numbered, the messages). Over a cached archive the candidates are
+        pointers to its numbered sentences (a question prefills only itself); otherwise they are written out."""
+        candidates = turn.evidence.candidates
+        kind = prompts.factoid_kind(turn.standalone) or "the answer"
+        library = self.library() if turn.as_of is None else None
+        if library is not None:
+            _, pointed, extra = library.point(candidates)
+            if not extra:
+                return pointed, _over_library(library, pick.library_question(turn.standalone, pointed, kind))
+        return candidates, pick.messages(turn.standalone, candidates, kind)
+
+    def _pick_answer(self, turn: _Turn, extractive: str) -> Iterator[str | Answer]:
+        """The model picks the candidate that answers and copies its words, under a grammar (app.answer.pick); any
+        reply that is not such a pick gives the extractive answer with a note."""
+        from app.answer.llm.client import describe_model
+
+        turn.model = describe_model(self.settings)
+        candidates, messages = self._pick_prompt(turn)
+        raw, notes, chosen = "", [], None
+        try:
+            model = self._chat_model_factory()
+            t_llm = time.perf_counter()
+            for piece in model.structured(messages, pick.schema([s.n for s in candidates])):
+                turn.timings.setdefault("model_first_token_ms", _ms(turn.started))
+                raw += piece
+            turn.timings["llm_ms"] = _ms(t_llm)
+            size = model.last_prompt() if hasattr(model, "last_prompt") else None
+            if size is not None:
+                turn.timings["prompt_tokens"] = float(size.tokens)
+                turn.timings["prefill_tokens"] = float(size.prefilled)
+            chosen = pick.parse(raw, candidates)
+        except pick.PickError as exc:
+            notes = [f"The model's pick could not be used ({exc}); showing the extractive answer."]
+        except ModelFailure as exc:
+            notes = [f"The model failed: {exc}. Showing the extractive answer."]
+        except LLMError as exc:
+            notes = [f"LLM unavailable ({exc}); showing the extractive answer."]
+        except Exception as exc:  # noqa: BLE001 - a model error must not lose the answer
+            notes = [f"LLM error ({type(exc).__name__}: {exc}); showing the extractive answer."]
+        # the reader sees the answer when the pick is whole: its first token is the answer's end (total_ms)
+        yield self._judge_pick(turn, chosen, extractive, notes, candidates)
+
+    def _judge_pick(self, turn: _Turn, chosen: pick.Pick | None, extractive: str, notes: list[str],
+                    candidates: list[Source]) -> Answer:
+        if chosen is None:
+            return turn.extractive(extractive, notes)
+        if chosen.n == 0:
+            if not turn.evidence.sure:
+                return turn.answer(ABSTAIN_TEXT, [], True, notes)
+            notes.append("The model found no answer among the candidates; showing the sentences that match the "
+                         "question.")
+            return turn.extractive(extractive, notes)
+        source = next(s for s in candidates if s.n == chosen.n)
+        short = ShortAnswer(chosen.text, source.n, source.start + chosen.start, source.start + chosen.end, "model")
+        return turn.answer(lead_with(short, cite(source.text, source.n)), [source], False, notes,
+                           sources=candidates, short=short)

@@ -16,8 +16,11 @@ import re
 
 from app.answer.citations import cite, cited_numbers, split_claims, support_score
 from app.query.temporal import question_kind
-from app.records import Source
+from app.records import ShortAnswer, Source
+from app.text.answer_spans import answer_span
+from app.text.asking import what_is_asked
 from app.text.dates import parse_question_time
+from app.text.tokens import name_groups
 
 
 def compose_extractive(route: str, sources: list[Source]) -> str:
@@ -28,6 +31,29 @@ def compose_extractive(route: str, sources: list[Source]) -> str:
     best = ranked[0].score if ranked else 0.0
     chosen = [s for s in ranked[:3] if s.score >= 0.85 * best]
     return " ".join(cite(s.text, s.n) for s in sorted(chosen, key=lambda s: s.n))
+
+
+def short_extractive(question: str, sources: list[Source]) -> ShortAnswer | None:
+    """The words that answer a factoid question in the best sources (app.text.answer_spans): of the sentences the
+    extractive answer quotes (``compose_extractive``), the best-scored one that holds words of the kind asked for.
+    None for other questions, or when no quoted sentence holds such words (the sentences alone are the answer)."""
+    asked = what_is_asked(question)
+    if not asked.factoid or not sources:
+        return None
+    known = frozenset(w for s in sources for group in name_groups(s.text) for w in group)
+    best = max(s.score for s in sources)
+    for s in sorted(sources, key=lambda s: -s.score)[:3]:
+        if s.score < 0.85 * best:
+            break
+        span = answer_span(asked, s.text, question, known)
+        if span is not None:
+            return ShortAnswer(span.text, s.n, s.start + span.start, s.start + span.end, "rules")
+    return None
+
+
+def lead_with(short: ShortAnswer | None, body: str) -> str:
+    """The answer first, cited, then the sentences that prove it: "Omar Suleiman [4]\n\n<sentence> [4]"."""
+    return f"{short.text} [{short.n}]\n\n{body}" if short is not None else body
 
 
 def compose_timeline(sources: list[Source], question: str) -> str:

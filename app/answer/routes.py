@@ -29,6 +29,7 @@ from app.query.evidence import (
     ScoredSentence,
     question_terms,
     score_sentences,
+    select_candidates,
     select_sources,
     select_wide_sources,
 )
@@ -37,7 +38,7 @@ from app.query.statements import actor_sources, label_sources, statement_questio
 from app.query.story import StoryRequest, TimelineError, story_range, story_timeline
 from app.query.temporal import reference_date, timeline_sources
 from app.records import Passage, Source
-from app.text.asking import StoryAsk, story_request
+from app.text.asking import StoryAsk, story_request, what_is_asked
 from app.text.tokens import content_tokens
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -56,6 +57,9 @@ class Evidence:
     # search route, LLM mode: the model's wider evidence (numbered 1..n on their own); ``sources`` keep the strict
     # selection that the extractive answer (and the LLM mode's fallback) quotes. Empty: the model reads ``sources``.
     wide: list[Source] = field(default_factory=list)
+    # search route, a factoid question: the model's candidates for select-and-extract (app.answer.pick), numbered
+    # 1..n on their own; the best sentence or two of many more passages than the strict selection reads.
+    candidates: list[Source] = field(default_factory=list)
 
     @property
     def model_sources(self) -> list[Source]:
@@ -88,6 +92,14 @@ STORY_SENTENCES = 1
 #   4 + 10 passages x 2 / 1400 chars            0.47 at 507
 STRICT_SOURCES, STRICT_CHARS = 4, 700
 WIDE_STRICT, WIDE_PASSAGES, WIDE_PER_PASSAGE, WIDE_MAX_CHARS = 2, 10, 1, 900
+
+# The candidates of a factoid question (issue 26): the model picks the sentence that answers and copies the words
+# (app.answer.pick). Read wide, cheaply: the extractive scorer scores the sentences of CANDIDATE_PASSAGES retrieved
+# passages and of the first CANDIDATE_LEADS passages of the CANDIDATE_ARTICLES best-ranked articles (a news
+# question is often answered in the lead of an article whose best-matching passage is not the answer's), and
+# keeps the CANDIDATES best sentences, CANDIDATE_PER_PASSAGE per passage. Chosen by benchmarks.llm_evidence.
+CANDIDATE_PASSAGES, CANDIDATE_ARTICLES, CANDIDATE_LEADS = 30, 3, 4
+CANDIDATES, CANDIDATE_PER_PASSAGE = 10, 1
 
 MIN_TERMS = 3  # ... or this many of a long question's terms (a 10-term quiz question rarely shares 6 with its answer)
 
@@ -136,6 +148,10 @@ class Router:
         # (off unless CHRONICLE_LLM_WIDE_EVIDENCE: measured worse with the packaged 1.5B model, see app.config)
         passages = WIDE_PASSAGES if retriever.settings.llm_wide_evidence else 0
         self.wide_limits = (WIDE_STRICT, passages, WIDE_PER_PASSAGE, WIDE_MAX_CHARS)
+        # (passages, articles read from their lead, lead passages each, candidates, per passage) of a factoid
+        # question's candidates; benchmarks.llm_evidence measures other values by setting this
+        self.candidate_limits = (CANDIDATE_PASSAGES, CANDIDATE_ARTICLES, CANDIDATE_LEADS, CANDIDATES,
+                                 CANDIDATE_PER_PASSAGE)
 
     def gather(self, question: str, mode: str, as_of: dt.date | None = None, focus: str | None = None) -> Evidence:
         """``focus``: the new subject of a follow-up ("And Turkey?"): evidence that does not mention it is none."""
@@ -150,10 +166,13 @@ class Router:
         if len(kept) == len(evidence.sources):
             return evidence
         renumbered = [replace(s, n=i + 1) for i, s in enumerate(kept)]
-        wide = [s for s in evidence.wide if mentions(f"{s.title}\n{s.label}\n{s.text}", focus)
-                and (not rest or rest & content_tokens(s.text))]
-        wide = [replace(s, n=i + 1) for i, s in enumerate(wide)] if kept else []
-        return replace(evidence, sources=renumbered, sure=evidence.sure and bool(kept), wide=wide)
+        def about_focus(more: list[Source]) -> list[Source]:
+            found = [s for s in more if mentions(f"{s.title}\n{s.label}\n{s.text}", focus)
+                     and (not rest or rest & content_tokens(s.text))]
+            return [replace(s, n=i + 1) for i, s in enumerate(found)] if kept else []
+
+        return replace(evidence, sources=renumbered, sure=evidence.sure and bool(kept), wide=about_focus(evidence.wide),
+                       candidates=about_focus(evidence.candidates))
 
     def _gather(self, question: str, mode: str, as_of: dt.date | None) -> Evidence:
         retriever = scoped(self.base, as_of)
@@ -219,17 +238,39 @@ class Router:
 
     def search(self, retriever: Retriever, question: str, mode: str, abstain: bool = False) -> Evidence:
         """The best sentences of the retrieved passages. ``abstain``: an actor question with no statement by that
-        actor has nothing to say, whatever the passages hold."""
-        passages = retriever.retrieve(question, self.k, vectors=True)
-        scored = score_sentences(question, passages, self.encode, as_of=retriever.as_of,
-                                 recency_days=retriever.settings.recency_days)
+        actor has nothing to say, whatever the passages hold. A factoid question ("Who did Mubarak appoint ...?")
+        in LLM mode also gets its candidates: the best sentences of a wider read (``read_wide``)."""
+        factoid = mode == "llm" and retriever.settings.llm_pick and what_is_asked(question).factoid
+        n_passages, n_articles, n_leads, n_candidates, per_passage = self.candidate_limits
+        wide_k = max(self.k, n_passages) if factoid and n_candidates > 0 else self.k
+        retrieved = retriever.retrieve(question, wide_k, vectors=True)
+        passages = retrieved[: self.k]
+        pool = read_wide(retriever, retrieved, n_articles, n_leads) if wide_k > self.k else passages
+        scored_all = score_sentences(question, pool, self.encode, as_of=retriever.as_of,
+                                     recency_days=retriever.settings.recency_days)
+        strict_ids = {p.chunk_id for p in passages}
+        scored = [s for s in scored_all if s.passage.chunk_id in strict_ids]
         n_terms = len(question_terms(question))
         if abstain or not scored or not relevant(scored, mode, n_terms):
             return Evidence("search", passages=passages)
-        chunk_ids = [p.chunk_id for p in passages]
+        chunk_ids = [p.chunk_id for p in pool]
         sources = label_sources(retriever, select_sources(scored, STRICT_SOURCES, STRICT_CHARS), chunk_ids)
-        strict, n_passages, per_passage, max_chars = self.wide_limits
-        wide = (label_sources(retriever, select_wide_sources(scored, strict, STRICT_CHARS, n_passages, per_passage,
+        strict, n_wide, wide_per_passage, max_chars = self.wide_limits
+        wide = (label_sources(retriever, select_wide_sources(scored, strict, STRICT_CHARS, n_wide, wide_per_passage,
                                                               max_chars), chunk_ids)
-                if mode == "llm" and n_passages > 0 else [])
-        return Evidence("search", sources, passages, sure=relevant(scored, "extractive", n_terms), wide=wide)
+                if mode == "llm" and n_wide > 0 else [])
+        candidates = (label_sources(retriever, select_candidates(scored_all, n_candidates, per_passage), chunk_ids)
+                      if wide_k > self.k else [])
+        return Evidence("search", sources, passages, sure=relevant(scored, "extractive", n_terms), wide=wide,
+                        candidates=candidates)
+
+
+def read_wide(retriever: Retriever, retrieved: list[Passage], n_articles: int, n_leads: int) -> list[Passage]:
+    """The retrieved passages, then the first ``n_leads`` passages of the ``n_articles`` articles retrieval ranks
+    highest (by their best passage) that were not retrieved already, with their stored vectors (so the scorer
+    embeds none of them again)."""
+    seen = {p.chunk_id for p in retrieved}
+    top = list(dict.fromkeys(p.article_id for p in retrieved))[:n_articles]
+    leads = [p for p in retriever.store.lead_passages(top, n_leads) if p.chunk_id not in seen] if top else []
+    vectors = retriever.store.passage_vectors([p.chunk_id for p in leads])
+    return retrieved + [replace(p, vector=vectors.get(p.chunk_id)) for p in leads]

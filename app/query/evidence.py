@@ -253,6 +253,36 @@ def select_wide_sources(
     return _numbered(chosen, by_relevance=True)
 
 
+# The model's candidates for a factoid question (issue 26): the best sentence or two of many passages, so the answer
+# is among them even when the scorer's favourite is not it. Chosen by benchmarks.llm_evidence (see app.answer.routes).
+MAX_CANDIDATE = 320  # characters; a longer sentence (a run-on list, a caption dump) costs tokens and is rarely it
+
+
+def select_candidates(scored: list[ScoredSentence], count: int = 10, per_passage: int = 1,
+                      max_chars: int = MAX_CANDIDATE) -> list[Source]:
+    """The ``count`` best sentences, at most ``per_passage`` from one passage, none a near-duplicate of a better
+    one (wire copies), none a question, none longer than ``max_chars``; numbered 1..n article by article, the
+    article of the best sentence first (as ``select_wide_sources``), so each headline is written once above its
+    sentences and the scorer's best guess is [1]."""
+    chosen: list[ScoredSentence] = []
+    kept: list[set[str]] = []
+    per: dict[str, int] = {}
+    for s in scored:
+        if len(chosen) >= count:
+            break
+        text = s.text.strip()
+        asks = text.rstrip(" \"'”’)").endswith("?")
+        if len(text) > max_chars or asks or per.get(s.passage.chunk_id, 0) >= per_passage:
+            continue
+        tokens = content_tokens(text)
+        if not tokens or _near_duplicate(tokens, kept):
+            continue
+        chosen.append(s)
+        kept.append(tokens)
+        per[s.passage.chunk_id] = per.get(s.passage.chunk_id, 0) + 1
+    return _numbered(chosen, by_relevance=True)
+
+
 def _numbered(chosen: list[ScoredSentence], by_relevance: bool = False) -> list[Source]:
     """Numbered 1..n in (date, article, position) order; ``by_relevance``: articles in the order of their best
     chosen sentence (``chosen`` is best first), each article's sentences in position order."""

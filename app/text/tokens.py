@@ -95,6 +95,16 @@ def name_groups(text: str, known: frozenset[str] = frozenset()) -> list[tuple[st
     return groups
 
 
+def name_stems(run: str) -> tuple[str, ...]:
+    """The stemmed words of one run of capitalised words, as ``name_groups`` reads them."""
+    return _name_tokens(run)
+
+
+def opens_sentence(before: str) -> bool:
+    """Does a word after ``before`` open a sentence or quotation (where a capital says nothing)?"""
+    return bool(_OPENS_SENTENCE.search(before))
+
+
 def capitalised_words(text: str) -> frozenset[str]:
     """Stemmed words written with a capital anywhere in a text (what a name in a claim may match)."""
     return frozenset(t for _, words in name_positions(text) for t in words)

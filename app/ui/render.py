@@ -59,6 +59,16 @@ def chat_markdown(text: str) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
 
 
+def answer_markdown(answer: Answer) -> str:
+    """An answer for the chat: a factoid question's answer words first, in bold ("**Omar Suleiman** [4]"), the
+    sentence that proves it under them; any other answer as ``chat_markdown``."""
+    short = answer.short
+    head = f"{short.text} [{short.n}]" if short is not None else ""
+    if short is None or not answer.text.startswith(head):
+        return chat_markdown(answer.text)
+    return f"**{chat_markdown(short.text)}** {chat_markdown(f'[{short.n}]')}{chat_markdown(answer.text[len(head):])}"
+
+
 def question_markdown(question: str, limit: int = 600) -> str:
     """The user's bubble: escaped like answers; an over-long question is shown cut, with its full length."""
     if not question.strip():
@@ -79,19 +89,28 @@ class Context:
     text: str
 
 
-def highlight(context: Context | None, sentence: str, start: int, end: int) -> str:
+def highlight(context: Context | None, sentence: str, start: int, end: int, answer: tuple[int, int] | None = None
+              ) -> str:
     """The passage as HTML with the cited sentence in <mark>; by offsets when they fit, else by string search,
-    else the sentence alone (marked)."""
+    else the sentence alone (marked). ``answer``: the answer words' offsets in the sentence, in <b> inside it."""
     if context is None or not context.text:
-        return f"<mark>{esc(sentence)}</mark>"
+        return f"<mark>{_bold(sentence, answer)}</mark>"
     text = context.text
     a, b = start - context.start, end - context.start
     if not (0 <= a < b <= len(text) and text[a:b] == sentence):
         a = text.find(sentence) if sentence else -1
         if a < 0:
-            return f"<mark>{esc(sentence)}</mark>"
+            return f"<mark>{_bold(sentence, answer)}</mark>"
         b = a + len(sentence)
-    return f"{esc(text[:a])}<mark>{esc(text[a:b])}</mark>{esc(text[b:])}"
+    return f"{esc(text[:a])}<mark>{_bold(text[a:b], answer)}</mark>{esc(text[b:])}"
+
+
+def _bold(sentence: str, answer: tuple[int, int] | None) -> str:
+    if answer is None or not 0 <= answer[0] < answer[1] <= len(sentence):
+        return esc(sentence)
+    x, y = answer
+    return f'{esc(sentence[:x])}<b class="chr-answer">{esc(sentence[x:y])}</b>{esc(sentence[y:])}'
+
 
 
 def source_context(source: Source, passages: Iterable[Passage] = ()) -> Context | None:
@@ -125,12 +144,14 @@ def render_sources(answer: Answer | None, contexts: dict[int, Context] | None = 
         for s in answer.citations:
             ctx = contexts.get(s.n) or source_context(s, answer.passages)
             label = f'<span class="chr-label">{esc(s.label)}</span>' if s.label else ""
+            short = answer.short
+            words = (short.start - s.start, short.end - s.start) if short is not None and short.n == s.n else None
             parts.append(
                 f'<li class="chr-cite" id="chr-cite-{int(s.n)}">'
                 f'<div class="chr-cite-head"><span class="chr-n">[{int(s.n)}]</span> '
                 f'<span class="chr-title">{esc(s.title or "Untitled article")}</span> '
                 f'<span class="chr-date">{esc(s.published or "undated")}</span>{label}</div>'
-                f'<blockquote class="chr-passage">{highlight(ctx, s.text, s.start, s.end)}</blockquote>'
+                f'<blockquote class="chr-passage">{highlight(ctx, s.text, s.start, s.end, words)}</blockquote>'
                 f'<div class="chr-offsets">characters {int(s.start)}–{int(s.end)}</div></li>'
             )
         parts.append("</ol>")

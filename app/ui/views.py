@@ -41,6 +41,7 @@ from typing import Any
 from app import EXPORT_FORMATS, Chronicle, Settings, StoryTimeline, export_story, parse_date_bound
 from app.ui.render import (
     Context,
+    answer_markdown,
     articles_frame,
     chart_x_lim,
     chat_markdown,
@@ -160,7 +161,7 @@ class Views:
             chat[-1] = {"role": "assistant", "content": "No answer was produced."}
             yield "", chat, pairs, render_sources(None), _update(interactive=True)
             return
-        chat[-1] = {"role": "assistant", "content": chat_markdown(answer.text)}
+        chat[-1] = {"role": "assistant", "content": answer_markdown(answer)}
         if keep is not None:
             keep[len(chat) - 1] = (answer, before)
         if answer.route != "refused":

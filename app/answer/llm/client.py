@@ -26,9 +26,9 @@ took the web server down with SIGSEGV).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -52,6 +52,19 @@ class ChatModel(Protocol):
     description: str
 
     def stream(self, messages: list[BaseMessage]) -> Iterator[str]: ...
+
+    def structured(self, messages: list[BaseMessage], schema: dict[str, Any]) -> Iterator[str]:
+        """The reply streamed as ``stream`` does, constrained to JSON of ``schema`` (a grammar on the server)."""
+        ...
+
+
+def response_format(schema: dict[str, Any], embedded: bool) -> dict[str, Any]:
+    """How to ask a server for JSON of a schema. llama-cpp-python's server (0.3) reads ``{"type": "json_object",
+    "schema": ...}`` and turns the schema into a grammar; OpenAI's form (``json_schema``), which vLLM, Ollama and
+    llama.cpp's llama-server also read, for any other server."""
+    if embedded:
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}
 
 
 @dataclass(frozen=True)
@@ -77,8 +90,15 @@ def describe_model(settings: Settings) -> str:
     return settings.llm_model_path.name if settings.llm_model_path else "Qwen2.5-Coder-1.5B-Instruct Q4_K_M (packaged)"
 
 
-def _openai_client(settings: Settings, base_url: str, api_key: str, model: str, embedded: bool) -> BaseChatModel:
+def _openai_client(settings: Settings, base_url: str, api_key: str, model: str, embedded: bool,
+                   schema: dict[str, Any] | None = None) -> BaseChatModel:
+    """A ChatOpenAI for one server; with ``schema``, its replies are constrained to that JSON (sent in the request
+    body as the server expects it: ``response_format``)."""
     from langchain_openai import ChatOpenAI
+
+    body: dict[str, Any] = {"repeat_penalty": 1.0, "top_p": 1.0, "seed": 0} if embedded else {}
+    if schema is not None:
+        body["response_format"] = response_format(schema, embedded)
 
     return ChatOpenAI(
         base_url=base_url,
@@ -89,7 +109,7 @@ def _openai_client(settings: Settings, base_url: str, api_key: str, model: str, 
         timeout=settings.llm_timeout_s,
         max_retries=0 if embedded else 1,  # a dead child is restarted by the supervisor, not retried blindly
         streaming=True,
-        extra_body={"repeat_penalty": 1.0, "top_p": 1.0, "seed": 0} if embedded else None,
+        extra_body=body or None,
     )
 
 
@@ -102,13 +122,24 @@ def _text_chunks(model: BaseChatModel, messages: list[BaseMessage]) -> Iterator[
 class LangChainChat:
     """Any LangChain chat model (a user's server through ChatOpenAI; a deterministic fake in tests)."""
 
-    def __init__(self, model: BaseChatModel, description: str = "") -> None:
+    def __init__(self, model: BaseChatModel, description: str = "",
+                 structured_model: Callable[[dict[str, Any]], BaseChatModel] | None = None) -> None:
         self.model = model
         self.description = description or type(model).__name__
+        self._structured_model = structured_model  # a client constrained to a schema (a user's server)
 
     def stream(self, messages: list[BaseMessage]) -> Iterator[str]:
         try:
             yield from _text_chunks(self.model, messages)
+        except Exception as exc:
+            raise LLMError(f"{type(exc).__name__}: {exc}") from exc
+
+    def structured(self, messages: list[BaseMessage], schema: dict[str, Any]) -> Iterator[str]:
+        """Through the schema-constrained client when there is one; a plain model (a fake in tests) is asked as it
+        is, and its reply is checked like any other (app.answer.pick.parse)."""
+        model = self._structured_model(schema) if self._structured_model is not None else self.model
+        try:
+            yield from _text_chunks(model, messages)
         except Exception as exc:
             raise LLMError(f"{type(exc).__name__}: {exc}") from exc
 
@@ -140,16 +171,19 @@ class EmbeddedChat:
                 self._process = ModelProcess(config)
             return self._process
 
-    def _client(self) -> BaseChatModel:
+    def _client(self, schema: dict[str, Any] | None = None) -> BaseChatModel:
         process = self.process
         try:
             url = process.ensure()
         except ModelStartError as exc:
             raise LLMError(f"the model could not be started: {exc}") from None
-        return _openai_client(self.settings, url, process.api_key, "chronicle-embedded", embedded=True)
+        return _openai_client(self.settings, url, process.api_key, "chronicle-embedded", embedded=True, schema=schema)
 
-    def stream(self, messages: list[BaseMessage]) -> Iterator[str]:
-        client = self._client()
+    def structured(self, messages: list[BaseMessage], schema: dict[str, Any]) -> Iterator[str]:
+        return self.stream(messages, schema)
+
+    def stream(self, messages: list[BaseMessage], schema: dict[str, Any] | None = None) -> Iterator[str]:
+        client = self._client(schema)
         self._local.size = None
         try:
             yield from _text_chunks(client, messages)
@@ -261,9 +295,13 @@ def get_chat_model(settings: Settings) -> ChatModel:
                     raise LLMError(
                         "CHRONICLE_LLM_BACKEND=openai needs CHRONICLE_LLM_BASE_URL (e.g. http://127.0.0.1:11434/v1)"
                     )
-                client = _openai_client(settings, settings.llm_base_url, settings.llm_api_key, settings.llm_model,
-                                        embedded=False)
-                _MODELS[key] = LangChainChat(client, describe_model(settings))
+                base_url, api_key, name = settings.llm_base_url, settings.llm_api_key, settings.llm_model
+                client = _openai_client(settings, base_url, api_key, name, embedded=False)
+
+                def constrained(schema: dict[str, Any], url: str = base_url) -> BaseChatModel:
+                    return _openai_client(settings, url, api_key, name, embedded=False, schema=schema)
+
+                _MODELS[key] = LangChainChat(client, describe_model(settings), constrained)
             else:
                 _MODELS[key] = EmbeddedChat(settings)
         return _MODELS[key]

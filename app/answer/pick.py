@@ -1,0 +1,108 @@
+"""Select and extract: for a factoid question the model picks the sentence that answers and copies the words.
+
+Why (issue 26): writing sentences, the packaged 1.5B model got distracted by a wider context and the citation
+guard then refused it (RealTimeQA dev, issue 19: 12 of 42 right with 4 or with 12 sources). Picking one of a
+dozen numbered candidates and copying a few of its words is a task it does well, and it cannot make anything up:
+its reply is constrained by a grammar to ``{"sentence": n, "answer": "..."}`` (the model server turns the JSON
+schema into one; n one of the candidates' numbers or 0 for "the articles don't say"), and the answer must be a
+substring of sentence n, so the citation is exact by construction (no paraphrase to guard against). The output is
+~10-20 tokens: the time is the prefill of the candidates.
+
+Whatever the reply, the user gets a cited answer or a clear abstention: a reply that is not the JSON (a server
+that cannot apply the grammar), a sentence number that is not a candidate, words that are not in the sentence, or
+a timeout raise ``PickError``, and the answerer shows the extractive answer with a note.
+
+Rejected: the model writing a free sentence from the wider evidence (CHRONICLE_LLM_WIDE_EVIDENCE, measured no
+better, issue 19); a reranker model (none ships offline in a PyPI package).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from app.answer import prompts
+from app.records import Source
+
+MAX_ANSWER_CHARS = 120  # the copied words; a whole sentence is not an answer span
+
+
+class PickError(ValueError):
+    """The model's reply cannot be used as a pick (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The model's choice: candidate ``n`` (0: none answers) and where its words are in that sentence."""
+
+    n: int
+    start: int  # offsets of the answer in the sentence's text
+    end: int
+    text: str
+
+
+def schema(numbers: list[int]) -> dict[str, Any]:
+    """The reply's JSON schema: a candidate's number (or 0) and the answer's words."""
+    return {
+        "type": "object",
+        "properties": {
+            "sentence": {"type": "integer", "enum": [0, *numbers]},
+            "answer": {"type": "string", "maxLength": MAX_ANSWER_CHARS},
+        },
+        "required": ["sentence", "answer"],
+        "additionalProperties": False,
+    }
+
+
+def messages(question: str, candidates: list[Source], kind: str) -> list[BaseMessage]:
+    """The system prompt (the cached prefix every answer shares), then the candidates and the question."""
+    user = prompts.render("pick", candidates=prompts.format_by_article(candidates), question=question, kind=kind)
+    return [SystemMessage(prompts.load("system")), HumanMessage(user)]
+
+
+def library_question(question: str, pointed: list[Source], kind: str) -> str:
+    """The question part after a cached archive (app.answer.library): the candidates as the archive numbers them."""
+    pointers = ", ".join(f"[{s.n}]" for s in pointed)
+    return prompts.render("pick_library", question=question, pointers=pointers, kind=kind)
+
+
+def parse(raw: str, candidates: list[Source]) -> Pick:
+    """The pick in a reply, checked: JSON of the schema's shape, a candidate's number, words found in its sentence."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        raise PickError(f"the model's reply is not JSON: {raw[:80]!r}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("sentence"), int) or isinstance(data["sentence"], bool):
+        raise PickError(f"the model's reply has no sentence number: {raw[:80]!r}")
+    n, words = data["sentence"], data.get("answer")
+    if not isinstance(words, str):
+        raise PickError("the model's reply has no answer text")
+    if n == 0:
+        return Pick(0, 0, 0, "")
+    by_n = {s.n: s for s in candidates}
+    if n not in by_n:
+        raise PickError(f"the model chose sentence {n}, which is not one of the candidates")
+    sentence = by_n[n].text
+    found = locate(words, sentence)
+    if found is None:
+        raise PickError(f"the model's answer {words[:80]!r} is not in sentence {n}")
+    start, end = found
+    return Pick(n, start, end, sentence[start:end])
+
+
+_PUNCT_EDGES = " \t\n\"'“”‘’.,;:!?()[]"
+
+
+def locate(words: str, sentence: str) -> tuple[int, int] | None:
+    """Where ``words`` occur in ``sentence`` (case and runs of white space aside, quotes and end punctuation of the
+    copy trimmed), as offsets into the sentence; None when they do not, or are empty."""
+    words = words.strip(_PUNCT_EDGES)
+    if not words or len(words) > MAX_ANSWER_CHARS:
+        return None
+    pattern = r"\s+".join(re.escape(w) for w in words.split())
+    m = re.search(pattern, sentence, re.IGNORECASE)
+    return (m.start(), m.end()) if m else None

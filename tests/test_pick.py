@@ -1,0 +1,225 @@
+"""Issue 26: a factoid question's answer first, the sentence that proves it under it.
+
+- app.text.answer_spans: the extractive mode's answer words (rules), on sentences written here;
+- app.answer.pick: the model's pick parsed and checked (JSON of the schema, a candidate's number, words found in
+  that sentence), on replies written here;
+- the answerer over the real seed store with deterministic fake models: a good pick leads the answer; every bad
+  reply (not JSON, a number that is not a candidate, words not in the sentence, a model that fails) gives the
+  extractive answer with a note, never an uncited claim. The real model's picks: tests/test_llm_answers.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.answer import pick
+from app.answer.answerer import ABSTAIN_TEXT, Answerer
+from app.answer.llm.client import LLMError, ModelFailure, response_format
+from app.query.retrieval import get_retriever
+from app.records import Source
+from app.store.registry import get_embeddings
+from app.text.answer_spans import answer_span
+from app.text.asking import what_is_asked
+
+
+def span(question: str, sentence: str, known: frozenset[str] = frozenset()) -> str | None:
+    found = answer_span(what_is_asked(question), sentence, question, known)
+    assert found is None or sentence[found.start:found.end] == found.text
+    return None if found is None else found.text
+
+
+# --- the rules (extractive mode) ---------------------------------------------------------------------------------
+
+
+def test_a_number_with_its_unit_nearest_the_question_words() -> None:
+    sentence = "Separatist authorities said 25 people had been killed and 138 injured, including two civilians."
+    assert span("How many people were killed?", sentence) == "25 people"
+    assert span("How many were injured?", sentence) == "138"
+
+
+def test_a_number_the_question_already_holds_is_not_the_answer() -> None:
+    sentence = "In 2023, the 12 member states pledged 4,000 troops."
+    assert span("How many troops did the 12 member states pledge?", sentence) == "4,000 troops"
+
+
+def test_money_and_percentages() -> None:
+    assert span("How much did the company pay for the startup?",
+                "The company paid $3.2 billion for the startup in March.") == "$3.2 billion"
+    assert span("What percentage of voters backed the measure?",
+                "About 62 percent of voters backed the measure, up from 55 last year.") == "62 percent"
+
+
+def test_a_name_the_question_does_not_hold() -> None:
+    sentence = "Saturday's appointment of Omar Suleiman, the intelligence chief, as vice president surprised many."
+    assert span("Who did Mubarak appoint as vice president?", sentence) == "Omar Suleiman"
+    assert span("Which automaker recalled 1 million SUVs?",
+                "The recall by Toyota covers 1 million SUVs built since 2019.") == "Toyota"
+
+
+def test_a_lone_capital_opening_the_sentence_is_a_name_only_when_seen_elsewhere() -> None:
+    sentence = "Toyota recalled 1 million SUVs on Tuesday."
+    assert span("Which automaker recalled 1 million SUVs?", sentence) is None
+    assert span("Which automaker recalled 1 million SUVs?", sentence, frozenset({"toyota"})) == "Toyota"
+
+
+def test_no_span_for_other_questions_or_sentences_without_one() -> None:
+    assert span("Why did the talks fail?", "The talks failed because Baku refused.") is None
+    assert span("How many people were killed?", "Many people were killed in the attack.") is None
+    assert span("Who won?", "Who won the match on Sunday?") is None  # a sentence that asks answers nothing
+
+
+# --- the model's reply, parsed and checked -------------------------------------------------------------------------
+
+
+def _sources(*texts: str) -> list[Source]:
+    return [Source(i + 1, t, "a1", "Headline", "2023-09-19", 100 * i, 100 * i + len(t)) for i, t in enumerate(texts)]
+
+
+CANDIDATES = _sources("Mubarak named a new cabinet on Monday.",
+                      "Saturday's appointment of Omar Suleiman as vice president was a first.")
+
+
+def test_a_pick_of_words_in_the_sentence() -> None:
+    got = pick.parse(json.dumps({"sentence": 2, "answer": "omar  suleiman"}), CANDIDATES)
+    assert (got.n, got.text) == (2, "Omar Suleiman")
+    assert CANDIDATES[1].text[got.start:got.end] == "Omar Suleiman"
+    assert pick.parse('{"sentence": 0, "answer": ""}', CANDIDATES).n == 0
+
+
+@pytest.mark.parametrize("reply, reason", [
+    ("Omar Suleiman [2]", "not JSON"),
+    ('{"answer": "Omar Suleiman"}', "no sentence number"),
+    ('{"sentence": 7, "answer": "Omar Suleiman"}', "not one of the candidates"),
+    ('{"sentence": 1, "answer": "Omar Suleiman"}', "is not in sentence 1"),
+    ('{"sentence": 2, "answer": "Suleiman, the spy chief"}', "is not in sentence 2"),
+    ('{"sentence": 2, "answer": ""}', "is not in sentence 2"),
+    ('{"sentence": true, "answer": "x"}', "no sentence number"),
+])
+def test_a_reply_that_is_not_a_good_pick_is_refused(reply: str, reason: str) -> None:
+    with pytest.raises(pick.PickError, match=reason):
+        pick.parse(reply, CANDIDATES)
+
+
+def test_the_schema_allows_only_the_candidates_and_none() -> None:
+    shape = pick.schema([3, 5, 9])
+    assert shape["properties"]["sentence"]["enum"] == [0, 3, 5, 9]
+    assert shape["required"] == ["sentence", "answer"]
+    assert response_format(shape, embedded=True) == {"type": "json_object", "schema": shape}
+    assert response_format(shape, embedded=False)["json_schema"]["schema"] == shape
+
+
+# --- the answerer over the seed store, with fake models ------------------------------------------------------------
+
+
+class _Picker:
+    """A chat model that answers a pick with a reply built from the candidates it was shown (or fails)."""
+
+    description = "picking fake"
+
+    def __init__(self, reply, fail: Exception | None = None) -> None:
+        self.reply = reply  # callable: candidates -> reply text
+        self.fail = fail
+        self.schemas: list[dict] = []
+
+    def stream(self, messages):
+        yield "The articles don't say."
+
+    def structured(self, messages, schema):
+        self.schemas.append(schema)
+        if self.fail is not None:
+            raise self.fail
+        yield self.reply(messages)
+
+
+KILLED = "How many people were killed?"
+
+
+def _answerer(settings, model, library: bool = False) -> Answerer:
+    if not library:
+        settings = settings.model_copy(update={"llm_cached_archive_chars": 0})
+    return Answerer(settings, get_retriever(settings), get_embeddings(settings).encode, lambda: model)
+
+
+def _candidate_with(answerer: Answerer, question: str, words: str) -> Source:
+    evidence = answerer.router.gather(question, "llm")
+    assert evidence.route == "search" and evidence.candidates, evidence.route
+    return next(s for s in evidence.candidates if words in s.text)
+
+
+def test_a_good_pick_leads_the_answer_with_its_sentence_under_it(seed_settings) -> None:
+    holder: dict[str, Source] = {}
+    model = _Picker(lambda _: json.dumps({"sentence": holder["s"].n, "answer": "25 people"}))
+    answerer = _answerer(seed_settings, model)
+    holder["s"] = _candidate_with(answerer, KILLED, "25 people")
+    answer = answerer.ask(KILLED, mode="llm")
+    n = holder["s"].n
+    assert answer.text.startswith(f"25 people [{n}]\n\n") and holder["s"].text in answer.text, answer.text
+    assert answer.short is not None and (answer.short.by, answer.short.n) == ("model", n)
+    assert [c.n for c in answer.citations] == [n] and not answer.notes and not answer.abstained
+    source = answer.citations[0]
+    assert source.start <= answer.short.start < answer.short.end <= source.end
+    assert model.schemas[0]["properties"]["sentence"]["enum"][0] == 0
+    assert answer.to_json()["short_answer"]["text"] == "25 people"
+
+
+def test_over_a_cached_archive_the_candidates_are_its_sentence_numbers(seed_settings) -> None:
+    """The bundled article is the model's cached prefix: the pick prompt points at its numbered sentences."""
+    seen: list = []
+
+    def reply(messages):
+        seen.append(messages[-1].content)
+        return json.dumps({"sentence": 0, "answer": ""})
+
+    answerer = _answerer(seed_settings, _Picker(reply), library=True)
+    answer = answerer.ask(KILLED, mode="llm")
+    library = answerer.library()
+    assert library is not None and seen[0].startswith(library.block)
+    assert "Candidate sentences: [" in seen[0]
+    assert any("found no answer" in note for note in answer.notes) and not answer.abstained
+
+
+@pytest.mark.parametrize("reply, note", [
+    (lambda _: "25 people were killed [2].", "not JSON"),
+    (lambda _: json.dumps({"sentence": 99, "answer": "25 people"}), "not one of the candidates"),
+    (lambda _: json.dumps({"sentence": 1, "answer": "a thousand people"}), "is not in sentence 1"),
+])
+def test_a_bad_pick_gives_the_extractive_answer_with_a_note(seed_settings, reply, note) -> None:
+    answer = _answerer(seed_settings, _Picker(reply)).ask(KILLED, mode="llm")
+    extractive = _answerer(seed_settings, _Picker(reply)).ask(KILLED, mode="extractive")
+    assert any(note in n for n in answer.notes), answer.notes
+    assert answer.text == extractive.text and answer.citations and not answer.abstained
+    assert "25 people" in answer.text and all(f"[{c.n}]" in answer.text for c in answer.citations)
+
+
+@pytest.mark.parametrize("failure", [ModelFailure("the model did not respond within 120 s"),
+                                     LLMError("connection refused"), RuntimeError("boom")])
+def test_a_failing_model_gives_the_extractive_answer_with_a_note(seed_settings, failure) -> None:
+    answer = _answerer(seed_settings, _Picker(None, fail=failure)).ask(KILLED, mode="llm")
+    assert answer.notes and "extractive answer" in answer.notes[0], answer.notes
+    assert "25 people" in answer.text and answer.citations and not answer.abstained
+
+
+def test_none_answers_on_a_vague_match_is_an_abstention(seed_settings) -> None:
+    model = _Picker(lambda _: json.dumps({"sentence": 0, "answer": ""}))
+    answer = _answerer(seed_settings, model).ask("Which country did the UN Security Council sanction?", mode="llm")
+    assert answer.abstained and answer.text == ABSTAIN_TEXT and not answer.citations
+
+
+def test_the_extractive_mode_leads_with_the_words_too(seed_settings) -> None:
+    answer = _answerer(seed_settings, _Picker(None)).ask(KILLED, mode="extractive")
+    assert answer.short is not None and answer.short.by == "rules"
+    assert answer.text.startswith(f"{answer.short.text} [{answer.short.n}]\n\n") and "25" in answer.short.text
+    cited = {c.n: c for c in answer.citations}[answer.short.n]
+    assert cited.start <= answer.short.start < answer.short.end <= cited.end
+
+
+def test_questions_that_are_not_factoid_keep_the_written_answer(seed_settings) -> None:
+    """An explanation is written by the model and checked by the guard, as before: no candidates, no pick."""
+    model = _Picker(None)
+    answerer = _answerer(seed_settings, model)
+    evidence = answerer.router.gather("Why did Azerbaijan launch the operation?", "llm")
+    assert evidence.candidates == []
+    answerer.ask("Why did Azerbaijan launch the operation?", mode="llm")
+    assert model.schemas == []
