@@ -150,7 +150,7 @@ class Chronicle:
         system prompt (and a small archive, app.answer.library) evaluated, so the first question pays for neither."""
         self.retriever.refresh(force=True)
         get_embeddings(self.settings).encode(["warm up"])
-        if self.settings.answer_mode == "llm":
+        if self.settings.answer_mode != "extractive":
             from app.answer.llm.client import get_chat_model
 
             model = get_chat_model(self.settings)

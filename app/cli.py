@@ -1,6 +1,6 @@
 """Command line: every command of `python -m app` (and `python ingest.py`, which is `ingest`).
 
-  ask "QUESTION" [--mode llm|extractive] [--as-of DATE] [--json]   one answer; --json prints the stable JSON shape
+  ask "QUESTION" [--mode auto|llm|extractive] [--as-of DATE] [--json]   one answer; --json prints the stable JSON shape
   ingest FILE|DIR [...]                                       add articles (idempotent, resumable)
   articles [--json]                                           list the stored articles
   remove ID|URL|PATH [...]                                    remove articles with their passages, statements, events
@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = command("ask", "answer one question")
     ask.add_argument("question")
-    ask.add_argument("--mode", choices=["llm", "extractive"])
+    ask.add_argument("--mode", choices=["auto", "llm", "extractive"])
     ask.add_argument("--k", type=int)
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--as-of", metavar="DATE", help="the day the question is asked on (YYYY-MM-DD): 'this week' is "
@@ -310,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--host")
         sp.add_argument("--share-on-network", action="store_true", help="allow a non-loopback --host (needs auth)")
         sp.add_argument("--no-prewarm", action="store_true", help="do not load the LLM before the first question")
-        sp.add_argument("--mode", choices=["llm", "extractive"])
+        sp.add_argument("--mode", choices=["auto", "llm", "extractive"])
     return parser
 
 

@@ -7,14 +7,14 @@ reads the environment anywhere else. Override in code with ``settings.model_copy
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-AnswerMode = Literal["llm", "extractive"]
+AnswerMode = Literal["auto", "llm", "extractive"]
 LLMBackend = Literal["gguf", "openai"]
 EmbeddingBackend = Literal["torch", "onnx"]
 
@@ -63,7 +63,10 @@ class Settings(BaseSettings):
     recency_days: float = Field(7.0, gt=0, description="Scale of the as-of recency boost, in days.")
 
     # Answering
-    answer_mode: AnswerMode = Field("llm", description="llm or extractive (no model, quotes sentences).")
+    # auto: each route in the mode that scored higher on the measured sets (app.answer.answerer.ROUTE_MODES, README)
+    answer_mode: AnswerMode = Field(
+        "auto", description="auto (per route, as measured), llm, or extractive (no model, quotes sentences)."
+    )
     llm_backend: LLMBackend = Field("gguf", description="gguf (llama-cpp-python) or openai (any compatible server).")
     llm_model_path: Path | None = Field(None, description="A GGUF file; unset = the packaged Qwen2.5-Coder-1.5B.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1.")
@@ -119,5 +122,5 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (e.g. from command-line flags) on top; overrides are
     validated like the environment (``vectorstore_dir="x"`` becomes a Path, ``k=0`` is refused)."""
-    clean = {k: v for k, v in overrides.items() if v is not None}
+    clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**clean)

@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     # What every search-route prompt starts with: the cached prefix
     fixed = tokens(chatml([SystemMessage(prompts.load("system")), HumanMessage("Sources:\n")]))
     candidate_budgets = [b for b in args.candidates.split(";") if b]
+    # a pick's cached prefix: the system prompt and the task with its example, the same for every pick
+    pick_fixed = tokens(chatml([SystemMessage(prompts.load("system")),
+                                HumanMessage(prompts.load("pick").split("{candidates}")[0])]))
     budgets = candidate_budgets or [b for b in args.budgets.split(",") if b]
     rows: list[dict[str, Any]] = []
     for w in ws:
@@ -104,7 +107,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             question, g, day = q["question_sentence"], gold(q), _question_day(q)
             if candidate_budgets:
                 rows += _candidate_rows(answerer, w.name, q["question_id"], question, g, day, candidate_budgets,
-                                        tokens, fixed)
+                                        tokens, pick_fixed)
                 continue
             for b in budgets:
                 answerer.router.wide_limits = _budget(b)
@@ -118,7 +121,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                              "gold_in_evidence": contains(" \n ".join(f"{s.title}\n{s.text}" for s in shown), g),
                              "prompt_tokens": len(ids), "new_tokens": len(ids) - _common_prefix(fixed, ids)})
         clear_caches(close=True)
-    payload: dict[str, Any] = {"weeks": [w.name for w in ws], "fixed_prefix_tokens": len(fixed), "budgets": {}}
+    payload: dict[str, Any] = {"weeks": [w.name for w in ws], "budgets": {},
+                               "fixed_prefix_tokens": len(pick_fixed if candidate_budgets else fixed)}
     for b in budgets:
         r = [x for x in rows if x["budget"] == b]
         if not r:

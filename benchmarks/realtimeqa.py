@@ -184,6 +184,8 @@ def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, 
                 row["short_by"] = ans.short.by if ans.short else ""  # "model": a pick; "rules": extractive
                 row["short_open"] = bool(ans.short) and contains(ans.short.text, gold(q))
                 rows.append(row)
+                print(f"  {week.name} {pipeline} {q['question_id']}: open={int(row['open'])} shown={int(row['shown'])} "
+                      f"{ans.route} {ans.timings.get('total_ms', 0):.0f} ms", flush=True)
         clear_caches(close=True)  # nine weeks of Chroma clients held in memory took the process to 4.6 GB
     return rows
 
@@ -298,6 +300,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for w in ws:
         plan: dict[str, int | None] = {p: limits.get(p, args.limit) for p in pipelines}
         rows.extend(evaluate_week(w, plan, args.stores, args.k))
+        write_json(args.out.with_name(args.out.stem + "-rows.json"), rows)  # so far: a long run can be read early
     for p in pipelines:
         payload[p] = summarise([r for r in rows if r["pipeline"] == p])
         print(p, json.dumps(payload[p]), flush=True)

@@ -67,3 +67,38 @@ def test_answerable_number_is_answered_not_abstained(seed_chronicle) -> None:
     answer = seed_chronicle.ask("How many people were injured in Baku's military action?", mode="llm")
     assert not answer.abstained and "80" in answer.text
     _assert_cited_exactly(answer)
+
+
+# --- issue 26: the model picks a candidate sentence and copies the words that answer --------------------------------
+
+
+def test_a_factoid_answer_is_picked_and_copied_under_the_grammar(seed_chronicle) -> None:
+    """The real server applies the JSON schema: the reply is a pick, its words are in the cited sentence, and they
+    lead the answer (the sentence under them)."""
+    answer = seed_chronicle.ask("Which country launched a military operation in Nagorno-Karabakh?", mode="llm")
+    assert not any("could not be used" in n for n in answer.notes), answer.notes
+    assert answer.short is not None and answer.short.by == "model", (answer.text, answer.notes)
+    assert "Azerbaijan" in answer.short.text
+    assert answer.text.startswith(f"{answer.short.text} [{answer.short.n}]")
+    cited = {c.n: c for c in answer.citations}[answer.short.n]
+    article = SEED.read_text(encoding="utf-8")
+    assert cited.start <= answer.short.start < answer.short.end <= cited.end
+    assert article[answer.short.start:answer.short.end] == answer.short.text
+    _assert_cited_exactly(answer)
+
+
+def test_the_model_server_constrains_a_reply_to_the_schema(seed_chronicle) -> None:
+    """Straight to the embedded model: a question the candidates cannot answer still gets JSON of the schema."""
+    import json
+
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from app.answer import pick
+    from app.answer.llm.client import get_chat_model
+
+    model = get_chat_model(seed_chronicle.settings)
+    messages = [SystemMessage("Reply in JSON."), HumanMessage("Candidate sentences:\n[4] The sky is blue.\n\n"
+                                                              "Question: Who won the 1998 World Cup?")]
+    raw = "".join(model.structured(messages, pick.schema([4])))
+    data = json.loads(raw)
+    assert set(data) == {"sentence", "answer"} and data["sentence"] in (0, 4), raw

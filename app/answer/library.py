@@ -37,7 +37,8 @@ class Library:
         archive sentences, numbered after the archive). Labels of the chosen sources are kept."""
         index = {(s.article_id, s.start, s.end): s for s in self.sources}
         labelled = dict(index)
-        pointed, extra = [], []
+        pointed: list[Source] = []
+        extra: list[Source] = []
         for s in chosen:
             found = index.get((s.article_id, s.start, s.end))
             if found is None:

@@ -99,7 +99,7 @@ WIDE_STRICT, WIDE_PASSAGES, WIDE_PER_PASSAGE, WIDE_MAX_CHARS = 2, 10, 1, 900
 # question is often answered in the lead of an article whose best-matching passage is not the answer's), and
 # keeps the CANDIDATES best sentences, CANDIDATE_PER_PASSAGE per passage. Chosen by benchmarks.llm_evidence.
 CANDIDATE_PASSAGES, CANDIDATE_ARTICLES, CANDIDATE_LEADS = 30, 3, 4
-CANDIDATES, CANDIDATE_PER_PASSAGE = 10, 1
+CANDIDATES, CANDIDATE_PER_PASSAGE = 6, 1
 
 MIN_TERMS = 3  # ... or this many of a long question's terms (a 10-term quiz question rarely shares 6 with its answer)
 
@@ -189,7 +189,7 @@ class Router:
             found = self.statements(retriever, actors)
             if found is not None:
                 return found
-        dated = self.timeline(retriever, question)
+        dated = self.timeline(retriever, question, mode)
         if dated is not None:
             return dated
         return self.search(retriever, question, mode, abstain=bool(actors))
@@ -216,7 +216,7 @@ class Router:
             return None
         if timeline.n_articles < STORY_MIN_ARTICLES:
             return None
-        sources = []
+        sources: list[Source] = []
         for day, line in timeline.lines:
             first = line.citations[0]
             sources.append(Source(len(sources) + 1, first.text, first.article_id, first.title, first.published,
@@ -230,22 +230,29 @@ class Router:
             return None
         return Evidence("statements", sources, speaker=" and ".join(actors), sure=True)
 
-    def timeline(self, retriever: Retriever, question: str) -> Evidence | None:
+    def timeline(self, retriever: Retriever, question: str, mode: str = "extractive") -> Evidence | None:
+        """Dated events; for a factoid question asked of a period ("Which team did X play for from 2004 to 2005?",
+        TimeQA's questions) in LLM mode, the best of them are also the model's candidates to pick from."""
         dated = timeline_sources(retriever, question, self.encode)
         if dated is None or not dated.sources:
             return None
-        return Evidence("timeline", dated.sources, instruction=dated.instruction, sure=True)
+        n_candidates = self.candidate_limits[3]
+        picks = (mode == "llm" and n_candidates > 0 and retriever.settings.llm_pick
+                 and what_is_asked(question).factoid)
+        best = sorted(dated.sources, key=lambda s: -s.score)[:n_candidates] if picks else []
+        candidates = [replace(s, n=i + 1) for i, s in enumerate(sorted(best, key=lambda s: s.n))]
+        return Evidence("timeline", dated.sources, instruction=dated.instruction, sure=True, candidates=candidates)
 
     def search(self, retriever: Retriever, question: str, mode: str, abstain: bool = False) -> Evidence:
         """The best sentences of the retrieved passages. ``abstain``: an actor question with no statement by that
         actor has nothing to say, whatever the passages hold. A factoid question ("Who did Mubarak appoint ...?")
         in LLM mode also gets its candidates: the best sentences of a wider read (``read_wide``)."""
-        factoid = mode == "llm" and retriever.settings.llm_pick and what_is_asked(question).factoid
         n_passages, n_articles, n_leads, n_candidates, per_passage = self.candidate_limits
-        wide_k = max(self.k, n_passages) if factoid and n_candidates > 0 else self.k
-        retrieved = retriever.retrieve(question, wide_k, vectors=True)
+        picks = (mode == "llm" and n_candidates > 0 and retriever.settings.llm_pick
+                 and what_is_asked(question).factoid)
+        retrieved = retriever.retrieve(question, max(self.k, n_passages) if picks else self.k, vectors=True)
         passages = retrieved[: self.k]
-        pool = read_wide(retriever, retrieved, n_articles, n_leads) if wide_k > self.k else passages
+        pool = read_wide(retriever, retrieved, n_articles, n_leads) if picks else passages
         scored_all = score_sentences(question, pool, self.encode, as_of=retriever.as_of,
                                      recency_days=retriever.settings.recency_days)
         strict_ids = {p.chunk_id for p in passages}
@@ -260,7 +267,7 @@ class Router:
                                                               max_chars), chunk_ids)
                 if mode == "llm" and n_wide > 0 else [])
         candidates = (label_sources(retriever, select_candidates(scored_all, n_candidates, per_passage), chunk_ids)
-                      if wide_k > self.k else [])
+                      if picks else [])
         return Evidence("search", sources, passages, sure=relevant(scored, "extractive", n_terms), wide=wide,
                         candidates=candidates)
 

@@ -14,13 +14,13 @@ from typing import Any
 
 from app.offline import enforce_offline
 
-MODES = ("llm", "extractive", "openai")
+MODES = ("llm", "extractive", "openai")  # --mode all runs these; auto is asked for by name
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m app.eval", description=__doc__.splitlines()[0])
     p.add_argument("--set", dest="testset", type=Path, default=Path("evalsets/seed.jsonl"), help="JSONL test set")
-    p.add_argument("--mode", choices=(*MODES, "all"), default=None,
+    p.add_argument("--mode", choices=(*MODES, "auto", "all"), default=None,
                    help="answer mode; 'all' runs each mode (default: the configured answer_mode)")
     p.add_argument("--out", type=Path, default=None, help="output directory (default runs/<timestamp>)")
     p.add_argument("--compare", nargs="+", type=Path, metavar="RUN.json",

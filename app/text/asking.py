@@ -72,6 +72,10 @@ _OPINION = re.compile(
 )
 
 
+# "Who is Hikmet Hajiyev?", "Who was Omar Suleiman?": a name and nothing after it asks for a description
+_WHO_IS_NAME = re.compile(r"^\s*(?i:who)\s+(?i:is|was|are|were)\s+(?:[A-Z][\w.'’-]*\s*)+\??\s*$")
+
+
 @dataclass(frozen=True)
 class Asking:
     """What a question asks for."""
@@ -82,12 +86,19 @@ class Asking:
     factoid: bool  # asks for one specific thing: a name, a place, a number
 
 
+def _after_lead(question: str) -> str:
+    """The question after its leading "And", "So", "On" ... (``_LEAD`` matches at least the empty string)."""
+    lead = _LEAD.match(question)
+    return question[lead.end():] if lead else question
+
+
 def what_is_asked(question: str) -> Asking:
     """The wh-form and expected answer type of a question ("Which automaker recalled ...?" -> ORG, factoid)."""
-    opinion = _OPINION.match(question[_LEAD.match(question).end():]) if question else None
+    body = _after_lead(question)
+    opinion = _OPINION.match(body) if question else None
     if opinion:
         return Asking("what", None, (opinion.group("a") or opinion.group("b")).lower(), False)
-    m = _WH.match(question[_LEAD.match(question).end():]) if question else None
+    m = _WH.match(body) if question else None
     if not m:
         inner = _INNER_WH.search(question or "")
         if inner is None:
@@ -114,6 +125,8 @@ def what_is_asked(question: str) -> Asking:
         kind = PERCENT if _PERCENT_WORDS.search(question) else MONEY if _MONEY_WORDS.search(question) else NUMBER
         return Asking(wh, kind, head, True)
     if wh in ("who", "whom", "whose"):
+        if _WHO_IS_NAME.match(question):
+            return Asking(wh, None, head, False)  # "Who is Hikmet Hajiyev?" asks what the person is, not a name
         return Asking(wh, PERSON, head, True)
     if wh == "where":
         return Asking(wh, GPE, head, True)

@@ -33,7 +33,7 @@ EXAMPLES = (
     "What did China say?",
     "And Turkey?",
 )
-MODES = [("LLM", "llm"), ("Extractive (no model)", "extractive")]
+MODES = [("Auto (per question, as measured)", "auto"), ("LLM", "llm"), ("Extractive (no model)", "extractive")]
 CSS = "\n".join(Path(__file__).with_name(name).read_text(encoding="utf-8") for name in ("chronicle.css", "testset.css"))
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 LIGHT: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": None}  # quick reads never wait
@@ -60,8 +60,8 @@ def _chat_tab(gr: Any, views: Views, settings: Settings, tsv: TestSetViews) -> N
             with gr.Row():
                 mode = gr.Radio(
                     MODES, value=settings.answer_mode, label="Answer mode", elem_id="chr-mode", scale=4,
-                    info="LLM: the local model phrases the cited sentences. Extractive: the sentences themselves, "
-                    "instantly.",
+                    info="Auto: each kind of question in the mode that scored higher. LLM: the local model picks "
+                    "the answer or phrases the cited sentences. Extractive: the sentences themselves, instantly.",
                 )
                 as_of = gr.Textbox(label="As of", placeholder="YYYY-MM-DD", elem_id="chr-as-of", scale=1, min_width=130,
                                    info="Answer as on that day: 'this week' is the week before it; later articles "

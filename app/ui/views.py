@@ -361,7 +361,7 @@ class Views:
         """A small archive is the model's cached prompt prefix (app.answer.library): after it changed, evaluate the
         new one now, in the background, rather than in the next question's first-token time (~20 s for 7,000
         characters on 2 cores)."""
-        if self.settings.answer_mode == "llm":
+        if self.settings.answer_mode != "extractive":
             threading.Thread(target=self.prewarm, daemon=True, name="chronicle-rewarm").start()
 
     @staticmethod

@@ -95,6 +95,7 @@ def _openai_client(settings: Settings, base_url: str, api_key: str, model: str, 
     """A ChatOpenAI for one server; with ``schema``, its replies are constrained to that JSON (sent in the request
     body as the server expects it: ``response_format``)."""
     from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
 
     body: dict[str, Any] = {"repeat_penalty": 1.0, "top_p": 1.0, "seed": 0} if embedded else {}
     if schema is not None:
@@ -102,10 +103,12 @@ def _openai_client(settings: Settings, base_url: str, api_key: str, model: str, 
 
     return ChatOpenAI(
         base_url=base_url,
-        api_key=api_key,
+        api_key=SecretStr(api_key),
         model=model,
         temperature=0.0,
-        max_tokens=settings.llm_max_tokens,
+        # the field's name is max_tokens (typed under its alias max_completion_tokens); sent as "max_tokens", which
+        # every server Chronicle talks to reads
+        max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
         timeout=settings.llm_timeout_s,
         max_retries=0 if embedded else 1,  # a dead child is restarted by the supervisor, not retried blindly
         streaming=True,
