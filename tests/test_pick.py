@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -91,6 +92,11 @@ CANDIDATES = _sources("Mubarak named a new cabinet on Monday.",
                       "Saturday's appointment of Omar Suleiman as vice president was a first.")
 
 
+def test_words_copied_right_under_the_wrong_number_are_cited_to_their_sentence() -> None:
+    got = pick.parse('{"sentence": 1, "answer": "Omar Suleiman"}', CANDIDATES)
+    assert (got.n, got.text) == (2, "Omar Suleiman")
+
+
 def test_a_pick_of_words_in_the_sentence() -> None:
     got = pick.parse(json.dumps({"sentence": 2, "answer": "omar  suleiman"}), CANDIDATES)
     assert (got.n, got.text) == (2, "Omar Suleiman")
@@ -102,7 +108,6 @@ def test_a_pick_of_words_in_the_sentence() -> None:
     ("Omar Suleiman [2]", "not JSON"),
     ('{"answer": "Omar Suleiman"}', "no sentence number"),
     ('{"sentence": 7, "answer": "Omar Suleiman"}', "not one of the candidates"),
-    ('{"sentence": 1, "answer": "Omar Suleiman"}', "is not in sentence 1"),
     ('{"sentence": 2, "answer": "Suleiman, the spy chief"}', "is not in sentence 2"),
     ('{"sentence": 2, "answer": ""}', "is not in sentence 2"),
     ('{"sentence": true, "answer": "x"}', "no sentence number"),
@@ -174,8 +179,9 @@ def test_a_good_pick_leads_the_answer_with_its_sentence_under_it(seed_settings) 
     assert answer.to_json()["short_answer"]["text"] == "25 people"
 
 
-def test_over_a_cached_archive_the_candidates_are_its_sentence_numbers(seed_settings) -> None:
-    """The bundled article is the model's cached prefix: the pick prompt points at its numbered sentences."""
+def test_over_a_cached_archive_the_candidates_keep_its_sentence_numbers(seed_settings) -> None:
+    """The bundled article is the model's cached prefix: the pick prompt follows it, and the candidates are written
+    out under the archive's own numbers."""
     seen: list = []
 
     def reply(messages):
@@ -186,7 +192,11 @@ def test_over_a_cached_archive_the_candidates_are_its_sentence_numbers(seed_sett
     answer = answerer.ask(KILLED, mode="llm")
     library = answerer.library()
     assert library is not None and seen[0].startswith(library.block)
-    assert "Candidate sentences: [" in seen[0]
+    archive = {s.text: s.n for s in library.sources}
+    listed = seen[0].split("Candidate sentences:", 1)[1]
+    numbered = [line for line in listed.splitlines() if line.startswith("[")]
+    texts = [re.sub(r"^\[\d+\] (?:\([^)]*\) )?", "", line) for line in numbered]  # "[n] (label) sentence"
+    assert numbered and all(archive[t] == int(line[1:line.index("]")]) for t, line in zip(texts, numbered))
     assert any("found no answer" in note for note in answer.notes) and not answer.abstained
 
 
@@ -194,6 +204,7 @@ def test_over_a_cached_archive_the_candidates_are_its_sentence_numbers(seed_sett
     (lambda _: "25 people were killed [2].", "not JSON"),
     (lambda _: json.dumps({"sentence": 99, "answer": "25 people"}), "not one of the candidates"),
     (lambda _: json.dumps({"sentence": 1, "answer": "a thousand people"}), "is not in sentence 1"),
+    (lambda _: json.dumps({"sentence": 1, "answer": ""}), "is not in sentence 1"),
 ])
 def test_a_bad_pick_gives_the_extractive_answer_with_a_note(seed_settings, reply, note) -> None:
     answer = _answerer(seed_settings, _Picker(reply)).ask(KILLED, mode="llm")

@@ -313,8 +313,8 @@ class Answerer:
     # --- LLM: select and extract (a factoid question on the search route) --------------------------------------
 
     def _pick_prompt(self, turn: _Turn) -> tuple[list[Source], list[BaseMessage]]:
-        """(the candidates as the model sees them numbered, the messages). Over a cached archive the candidates are
-        pointers to its numbered sentences (a question prefills only itself); otherwise they are written out."""
+        """(the candidates as the model sees them numbered, the messages). Over a cached archive they keep the
+        archive's numbers (its sentences are already in the prompt's cached prefix)."""
         candidates = turn.evidence.candidates
         kind = prompts.factoid_kind(turn.standalone) or "the answer"
         library = self.library() if turn.as_of is None else None

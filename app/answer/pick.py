@@ -88,10 +88,11 @@ def format_candidates(candidates: list[Source]) -> str:
     return "\n".join(lines)
 
 
-def library_question(question: str, pointed: list[Source], kind: str) -> str:
-    """The question part after a cached archive (app.answer.library): the candidates as the archive numbers them."""
-    pointers = ", ".join(f"[{s.n}]" for s in pointed)
-    return prompts.render("pick_library", question=question, pointers=pointers, kind=kind)
+def library_question(question: str, candidates: list[Source], kind: str) -> str:
+    """The question part after a cached archive (app.answer.library): the same task, the candidates written out with
+    the archive's numbers. Pointers alone ("[29], [38]") were cheaper, but the model then copied the right words
+    and named the wrong sentence (seed article, 2 of 5 picks)."""
+    return prompts.render("pick", candidates=format_candidates(candidates), question=question, kind=kind)
 
 
 def parse(raw: str, candidates: list[Source]) -> Pick:
@@ -110,12 +111,18 @@ def parse(raw: str, candidates: list[Source]) -> Pick:
     by_n = {s.n: s for s in candidates}
     if n not in by_n:
         raise PickError(f"the model chose sentence {n}, which is not one of the candidates")
-    sentence = by_n[n].text
-    found = locate(words, sentence)
+    found = locate(words, by_n[n].text)
     if found is None:
-        raise PickError(f"the model's answer {words[:80]!r} is not in sentence {n}")
+        # The words copied right, the number wrong (the 1.5B model copies better than it counts): the candidate
+        # that holds them, the scorer's best first. Still a verbatim span of the sentence it is cited to.
+        holders = sorted((s for s in candidates if locate(words, s.text)), key=lambda s: -s.score)
+        if not holders:
+            raise PickError(f"the model's answer {words[:80]!r} is not in sentence {n}")
+        n = holders[0].n
+        found = locate(words, by_n[n].text)
+        assert found is not None
     start, end = found
-    return Pick(n, start, end, sentence[start:end])
+    return Pick(n, start, end, by_n[n].text[start:end])
 
 
 _PUNCT_EDGES = " \t\n\"'“”‘’.,;:!?()[]"
