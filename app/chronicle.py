@@ -195,6 +195,7 @@ class Chronicle:
 
 def clear_caches(close: bool = False) -> None:
     """Forget built stores and retrievers (tests that restart a Chroma server, or a process going through many
-    stores); with ``close``, release each Chroma client's memory too."""
+    stores); with ``close``, release each Chroma client's memory too. A Chronicle still in use keeps working: a
+    closed store reopens on its next use (app/store/chroma.py)."""
     forget_retrievers()
     forget_stores(close=close)
