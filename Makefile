@@ -7,15 +7,19 @@ setup:
 run: setup
 	.venv/bin/python -m app run
 
+# The suite runs in a random order (pytest-randomly): every test must pass in any order. The seed is printed first;
+# `.venv/bin/python -m pytest -p randomly --randomly-seed=SEED tests` replays that order.
 test: setup lint
 	bash scripts/install-system-deps.sh
-	.venv/bin/python -m pytest -q tests
+	seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); echo "test order: random, seed $$seed"; \
+	.venv/bin/python -m pytest -q -p randomly --randomly-seed=$$seed tests
 
 test-fast: setup lint
 	.venv/bin/python -m pytest -q -m "not llm and not browser" tests
 
 lint: setup
 	.venv/bin/ruff check app tests benchmarks scripts ingest.py
+	.venv/bin/mypy  # app/ and benchmarks/, configured in pyproject.toml
 
 eval: setup
 	.venv/bin/python -m app.eval --ingest --mode all

@@ -45,18 +45,26 @@ _EXPORTS = {
     "StoryLine": "app.records",
     "SentenceCitation": "app.records",
     "CoverageDay": "app.records",
+    "ModelProcessInfo": "app.records",
     "TimelineError": "app.query.story",
     "EXPORT_FORMATS": "app.export",
     "export_story": "app.export",
-    "SavedCase": "app.records",
-    "CaseFileProblem": "app.records",
-    "CaseFile": "app.store.casefile",
-    "CaseFileError": "app.store.casefile",
+    # The test set (judged answers and hand-written cases): the record, its file, reading and saving.
+    "TestCase": "app.store.testcases",
+    "TestSetError": "app.store.testcases",
+    "QUESTION_TYPES": "app.store.testcases",
+    "load_testset": "app.store.testcases",
+    "read_testset": "app.store.testcases",
+    "SavedCase": "app.store.testcases",
+    "CaseFileProblem": "app.store.testcases",
+    "CaseFile": "app.store.testcases",
+    "CaseFileError": "app.store.testcases",
     "StoreError": "app.store.chroma",
     "LLMError": "app.answer.llm.client",
     "ModelCheck": "app.answer.llm.client",
-    "QuestionError": "app.answer.questions",
+    "QuestionError": "app.answer.question_checks",
     "parse_date_bound": "app.text.dates",
+    "parse_as_of": "app.text.dates",
     # How the citation guard judges a claim, for evaluations that judge citations the same way:
     "support_score": "app.answer.citations",
     "evidence_of": "app.answer.citations",
@@ -64,29 +72,30 @@ _EXPORTS = {
     "split_sentences": "app.text.sentences",
 }
 __all__ = [  # the names of _EXPORTS, spelled out for readers and linters
-    "EXPORT_FORMATS", "Answer", "CaseFile", "CaseFileError", "CaseFileProblem", "Chronicle", "CoverageDay",
-    "EventCitation", "IngestReport", "LLMError", "ModelCheck", "Passage", "QuestionError", "RemoveReport", "SavedCase",
-    "SentenceCitation", "Settings", "Source", "StoreError", "StoredArticle", "StoredStatement", "StoryDay",
-    "StoryLine", "StoryTimeline", "TimelineError", "TimelineEvent", "__version__", "clear_caches", "evidence_of",
-    "export_story", "is_abstention", "load_settings", "parse_date_bound", "split_sentences", "support_score",
+    "Answer", "CaseFile", "CaseFileError", "CaseFileProblem", "Chronicle", "CoverageDay", "EXPORT_FORMATS",
+    "EventCitation", "IngestReport", "LLMError", "ModelCheck", "ModelProcessInfo", "Passage", "QUESTION_TYPES",
+    "QuestionError", "RemoveReport", "SavedCase", "SentenceCitation", "Settings", "Source", "StoreError",
+    "StoredArticle", "StoredStatement", "StoryDay", "StoryLine", "StoryTimeline", "TestCase", "TestSetError",
+    "TimelineError", "TimelineEvent", "__version__", "clear_caches", "evidence_of", "export_story", "is_abstention",
+    "load_settings", "load_testset", "parse_as_of", "parse_date_bound", "read_testset", "split_sentences",
+    "support_score",
 ]
 
 if TYPE_CHECKING:
     from app.answer.answerer import Answer
     from app.answer.citations import evidence_of, is_abstention, support_score
     from app.answer.llm.client import LLMError, ModelCheck
-    from app.answer.questions import QuestionError
+    from app.answer.question_checks import QuestionError
     from app.chronicle import Chronicle, clear_caches
     from app.config import Settings, load_settings
     from app.export import EXPORT_FORMATS, export_story
     from app.ingest.pipeline import IngestReport, RemoveReport
     from app.query.story import TimelineError
     from app.records import (
-        CaseFileProblem,
         CoverageDay,
         EventCitation,
+        ModelProcessInfo,
         Passage,
-        SavedCase,
         SentenceCitation,
         Source,
         StoredArticle,
@@ -96,15 +105,27 @@ if TYPE_CHECKING:
         StoryTimeline,
         TimelineEvent,
     )
-    from app.store.casefile import CaseFile, CaseFileError
     from app.store.chroma import StoreError
-    from app.text.dates import parse_date_bound
+    from app.store.testcases import (
+        QUESTION_TYPES,
+        CaseFile,
+        CaseFileError,
+        CaseFileProblem,
+        SavedCase,
+        TestCase,
+        TestSetError,
+        load_testset,
+        read_testset,
+    )
+    from app.text.dates import parse_as_of, parse_date_bound
     from app.text.sentences import split_sentences
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'app' has no attribute {name!r}")
+if not TYPE_CHECKING:  # hidden from the type checker: it would type every unknown `from app import X` as Any
+
+    def __getattr__(name: str) -> Any:
+        if name in _EXPORTS:
+            value = getattr(importlib.import_module(_EXPORTS[name]), name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module 'app' has no attribute {name!r}")

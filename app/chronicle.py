@@ -19,17 +19,17 @@ from pathlib import Path
 import numpy as np
 
 from app.answer.answerer import Answer, Answerer, History
-from app.answer.judged import build_case, merge_case
+from app.answer.judged import build_case
 from app.answer.llm.client import ModelCheck, check_model
 from app.config import Settings
 from app.ingest.pipeline import IngestReport, RemoveReport, ingest_paths, remove_articles
 from app.query.events import list_events
 from app.query.retrieval import HybridRetriever, forget_retrievers, get_retriever
 from app.query.story import StoryRequest, story_timeline
-from app.records import Passage, SavedCase, Source, StoredArticle, StoredStatement, StoryTimeline, TimelineEvent
-from app.store.casefile import CaseFile
+from app.records import ModelProcessInfo, Passage, Source, StoredArticle, StoredStatement, StoryTimeline, TimelineEvent
 from app.store.chroma import Store
 from app.store.registry import forget_stores, get_batch_embeddings, get_embeddings, get_store
+from app.store.testcases import SavedCase, save_case
 
 
 class Chronicle:
@@ -184,9 +184,15 @@ class Chronicle:
         same question (and as-of day) saved again updates its case. Raises ValueError when the judgement leaves
         nothing to check, CaseFileError when the file cannot be written (then nothing was changed)."""
         case = build_case(answer, verdict, must_say, should_abstain, saved_by, history)
-        target = Path(path or self.settings.testset)
-        created, problems, written = CaseFile(target).upsert(case, merge=merge_case)
-        return SavedCase(case["id"], str(target), created, written, tuple(problems))
+        return save_case(Path(path or self.settings.testset), case)
+
+    def model_process(self) -> ModelProcessInfo | None:
+        """The configured model's child process (pid, starts), without starting it; None when the model is an
+        OpenAI-compatible server (no child process here). For benchmarks that measure the model's memory."""
+        from app.answer.llm.client import get_chat_model
+
+        process = getattr(get_chat_model(self.settings), "process", None)
+        return None if process is None else ModelProcessInfo(process.pid, process.starts)
 
     def check_model(self) -> ModelCheck:
         """Can the configured local model generate on this machine? (One token, in a child process.)"""
@@ -195,6 +201,7 @@ class Chronicle:
 
 def clear_caches(close: bool = False) -> None:
     """Forget built stores and retrievers (tests that restart a Chroma server, or a process going through many
-    stores); with ``close``, release each Chroma client's memory too."""
+    stores); with ``close``, release each Chroma client's memory too. A Chronicle still in use keeps working: a
+    closed store reopens on its next use (app/store/chroma.py)."""
     forget_retrievers()
     forget_stores(close=close)

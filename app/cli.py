@@ -78,10 +78,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     chron = Chronicle(one_shot(_settings(args)))
     if not chron.articles():
         return _fail(NO_ARTICLES)
-    from app import parse_date_bound
+    from app import parse_as_of
 
     try:
-        as_of = parse_date_bound(args.as_of, upper=True)
+        as_of = parse_as_of(args.as_of)
     except ValueError as exc:
         return _fail(f"--as-of: {exc}")
     answer = chron.ask(args.question, mode=args.mode, as_of=as_of)
@@ -152,12 +152,12 @@ def event_json(event: TimelineEvent) -> dict[str, object]:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from app import parse_date_bound
+    from app import parse_as_of, parse_date_bound
 
     try:
         date_from = parse_date_bound(args.date_from)
         date_to = parse_date_bound(args.date_to, upper=True)
-        as_of = parse_date_bound(args.as_of, upper=True)
+        as_of = parse_as_of(args.as_of)
     except ValueError as exc:
         print(f"python -m app timeline: error: {exc} (use YYYY, YYYY-MM or YYYY-MM-DD)", file=sys.stderr)
         return 2
@@ -277,8 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--mode", choices=["auto", "llm", "extractive"])
     ask.add_argument("--k", type=int)
     ask.add_argument("--json", action="store_true", help="print one JSON object")
-    ask.add_argument("--as-of", metavar="DATE", help="the day the question is asked on (YYYY-MM-DD): 'this week' is "
-                     "the week before it, and only articles published up to it are used")
+    ask.add_argument("--as-of", metavar="DATE", help="the day the question is asked on (YYYY-MM-DD; YYYY-MM or YYYY: "
+                     "its last day): 'this week' is the week before it, and only articles published up to it are used")
 
     ing = command("ingest", "add articles (files or folders)")
     ing.add_argument("paths", nargs="+")
@@ -294,7 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "found by retrieval over the archive ('' = the whole archive)")
     tl.add_argument("--dates", type=int, metavar="N", help="number of dates of the story timeline (default 20)")
     tl.add_argument("--sentences", type=int, default=2, metavar="N", help="sentences per date (default 2)")
-    tl.add_argument("--as-of", metavar="DATE", help="only articles published up to this day")
+    tl.add_argument("--as-of", metavar="DATE", help="only articles published up to this day (YYYY-MM-DD; "
+                    "YYYY-MM or YYYY: its last day)")
     tl.add_argument("--format", choices=list(EXPORT_FORMATS), help="story timeline output (default text)")
     tl.add_argument("--output", metavar="FILE", help="write the story timeline to FILE instead of the terminal")
     tl.add_argument("--actor", help="flat list: only events naming this actor (aliases work: Moscow -> Russia)")

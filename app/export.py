@@ -138,7 +138,7 @@ def _markdown(tl: StoryTimeline) -> str:
     if not tl.days:
         return f"_{_md_escape(tl.message)}_\n"
     out = [f"# {_md_escape(title_of(tl))}", ""]
-    notes = []
+    notes: list[str] = []
     for day in tl.days:
         out.append(f"## {day_label(day)}")
         out.append(f"_{day.n_articles} article(s) report this day_")

@@ -303,25 +303,13 @@ class StoryTimeline:
         return [(day, line) for day in self.days for line in day.lines]
 
 
-# --- test cases judged in the chat (app.store.casefile) ------------------------------------------------------------
+# --- the model's child process --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class CaseFileProblem:
-    """A line of a test-set file that is not a test case (a hand edit gone wrong): kept in the file as it is,
-    reported, and skipped."""
+class ModelProcessInfo:
+    """The embedded model's child process, as tools outside the package may see it (its memory is part of what a
+    user's machine must hold: benchmarks/llm_bench.py reads it by pid)."""
 
-    line: int
-    reason: str
-    text: str
-
-
-@dataclass(frozen=True)
-class SavedCase:
-    """What saving a judged answer as a test case did."""
-
-    case_id: str
-    path: str
-    created: bool  # False: the case of the same question (and as-of day) was updated
-    case: dict[str, Any]  # the line written
-    problems: tuple[CaseFileProblem, ...] = ()  # other lines of the file that are not cases (kept as they are)
+    pid: int | None  # None: not running (not started yet, or died and not restarted yet)
+    starts: int  # processes started so far (more than 1: one died and was restarted)

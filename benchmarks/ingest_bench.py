@@ -42,8 +42,10 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.common import (
     DEFAULT_DATA,
@@ -60,6 +62,9 @@ from benchmarks.common import (
     write_json,
 )
 from benchmarks.naive import build_naive, naive_documents, naive_embeddings
+
+if TYPE_CHECKING:
+    from app import Chronicle
 
 KS = (5, 10)
 
@@ -152,7 +157,15 @@ def run_naive(corpus: Path, store_dir: Path, emb: Any) -> dict[str, Any]:
     return {"seconds": seconds, "articles_added": len(docs), "passages": n_chunks, "vectorstore": vs}
 
 
-def hit_rates(questions: list[dict[str, Any]], search) -> dict[str, Any]:  # noqa: ANN001
+def _naive_search(vectorstore: Any, question: str, k: int) -> list[str]:  # a langchain Chroma (lazy import)
+    return [d.page_content for d in vectorstore.similarity_search(question, k=k)]
+
+
+def _chronicle_search(chron: Chronicle, question: str, k: int) -> list[str]:
+    return [p.text for p in chron.retrieve(question, k)]
+
+
+def hit_rates(questions: list[dict[str, Any]], search: Callable[[str, int], list[str]]) -> dict[str, Any]:
     """search(question, k) -> list of texts; hit@k and mean characters of the top-k."""
     out: dict[str, Any] = {}
     kmax = max(KS)
@@ -208,7 +221,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         corpus, questions, n_records = build_corpus(args.data, args.questions, tmp, args.week)
         chars = input_characters(corpus)
-        threads = [int(t) for t in args.threads.split(",") if t] or [None]
+        threads: list[int | None] = [int(t) for t in args.threads.split(",") if t] or [None]
         variants = _variants([b for b in args.backends.split(",") if b], threads)
         pipelines = [name for name, _, _ in variants]
         if not args.no_encoder:
@@ -256,11 +269,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for p in pipelines:
             if p == "naive":
                 vs = last[p]["vectorstore"]
-                summary[p].update(hit_rates(questions, lambda q, k, vs=vs: [d.page_content
-                                                                             for d in vs.similarity_search(q, k=k)]))
+                summary[p].update(hit_rates(questions, partial(_naive_search, vs)))
             elif p in spec:
                 chron = last[p]["chronicle"]
-                summary[p].update(hit_rates(questions, lambda q, k, c=chron: [x.text for x in c.retrieve(q, k)]))
+                summary[p].update(hit_rates(questions, partial(_chronicle_search, chron)))
         for p in spec:
             if "naive" in summary:
                 summary[p]["speedup_vs_naive"] = round(summary["naive"]["median_s"] / summary[p]["median_s"], 2)

@@ -63,10 +63,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     from app import Chronicle, LLMError, clear_caches, load_settings
 
-    # Internal on purpose, and only to read the model process's pid (and how many were started): the facade does
-    # not expose the process, and its memory is part of what a user's machine must hold.
-    from app.answer.llm.client import get_chat_model
-
     with tempfile.TemporaryDirectory(prefix="chronicle-llm-") as tmp:
         extractive = Chronicle(load_settings(vectorstore_dir=Path(tmp), answer_mode="extractive"))
         extractive.ingest([ROOT / "data" / "articles"])
@@ -82,12 +78,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             clear_caches(close=True)
             return skip(f"packaged LLM unavailable: {exc}", args.out)
         start_s = time.perf_counter() - t0
-        process = getattr(get_chat_model(settings), "process", None)  # None: an OpenAI-compatible server is used
-        pid = getattr(process, "pid", None)
+        process = chron.model_process()  # None: an OpenAI-compatible server is used
+        pid = process.pid if process else None
         rss_with, model_rss = rss_mb(os.getpid()), rss_mb(pid)
         print(json.dumps({"model_start_s": round(start_s, 1), "rss_without_model_mb": rss_without,
                           "rss_with_model_mb": rss_with, "model_rss_mb": model_rss, "model_pid": pid}), flush=True)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for q in SEED_QUESTIONS[: args.questions]:
             ans = chron.ask(q, mode="llm")
             rows.append({
@@ -104,9 +100,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "notes": ans.notes,
             })
             print(json.dumps(rows[-1]), flush=True)
-        pid_after = getattr(process, "pid", None)
+        process = chron.model_process()
+        pid_after = process.pid if process else None
         model = {
-            "model_starts": getattr(process, "starts", None),
+            "model_starts": process.starts if process else None,
             "model_rss_after_questions_mb": rss_mb(pid_after),
             "model_peak_rss_mb": peak_rss_of(pid_after),
         }

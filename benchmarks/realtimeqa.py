@@ -182,7 +182,7 @@ def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, 
                 row = _row(week, q, nota, pipeline, answer_text, ans.abstained, _seen(ans), corpus, timings,
                            ans.route, [s.text for s in ans.sources])
                 row["short_by"] = ans.short.by if ans.short else ""  # "model": a pick; "rules": extractive
-                row["short_open"] = bool(ans.short) and contains(ans.short.text, gold(q))
+                row["short_open"] = ans.short is not None and contains(ans.short.text, gold(q))
                 rows.append(row)
                 print(f"  {week.name} {pipeline} {q['question_id']}: open={int(row['open'])} shown={int(row['shown'])} "
                       f"{ans.route} {ans.timings.get('total_ms', 0):.0f} ms", flush=True)

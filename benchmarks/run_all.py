@@ -44,6 +44,7 @@ def run(name: str, args: list[str], timeout: int) -> dict[str, Any]:
     cmd = [sys.executable, "-m", f"benchmarks.{BENCHMARKS[name]}", *args, "--out", str(out)]
     print(f"\n=== {name}: {' '.join(cmd[1:])}", flush=True)
     t0 = time.perf_counter()
+    code: int | str
     try:
         proc = subprocess.run(cmd, cwd=ROOT, timeout=timeout)
         code = proc.returncode

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         report = chron.ingest([write_records(docs, Path(tmp))])
         ingest_s = time.perf_counter() - t0
         print(report.summary(), file=sys.stderr)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for i, (question, golds) in enumerate(items, 1):
             passages = chron.retrieve(question, settings.k)
             t0 = time.perf_counter()
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     routes: dict[str, int] = {}
     for r in rows:
         routes[r["route"]] = routes.get(r["route"], 0) + 1
-    ms = sorted(r["ms"] for r in rows)
+    latencies = sorted(r["ms"] for r in rows)
     summary = {
         "questions": n,
         "documents": len(docs),
@@ -124,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         "source_hit": sum(r["source_hit"] for r in rows) / n,
         "abstained": sum(bool(r.get("abstained")) or not r["answer"] for r in rows) / n,
         "routes": routes,
-        "median_ms": ms[n // 2],
-        "p95_ms": ms[min(n - 1, int(0.95 * n))],
+        "median_ms": latencies[n // 2],
+        "p95_ms": latencies[min(n - 1, int(0.95 * n))],
         "ingest_s": round(ingest_s, 1),
     }
     for route in sorted(routes):

@@ -58,3 +58,23 @@ def seed_chronicle(seed_settings: Settings):
     from app.chronicle import Chronicle
 
     return Chronicle(seed_settings)
+
+
+# --- test order ---------------------------------------------------------------------------------------------------
+# Every test must pass in any order (issue 29). `make test` runs the suite shuffled by pytest-randomly (the seed is
+# printed in the header: `--randomly-seed=N` replays that order, `-p no:randomly` turns shuffling off);
+# `--reverse-files -p no:randomly` runs the files last to first, each file's tests in their own order (the order
+# that once found a store closed under a live Chronicle: tests/test_pipeline.py before tests/test_routing.py).
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--reverse-files", action="store_true",
+                     help="run the test files in reverse order (use with -p no:randomly)")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--reverse-files"):
+        files = list(dict.fromkeys(item.path for item in items))
+        rank = {path: i for i, path in enumerate(reversed(files))}
+        items.sort(key=lambda item: rank[item.path])  # stable: each file keeps its own order

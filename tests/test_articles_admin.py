@@ -99,7 +99,7 @@ def test_a_removal_that_fails_half_way_is_invisible_and_finished_later(tmp_path:
     real_delete = Store.delete_article
 
     def dies_after_the_passages(self, aid: str) -> None:
-        with self.lock.shared():
+        with self.using():
             meta = dict(self.collections["articles"].get(ids=[aid], include=["metadatas"])["metadatas"][0])
             self.collections["articles"].update(ids=[aid], metadatas=[{**meta, "removing": 1}])
             self.collections["chunks"].delete(where={"article_id": aid})

@@ -1,4 +1,4 @@
-"""The test-set file judged answers are saved to (app/store/casefile.py): update vs append, bad lines kept and
+"""The test-set file judged answers are saved to (app/store/testcases.py): update vs append, bad lines kept and
 reported, concurrent saves from threads and processes, a full disk, and a writer killed mid-save."""
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from app.config import PROJECT_ROOT
-from app.eval.testset import read_testset
-from app.store import casefile
-from app.store.casefile import CaseFile, CaseFileError
+from app.store import testcases
+from app.store.testcases import CaseFile, CaseFileError, read_testset
 
 
 def _case(case_id: str, question: str = "What did Russia say?", **extra: object) -> dict:
@@ -130,7 +129,7 @@ def test_a_full_disk_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch: pyte
     def no_space(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(casefile.os, "fsync", no_space)
+    monkeypatch.setattr(testcases.os, "fsync", no_space)
     with pytest.raises(CaseFileError, match="No space left on device.*unchanged"):
         CaseFile(path).upsert(_case("b"))
     monkeypatch.undo()
@@ -146,7 +145,7 @@ def test_a_held_lock_times_out_with_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "mine.jsonl"
     with FileLock(str(path) + ".lock"):
         holder = subprocess.run(
-            [sys.executable, "-c", "import sys; from app.store.casefile import CaseFile, CaseFileError\n"
+            [sys.executable, "-c", "import sys; from app.store.testcases import CaseFile, CaseFileError\n"
              "try:\n    CaseFile(sys.argv[1], lock_timeout=0.5).upsert({'id': 'x'})\n"
              "except CaseFileError as e:\n    print(e); sys.exit(3)", str(path)],
             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
@@ -157,7 +156,7 @@ def test_a_held_lock_times_out_with_a_clear_error(tmp_path: Path) -> None:
 
 _KILLED_WRITER = """
 import sys
-from app.store.casefile import CaseFile
+from app.store.testcases import CaseFile
 cases = CaseFile(sys.argv[1])
 i = 0
 while True:

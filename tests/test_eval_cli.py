@@ -13,7 +13,7 @@ from app import Answer, Passage, Source
 from app.eval.__main__ import main
 from app.eval.report import render_compare_html, write_run
 from app.eval.runner import RunResult, aggregate, run_testset
-from app.eval.testset import load_testset
+from app.store.testcases import load_testset
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "evalsets" / "smoke.jsonl"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.eval import metrics as M
-from app.eval.testset import QUESTION_TYPES, TestSetError, load_testset, parse_case
+from app.store.testcases import QUESTION_TYPES, TestSetError, load_testset, parse_case
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = (ROOT / "data" / "articles" / "nagorno-karabakh-2023-09-19.txt").read_text(encoding="utf-8")

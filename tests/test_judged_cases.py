@@ -16,7 +16,7 @@ from app.answer.judged import case_id, key_facts, parse_must_say
 from app.eval.history import compare_runs, find_previous, new_run_dir
 from app.eval.report import write_run
 from app.eval.runner import run_testset
-from app.eval.testset import parse_case, read_testset
+from app.store.testcases import parse_case, read_testset
 from tests.conftest import SEED, make_settings
 from tests.helpers_net import chronicle_env, run_cli
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from app.text.attribution import Statement, extract_statements, statements_by_actor
 from app.text.sentences import split_sentences
-from app.text.statements import Statement, extract_statements, statements_by_actor
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "articles" / "nagorno-karabakh-2023-09-19.txt"
 

@@ -24,16 +24,10 @@ from app import (
     parse_date_bound,
 )
 from app.ui.render import (
-    NO_ACTOR,
     Context,
-    articles_frame,
-    chart_x_lim,
     chat_markdown,
     coverage_points,
     download_stem,
-    event_actors,
-    events_frame,
-    filter_statements,
     highlight,
     question_markdown,
     render_coverage,
@@ -42,6 +36,14 @@ from app.ui.render import (
     render_statements,
     render_story,
     source_context,
+)
+from app.ui.tables import (
+    NO_ACTOR,
+    articles_frame,
+    chart_x_lim,
+    event_actors,
+    events_frame,
+    filter_statements,
     statement_actors,
     statement_rows,
 )

@@ -1,4 +1,4 @@
-"""The judge panel and the Test set tab's handlers (app/ui/testset.py) over the real Chronicle on the seed store,
+"""The judge panel and the Test set tab's handlers (app/ui/views.py TestSetViews, HTML from app/ui/render.py) over the real Chronicle on the seed store,
 without a browser: what a thumb saves, what Save refuses, a run with its progress and comparison, bad lines listed,
 and untrusted text escaped in the rendered HTML."""
 
@@ -10,10 +10,9 @@ from pathlib import Path
 from app.config import Settings
 from app.eval.history import CaseRow
 from app.eval.runner import QuestionResult
-from app.eval.testset import TestCase
-from app.records import CaseFileProblem
-from app.ui.testset import TestSetViews, render_cases, render_rows
-from app.ui.views import Views
+from app.store.testcases import CaseFileProblem, TestCase
+from app.ui.render import render_cases, render_rows
+from app.ui.views import TestSetViews, Views
 
 
 def _views(seed_settings: Settings, tmp_path: Path) -> TestSetViews:

@@ -32,7 +32,7 @@ from app.answer.compose import (
 from app.answer.followup import followup_focus, rewrite_followup
 from app.answer.library import Library, build_library
 from app.answer.llm.client import ChatModel, LLMError, ModelFailure
-from app.answer.questions import QuestionError, check_question
+from app.answer.question_checks import QuestionError, check_question
 from app.answer.routes import Evidence, Router
 from app.config import Settings
 from app.query.retrieval import HybridRetriever

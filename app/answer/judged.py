@@ -1,5 +1,6 @@
 """An answer judged "Right" or "Wrong" in the chat, turned into one evaluation test case (a line of the JSONL format
-of evalsets/README.md, so ``python -m app.eval --set evalsets/mine.jsonl`` runs it).
+of evalsets/README.md, so ``python -m app.eval --set evalsets/mine.jsonl`` runs it). The record, its validation and
+its file live in app/store/testcases.py, which saves the line built here (``Chronicle.save_case``).
 
 What a case expects, from the judgement:
 - Right: the answer's key facts must be said again (or, when the user typed what the answer must say, those), with
@@ -126,7 +127,7 @@ def _phrasings(phrase: str) -> list[str]:
 
 
 def question_type(answer: Answer, should_abstain: bool, follow_up: bool) -> str:
-    """One of the test-set types (app/eval/testset.py QUESTION_TYPES), from the judgement and how it was asked."""
+    """One of the test-set types (app/store/testcases.py QUESTION_TYPES), from the judgement and how it was asked."""
     if should_abstain:
         return "unanswerable"
     if follow_up:
@@ -198,8 +199,3 @@ def build_case(
         "created_at": when,
     }
     return case
-
-
-def merge_case(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Saving the same question again: the new judgement replaces the old one; when it was first saved stays."""
-    return {**new, "created_at": old.get("created_at") or old.get("saved_at") or new["created_at"]}

@@ -65,11 +65,10 @@ def _compare(paths: list[Path], out: Path | None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from app import Chronicle, load_settings
+    from app import Chronicle, load_settings, read_testset
     from app.eval.history import compare_runs, find_previous
     from app.eval.report import print_comparison, print_summary, write_comparison, write_run
     from app.eval.runner import run_testset
-    from app.eval.testset import read_testset
 
     console = _console()
     settings = load_settings(k=args.k)

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from app import QUESTION_TYPES, TestCase
 from app.eval import metrics as M
 from app.eval.machine import machine_facts
-from app.eval.testset import QUESTION_TYPES, TestCase
 
 if TYPE_CHECKING:
     from app import Answer, Passage, Settings, Source
@@ -164,8 +164,7 @@ def _ask_timed(chron: ChronicleLike, case: TestCase, mode: str | None) -> tuple[
     t0 = time.perf_counter()
     first: float | None = None
     answer = None
-    as_of = dt.date.fromisoformat(case.as_of) if case.as_of else None
-    for item in chron.stream(case.question, history=history, mode=mode, as_of=as_of):
+    for item in chron.stream(case.question, history=history, mode=mode, as_of=case.as_of_day):
         if isinstance(item, str):
             if item and first is None:
                 first = (time.perf_counter() - t0) * 1000
@@ -231,8 +230,8 @@ def evaluate_case(
         "unsupported": check.unsupported, "uncited_sentences": check.uncited_sentences,
     }
     res.missing_facts = M.missing_facts(res.answer, case.required_facts)
-    dates = [_in_range(c["published"], case.date_constraint) for c in res.citations]
-    dates = [d for d in dates if d is not None]
+    in_range = [_in_range(c["published"], case.date_constraint) for c in res.citations]
+    dates = [d for d in in_range if d is not None]
     try:
         similarity = M.semantic_similarity(res.answer, case.reference, embed)
     except Exception:  # noqa: BLE001 - an embedder failure only loses this one score
@@ -302,7 +301,8 @@ def _failures(res: QuestionResult, case: TestCase) -> list[str]:
     judged_evidence = case.verdict == "right" and case.answerable and case.evidence
     if judged_evidence and not res.abstained and res.citations and not res.scores.get("citation_recall"):
         reasons.append("cites none of the sentences judged right")
-    if res.scores.get("date_ok") is not None and res.scores["date_ok"] < 1.0:
+    date_ok = res.scores.get("date_ok")
+    if date_ok is not None and date_ok < 1.0:
         reasons.append("cited an article outside the date constraint")
     return reasons
 

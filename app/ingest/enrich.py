@@ -1,5 +1,5 @@
 """Turn an article's passages into the records Chronicle stores: the passages themselves, who-said-what statements
-(app.text.statements) and dated events (app.text.dates).
+(app.text.attribution) and dated events (app.text.dates).
 
 Statements and events point at their passage (``chunk_id``) and reuse its embedding when stored: no extra model
 time at ingest. An event's actors are the actors its sentence names plus the affiliation of any statement that
@@ -19,9 +19,9 @@ from pathlib import Path
 from app.records import Passage, StoredArticle, StoredEvent, StoredStatement, epoch
 from app.text.actors import find_actor_mentions
 from app.text.articles import Article
+from app.text.attribution import extract_statements, speaker_key
 from app.text.chunking import Chunk, chunk_article
 from app.text.dates import find_time_expressions
-from app.text.statements import extract_statements, speaker_key
 
 
 def source_key(article: Article) -> str:

@@ -1,6 +1,6 @@
 """Who-said-what at query time: which actors a question asks about, and all their statements as sources.
 
-Statements were extracted at ingest (app.text.statements) and stored with a canonical ``affiliation`` ("Russia") and a
+Statements were extracted at ingest (app.text.attribution) and stored with a canonical ``affiliation`` ("Russia") and a
 ``speaker_key`` (the speaker's surname, lower case), so "What did Russia say?" and "What did Blinken say?" are
 metadata lookups, not similarity guesses: nothing the article attributes to the actor is missed.
 """

@@ -40,6 +40,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -540,10 +541,9 @@ def story_timeline(retriever: Retriever, req: StoryRequest) -> StoryTimeline:
     return _with(empty, days=tuple(out_days), coverage=coverage, message=msg, timings=timings)
 
 
-def _with(tl: StoryTimeline, **changes: object) -> StoryTimeline:
-    if "timings" in changes:
-        changes["timings"] = tuple((k, round(v, 1)) for k, v in changes["timings"].items())  # type: ignore[union-attr]
-    return replace(tl, **changes)
+def _with(tl: StoryTimeline, timings: dict[str, float], **changes: Any) -> StoryTimeline:
+    """``tl`` with ``changes`` (StoryTimeline fields) and the timings, rounded to 0.1 ms."""
+    return replace(tl, timings=tuple((k, round(v, 1)) for k, v in timings.items()), **changes)
 
 
 __all__ = ["StoryRequest", "TimelineError", "date_weights", "find_story", "rank_days", "story_range",

@@ -27,6 +27,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -198,8 +199,10 @@ def _candidates(
     out = []
     for h in hits:
         p = passages.get(h.event.chunk_id)
-        whole = p is not None and (p.start, p.end) == (h.event.start, h.event.end)
-        out.append(replace(h, vector=p.vector) if whole else replace(h, context=p.vector if p else None))
+        if p is not None and (p.start, p.end) == (h.event.start, h.event.end):
+            out.append(replace(h, vector=p.vector))  # the event is the whole passage
+        else:
+            out.append(replace(h, context=p.vector if p else None))
     return out
 
 
@@ -239,7 +242,7 @@ def _nearest_expression(hits: list[_Hit], text: str) -> list[_Hit]:
             continue
         sentence = group[0].event.text
         positions = [m.start() for m in _RE_WORD.finditer(sentence) if content_tokens(m.group()) & tokens]
-        out.append(min(group, key=lambda h, at=positions: _expression_distance(h, at)))
+        out.append(min(group, key=partial(_expression_distance, positions=positions)))
     return sorted(out, key=lambda h: -h.score)
 
 

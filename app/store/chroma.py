@@ -9,7 +9,12 @@ Statements and events reuse their passage's embedding, so they cost no extra mod
 
 This module is the only one that knows Chroma's row format (documents, metadatas, spans as JSON, actors joined by
 "|", ``where`` syntax): it takes and returns the records of app.records. Every call holds the store's read/write
-lock shared; only ``reopen`` takes it exclusively.
+lock shared (``using``); only ``reopen`` and ``close`` take it exclusively.
+
+A closed store reopens on its next use. Stores are shared by every Chronicle of a configuration in a process, so the
+owner that closes one (a benchmark going through many stores frees each Chroma client's memory) cannot know that no
+other holder will use it again; a test run after such a benchmark failed on a closed client. Rejected: closing only
+stores no one else holds (reference counting across facades, retrievers and answerers, for a rare path).
 """
 
 from __future__ import annotations
@@ -143,12 +148,17 @@ class Store:
         self._embeddings = embeddings
         self.lock = ReadWriteLock()
         self._written: set[str] = set()  # generations this process wrote (its own client saw those writes)
+        self._closed = True
         self._open()
 
     def _open(self) -> None:
         settings, model_id = self.settings, self.model_id
         self.client = make_client(settings)
-        self.collections = {
+        # Any, on purpose: chromadb types every field of a read as Optional (documents, metadatas and embeddings
+        # are there only when ``include``-d) and ``where`` / ``include`` as Literal unions, which this module's
+        # dict filters and include tuples would have to be cast to at every call. The reads are checked here
+        # instead: ``_get_all`` and the ``_passage`` / ``_statement`` / ``_event`` decoders turn rows into records.
+        self.collections: dict[str, Any] = {
             kind: self.client.get_or_create_collection(
                 f"{settings.collection}_{kind}",
                 embedding_function=None,
@@ -168,6 +178,19 @@ class Store:
             embedding_function=self._embeddings,
             create_collection_if_not_exists=False,
         )
+        self._closed = False
+
+    @contextmanager
+    def using(self) -> Iterator[None]:
+        """The read/write lock held shared, on an open client: a closed store is reopened first."""
+        while True:
+            with self.lock.shared():
+                if not self._closed:
+                    yield
+                    return
+            with self.lock.exclusive():
+                if self._closed:
+                    self._open()
 
     def reopen(self) -> None:
         """Close and reopen the Chroma client: embedded Chroma keeps each collection's vector index in memory per
@@ -175,7 +198,8 @@ class Store:
         its client is reopened. Measured: a reopened client saw 2,000 of 2,000 rows, the old one 10. Server mode
         needs none of this (the server sees every write)."""
         with self.lock.exclusive():
-            self.client.close()
+            if not self._closed:
+                self.client.close()  # type: ignore[attr-defined]  # every client has it; ClientAPI lacks it  # type: ignore[attr-defined]  # on every client since chromadb 1.0, not in ClientAPI
             self._open()
 
     def note_written(self, generation: str) -> None:
@@ -221,7 +245,7 @@ class Store:
         """Chroma applies each call in one transaction; batches above the client's limit are split."""
         if not rows:
             return
-        with self.lock.shared():
+        with self.using():
             col = self.collections[kind]
             max_batch = self.client.get_max_batch_size()
             for i in range(0, len(rows), max_batch):
@@ -235,7 +259,7 @@ class Store:
 
     def _delete_rows_of(self, article_ids: list[str]) -> None:
         """Rows of articles without a record are leftovers of an interrupted run: one query per collection."""
-        with self.lock.shared():
+        with self.using():
             for kind in ("chunks", "statements", "events"):
                 got = self.collections[kind].get(where={"article_id": {"$in": article_ids}}, include=[])
                 if got["ids"]:
@@ -245,7 +269,7 @@ class Store:
         """Remove an article everywhere, crash-safely: the record is first marked ``removing`` (retrieval hides it
         from then on), then its passages, statements and events go, then the record. A ``kill -9`` in between
         leaves a marked record, invisible, which the next ingest or removal finishes (``finish_removals``)."""
-        with self.lock.shared():
+        with self.using():
             col = self.collections["articles"]
             got = col.get(ids=[article_id], include=["metadatas"])
             if got["ids"]:
@@ -256,14 +280,14 @@ class Store:
 
     def finish_removals(self) -> list[str]:
         """Complete removals an interrupted run left half-done; returns their article ids."""
-        with self.lock.shared():
+        with self.using():
             got = self.collections["articles"].get(where={"removing": 1}, include=[])
         for article_id in got["ids"]:
             self.delete_article(article_id)
         return list(got["ids"])
 
     def bump_generation(self, value: str) -> None:
-        with self.lock.shared():
+        with self.using():
             col = self.collections["articles"]
             meta = {k: v for k, v in (col.metadata or {}).items() if not k.startswith("hnsw:")}
             meta["generation"] = value
@@ -278,14 +302,14 @@ class Store:
         return {r.id: _article(r.id, r.metadata) for r in rows if not r.metadata.get("removing")}
 
     def article_text(self, article_id: str) -> str | None:
-        with self.lock.shared():
+        with self.using():
             got = self.collections["articles"].get(ids=[article_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
     def count(self, kind: str, article_id: str | None = None) -> int:
         """Rows of a collection ("chunks", "statements", "events", "articles"), or of one article in it."""
         if article_id is None:
-            with self.lock.shared():
+            with self.using():
                 return self.collections[kind].count()
         return len(self._get_all(kind, where={"article_id": article_id}, include=()))
 
@@ -295,8 +319,9 @@ class Store:
         """The k passages nearest to the query's embedding (langchain-chroma embeds the query), best first;
         ``published_until`` (epoch seconds) keeps passages of articles published up to then (or undated)."""
         where = {"published_ts": {"$lte": published_until}} if published_until is not None else None
-        with self.lock.shared():
-            hits = self.vectorstore.similarity_search_with_score(query, k=k, filter=where)
+        with self.using():
+            # Ignored: langchain-chroma types the filter dict[str, str], but Chroma takes operators ($lte).
+            hits = self.vectorstore.similarity_search_with_score(query, k=k, filter=where)  # type: ignore[arg-type]
         return [_passage(str(doc.id), doc.page_content, doc.metadata) for doc, _distance in hits]
 
     def passages(self, chunk_ids: Sequence[str], vectors: bool = False) -> list[Passage]:
@@ -304,7 +329,7 @@ class Store:
         if not chunk_ids:
             return []
         include = ["documents", "metadatas"] + (["embeddings"] if vectors else [])
-        with self.lock.shared():
+        with self.using():
             got = self.collections["chunks"].get(ids=list(chunk_ids), include=include)
         vecs = got.get("embeddings") if vectors else None
         by_id = {
@@ -316,14 +341,14 @@ class Store:
     def passage_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not chunk_ids:
             return {}
-        with self.lock.shared():
+        with self.using():
             got = self.collections["chunks"].get(ids=list(chunk_ids), include=["embeddings"])
         return {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], got["embeddings"])}
 
     def passage_containing(self, article_id: str, start: int, end: int) -> Passage | None:
         """The stored passage holding the span [start, end) of an article (for display around a citation)."""
         where = {"$and": [{"article_id": article_id}, {"start": {"$lte": start}}, {"end": {"$gte": end}}]}
-        with self.lock.shared():
+        with self.using():
             got = self.collections["chunks"].get(where=where, include=["documents", "metadatas"], limit=1)
         return _passage(got["ids"][0], got["documents"][0], got["metadatas"][0]) if got["ids"] else None
 
@@ -388,7 +413,7 @@ class Store:
         """Each article's vector (the mean of its passages'), by id."""
         out: dict[str, np.ndarray] = {}
         for part in _parts(article_ids):
-            with self.lock.shared():
+            with self.using():
                 got = self.collections["articles"].get(ids=list(part), include=["embeddings"])
             out.update({aid: np.asarray(v, dtype=np.float32) for aid, v in zip(got["ids"], got["embeddings"])})
         return out
@@ -406,7 +431,7 @@ class Store:
         rows: list[_Row] = []
         offset = 0
         while True:
-            with self.lock.shared():
+            with self.using():
                 got = self.collections[kind].get(where=where, include=list(include), limit=_GET_PAGE, offset=offset)
             docs = got.get("documents") or [""] * len(got["ids"])
             metas = got.get("metadatas") or [{}] * len(got["ids"])
@@ -418,14 +443,17 @@ class Store:
     # --- lifecycle -----------------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release the Chroma client (its vector indexes stay in memory until then)."""
-        self.client.close()
+        """Release the Chroma client (its vector indexes stay in memory until then); the next use reopens it."""
+        with self.lock.exclusive():
+            if not self._closed:
+                self.client.close()  # type: ignore[attr-defined]  # every client has it; ClientAPI lacks it  # type: ignore[attr-defined]  # on every client since chromadb 1.0, not in ClientAPI
+                self._closed = True
 
     def generation(self) -> str:
         """Changes whenever an ingest or removal run finished: lets other processes know their caches are stale."""
         # Fetched afresh: a Collection object keeps the metadata it was opened with, so another process's ingest
         # would otherwise stay invisible until restart.
-        with self.lock.shared():
+        with self.using():
             col = self.client.get_collection(f"{self.settings.collection}_articles")
             return str((col.metadata or {}).get("generation", "0"))
 

@@ -58,7 +58,7 @@ def get_store(settings: Settings) -> Store:
 
 def forget_stores(close: bool = False) -> None:
     """Drop the built stores (tests that restart a Chroma server, or a process going through many stores); with
-    ``close``, release each Chroma client's memory too."""
+    ``close``, release each Chroma client's memory too (a holder that uses one again reopens it)."""
     with BUILD_LOCK:
         if close:
             for store in _STORES.values():

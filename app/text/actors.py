@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import pycountry
 
@@ -143,7 +144,7 @@ class _AliasTable:
     folded: dict[str, Actor]  # lower-cased aliases, for user questions
 
 
-def _country_name(country: object) -> str:
+def _country_name(country: Any) -> str:  # a pycountry record: attributes made at run time, untyped
     code = country.alpha_2
     if code in _COUNTRY_NAME_OVERRIDES:
         return _COUNTRY_NAME_OVERRIDES[code]

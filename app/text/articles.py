@@ -63,10 +63,13 @@ def date_warnings(published: dt.date | None, today: dt.date | None = None) -> tu
     return ()
 
 
+_ID_QUOTES = str.maketrans("“”‘’\u00a0", "\"\"'' ")
+
+
 def normalise_for_id(text: str) -> str:
     """Unicode NFKC, unified quotes, collapsed whitespace, lower case: cosmetic edits keep the same id."""
     text = unicodedata.normalize("NFKC", text)
-    text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " "}))
+    text = text.translate(_ID_QUOTES)
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
@@ -258,20 +261,9 @@ def parse_html(html: str, source: str) -> Article:
     body = (getattr(doc, "text", None) if doc is not None else None) or ""
     if not body.strip():
         raise ArticleError(f"{source}: no article text found in the HTML page")
-    title = (getattr(doc, "title", None) or "").strip()
-    published = parse_date(getattr(doc, "date", None))
-    header = "\n".join(x for x in (published.isoformat() if published else "", title) if x)
-    text = clean_text(f"{header}\n\n{body}" if header else body)
-    return Article(
-        article_id=article_id_for(text),
-        title=title or body.strip().split("\n", 1)[0][:100],
-        text=text,
-        published=published,
-        source=source,
-        byline=getattr(doc, "author", None),
-        url=getattr(doc, "url", None),
-        body_start=len(header) + 2 if header else 0,
-        warnings=date_warnings(published),
+    return _with_header(
+        body, (getattr(doc, "title", None) or "").strip(), parse_date(getattr(doc, "date", None)), source,
+        byline=getattr(doc, "author", None), url=getattr(doc, "url", None),
     )
 
 
@@ -287,19 +279,28 @@ def parse_record(record: dict[str, Any], source: str) -> Article:
     authors = record.get("authors") or record.get("byline") or record.get("author")
     byline = ", ".join(authors) if isinstance(authors, list) else (str(authors) if authors else None)
     url = record.get("url")
-    header = "\n".join(x for x in (published.isoformat() if published else "", title) if x)
     if re.search(r"<(p|div|article|br)\b[^<>]*>", body, re.IGNORECASE):
         body = parse_html(body, source).text
+    # Where it came from (file#record), not the record's "source" field: that names a publisher, and two url-less
+    # records of one publisher would otherwise count as one article, the second replacing the first.
+    return _with_header(body, title, published, str(url or source), byline=byline or None, url=url)
+
+
+def _with_header(
+    body: str, title: str, published: dt.date | None, source: str, byline: str | None, url: str | None
+) -> Article:
+    """An article whose metadata came apart from its body (an HTML page, a JSON record): the stored text opens with
+    a header of the date and title lines, so that the title's words are indexed and the date line reads as in a
+    .txt file; ``body_start`` points past it. No title: the body's first line (at most 100 characters)."""
+    header = "\n".join(x for x in (published.isoformat() if published else "", title) if x)
     text = clean_text(f"{header}\n\n{body}" if header else body)
     return Article(
         article_id=article_id_for(text),
         title=title or body.strip().split("\n", 1)[0][:100],
         text=text,
         published=published,
-        # Where it came from (file#record), not the record's "source" field: that names a publisher, and two url-less
-        # records of one publisher would otherwise count as one article, the second replacing the first.
-        source=str(url or source),
-        byline=byline or None,
+        source=source,
+        byline=byline,
         url=url,
         body_start=len(header) + 2 if header else 0,
         warnings=date_warnings(published),

@@ -122,7 +122,7 @@ def name_positions(text: str) -> list[tuple[int, tuple[str, ...]]]:
 
 def word_positions(text: str) -> list[tuple[int, str]]:
     """(character offset, stemmed word) of every word of a text, in any case, split as names are."""
-    out = []
+    out: list[tuple[int, str]] = []
     for m in _WORD.finditer(text):
         for part in re.finditer(r"[^-]+", m.group()):
             out.extend((m.start() + part.start(), w) for w in _name_tokens(part.group()))

@@ -1,9 +1,9 @@
 """The web UI (Gradio Blocks): chat with cited sources (answers judged Right/Wrong become test cases), who-said-what,
 timeline, articles, and the test set of judged answers.
 
-This module is layout and event wiring only, one function per tab; what events do is in app.ui.views, and HTML
-and tables come from app.ui.render (pure, unit-tested). ``build_app`` makes the Blocks without serving (tests use
-it); ``launch`` serves it on settings.host:port.
+This module is layout and event wiring only, one function per tab; what events do is in app.ui.views, HTML and SVG come
+from app.ui.render and table data from app.ui.tables (both pure, unit-tested); see app/ui/__init__.py. ``build_app``
+makes the Blocks without serving (tests use it); ``launch`` serves it on settings.host:port.
 
 Rejected alternative: gr.ChatInterface. It owns the chat layout and the history format, but the page needs the
 Sources panel updated from the same event as the answer and the verified final text replacing the streamed one,
@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 from app import Chronicle, Settings
 from app.offline import enforce_offline
 from app.ui.render import render_sources
-from app.ui.testset import MUST_SAY_HINT, RUN_MODES, VERDICTS, TestSetViews
-from app.ui.views import ALL, DOWNLOADS, HEADER, MAX_DATES, Views
+from app.ui.views import ALL, DOWNLOADS, HEADER, MAX_DATES, MUST_SAY_HINT, RUN_MODES, VERDICTS, TestSetViews, Views
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -44,7 +43,7 @@ def _chat_tab(gr: Any, views: Views, settings: Settings, tsv: TestSetViews) -> N
         with gr.Column(scale=3, min_width=420):
             chatbot = gr.Chatbot(
                 label="Conversation", elem_id="chr-chat", height=460, sanitize_html=True, allow_tags=False,
-                feedback_options=("Like", "Dislike"), buttons=["copy"],  # Right / Wrong: app.ui.testset
+                feedback_options=("Like", "Dislike"), buttons=["copy"],  # Right / Wrong: app.ui.views.TestSetViews
                 placeholder="Ask a question about the ingested articles. Answers cite their sources as [n]; the "
                 "passages appear on the right.",
             )
@@ -98,7 +97,7 @@ def _judge_panel(gr: Any, tsv: TestSetViews, chatbot: Any, answers: Any) -> Any:
         status = gr.Markdown(elem_id="chr-judge-status")
     picked = gr.State(None)
 
-    def judged(answers: Any, saved_by: str, request: gr.Request, evt: gr.LikeData) -> tuple:
+    def judged(answers: Any, saved_by: str, request: gr.Request, evt: gr.LikeData) -> tuple[Any, ...]:
         return tsv.judge(answers, evt.index, evt.liked, saved_by, getattr(request, "username", None))
 
     def saving(answers: Any, picked: Any, verdict: str, must_say: str, saved_by: str, request: gr.Request) -> str:
@@ -208,7 +207,7 @@ def _testset_tab(gr: Any, tsv: TestSetViews, tab: Any) -> None:
         files = gr.File(label="Report and results files", file_count="multiple", interactive=False,
                         elem_id="chr-ts-files")
 
-    def running(modes: list[str], progress: Any = gr.Progress()) -> tuple:  # noqa: B008 - gradio's progress hook
+    def running(modes: list[str], progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 - gradio's progress hook
         return tsv.run(modes, progress)
 
     tab.select(tsv.cases, None, [info, cases], **LIGHT)
@@ -216,24 +215,25 @@ def _testset_tab(gr: Any, tsv: TestSetViews, tab: Any) -> None:
               show_progress="full")
 
 
-def build_app(settings: Settings, chronicle: Chronicle | None = None) -> gr.Blocks:
-    """The Blocks app, not yet queued or launched."""
-    enforce_offline()
-    import gradio as gr
-
-    views = Views(settings, chronicle)
-    tsv = TestSetViews(views)
-    theme = gr.themes.Default(
+def _theme(gr: Any) -> gr.themes.Base:
+    return gr.themes.Default(
         primary_hue="blue",
         neutral_hue="slate",
         font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
     )
+
+
+def build_app(settings: Settings, chronicle: Chronicle | None = None, views: Views | None = None) -> gr.Blocks:
+    """The Blocks app, not yet queued or launched, over ``views`` (default: new Views over ``chronicle``)."""
+    enforce_offline()
+    import gradio as gr
+
+    views = views or Views(settings, chronicle)
+    tsv = TestSetViews(views)
     # delete_cache: Gradio copies every file it serves (timeline downloads, test-set reports) into its own cache;
     # files older than a day are removed hourly, and all of them when the server stops.
     with gr.Blocks(title="Chronicle — cited news Q&A", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
-        demo.chronicle_theme, demo.chronicle_css = theme, CSS  # launch() passes these (Gradio 6: launch args)
-        demo.chronicle_views = views
         head = gr.HTML(HEADER.format(count="Loading the archive…"), elem_id="chr-header-box")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
@@ -253,10 +253,13 @@ def build_app(settings: Settings, chronicle: Chronicle | None = None) -> gr.Bloc
 def launch(settings: Settings, prewarm: bool = True) -> None:
     """Serve the app on settings.host:settings.port (blocking); no share link, no API page, no analytics."""
     enforce_offline()
-    demo = build_app(settings)
+    import gradio as gr
+
+    views = Views(settings)
+    demo = build_app(settings, views=views)
     demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_max_queue)
     if prewarm:
-        threading.Thread(target=demo.chronicle_views.prewarm, daemon=True, name="chronicle-prewarm").start()
+        threading.Thread(target=views.prewarm, daemon=True, name="chronicle-prewarm").start()
     auth = (settings.auth_user, settings.auth_password) if settings.auth_user and settings.auth_password else None
     demo.launch(
         server_name=settings.host,
@@ -271,6 +274,6 @@ def launch(settings: Settings, prewarm: bool = True) -> None:
         run_history=False,
         max_file_size=settings.max_article_bytes,
         show_error=False,
-        theme=demo.chronicle_theme,
-        css=demo.chronicle_css,
+        theme=_theme(gr),  # Gradio 6: theme and css are launch arguments
+        css=CSS,
     )

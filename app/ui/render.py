@@ -1,4 +1,4 @@
-"""HTML and table rendering for the web UI, plus the thin data adapters behind its panels.
+"""HTML and SVG for the web UI: the chat's answers and sources, who said what, the timeline, the story, the test set.
 
 Everything here is a pure function of plain data (answers, Chroma rows, events), so it is unit-tested without a
 browser or a model. Every piece of article text goes through ``html.escape`` before it reaches the page: articles
@@ -7,12 +7,12 @@ are untrusted input and may carry ``<script>`` or fake markup.
 Rejected alternative: Jinja2 templates. The fragments are small, and explicit ``esc()`` calls keep the escaping
 visible at each insertion point (an autoescaping template hides it, and ``|safe`` slips are easy to miss).
 
-The story's coverage chart is an inline SVG drawn here (``render_coverage``), not a Gradio plot. Rejected:
-gr.BarPlot / gr.LinePlot / gr.ScatterPlot (Gradio 6, Vega-Lite underneath) draw one mark type with one categorical
-``color`` column, so the two counts per day (articles published, articles referring back) and a marker on each
-chosen date cannot be drawn in one chart, and their temporal ``x_lim`` needs the seconds-vs-milliseconds workaround
-of ``chart_x_lim``. The SVG is a pure function of the timeline (unit-tested), carries a ``<title>`` tooltip per day,
-and costs no extra round trip: it arrives in the same event as the story.
+The story's coverage chart is an inline SVG drawn here (``render_coverage``), not a Gradio plot. Rejected: gr.BarPlot /
+gr.LinePlot / gr.ScatterPlot (Gradio 6, Vega-Lite underneath) draw one mark type with one categorical ``color`` column,
+so the two counts per day (articles published, articles referring back) and a marker on each chosen date cannot be drawn
+in one chart, and their temporal ``x_lim`` needs the seconds-vs-milliseconds workaround of
+``app.ui.tables.chart_x_lim``. The SVG is a pure function of the timeline (unit-tested), carries a ``<title>`` tooltip
+per day, and costs no extra round trip: it arrives in the same event as the story.
 """
 
 from __future__ import annotations
@@ -21,27 +21,30 @@ import datetime as dt
 import html
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from app.eval.history import counts
+from app.ui.tables import shorten
 
 if TYPE_CHECKING:
     from app import (
         Answer,
+        CaseFileProblem,
         Passage,
         SentenceCitation,
         Source,
-        StoredArticle,
-        StoredStatement,
         StoryDay,
         StoryTimeline,
+        TestCase,
         TimelineEvent,
     )
+    from app.eval.history import CaseRow
+    from app.eval.runner import QuestionResult, RunResult
+    from app.ui.tables import StatementRow
 
-NO_ACTOR = "(no actor)"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~])")  # not & < >: html.escape handles those
 
 
@@ -182,58 +185,6 @@ def render_sources(answer: Answer | None, contexts: dict[int, Context] | None = 
 # --- who said what ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StatementRow:
-    """One attributed statement as the "Who said what" tab lists it."""
-
-    actor: str
-    speaker: str
-    text: str
-    title: str
-    published: str
-    article_id: str
-    start: int
-    end: int
-    published_ts: int = 0
-
-
-def statement_rows(statements: Iterable[StoredStatement]) -> list[StatementRow]:
-    """Rows grouped by affiliation (fallback speaker), deduplicated per actor and sentence, in date then article
-    order."""
-    rows: dict[tuple[str, str, int], StatementRow] = {}
-    for st in statements:
-        actor = st.affiliation or st.speaker or "Unattributed"
-        key = (actor, st.article_id, st.start)
-        if key in rows:
-            old = rows[key]
-            if st.speaker and st.speaker not in old.speaker.split(", "):  # one sentence, two speakers of one actor
-                rows[key] = replace(old, speaker=f"{old.speaker}, {st.speaker}".strip(", "))
-            continue
-        rows[key] = StatementRow(actor=actor, speaker=st.speaker, text=st.text, title=st.title,
-                                 published=st.published or "", article_id=st.article_id, start=st.start, end=st.end,
-                                 published_ts=st.published_ts)
-    return sorted(rows.values(), key=lambda r: (r.actor.lower(), r.published_ts, r.article_id, r.start))
-
-
-def statement_actors(rows: Sequence[StatementRow]) -> list[str]:
-    """Actors, most quoted first (ties alphabetical): the dropdown's choices."""
-    counts = Counter(r.actor for r in rows)
-    return sorted(counts, key=lambda a: (-counts[a], a.lower()))
-
-
-def filter_statements(rows: Sequence[StatementRow], actor: str | None = None, text: str = "") -> list[StatementRow]:
-    """Rows of one actor (None or "All" = every actor) whose sentence, speaker or title contains ``text``."""
-    needle = (text or "").strip().lower()
-    out = []
-    for r in rows:
-        if actor and actor != "All" and r.actor != actor:
-            continue
-        if needle and needle not in f"{r.text}\n{r.speaker}\n{r.title}".lower():
-            continue
-        out.append(r)
-    return out
-
-
 def render_statements(rows: Sequence[StatementRow]) -> str:
     """Statements grouped under their actor, each with speaker, date and article title."""
     if not rows:
@@ -261,49 +212,6 @@ def render_statements(rows: Sequence[StatementRow]) -> str:
 
 
 # --- timeline -----------------------------------------------------------------------------------------------
-
-
-def event_actors(events: Iterable[TimelineEvent]) -> list[str]:
-    """Actors of app.query.events.TimelineEvent items, most frequent first: the timeline dropdown's choices."""
-    counts = Counter(a for e in events for a in e.actors)
-    return sorted(counts, key=lambda a: (-counts[a], a.lower()))
-
-
-def events_frame(events: Sequence[TimelineEvent]) -> pd.DataFrame:
-    """One point per (event, actor): x = event start date, y = actor (NO_ACTOR when none), for gr.ScatterPlot."""
-    rows = []
-    for e in events:
-        title = e.citations[0].title if e.citations else ""
-        for a in e.actors or [NO_ACTOR]:
-            rows.append(
-                {
-                    "date": pd.Timestamp(e.date_start),
-                    "actor": a,
-                    "when": e.label,
-                    "sentence": _short(e.text, 160),
-                    "article": _short(title, 80),
-                }
-            )
-    frame = pd.DataFrame(rows, columns=["date", "actor", "when", "sentence", "article"])
-    frame["date"] = pd.to_datetime(frame["date"])
-    for col in ("actor", "when", "sentence", "article"):
-        frame[col] = frame[col].astype("string")
-    return frame
-
-
-def chart_x_lim(frame: pd.DataFrame, pad: float = 0.04) -> list[float] | None:
-    """x limits with a margin, so edge points are not clipped; a single date gets +-30 days. Epoch *seconds*:
-    Gradio's plot frontend multiplies temporal limits by 1000 (its data column is in ms)."""
-    if frame.empty:
-        return None
-    lo, hi = frame["date"].min(), frame["date"].max()
-    margin = max((hi - lo) * pad, pd.Timedelta(days=30) if lo == hi else pd.Timedelta(days=2))
-    return [float((lo - margin).value // 1_000_000_000), float((hi + margin).value // 1_000_000_000)]
-
-
-def _short(text: str, limit: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def render_events(events: Sequence[TimelineEvent]) -> str:
@@ -545,15 +453,121 @@ def download_stem(about: str) -> str:
     return f"timeline-{slug or 'archive'}"
 
 
-# --- articles -----------------------------------------------------------------------------------------------
+# --- test set -------------------------------------------------------------------------------------------
 
 
-def articles_frame(articles: Iterable[StoredArticle]) -> pd.DataFrame:
-    """The Articles table: newest first; the ID column is what the Remove box (and ``python -m app remove``) takes."""
-    rows = [
-        {"ID": a.article_id, "Title": a.title or "Untitled", "Published": a.published or "undated",
-         "Source": a.url or a.source, "Passages": a.n_chunks, "_ts": a.published_ts}
-        for a in articles
-    ]
-    frame = pd.DataFrame(rows, columns=["ID", "Title", "Published", "Source", "Passages", "_ts"])
-    return frame.sort_values(["_ts", "Title"], ascending=[False, True]).drop(columns="_ts").reset_index(drop=True)
+def facts_text(facts: Sequence[Sequence[str]], missing: Sequence[Sequence[str]] = ()) -> str:
+    """Required facts as HTML: "a | b; c", a missing one marked."""
+    if not facts:
+        return "<i>nothing required</i>"
+    parts = []
+    for group in facts:
+        cls = "chr-ts-missing" if list(group) in [list(m) for m in missing] else "chr-ts-found"
+        parts.append(f'<span class="{cls}">{esc(" | ".join(group))}</span>')
+    return "; ".join(parts)
+
+
+def expects_html(answerable: bool, facts: Sequence[Sequence[str]], missing: Sequence[Sequence[str]] = ()) -> str:
+    if not answerable:
+        return "<b>declines</b> (the articles do not say this)"
+    return "must say: " + facts_text(facts, missing)
+
+
+def saved_markdown(case: dict[str, Any], created: bool, path: str) -> str:
+    expects = ("decline (the articles do not say this)" if not case["answerable"]
+               else "; ".join(" | ".join(g) for g in case["required_facts"]) or "cited, with no specific fact")
+    verb = "Saved" if created else "Updated"
+    return (f"✓ {verb} test case `{case['id']}` in `{path}` — it expects: {html.escape(expects)}. "
+            "Type what the answer must say and press Save to refine it.")
+
+
+def render_problems(problems: Sequence[CaseFileProblem], path: str | Path) -> str:
+    if not problems:
+        return ""
+    items = "".join(f"<li>line {p.line}: {esc(p.reason)} <code>{esc(p.text[:120])}</code></li>" for p in problems)
+    return (f'<div class="chr-note chr-ts-problems"><b>{len(problems)} line(s) of {esc(path)} are not test cases</b> '
+            f"(skipped; left in the file as they are — fix them by hand):<ul>{items}</ul></div>")
+
+
+def render_cases(cases: Sequence[TestCase], problems: Sequence[CaseFileProblem], path: str | Path,
+                 visible: set[str] | None) -> str:
+    """The saved cases: question, what is expected, the verdict, who saved it when; stale ones marked."""
+    parts = [render_problems(problems, path)]
+    if not cases:
+        parts.append('<p class="chr-none">No saved cases yet: judge an answer in the Chat tab with 👍 (right) or '
+                     "👎 (wrong) to add one.</p>")
+        return "".join(parts)
+    parts.append('<table class="chr-ts-table"><thead><tr><th>case</th><th>question</th><th>expects</th>'
+                 "<th>judged</th><th>saved</th></tr></thead><tbody>")
+    for c in cases:
+        missing = [a for a in c.depends_on if visible is not None and a not in visible]
+        stale = (f'<div class="chr-ts-badge chr-ts-stale" title="articles removed: {esc(", ".join(missing))}">'
+                 "stale</div>") if missing else ""
+        asked = esc(c.question)
+        if c.standalone_question and c.standalone_question != c.question:
+            asked += f'<div class="chr-meta">as: {esc(c.standalone_question)}</div>'
+        if c.as_of:
+            asked += f'<div class="chr-meta">as of {esc(c.as_of)}</div>'
+        parts.append(
+            f'<tr class="chr-ts-case" data-case="{esc(c.id)}"><td><code>{esc(c.id)}</code>{stale}</td><td>{asked}</td>'
+            f"<td>{expects_html(c.answerable, c.required_facts)}</td>"
+            f"<td>{esc(c.verdict or '-')}{' · ' + esc(c.mode) if c.mode else ''}</td>"
+            f"<td>{esc(c.saved_by or '-')}<div class='chr-meta'>{esc((c.saved_at or '')[:16].replace('T', ' '))}"
+            "</div></td></tr>"
+        )
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _why(r: QuestionResult) -> str:
+    if r.stale:
+        return "its article(s) were removed: " + ", ".join(r.stale)
+    notes = list(r.failures)
+    if r.changed_by:
+        notes.append("the answer changed: it now cites article(s) ingested after it was judged: "
+                     + ", ".join(r.changed_by))
+    return "; ".join(notes)
+
+
+def render_rows(rows: Sequence[CaseRow]) -> str:
+    """Each case: status and what changed since the previous run, the answer now beside what was expected."""
+    out = ['<table class="chr-ts-table chr-ts-results"><thead><tr><th>result</th><th>question</th>'
+           "<th>answer now</th><th>expected</th></tr></thead><tbody>"]
+    for row in rows:
+        r = row.result
+        badge = f'<div class="chr-ts-badge chr-ts-{row.status}">{esc(row.status)}</div>'
+        if row.change and row.change != row.status:
+            badge += f'<div class="chr-ts-change">{esc(row.change)}</div>'
+        if row.previous:
+            badge += f'<div class="chr-meta">before: {esc(row.previous)}</div>'
+        answer = "<i>not asked</i>" if r.stale else esc(shorten(r.answer)) or "<i>(empty)</i>"
+        expected = expects_html(r.answerable, r.required_facts, r.missing_facts)
+        if r.judged_answer:
+            expected += (f'<div class="chr-meta">judged {esc(r.verdict or "")}: '
+                         f"“{esc(shorten(r.judged_answer, 240))}”</div>")
+        why = _why(r)
+        out.append(
+            f'<tr class="chr-ts-row chr-ts-row-{esc(row.status)}" data-case="{esc(r.id)}"><td>{badge}</td>'
+            f"<td>{esc(r.question)}</td><td>{answer}"
+            f"{f'<div class=chr-ts-why>{esc(why)}</div>' if why else ''}</td><td>{expected}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def render_run_summary(mode: str, run: RunResult, previous: RunResult | None, rows: Sequence[CaseRow]) -> str:
+    tally = counts(list(rows))
+    since = (f"compared with the run of {esc(previous.meta.timestamp)}" if previous
+             else "no earlier run of this set in this mode")
+    return (
+        f'<h3 class="chr-ts-mode">{esc(mode)}: <span class="chr-ts-pass">{tally["pass"]} pass</span> · '
+        f'<span class="chr-ts-fail">{tally["fail"]} fail</span> ({tally["newly failing"]} newly failing) · '
+        f'{tally["stale"]} stale · {tally["changed"]} changed by a new article '
+        f'<span class="chr-meta">— {since}; {run.meta.duration_s:.1f} s</span></h3>'
+    )
+
+
+def report_iframe(report_html: str, title: str) -> str:
+    """The self-contained report shown in the tab, sandboxed (no script, no same-origin access)."""
+    return (f'<iframe class="chr-ts-report" title="{esc(title)}" sandbox="" srcdoc="{html.escape(report_html)}">'
+            "</iframe>")

@@ -29,6 +29,7 @@ one click, disabled while there is nothing to download).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 import shutil
 import tempfile
@@ -38,27 +39,50 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from app import EXPORT_FORMATS, Chronicle, Settings, StoryTimeline, export_story, parse_date_bound
+from app import (
+    EXPORT_FORMATS,
+    Answer,
+    CaseFileError,
+    Chronicle,
+    Settings,
+    StoryTimeline,
+    export_story,
+    parse_as_of,
+    parse_date_bound,
+    read_testset,
+)
+from app.eval.history import compare_runs, find_previous, new_run_dir
+from app.eval.report import write_run
+from app.eval.runner import QuestionResult, run_testset
 from app.ui.render import (
     Context,
     answer_markdown,
-    articles_frame,
-    chart_x_lim,
     chat_markdown,
     download_stem,
-    event_actors,
-    events_frame,
-    filter_statements,
+    esc,
     question_markdown,
+    render_cases,
     render_coverage,
     render_events,
     render_events_skipped,
+    render_problems,
+    render_rows,
+    render_run_summary,
     render_sources,
     render_statements,
     render_story,
+    report_iframe,
+    saved_markdown,
+    story_heading,
+)
+from app.ui.tables import (
+    articles_frame,
+    chart_x_lim,
+    event_actors,
+    events_frame,
+    filter_statements,
     statement_actors,
     statement_rows,
-    story_heading,
 )
 
 log = logging.getLogger(__name__)
@@ -134,7 +158,7 @@ class Views:
             {"role": "assistant", "content": "…"},
         ]
         try:
-            day = parse_date_bound(as_of, upper=True)
+            day = parse_as_of(as_of)
         except ValueError as exc:
             chat[-1] = {"role": "assistant", "content": chat_markdown(f"The “As of” date: {exc}.")}
             yield question, chat, pairs, render_sources(None), _update(interactive=True)
@@ -404,9 +428,10 @@ def _bounds(date_from: str | None, date_to: str | None, as_of: str | None
             ) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
     """From, To and As of parsed; ValueError with a message naming the box for a bad or inverted one."""
     parsed = []
-    for label, text, upper in (("From", date_from, False), ("To", date_to, True), ("As of", as_of, True)):
+    for label, parse, text in (("From", parse_date_bound, date_from), ("To", _upper_bound, date_to),
+                               ("As of", parse_as_of, as_of)):
         try:
-            parsed.append(parse_date_bound(text, upper=upper))
+            parsed.append(parse(text))
         except ValueError as exc:
             raise ValueError(f"“{label}”: {exc}") from None
     lo, hi, day = parsed
@@ -416,6 +441,10 @@ def _bounds(date_from: str | None, date_to: str | None, as_of: str | None
         raise ValueError(f"“From” ({lo.isoformat()}) is after “As of” ({day.isoformat()}): nothing was published "
                          "in that range yet")
     return lo, hi, day
+
+
+def _upper_bound(text: str | None) -> dt.date | None:
+    return parse_date_bound(text, upper=True)
 
 
 def _whole_number(value: Any) -> int | None:
@@ -440,3 +469,176 @@ def _warn(text: str) -> str:
 def _sentence(exc: Exception) -> str:
     text = str(exc)
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+# --- judging in the chat, and the Test set tab ----------------------------------------------------------
+
+VERDICTS = [("Right", "right"), ("Wrong", "wrong"), ("Wrong: the articles do not say this", "decline")]
+RUN_MODES = [("Extractive", "extractive"), ("LLM", "llm")]
+MUST_SAY_HINT = "one fact per line; alternative phrasings separated by |"
+# chat message index -> (the Answer shown there, the conversation before it)
+Judgeable = dict[int, tuple[Answer, list[tuple[str, str]]]]
+
+
+class TestSetViews:
+    """The fact-checker's loop, over the page's Views (and so its one Chronicle): judge an answer in the chat (the
+    chatbot's thumbs: Right / Wrong, plus "what the answer must say"), and the Test set tab that lists the saved
+    cases and runs them. A class of its own so that the chat and the other tabs do not change with it.
+
+    - Judging: a thumbs-up saves the answer as a Right case at once (its key facts and cited sentences are what a
+      later answer must keep); a thumbs-down opens the panel, which needs what the answer must say or "the articles
+      do not say this" before Save. Saving the same question again updates its case (Chronicle.save_case).
+    - Running: the same functions as ``python -m app.eval`` (app.eval.runner / report / history), so a run started here
+      writes the same ``<runs_dir>/<timestamp>/results-<mode>.json`` + ``report-<mode>.html`` as one started in CI, and
+      each run is compared with the previous run of the set in that mode, whoever started it. Cases that used to pass
+      and now fail come first; stale cases (their articles removed) are shown apart, never as failures.
+    - The report opens in the tab in a sandboxed ``<iframe srcdoc>`` (app.ui.render.report_iframe): Gradio serves
+      .html files only as downloads (XSS protection), and the report is self-contained (inline CSS and SVG, no
+      script). It is also offered as a file.
+
+    Rejected: a separate "judge" column of buttons under each message (Gradio's own like/dislike already sits on
+    every answer and reports which one, gr.LikeData.index); a subprocess running ``python -m app.eval`` for the tab
+    (same results, but a second copy of the embedding model, store and — in LLM mode — model process on a 2-core
+    machine).
+    """
+
+    __test__ = False
+
+    def __init__(self, views: Views) -> None:
+        self.views = views
+        self.settings = views.settings
+
+    @property
+    def path(self) -> Path:
+        return Path(self.settings.testset)
+
+    # chat ---------------------------------------------------------------------------------------------------
+
+    def respond(
+        self, question: str, chat: list[dict[str, Any]], pairs: list[tuple[str, str]], mode: str,
+        as_of: str | None, answers: Judgeable | None,
+    ) -> Any:
+        """The chat's respond, remembering which Answer each assistant message shows (for judging it later)."""
+        answers = dict(answers or {})
+        for out in self.views.respond(question, chat, pairs, mode, as_of, keep=answers):
+            yield (*out, answers)
+
+    def judge(self, answers: Judgeable | None, index: Any, liked: Any, saved_by: str, username: str | None
+              ) -> tuple[Any, ...]:
+        """A thumb on message ``index``: 👍 saves it as Right at once; 👎 opens the panel for what it must say.
+        Outputs: panel, heading, verdict, must-say box, status, picked index."""
+        if isinstance(index, (list, tuple)):
+            index = index[0]
+        entry = (answers or {}).get(int(index)) if index is not None else None
+        if entry is None:
+            return (_update(visible=True), "", _update(), _update(),
+                    "This message is not an answer that can be judged (only answers of this conversation can).",
+                    None)
+        answer, history = entry
+        head = f"**Judging the answer to:** {html.escape(answer.question)}"
+        if liked is True:
+            status = self._save(answer, history, "right", "", saved_by or username or "")
+            return _update(visible=True), head, "right", "", status, int(index)
+        if liked is False:
+            return (_update(visible=True), head, "wrong", "",
+                    "Say what the answer must say (or choose “the articles do not say this”), then **Save**.",
+                    int(index))
+        return _update(visible=True), head, _update(), _update(), "Not judged.", int(index)
+
+    def save(self, answers: Judgeable | None, picked: int | None, verdict: str | None, must_say: str,
+             saved_by: str, username: str | None) -> str:
+        entry = (answers or {}).get(int(picked)) if picked is not None else None
+        if entry is None:
+            return "Judge an answer first: 👍 or 👎 under it in the chat."
+        if not verdict:
+            return "Choose Right or Wrong first."
+        answer, history = entry
+        return self._save(answer, history, verdict, must_say or "", saved_by or username or "")
+
+    def _save(self, answer: Answer, history: list[tuple[str, str]], verdict: str, must_say: str, who: str) -> str:
+        decline = verdict == "decline"
+        try:
+            saved = self.views.chronicle.save_case(
+                answer, "wrong" if decline else verdict, must_say=must_say, should_abstain=decline,
+                saved_by=who, history=history,
+            )
+        except ValueError as exc:
+            return f"Not saved: {html.escape(str(exc))}."
+        except CaseFileError as exc:
+            return f"⚠ Not saved: {html.escape(str(exc))}"
+        message = saved_markdown(saved.case, saved.created, saved.path)
+        if saved.problems:
+            lines = ", ".join(str(p.line) for p in saved.problems)
+            message += f"\n\n⚠ Line(s) {lines} of the file are not test cases; they were kept as they are."
+        return message
+
+    # Test set tab -------------------------------------------------------------------------------------------
+
+    def _visible(self) -> set[str] | None:
+        try:
+            return {a.article_id for a in self.views.chronicle.articles()}
+        except Exception:
+            log.exception("article list failed")
+            return None
+
+    def cases(self) -> tuple[str, str]:
+        """Outputs: the heading line, the list of cases."""
+        try:
+            cases, problems = read_testset(self.path)
+        except CaseFileError as exc:
+            return f"⚠ {exc}", ""
+        visible = self._visible()
+        stale = sum(1 for c in cases if visible is not None and any(a not in visible for a in c.depends_on))
+        info = (f"**{len(cases)} saved case{'s' if len(cases) != 1 else ''}** in `{self.path}`"
+                + (f" · {stale} stale (their articles were removed)" if stale else "")
+                + (f" · ⚠ {len(problems)} bad line(s) skipped" if problems else ""))
+        return info, render_cases(cases, problems, self.path, visible)
+
+    def run(self, modes: list[str] | None, progress: Any = None) -> tuple[Any, ...]:
+        """Run every saved case in each chosen mode, as ``python -m app.eval --set <testset>`` does. Outputs:
+        results, report (in the tab), report files, heading, case list."""
+        modes = [m for m in (modes or []) if m in dict(RUN_MODES).values()]
+        if not modes:
+            return "<p class='chr-none'>Choose at least one answer mode.</p>", "", None, *self.cases()
+        cases, problems = read_testset(self.path)
+        if not cases:
+            return "<p class='chr-none'>No saved cases to run.</p>", "", None, *self.cases()
+        chron = self.views.chronicle
+        total, done = len(cases) * len(modes), 0
+
+        def tick(result: QuestionResult) -> None:
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress((done, total), desc=f"{result.mode}: case {done} of {total}", unit="cases")
+
+        if progress is not None:
+            progress((0, total), desc="starting", unit="cases")
+        out = new_run_dir(Path(self.settings.runs_dir))
+        parts, frames, files = [render_problems(problems, self.path)], [], []
+        for mode in modes:
+            run = run_testset(
+                chron, cases, mode, settings=self.settings, k=self.settings.k, embed=chron.embed,
+                embedding_model=chron.embedding_model, testset=str(self.path), progress=False, on_result=tick,
+            )
+            previous = find_previous(out.parent, self.path, run.meta.mode, exclude=out / f"results-{mode}.json")
+            json_path, html_path = write_run(run, out, previous, compare=True)
+            rows = compare_runs(run, previous)
+            parts.append(render_run_summary(mode, run, previous, rows) + render_rows(rows))
+            frames.append(f"<p class='chr-meta'>{esc(html_path)}</p>"
+                          + report_iframe(html_path.read_text(encoding="utf-8"), f"report {mode}"))
+            files += [html_path, json_path]
+        parts.append(f"<p class='chr-meta'>Results and reports: <code>{esc(out)}</code> "
+                     f"(the same files as <code>python -m app.eval --set {esc(self.path)}</code>).</p>")
+        return "".join(parts), "".join(frames), _downloadable(files), *self.cases()
+
+
+def _downloadable(files: list[Path]) -> list[str]:
+    """Copies in the temp folder, which Gradio serves (a runs_dir outside the working directory is not)."""
+    folder = Path(tempfile.mkdtemp(prefix="chronicle-run-"))
+    copies = []
+    for f in files:
+        target = folder / f.name
+        shutil.copyfile(f, target)
+        copies.append(str(target))
+    return copies

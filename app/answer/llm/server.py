@@ -62,7 +62,8 @@ def probe(model: str, threads: int) -> int:
     print(json.dumps({
         "ok": True,
         "seconds": round(time.perf_counter() - t0, 2),
-        "token": out["choices"][0]["text"],
+        # Ignored: without stream=True this is one response, but llama-cpp-python types it as either.
+        "token": out["choices"][0]["text"],  # type: ignore[index]
         "system_info": llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),
     }))
     return 0

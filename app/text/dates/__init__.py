@@ -24,18 +24,19 @@ Package layout, one module per layer; imports only point down the list (no cycle
 - ``calendar_math``: date arithmetic and the ``dateparser`` wrapper.
 - ``finders``: the regex candidate finders and their priorities.
 - ``selection``: overlap resolution, qualifiers, prepositions, ranges; ``find_time_expressions``.
-- ``questions``: ``parse_question_time``, ``question_is_temporal``.
-- ``bounds``: date bounds people type (YYYY, YYYY-MM, YYYY-MM-DD) for the CLI and the timeline tab.
+- ``question_time``: ``parse_question_time``, ``question_is_temporal``.
+- ``bounds``: dates people type (YYYY, YYYY-MM, YYYY-MM-DD): range bounds and the as-of day, one parser for the
+  CLI, the web UI and the test sets.
 """
 
 from __future__ import annotations
 
-from app.text.dates.bounds import parse_date_bound
+from app.text.dates.bounds import parse_as_of, parse_date_bound
 from app.text.dates.model import TimeConstraint, TimeExpr
-from app.text.dates.questions import parse_question_time, question_is_temporal
+from app.text.dates.question_time import parse_question_time, question_is_temporal
 from app.text.dates.selection import find_time_expressions
 
 __all__ = [
-    "TimeConstraint", "TimeExpr", "find_time_expressions", "parse_date_bound", "parse_question_time",
+    "TimeConstraint", "TimeExpr", "find_time_expressions", "parse_as_of", "parse_date_bound", "parse_question_time",
     "question_is_temporal",
 ]

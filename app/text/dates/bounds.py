@@ -1,5 +1,13 @@
-"""Date bounds typed by people (CLI ``--from/--to``, the timeline tab's From/To boxes): YYYY, YYYY-MM or
-YYYY-MM-DD, widened to the first day (or, for an upper bound, the last day) of the year or month."""
+"""Dates typed by people, parsed in one place so that every box and flag accepts the same forms: YYYY, YYYY-MM or
+YYYY-MM-DD, widened to the first day (or, for an upper bound, the last day) of the year or month.
+
+- ``parse_date_bound``: a range's ends (CLI ``--from/--to``, the timeline tab's From/To boxes).
+- ``parse_as_of``: the day a question is asked on (CLI ``--as-of``, the chat's and the timeline tab's As of boxes,
+  a test case's ``as_of`` in evalsets/*.jsonl): an upper bound, so "2023-11" is a reader on 30 November 2023.
+
+Rejected: ``date.fromisoformat`` for the test sets (the evaluation used it): it also takes "20231110" and
+"2023-W45-5" but not "2023-11", so a case and the CLI disagreed on what an as-of date is.
+"""
 
 from __future__ import annotations
 
@@ -30,3 +38,9 @@ def parse_date_bound(text: str | None, upper: bool = False) -> dt.date | None:
         return dt.date(year, 12, 31) if upper else dt.date(year, 1, 1)
     except ValueError:
         raise ValueError(f"“{text.strip()}” is not a valid date") from None
+
+
+def parse_as_of(text: str | None) -> dt.date | None:
+    """The day a question is asked on: "2023-11-10" that day, "2023-11" / "2023" the last day of the month / year;
+    "" or None -> None. Raises ValueError with a readable message on anything else."""
+    return parse_date_bound(text, upper=True)

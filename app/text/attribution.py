@@ -1,4 +1,5 @@
-"""Who said what: rule-based statement extraction and speaker attribution at ingest.
+"""Who said what, found at ingest: rule-based statement extraction and speaker attribution (app.query.statements
+reads the stored statements back when a question asks what an actor said).
 
 A small LLM answering "What did Russia say?" misses positions voiced through "Moscow", "the Kremlin" or
 "Kremlin spokesman Dmitry Peskov", and quotes continued with "He added:". So every article is scanned once at
@@ -631,6 +632,7 @@ def _unit_statements(
     segments = _quote_segments(s)
     masked = _mask(s, segments)
     resolved: list[tuple[_Raw, _Speaker, str]] = []
+    sp: _Speaker | None
     for raw in _raw_statements(s, masked):
         if raw.shared:
             if resolved:
@@ -648,9 +650,9 @@ def _unit_statements(
         resolved.append((raw, sp, mention))
     if not resolved and s.lstrip().startswith(("“", '"')) and previous_unit:
         last = previous_unit[-1]  # an unattributed quote paragraph continues the previous speaker
-        quote = " ".join(_clean_quote(s[a:b]) for a, b in segments)
+        joined = " ".join(_clean_quote(s[a:b]) for a, b in segments)
         return [Statement(unit.start, unit.end, s, last.speaker_mention, last.speaker, last.affiliation, "said",
-                          quote or None)]
+                          joined or None)]
     out = []
     for n, (raw, sp, mention) in enumerate(resolved):
         owned = [

@@ -1,4 +1,7 @@
-"""Question hygiene: every question gets an answer or a clear reason, never a crash."""
+"""Question hygiene, before any route runs: every question gets an answer or a clear reason, never a crash.
+
+What a question asks for is app.text.asking; the time constraint it puts on events is app.text.dates.question_time.
+"""
 
 from __future__ import annotations
 
