@@ -34,21 +34,18 @@ def compose_extractive(route: str, sources: list[Source]) -> str:
 
 
 def short_extractive(question: str, sources: list[Source]) -> ShortAnswer | None:
-    """The words that answer a factoid question in the best sources (app.text.answer_spans): of the sentences the
-    extractive answer quotes (``compose_extractive``), the best-scored one that holds words of the kind asked for.
-    None for other questions, or when no quoted sentence holds such words (the sentences alone are the answer)."""
+    """The words that answer a factoid question in the best-scored source (app.text.answer_spans). None for other
+    questions, or when that sentence holds no such words, or several (the sentences alone are the answer): a lead
+    taken from the second-best sentence named the wrong person on the seed ("Who is the president of Azerbaijan?")."""
     asked = what_is_asked(question)
     if not asked.factoid or not sources:
         return None
     known = frozenset(w for s in sources for group in name_groups(s.text) for w in group)
-    best = max(s.score for s in sources)
-    for s in sorted(sources, key=lambda s: -s.score)[:3]:
-        if s.score < 0.85 * best:
-            break
-        span = answer_span(asked, s.text, question, known)
-        if span is not None:
-            return ShortAnswer(span.text, s.n, s.start + span.start, s.start + span.end, "rules")
-    return None
+    best = max(sources, key=lambda s: s.score)
+    span = answer_span(asked, best.text, question, known)
+    if span is None:
+        return None
+    return ShortAnswer(span.text, best.n, best.start + span.start, best.start + span.end, "rules")
 
 
 def lead_with(short: ShortAnswer | None, body: str) -> str:
