@@ -6,6 +6,12 @@ The routes (app.answer.routes) gather the evidence; the LLM only phrases what th
 pass the extractive mode's stricter relevance gate (measured on evalsets/seed.jsonl: the packaged 1.5B model
 abstained on 9 of 51 answerable questions; with this, LLM-mode pass rate 0.74 -> 0.88), and when the model process
 fails mid-answer.
+
+A question that asks for one thing (who / which / where / how many ...) gets candidates instead of a written answer
+in LLM mode: the model picks the sentence and copies the words that answer (app.answer.pick, issue 26), and the
+reader sees those words first, the sentence under them; the extractive mode leads with the same kind of words when
+its rules find them unambiguously (app.text.answer_spans). ``auto`` (the default mode) answers each route in the
+mode that scored higher on the measured sets (ROUTE_MODES).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from app.query.retrieval import HybridRetriever
 from app.records import Passage, ShortAnswer, Source
 
 ABSTAIN_TEXT = "The articles don't say."
+History = list[tuple[str, str]]
 
 # The default mode ("auto") of each route: the one that scored higher on the measured sets (issue 26; the table and
 # its numbers are in the README, "Which mode answers"). ``--mode llm|extractive`` overrides it for every route.
@@ -48,7 +55,6 @@ ROUTE_MODES = {"search": "llm", "timeline": "llm", "statements": "llm", "claim":
 def route_mode(route: str) -> str:
     """The mode an "auto" answer takes on a route."""
     return ROUTE_MODES.get(route, "llm")
-History = list[tuple[str, str]]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,11 @@ declines (returns None) when its own evidence does not answer the question, and 
 - ``search``: hybrid retrieval, then the few best sentences, behind a relevance gate; in LLM mode, with
   CHRONICLE_LLM_WIDE_EVIDENCE, the model is also given a wider set (``Evidence.wide``: the best sentence of each
   of more passages), while the extractive answer and the LLM mode's fallback keep quoting the strict selection.
+
+In LLM mode a question that asks for one thing (who / which / where / how many ...) also gets ``candidates`` on the
+search and timeline routes: the sentences the model picks the answer from (app.answer.pick). On the search route
+they are read wide and cheaply: the scorer scores the sentences of more passages and of the leads of the best
+articles, and the best sentence of each passage is kept (``read_wide``, ``select_candidates``).
 """
 
 from __future__ import annotations
