@@ -172,6 +172,20 @@ def test_chat_timeline_and_statements_in_a_real_browser(browser, extractive_app)
     page.close()
 
 
+def test_a_short_question_is_answered_first_in_bold_with_its_sentence_under_it(browser, extractive_app) -> None:
+    """Issue 26: "How many people were killed?" shows the answer's words first, in bold, with the sentence that proves
+    them under them; the Sources panel marks the sentence and, inside it, the words."""
+    url, _, _ = extractive_app
+    page, box, _ = _open(browser, url)
+    answer, sources = _ask_with_keyboard(page, box, "How many people were killed?")
+    bubble = page.locator("#chr-chat [data-testid='bot']").last
+    assert bubble.locator("strong", has_text="25 people").count() == 1, bubble.inner_html()
+    first, _, rest = answer.strip().partition("\n")
+    assert first.startswith("25 people [") and "25 people had been killed" in rest, answer
+    assert '<b class="chr-answer">25 people</b>' in sources, sources
+    page.close()
+
+
 def test_untrusted_article_markup_is_shown_as_text_and_never_runs(browser, extractive_app) -> None:
     url, _, _ = extractive_app
     page, box, _ = _open(browser, url)
