@@ -21,7 +21,7 @@ from app.answer.llm.client import LLMError, ModelFailure, response_format
 from app.query.retrieval import get_retriever
 from app.records import Source
 from app.store.registry import get_embeddings
-from app.text.answer_spans import answer_span
+from app.text.answer_spans import answer_span, fits_question
 from app.text.asking import what_is_asked
 
 
@@ -73,6 +73,20 @@ def test_a_lone_capital_opening_the_sentence_is_a_name_only_when_seen_elsewhere(
     sentence = "Toyota recalled 1 million SUVs on Tuesday."
     assert span("Which automaker recalled 1 million SUVs?", sentence) is None
     assert span("Which automaker recalled 1 million SUVs?", sentence, frozenset({"toyota"})) == "Toyota"
+
+
+@pytest.mark.parametrize("question, words, fits", [
+    ("Which country backs Azerbaijan?", "Azerbaijan", False),  # the question's own word
+    ("Which country backs Azerbaijan?", "Turkey", True),
+    ("Which country backs Azerbaijan?", "the intelligence chief", False),  # not a country
+    ("Who is the president of Azerbaijan?", "Armenia", False),  # a country is not who
+    ("Who is the president of Azerbaijan?", "Azerbaijani President Ilham Aliyev", True),
+    ("How many people were killed?", "many civilians", False),  # no number
+    ("What percentage of Americans are immune?", "roughly two-thirds", False),
+    ("What percentage of Americans are immune?", "97%", True),
+])
+def test_a_models_words_must_be_of_the_kind_asked(question: str, words: str, fits: bool) -> None:
+    assert fits_question(what_is_asked(question), words, question) is fits
 
 
 def test_no_span_for_other_questions_or_sentences_without_one() -> None:
@@ -244,3 +258,21 @@ def test_questions_that_are_not_factoid_keep_the_written_answer(seed_settings) -
     assert evidence.candidates == []
     answerer.ask("Why did Azerbaijan launch the operation?", mode="llm")
     assert model.schemas == []
+
+
+def _reply_with(words: str):
+    """A pick of the first candidate line of the prompt that holds ``words``, copying them."""
+
+    def reply(messages) -> str:
+        line = next(x for x in messages[-1].content.splitlines() if x.startswith("[") and words in x)
+        return json.dumps({"sentence": int(line[1:line.index("]")]), "answer": words})
+
+    return reply
+
+
+@pytest.mark.parametrize("words", ["been killed", "people"])
+def test_words_that_only_repeat_the_question_are_no_answer(seed_settings, words: str) -> None:
+    """"been killed" is in the sentence, but it is the question's own words, and no number: the extractive answer."""
+    answer = _answerer(seed_settings, _Picker(_reply_with(words))).ask(KILLED, mode="llm")
+    assert any("is not the number the question asks for" in n for n in answer.notes), answer.notes
+    assert "25 people" in answer.text and answer.short is not None and answer.short.by == "rules"

@@ -43,6 +43,8 @@ from app.answer.routes import Evidence, Router
 from app.config import Settings
 from app.query.retrieval import HybridRetriever
 from app.records import Passage, ShortAnswer, Source
+from app.text.answer_spans import fits_question
+from app.text.asking import what_is_asked
 
 ABSTAIN_TEXT = "The articles don't say."
 History = list[tuple[str, str]]
@@ -349,7 +351,11 @@ class Answerer:
             if size is not None:
                 turn.timings["prompt_tokens"] = float(size.tokens)
                 turn.timings["prefill_tokens"] = float(size.prefilled)
-            chosen = pick.parse(raw, candidates)
+            picked = pick.parse(raw, candidates)
+            if picked.n and not fits_question(what_is_asked(turn.standalone), picked.text, turn.standalone):
+                kind = prompts.factoid_kind(turn.standalone)
+                raise pick.PickError(f"the model's answer {picked.text!r} is not {kind} the question asks for")
+            chosen = picked
         except pick.PickError as exc:
             notes = [f"The model's pick could not be used ({exc}); showing the extractive answer."]
         except ModelFailure as exc:

@@ -80,6 +80,23 @@ def answer_span(asked: Asking, sentence: str, question: str, known: frozenset[st
     return AnswerSpan(start, end, sentence[start:end])
 
 
+def fits_question(asked: Asking, words: str, question: str) -> bool:
+    """Could ``words`` (a model's copied answer) answer the question? Not when they only repeat the question
+    ("Azerbaijan" for "Which country backs Azerbaijan?"), and not when they are not of the kind asked: no number for
+    "how many", no percentage for "what percentage", no country for "which country", a country, organisation or
+    place for "who" (the same kinds the rules above read)."""
+    said = content_tokens(words)
+    if said and said <= content_tokens(question):
+        return False
+    if asked.answer_type in _NUMERIC and not _NUMBER.search(words):
+        return False
+    if asked.answer_type == PERCENT and not re.search(r"%|per\s*cent", words, re.I):
+        return False
+    if asked.head in _COUNTRY_NOUNS:
+        return _is_country(words.strip())
+    return not (asked.answer_type == PERSON and lookup_alias(words.strip()) is not None)
+
+
 def _numbers(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
     asked = {_digits(m.group()) for m in _NUMBER.finditer(question)}
     question_words = content_tokens(question)
