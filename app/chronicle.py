@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.answer.answerer import Answer, Answerer, History
+from app.answer.answerer import Answer, Answerer, History, uses_model
 from app.answer.judged import build_case
 from app.answer.llm.client import ModelCheck, check_model
 from app.config import Settings
@@ -150,7 +150,7 @@ class Chronicle:
         system prompt (and a small archive, app.answer.library) evaluated, so the first question pays for neither."""
         self.retriever.refresh(force=True)
         get_embeddings(self.settings).encode(["warm up"])
-        if self.settings.answer_mode != "extractive":
+        if uses_model(self.settings.answer_mode):
             from app.answer.llm.client import get_chat_model
 
             model = get_chat_model(self.settings)

@@ -276,3 +276,21 @@ def test_words_that_only_repeat_the_question_are_no_answer(seed_settings, words:
     answer = _answerer(seed_settings, _Picker(_reply_with(words))).ask(KILLED, mode="llm")
     assert any("is not the number the question asks for" in n for n in answer.notes), answer.notes
     assert "25 people" in answer.text and answer.short is not None and answer.short.by == "rules"
+
+
+# --- auto: each route in the mode that scored higher (app.answer.answerer.ROUTE_MODES) ----------------------------
+
+
+def test_auto_answers_each_route_in_its_measured_mode(seed_settings, monkeypatch) -> None:
+    from app.answer import answerer as answering
+
+    model = _Picker(_reply_with("25 people"))
+    auto = _answerer(seed_settings.model_copy(update={"answer_mode": "auto"}), model)
+    assert type(seed_settings).model_fields["answer_mode"].default == "auto"
+    answer = auto.ask(KILLED)
+    assert answer.mode == answering.route_mode("search") and answer.route == "search"
+    monkeypatch.setitem(answering.ROUTE_MODES, "search", "llm")
+    answer = auto.ask(KILLED)
+    assert answer.mode == "llm" and answer.short is not None and answer.short.by == "model", answer.notes
+    monkeypatch.setitem(answering.ROUTE_MODES, "search", "extractive")
+    assert auto.ask(KILLED).mode == "extractive" and auto.ask(KILLED, mode="llm").mode == "llm"  # --mode overrides
