@@ -144,6 +144,23 @@ class _Turn:
         return self.answer(lead_with(short, guarded.text), guarded.cited, False, notes, short=short)
 
 
+def _failure_note(exc: Exception) -> str:
+    """What the reader is told when the model fails mid-answer (the extractive answer is shown instead)."""
+    if isinstance(exc, ModelFailure):
+        return f"The model failed: {exc}. Showing the extractive answer."
+    if isinstance(exc, LLMError):
+        return f"LLM unavailable ({exc}); showing the extractive answer."
+    return f"LLM error ({type(exc).__name__}: {exc}); showing the extractive answer."
+
+
+def _record_prompt(turn: _Turn, model: ChatModel) -> None:
+    """The embedded model's last prompt: its tokens and those prefilled anew (what the first token waited for)."""
+    size = model.last_prompt() if hasattr(model, "last_prompt") else None
+    if size is not None:
+        turn.timings["prompt_tokens"] = float(size.tokens)
+        turn.timings["prefill_tokens"] = float(size.prefilled)
+
+
 def _over_library(library: Library | None, user: str) -> list[BaseMessage]:
     """The system prompt, then the cached archive (if any), then ``user``: the prewarm and every question over the
     archive build their prompt here, so they share the prefix token for token."""
@@ -291,16 +308,9 @@ class Answerer:
                     if delta:
                         yield delta
             turn.timings["llm_ms"] = _ms(t_llm)
-            size = model.last_prompt() if hasattr(model, "last_prompt") else None
-            if size is not None:  # the embedded model: what the first token waited for (app.answer.llm.client)
-                turn.timings["prompt_tokens"] = float(size.tokens)
-                turn.timings["prefill_tokens"] = float(size.prefilled)
-        except ModelFailure as exc:
-            raw, notes = "", [f"The model failed: {exc}. Showing the extractive answer."]
-        except LLMError as exc:
-            raw, notes = "", [f"LLM unavailable ({exc}); showing the extractive answer."]
+            _record_prompt(turn, model)
         except Exception as exc:  # noqa: BLE001 - a model error must not lose the answer
-            raw, notes = "", [f"LLM error ({type(exc).__name__}: {exc}); showing the extractive answer."]
+            raw, notes = "", [_failure_note(exc)]
         yield self._judge(turn, raw, extractive, notes, citable, chosen)
 
     def _judge(self, turn: _Turn, raw: str, extractive: str, notes: list[str], citable: list[Source],
@@ -357,10 +367,7 @@ class Answerer:
                 turn.timings.setdefault("model_first_token_ms", _ms(turn.started))
                 raw += piece
             turn.timings["llm_ms"] = _ms(t_llm)
-            size = model.last_prompt() if hasattr(model, "last_prompt") else None
-            if size is not None:
-                turn.timings["prompt_tokens"] = float(size.tokens)
-                turn.timings["prefill_tokens"] = float(size.prefilled)
+            _record_prompt(turn, model)
             picked = pick.parse(raw, candidates)
             if picked.n and not fits_question(what_is_asked(turn.standalone), picked.text, turn.standalone):
                 kind = prompts.factoid_kind(turn.standalone)
@@ -368,12 +375,8 @@ class Answerer:
             chosen = picked
         except pick.PickError as exc:
             notes = [f"The model's pick could not be used ({exc}); showing the extractive answer."]
-        except ModelFailure as exc:
-            notes = [f"The model failed: {exc}. Showing the extractive answer."]
-        except LLMError as exc:
-            notes = [f"LLM unavailable ({exc}); showing the extractive answer."]
         except Exception as exc:  # noqa: BLE001 - a model error must not lose the answer
-            notes = [f"LLM error ({type(exc).__name__}: {exc}); showing the extractive answer."]
+            notes = [_failure_note(exc)]
         # the reader sees the answer when the pick is whole: its first token is the answer's end (total_ms)
         yield self._judge_pick(turn, chosen, extractive, notes, candidates)
 

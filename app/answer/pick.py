@@ -64,8 +64,7 @@ def schema(numbers: list[int]) -> dict[str, Any]:
 def messages(question: str, candidates: list[Source], kind: str) -> list[BaseMessage]:
     """The system prompt (the cached prefix every answer shares), then the task with its example (the same for
     every pick, so llama.cpp reuses it from the previous pick's KV cache), then the candidates and the question."""
-    user = prompts.render("pick", candidates=format_candidates(candidates), question=question, kind=kind)
-    return [SystemMessage(prompts.load("system")), HumanMessage(user)]
+    return [SystemMessage(prompts.load("system")), HumanMessage(library_question(question, candidates, kind))]
 
 
 HEADLINE_CHARS = 80  # of a candidate's headline: what "the automaker" refers to, in fewer tokens than the whole
@@ -81,8 +80,7 @@ def format_candidates(candidates: list[Source]) -> str:
     for s in candidates:
         if s.article_id != current:
             current = s.article_id
-            head = prompts.headline(s)
-            head = head if len(head) <= HEADLINE_CHARS else head[: HEADLINE_CHARS - 1].rstrip() + "…"
+            head = prompts.headline(s, HEADLINE_CHARS)
             lines.append(f'From "{head}":' if head else "From an article:")
         lines.append(f"[{s.n}] ({s.label}) {s.text}" if s.label else f"[{s.n}] {s.text}")
     return "\n".join(lines)

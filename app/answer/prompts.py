@@ -99,10 +99,10 @@ def render_pointers(question: str, pointed: list[Source], extra: list[Source], r
 MAX_HEADLINE = 120  # characters of a headline shown to the model
 
 
-def headline(source: Source) -> str:
-    """The source's article headline as plain prompt text: one line, chat tokens neutralised, bounded."""
+def headline(source: Source, limit: int = MAX_HEADLINE) -> str:
+    """The source's article headline as plain prompt text: one line, chat tokens neutralised, at most ``limit``."""
     title = re.sub(r"\s+", " ", neutralise_chat_tokens(source.title or "")).strip()
-    return title if len(title) <= MAX_HEADLINE else title[: MAX_HEADLINE - 1].rstrip() + "…"
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
 def format_sources(sources: list[Source]) -> str:

@@ -158,6 +158,11 @@ class Router:
         self.candidate_limits = (CANDIDATE_PASSAGES, CANDIDATE_ARTICLES, CANDIDATE_LEADS, CANDIDATES,
                                  CANDIDATE_PER_PASSAGE)
 
+    def picks(self, retriever: Retriever, question: str, mode: str) -> bool:
+        """Does the question get candidates for the model to pick from: LLM mode, picking on, a factoid question?"""
+        return (mode == "llm" and self.candidate_limits[3] > 0 and retriever.settings.llm_pick
+                and what_is_asked(question).factoid)
+
     def gather(self, question: str, mode: str, as_of: dt.date | None = None, focus: str | None = None) -> Evidence:
         """``focus``: the new subject of a follow-up ("And Turkey?"): evidence that does not mention it is none."""
         evidence = self._gather(question, mode, as_of)
@@ -241,10 +246,8 @@ class Router:
         dated = timeline_sources(retriever, question, self.encode)
         if dated is None or not dated.sources:
             return None
-        n_candidates = self.candidate_limits[3]
-        picks = (mode == "llm" and n_candidates > 0 and retriever.settings.llm_pick
-                 and what_is_asked(question).factoid)
-        best = sorted(dated.sources, key=lambda s: -s.score)[:n_candidates] if picks else []
+        picks = self.picks(retriever, question, mode)
+        best = sorted(dated.sources, key=lambda s: -s.score)[: self.candidate_limits[3]] if picks else []
         candidates = [replace(s, n=i + 1) for i, s in enumerate(sorted(best, key=lambda s: s.n))]
         return Evidence("timeline", dated.sources, instruction=dated.instruction, sure=True, candidates=candidates)
 
@@ -253,8 +256,7 @@ class Router:
         actor has nothing to say, whatever the passages hold. A factoid question ("Who did Mubarak appoint ...?")
         in LLM mode also gets its candidates: the best sentences of a wider read (``read_wide``)."""
         n_passages, n_articles, n_leads, n_candidates, per_passage = self.candidate_limits
-        picks = (mode == "llm" and n_candidates > 0 and retriever.settings.llm_pick
-                 and what_is_asked(question).factoid)
+        picks = self.picks(retriever, question, mode)
         retrieved = retriever.retrieve(question, max(self.k, n_passages) if picks else self.k, vectors=True)
         passages = retrieved[: self.k]
         pool = read_wide(retriever, retrieved, n_articles, n_leads) if picks else passages

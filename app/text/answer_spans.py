@@ -36,6 +36,7 @@ _NUMBER = re.compile(
     re.I,
 )
 _UNIT = re.compile(r"\s+([a-z][a-z-]+)")
+_PERCENT_SIGN = re.compile(r"%|per\s*cent", re.I)
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 # Capitalised runs, as app.text.tokens reads names (kept in step with its _CAPITALISED_RUN), with their offsets.
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|de|al|bin|von|van|for)[ \t]+)?"
@@ -90,7 +91,7 @@ def fits_question(asked: Asking, words: str, question: str) -> bool:
         return False
     if asked.answer_type in _NUMERIC and not _NUMBER.search(words):
         return False
-    if asked.answer_type == PERCENT and not re.search(r"%|per\s*cent", words, re.I):
+    if asked.answer_type == PERCENT and not _PERCENT_SIGN.search(words):
         return False
     if asked.head in _COUNTRY_NOUNS:
         return _is_country(words.strip())
@@ -106,7 +107,7 @@ def _numbers(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
         if not value or value in asked or (_YEAR.match(value) and kind != MONEY):
             continue
         text = m.group()
-        if kind == PERCENT and not re.search(r"%|per\s*cent", text, re.I):
+        if kind == PERCENT and not _PERCENT_SIGN.search(text):
             continue
         if kind == MONEY and not (re.search(r"[$£€¥]|dollar|euro|pound|yuan|yen|rupee", text, re.I)
                                   or re.search(r"million|billion|trillion", text, re.I)):
