@@ -186,11 +186,36 @@ def test_a_good_pick_leads_the_answer_with_its_sentence_under_it(seed_settings) 
     n = holder["s"].n
     assert answer.text.startswith(f"25 people [{n}]\n\n") and holder["s"].text in answer.text, answer.text
     assert answer.short is not None and (answer.short.by, answer.short.n) == ("model", n)
-    assert [c.n for c in answer.citations] == [n] and not answer.notes and not answer.abstained
+    assert answer.citations[0].n == n and not answer.notes and not answer.abstained
     source = answer.citations[0]
     assert source.start <= answer.short.start < answer.short.end <= source.end
     assert model.schemas[0]["properties"]["sentence"]["enum"][0] == 0
     assert answer.to_json()["short_answer"]["text"] == "25 people"
+
+
+def test_the_extractive_sentences_stay_in_view_under_the_picks_proof(seed_settings) -> None:
+    """A pick is one sentence: the scorer's best sentences follow it, cited into the same numbered list, so a
+    wrong pick never hides what the extractive answer shows."""
+    posts = "How many military posts did Azerbaijan say it captured?"
+    holder: dict[str, Source] = {}
+    model = _Picker(lambda _: json.dumps({"sentence": holder["s"].n, "answer": "25 people"}))  # a wrong pick
+    answerer = _answerer(seed_settings, model)
+    holder["s"] = _candidate_with(answerer, posts, "25 people")
+    answer = answerer.ask(posts, mode="llm")
+    extractive = answerer.ask(posts, mode="extractive")
+    assert "60 military posts" in extractive.text, extractive.text
+    assert "60 military posts" in answer.text, answer.text
+    lead, proof, *rest = answer.text.split("\n\n")
+    assert lead.startswith("25 people") and holder["s"].text[:-1] in proof
+    by_n = {s.n: s for s in answer.sources}
+    assert len(by_n) == len(answer.sources)  # one numbered list: no number means two sentences
+    for c in answer.citations:
+        assert by_n[c.n] == c and f"[{c.n}]" in answer.text
+    for c in extractive.citations:  # every sentence the extractive answer quotes is still there, cited
+        assert c.text[:-1] in answer.text
+        shown = next(s for s in answer.citations if (s.article_id, s.start) == (c.article_id, c.start))
+        assert shown.text == c.text
+    assert rest and "60 military posts" not in proof
 
 
 def test_over_a_cached_archive_the_candidates_keep_its_sentence_numbers(seed_settings) -> None:

@@ -144,6 +144,30 @@ class _Turn:
         return self.answer(lead_with(short, guarded.text), guarded.cited, False, notes, short=short)
 
 
+    def also(self, composed: str, proof: Source, numbered: list[Source]) -> tuple[str, list[Source], list[Source]]:
+        """The extractive answer's sentences other than the pick's proof, to show under it: (their cited text,
+        them, ``numbered`` with those it lacked appended). A pick is one sentence; the scorer's best sentences stay
+        in view beside it, so a wrong pick never hides what the extractive answer would have shown (RealTimeQA
+        weeks 1-2: of 4 questions only extractive got right, 3 had the gold in its sentences, not the pick's)."""
+        guarded = verify(composed, self.evidence.sources)
+        by_span = {(s.article_id, s.start): s for s in numbered}
+        numbered = list(numbered)
+        texts: list[str] = []
+        cited: list[Source] = []
+        for s in guarded.cited:
+            key = (s.article_id, s.start)
+            if key == (proof.article_id, proof.start):
+                continue
+            same = by_span.get(key)
+            if same is None:
+                same = replace(s, n=max(c.n for c in numbered) + 1)  # over a cached archive: its numbers
+                numbered.append(same)
+                by_span[key] = same
+            texts.append(cite(same.text, same.n))
+            cited.append(same)
+        return " ".join(texts), cited, numbered
+
+
 def _failure_note(exc: Exception) -> str:
     """What the reader is told when the model fails mid-answer (the extractive answer is shown instead)."""
     if isinstance(exc, ModelFailure):
@@ -394,4 +418,6 @@ class Answerer:
         short = ShortAnswer(chosen.text, source.n, source.start + chosen.start, source.start + chosen.end, "model")
         dated = turn.evidence.route == "timeline" and source.label  # "2004 – 2005: <sentence>", as the timeline says
         proof = cite(f"{source.label}: {source.text}" if dated else source.text, source.n)
-        return turn.answer(lead_with(short, proof), [source], False, notes, sources=candidates, short=short)
+        more, cited, numbered = turn.also(extractive, source, candidates) if not dated else ("", [], candidates)
+        body = f"{proof}\n\n{more}" if more else proof
+        return turn.answer(lead_with(short, body), [source, *cited], False, notes, sources=numbered, short=short)

@@ -31,6 +31,7 @@ import numpy as np
 from app.answer.citations import support_score
 from app.answer.followup import mentions
 from app.query.evidence import (
+    MAX_CANDIDATE,
     ScoredSentence,
     question_terms,
     score_sentences,
@@ -102,9 +103,20 @@ WIDE_STRICT, WIDE_PASSAGES, WIDE_PER_PASSAGE, WIDE_MAX_CHARS = 2, 10, 1, 900
 # (app.answer.pick). Read wide, cheaply: the extractive scorer scores the sentences of CANDIDATE_PASSAGES retrieved
 # passages and of the first CANDIDATE_LEADS passages of the CANDIDATE_ARTICLES best-ranked articles (a news
 # question is often answered in the lead of an article whose best-matching passage is not the answer's), and
-# keeps the CANDIDATES best sentences, CANDIDATE_PER_PASSAGE per passage. Chosen by benchmarks.llm_evidence.
+# keeps the CANDIDATES best sentences, CANDIDATE_PER_PASSAGE per passage, none longer than MAX_CANDIDATE characters.
+# Chosen by benchmarks.llm_evidence over all 9 RealTimeQA dev weeks (146 factoid questions the search route answers;
+# gold in the candidates' sentences / new prompt tokens p50, each ~12-15 ms of first token on 2 cores):
+#   6 x <=260 chars (session 1)  0.260 / 293        4 x <=200 chars (chosen)  0.281 / 239
+#   6 x <=220                    0.315 / 321        5 x <=200                 0.295 / 276
+#   6 x <=200                    0.308 / 313        8 x <=200                 0.329 / 385
+#   6 x <=180                    0.295 / 306        5 x <=180                 0.288 / 271
+# A long sentence is rarely the one that answers, and it takes the place of a shorter one of its passage. 4 x 200
+# is better than session 1's choice on both counts and the nearest to the 3.5 s first-token target; each further
+# candidate adds ~1.5 points of gold for ~35 tokens (~0.5 s).
+# Rejected: the extractive answer reading as wide (its strict sources from the same pool): RealTimeQA dev, all 250,
+# open 0.160 -> 0.156, shown 0.176 -> 0.172. Its few quoted sentences gain nothing from more passages.
 CANDIDATE_PASSAGES, CANDIDATE_ARTICLES, CANDIDATE_LEADS = 30, 3, 4
-CANDIDATES, CANDIDATE_PER_PASSAGE = 6, 1
+CANDIDATES, CANDIDATE_PER_PASSAGE = 4, 1
 
 MIN_TERMS = 3  # ... or this many of a long question's terms (a 10-term quiz question rarely shares 6 with its answer)
 
@@ -157,6 +169,7 @@ class Router:
         # question's candidates; benchmarks.llm_evidence measures other values by setting this
         self.candidate_limits = (CANDIDATE_PASSAGES, CANDIDATE_ARTICLES, CANDIDATE_LEADS, CANDIDATES,
                                  CANDIDATE_PER_PASSAGE)
+        self.candidate_chars = MAX_CANDIDATE
 
     def picks(self, retriever: Retriever, question: str, mode: str) -> bool:
         """Does the question get candidates for the model to pick from: LLM mode, picking on, a factoid question?"""
@@ -273,7 +286,8 @@ class Router:
         wide = (label_sources(retriever, select_wide_sources(scored, strict, STRICT_CHARS, n_wide, wide_per_passage,
                                                               max_chars), chunk_ids)
                 if mode == "llm" and n_wide > 0 else [])
-        candidates = (label_sources(retriever, select_candidates(scored_all, n_candidates, per_passage), chunk_ids)
+        candidates = (label_sources(retriever, select_candidates(scored_all, n_candidates, per_passage,
+                                                                        self.candidate_chars), chunk_ids)
                       if picks else [])
         return Evidence("search", sources, passages, sure=relevant(scored, "extractive", n_terms), wide=wide,
                         candidates=candidates)
