@@ -30,6 +30,7 @@ import numpy as np
 
 from app.answer.citations import support_score
 from app.answer.followup import mentions
+from app.query.actor_timeline import about_timeline
 from app.query.evidence import (
     ScoredSentence,
     question_terms,
@@ -40,9 +41,9 @@ from app.query.evidence import (
 )
 from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors
-from app.query.story import StoryRequest, TimelineError, story_range, story_timeline
+from app.query.story import StoryRequest, TimelineError, story_range
 from app.query.temporal import reference_date, timeline_sources
-from app.records import Passage, Source
+from app.records import Passage, Source, StoryTimeline
 from app.text.asking import StoryAsk, story_request, what_is_asked
 from app.text.tokens import content_tokens
 
@@ -65,6 +66,10 @@ class Evidence:
     # search route, a factoid question: the model's candidates for select-and-extract (app.answer.pick), numbered
     # 1..n on their own; the best sentence or two of many more passages than the strict selection reads.
     candidates: list[Source] = field(default_factory=list)
+    # story route: what the answer says when there are no sources ("Nothing new since ..."), and a note on what was
+    # built ("The timeline of a person: ...")
+    message: str = ""
+    note: str = ""
 
     @property
     def model_sources(self) -> list[Source]:
@@ -128,6 +133,17 @@ _INSTRUCTION = re.compile(
     r"|^\s*quote\s+(?P<who>.+?)\s+saying\s+(?:that\s+)?(?P<c2>.+)$",
     re.IGNORECASE,
 )
+
+
+def timeline_note(timeline: StoryTimeline) -> str:
+    """What the chat says it built: an actor's timeline, or what is new since a day (a plain story: nothing)."""
+    whose = f"The timeline of {timeline.aliases[0] if timeline.aliases else timeline.about} ({timeline.kind})" if (
+        timeline.is_actor) else ""
+    if timeline.since is None:
+        return f"{whose}: the days it did, said or suffered something." if whose else ""
+    changed = sum(d.status == "changed" for d in timeline.days)
+    return (f"{whose or 'The story'}: what {len(timeline.new_articles)} article(s) published after "
+            f"{timeline.since:%-d %B %Y} report; {changed} earlier day(s) they changed are marked (changed).")
 
 
 def instructed_claim(question: str) -> str | None:
@@ -219,20 +235,26 @@ class Router:
         """One source per line of the story timeline, labelled with its day; None when the archive holds too few
         articles of the story for a timeline across articles."""
         date_from, date_to = story_range(story.when, reference_date(retriever))
+        since = None
+        if story.new:  # "what's new in X since Monday": the articles published after Monday
+            since, date_from = date_from, None
         try:
-            timeline = story_timeline(retriever, StoryRequest(story.about, STORY_DATES, STORY_SENTENCES, date_from,
-                                                              date_to, retriever.as_of))
+            timeline = about_timeline(retriever, StoryRequest(story.about, STORY_DATES, STORY_SENTENCES, date_from,
+                                                              date_to, retriever.as_of), since=since)
         except TimelineError:  # "timeline of <a pasted page>", "from March to January": the other routes answer
             return None
-        if timeline.n_articles < STORY_MIN_ARTICLES:
+        if timeline.is_actor and not timeline.days or not timeline.is_actor and (
+                timeline.n_articles < STORY_MIN_ARTICLES):
             return None
+        if since is not None and not timeline.days:
+            return Evidence("story", message=timeline.message)
         sources: list[Source] = []
         for day, line in timeline.lines:
             first = line.citations[0]
+            label = day.date.strftime("%-d %B %Y") + (f" ({day.status})" if day.status else "")
             sources.append(Source(len(sources) + 1, first.text, first.article_id, first.title, first.published,
-                                  first.start, first.end, label=day.date.strftime("%-d %B %Y"),
-                                  score=float(line.n_articles)))
-        return Evidence("story", sources, sure=bool(sources))
+                                  first.start, first.end, label=label, score=float(line.n_articles)))
+        return Evidence("story", sources, sure=bool(sources), note=timeline_note(timeline))
 
     def statements(self, retriever: Retriever, actors: list[str]) -> Evidence | None:
         sources = actor_sources(retriever, actors)
