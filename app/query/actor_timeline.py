@@ -34,7 +34,7 @@ import datetime as dt
 import re
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from app.query.retrieval import Retriever
@@ -94,26 +94,52 @@ class Subject:
     kind: str
     name: str
     aliases: tuple[str, ...]
-    surname: str = ""  # a person's surname alone: matched only when no other given name precedes it
+    # A person's surname alone ("Murray") names the person when the last full name of that surname before it in the
+    # article is the person's (as the ingest resolves a surname to the full name seen earlier: app.text.attribution);
+    # with no full name before it, when the archive's full names of that surname are mostly the person's (``mine``).
+    surname: str = ""
+    mine: bool = False
+    # per article: (position, given name) of each full name of that surname, in order (``with_owners``)
+    owners: dict[str, list[tuple[int, str]]] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
-        alternation = "|".join(re.escape(a) for a in sorted(self.aliases, key=len, reverse=True))
+        names = (*self.aliases, self.surname) if self.surname else self.aliases
+        alternation = "|".join(re.escape(a) for a in sorted(names, key=len, reverse=True))
         return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
 
-    def named_in(self, text: str) -> bool:
-        """Does ``text`` name the actor (case-sensitive, as the ingest matches actors: "turkey" is food)?"""
-        own = set(self.name.split())
+    def named_in(self, text: str, article_id: str = "", start: int = 0) -> bool:
+        """Does ``text`` (at ``start`` in article ``article_id``, when known) name the actor? Case-sensitive, as
+        the ingest matches actors ("turkey" is food)."""
         for m in self.pattern.finditer(text):
-            if self.surname and m.group() == self.surname:
-                before = _PREVIOUS.search(text, 0, m.start())
-                if before and before.group(1) not in own and before.group(1) not in _TITLES and content_tokens(
-                        before.group(1)):
-                    continue  # "Katherine Jackson": another person of the same name
-                if _FAMILY.match(text, m.end()):
-                    continue  # "the Jackson family"
-            return True
+            if not self.surname or m.group() != self.surname:
+                return True
+            before = _PREVIOUS.search(text, 0, m.start())
+            if before and before.group(1) not in _TITLES and content_tokens(before.group(1)):
+                continue  # "Katherine Jackson": another person of the same surname
+            if _FAMILY.match(text, m.end()):
+                continue  # "the Jackson family"
+            owner = self._owner(article_id, start + m.start())
+            if owner == self.name.split()[-2] or (owner is None and self.mine):
+                return True
         return False
+
+    def _owner(self, article_id: str, pos: int) -> str | None:
+        """The given name of the last full name of the surname before ``pos`` in the article, if any."""
+        found = [given for at, given in self.owners.get(article_id, ()) if at < pos]
+        return found[-1] if found else None
+
+
+def with_owners(subject: Subject, passages: list[Passage]) -> Subject:
+    """``subject`` knowing where each article names a full name of its surname (from the passages read for it)."""
+    if not subject.surname:
+        return subject
+    given = re.compile(rf"\b([A-Z][\w'’-]+)\s+{re.escape(subject.surname)}\b")
+    owners: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for p in sorted(passages, key=lambda p: (p.article_id, p.start)):
+        owners[p.article_id] += [(p.start + m.start(), m.group(1)) for m in given.finditer(p.text)
+                                 if m.group(1) not in _TITLES and content_tokens(m.group(1))]
+    return replace(subject, owners=dict(owners))
 
 
 def _fold(name: str) -> str:
@@ -128,9 +154,10 @@ def _naming_passages(retriever: Retriever, aliases: tuple[str, ...], scope: set[
     return [p for p in retriever.store.passages([h.chunk_id for h in hits]) if pattern.search(f"{p.title}\n{p.text}")]
 
 
-# A surname alone names the person only when the archive's full names of that surname are mostly the person's: in
-# the mj topic "Murray" is Conrad Murray (0.99 of the full names), "Jackson" is Michael in 0.6 of them (Katherine,
-# Janet, Joe, Jermaine ...), so a Katherine Jackson timeline matched by "Jackson" alone was Michael's.
+# A surname with no full name before it in its article names the person only when the archive's full names of that
+# surname are mostly the person's: in the mj topic "Murray" is Conrad Murray (0.99 of the full names), "Jackson" is
+# Michael in 0.6 of them (Katherine, Janet, Joe, Jermaine ...): a Katherine Jackson timeline matched by every
+# "Jackson" was Michael's.
 SURNAME_SHARE = 0.8
 
 
@@ -176,9 +203,8 @@ def _resolve(retriever: Retriever, about: str, scope: set[str]) -> tuple[Subject
     if looks_like_person(name) and with_the / total < 0.5:
         parts = name.split()
         surname = parts[-1] if len(parts) >= 2 and len(parts[-1]) >= 3 else ""
-        if surname and _surname_share(read, name, surname) < SURNAME_SHARE:
-            surname = ""  # "Jackson" is Michael, Katherine, Janet ...: only the full name names this one
-        return Subject("person", name, (name, surname) if surname else (name,), surname), read
+        mine = bool(surname) and _surname_share(read, name, surname) >= SURNAME_SHARE
+        return Subject("person", name, (name,), surname, mine), read
     return Subject("organisation", name, (name,)), read
 
 
@@ -203,14 +229,12 @@ class _Members:
 def _actor_members(retriever: Retriever, subject: Subject, scope: dict[str, StoredArticle],
                    undated_ids: list[str], read: list[Passage]) -> _Members:
     """The actor's articles; ``read``: the passages already read for it (none: read them here)."""
-    allowed = set(scope) | set(undated_ids)
-    read = read or _naming_passages(retriever, subject.aliases, allowed)
-    passages = [p for p in read if subject.named_in(f"{p.title}\n{p.text}")]
+    passages = [p for p in read if subject.named_in(p.text, p.article_id, p.start) or subject.named_in(p.title)]
     by_article: dict[str, list[Passage]] = defaultdict(list)
     for p in passages:
         by_article[p.article_id].append(p)
     statements = tuple(st for st in retriever.store.statements(chunk_ids=[p.chunk_id for p in passages])
-                       if _speaks_for(st, subject) and subject.named_in(st.text))
+                       if _speaks_for(st, subject) and subject.named_in(st.text, st.article_id, st.start))
     speaking = {st.article_id for st in statements}
     articles = retriever.articles
     members = {}
@@ -228,9 +252,7 @@ def _actor_members(retriever: Retriever, subject: Subject, scope: dict[str, Stor
 def _speaks_for(st: StoredStatement, subject: Subject) -> bool:
     if subject.kind in ("country", "organisation", "region") and st.affiliation == subject.name:
         return True
-    speaker = _fold(st.speaker)
-    return speaker in {_fold(a) for a in subject.aliases} or (
-        bool(subject.surname) and speaker == subject.surname.lower())
+    return _fold(st.speaker) in {_fold(a) for a in (*subject.aliases, subject.surname) if a}
 
 
 def _statement_candidates(
@@ -271,7 +293,7 @@ def _read_candidates(
                                    set(days), published)
     for day in days:
         for c in [*found.get(day, ()), *spoken.get(day, ())]:
-            if (c.article_id, c.start, day) not in seen and subject.named_in(c.text):
+            if (c.article_id, c.start, day) not in seen and subject.named_in(c.text, c.article_id, c.start):
                 seen.add((c.article_id, c.start, day))
                 out[day].append(c)
     return out
@@ -308,6 +330,9 @@ def about_timeline(retriever: Retriever, req: StoryRequest, since: dt.date | Non
         members = _Members(dated, dated, tuple(sorted(all_articles[a].title or a for a in undated_ids if a in story)),
                            loose=frozenset(aid for aid in dated if story[aid] < STORY_COSINE))
     else:
+        read = read or _naming_passages(retriever, (*subject.aliases, subject.surname) if subject.surname
+                                        else subject.aliases, set(scope) | set(undated_ids))
+        subject = with_owners(subject, read)
         members = _actor_members(retriever, subject, scope, undated_ids, read)
     timings = {"resolve_ms": resolve_ms, "find_ms": (time.perf_counter() - t0) * 1000 - resolve_ms}
     return _build(retriever, req, subject, members, since, timings, t0)
@@ -348,7 +373,8 @@ def _build(retriever: Retriever, req: StoryRequest, subject: Subject | None, fou
     events = retriever.store.events(EventFilter(
         article_ids=_ids_filter(found.sources, retriever), granularity="day",
         overlaps=(epoch(lo) if lo else None, epoch(hi))), texts=subject is not None)
-    events = [e for e in events if e.article_id in found.sources and (subject is None or subject.named_in(e.text))]
+    events = [e for e in events if e.article_id in found.sources
+              and (subject is None or subject.named_in(e.text, e.article_id, e.start))]
     pub, mentions = date_weights(events, published, lo, hi)
     members = set(found.members)
     pub = defaultdict(set, {d: s & members for d, s in pub.items() if s & members})
@@ -406,4 +432,4 @@ def _only_changes(
     return out
 
 
-__all__ = ["KINDS", "Subject", "about_timeline", "resolve_subject"]
+__all__ = ["KINDS", "Subject", "about_timeline", "resolve_subject", "with_owners"]
