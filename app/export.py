@@ -39,16 +39,11 @@ def title_of(timeline: StoryTimeline) -> str:
     if timeline.days:
         span = f", {timeline.days[0].date.isoformat()} to {timeline.days[-1].date.isoformat()}"
     subject = timeline.about or "the archive"
-    kind = f" ({KIND_LABELS.get(timeline.kind, timeline.kind)})"
+    kind = f" ({timeline.kind_label})"
     if timeline.since is not None:
         return (f"New about {subject}{kind} since {timeline.since.isoformat()}: {len(timeline.days)} dates from "
                 f"{len(timeline.new_articles)} new articles{span}")
     return f"Timeline of {subject}{kind}: {len(timeline.days)} dates from {timeline.n_articles} articles{span}"
-
-
-# What the title says a timeline is of (StoryTimeline.kind): a story, or an actor's own timeline.
-KIND_LABELS = {"story": "story", "person": "a person", "organisation": "an organisation", "country": "a country",
-               "region": "a region"}
 
 
 def day_label(day: StoryDay) -> str:

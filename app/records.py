@@ -312,6 +312,12 @@ class StoryTimeline:
         return self.kind != "story"
 
     @property
+    def kind_label(self) -> str:
+        """What the timeline is of, as its title says it: "story", "a person", "an organisation" ..."""
+        return {"story": "story", "person": "a person", "organisation": "an organisation", "country": "a country",
+                "region": "a region"}.get(self.kind, self.kind)
+
+    @property
     def lines(self) -> list[tuple[StoryDay, StoryLine]]:
         return [(day, line) for day in self.days for line in day.lines]
 

@@ -386,7 +386,12 @@ def _build(retriever: Retriever, req: StoryRequest, subject: Subject | None, fou
                      for d in sorted(set(pub) | set(mentions)))
 
     t2 = time.perf_counter()
-    days = [d for d, _ in ranked[: req.n_dates + max(5, req.n_dates // 4)]]
+    keep = req.n_dates + max(5, req.n_dates // 4)
+    if since is not None:  # the days after the since-day come first; lines are still chosen in weight order
+        first = {d for d, _ in sorted(ranked, key=lambda dw: dw[0] <= since)[:keep]}
+        days = [d for d, _ in ranked if d in first]
+    else:
+        days = [d for d, _ in ranked[:keep]]
     terms = frozenset(content_tokens(about)) if subject is None else frozenset()
     readers = {aid: a for aid, a in found.sources.items() if since is None or aid in new}
     candidates = _read_candidates(retriever, days, readers, published, subject, found.statements, terms, found.loose)
@@ -397,7 +402,10 @@ def _build(retriever: Retriever, req: StoryRequest, subject: Subject | None, fou
     timings["summary_ms"] = (time.perf_counter() - t2) * 1000
     weight = dict(ranked)
     out_days = []
-    for day in [d for d in days if d in chosen][: req.n_dates]:
+    shown = [d for d in days if d in chosen]
+    if since is not None:
+        shown.sort(key=lambda d: d <= since)  # stable: weight order within the new, then the changed days
+    for day in shown[: req.n_dates]:
         lines = tuple(StoryLine(reports[0].text, tuple(_citation(c, found.sources) for c in reports))
                       for reports in chosen[day])
         reporters = pub.get(day, set()) | mentions.get(day, set())
