@@ -39,7 +39,7 @@ def title_of(timeline: StoryTimeline) -> str:
     if timeline.days:
         span = f", {timeline.days[0].date.isoformat()} to {timeline.days[-1].date.isoformat()}"
     subject = timeline.about or "the archive"
-    kind = f" ({timeline.kind_label})"
+    kind = f" ({timeline.kind_label})" if timeline.is_actor else ""  # a story's title stays as it was
     if timeline.since is not None:
         return (f"New about {subject}{kind} since {timeline.since.isoformat()}: {len(timeline.days)} dates from "
                 f"{len(timeline.new_articles)} new articles{span}")
