@@ -304,6 +304,14 @@ def _read_candidates(
 # --------------------------------------------------------------------------------------------------------------
 
 
+# A new article that refers back to more than RECAP_DAYS earlier days of the subject is a recap (a chronology, a
+# "trial timeline"): it retells those days, it does not change them. In the mj topic, since 22 November 2011, the
+# 30 November "Dr Conrad Murray: Trial timeline" refers back to 17 earlier days of Conrad Murray and made all 17
+# "changed". Of the 117 mj articles naming him, 88 refer back to no earlier day of his, 21 to one, 5 to two, one each
+# to 3, 4 and 25 (that timeline, counted over the whole topic).
+RECAP_DAYS = 3
+
+
 def about_timeline(retriever: Retriever, req: StoryRequest, since: dt.date | None = None,
                    kind: str = "auto") -> StoryTimeline:
     """The timeline of a story or of an actor (``kind`` "auto": an actor when the archive knows ``req.about`` as
@@ -380,8 +388,12 @@ def _build(retriever: Retriever, req: StoryRequest, subject: Subject | None, fou
     pub = defaultdict(set, {d: s & members for d, s in pub.items() if s & members})
     timings["dates_ms"] = (time.perf_counter() - t1) * 1000
     ranked = rank_days(pub, mentions)
-    if since is not None:  # the days the new articles report
-        ranked = [(d, w) for d, w in ranked if (pub.get(d, set()) | mentions.get(d, set())) & new]
+    recaps: frozenset[str] = frozenset()
+    if since is not None:  # the days the new articles report; an earlier day only by a new article that is not a recap
+        earlier: Counter[str] = Counter(aid for d, ids in mentions.items() if d <= since for aid in ids & new)
+        recaps = frozenset(aid for aid, n in earlier.items() if n > RECAP_DAYS)
+        ranked = [(d, w) for d, w in ranked
+                  if (pub.get(d, set()) | mentions.get(d, set())) & (new if d > since else new - recaps)]
     coverage = tuple(CoverageDay(d, len(pub.get(d, ())), len(mentions.get(d, ())))
                      for d in sorted(set(pub) | set(mentions)))
 
@@ -397,7 +409,7 @@ def _build(retriever: Retriever, req: StoryRequest, subject: Subject | None, fou
     candidates = _read_candidates(retriever, days, readers, published, subject, found.statements, terms, found.loose)
     if since is not None:
         candidates = _only_changes(retriever, [d for d in days if d <= since], candidates, found, published,
-                                   subject, terms, new)
+                                   subject, terms, new, recaps)
     chosen = summarise_days(days, candidates, req.sentences_per_date)
     timings["summary_ms"] = (time.perf_counter() - t2) * 1000
     weight = dict(ranked)
@@ -427,8 +439,10 @@ def _build(retriever: Retriever, req: StoryRequest, subject: Subject | None, fou
 def _only_changes(
     retriever: Retriever, earlier: list[dt.date], candidates: dict[dt.date, list[_Candidate]], found: _Members,
     published: dict[str, dt.date], subject: Subject | None, terms: frozenset[str], new: frozenset[str],
+    recaps: frozenset[str],
 ) -> dict[dt.date, list[_Candidate]]:
-    """The new articles' lines of the days on or before the since-day, less those that retell an earlier report."""
+    """The new articles' lines of the days on or before the since-day, less those that retell an earlier report
+    and those of a recap (a chronology retells, it does not change)."""
     if not earlier:
         return candidates
     old = {aid: a for aid, a in found.sources.items() if aid not in new}
@@ -436,7 +450,8 @@ def _only_changes(
     out = dict(candidates)
     for day in earlier:
         told = [c.tokens for c in before.get(day, ())]
-        out[day] = [c for c in candidates.get(day, ()) if all(_overlap(c.tokens, t) < SAME_REPORT for t in told)]
+        out[day] = [c for c in candidates.get(day, ()) if c.article_id not in recaps
+                    and all(_overlap(c.tokens, t) < SAME_REPORT for t in told)]
     return out
 
 
