@@ -78,6 +78,13 @@ def test_an_actor_the_archive_does_not_know(chron):
     assert not forced.days and forced.message.startswith("No articles about Zara Quillfeather")
 
 
+def test_a_name_never_quoted_is_an_actor_when_asked_as_one(chron):
+    """Port Belmar is written in every article but never speaks: a story by default, an actor when asked."""
+    assert chron.story("Port Belmar", n_dates=5).kind == "story"
+    tl = chron.story("Port Belmar", n_dates=10, sentences_per_date=1, kind="actor")
+    assert tl.is_actor and tl.days and all("Port Belmar" in line.text for _, line in tl.lines)
+
+
 # --- what is new since a day ------------------------------------------------------------------------------------
 
 
