@@ -179,3 +179,11 @@ def test_chat_whats_new_since_monday(chron):
     assert "1 March 2021" not in answer.text
     nothing = chron.ask(f"What's new in the {STORY} since 10 March 2021?")
     assert nothing.text.startswith("Nothing new since 10 March 2021"), nothing.text
+
+
+def test_one_article_actor_keeps_the_outline(seed_chronicle):
+    """Azerbaijan is an actor of the seed article, but with one article its own dated events are the better outline
+    (as for a story: app.answer.routes.STORY_MIN_ARTICLES)."""
+    assert seed_chronicle.story("Azerbaijan", n_dates=5).kind == "country"
+    answer = seed_chronicle.ask("Give me a timeline of Azerbaijan", mode="extractive")
+    assert answer.route == "timeline"

@@ -243,9 +243,8 @@ class Router:
                                                               date_to, retriever.as_of), since=since)
         except TimelineError:  # "timeline of <a pasted page>", "from March to January": the other routes answer
             return None
-        if timeline.is_actor and not timeline.days or not timeline.is_actor and (
-                timeline.n_articles < STORY_MIN_ARTICLES):
-            return None
+        if timeline.n_articles < STORY_MIN_ARTICLES or timeline.is_actor and not timeline.days and since is None:
+            return None  # one article's own dated events are the better outline; an actor without days: not one
         if since is not None and not timeline.days:
             return Evidence("story", message=timeline.message)
         sources: list[Source] = []
