@@ -38,7 +38,7 @@ def title_of(timeline: StoryTimeline) -> str:
     span = ""
     if timeline.days:
         span = f", {timeline.days[0].date.isoformat()} to {timeline.days[-1].date.isoformat()}"
-    subject = timeline.about or "the archive"
+    subject = timeline.subject or "the archive"
     kind = f" ({timeline.kind_label})" if timeline.is_actor else ""  # a story's title stays as it was
     if timeline.since is not None:
         return (f"New about {subject}{kind} since {timeline.since.isoformat()}: {len(timeline.days)} dates from "

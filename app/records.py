@@ -297,7 +297,8 @@ class StoryTimeline:
     message: str = ""
     timings: tuple[tuple[str, float], ...] = ()
     # Whose timeline (app.query.actor_timeline): "story", or an actor's: "person", "organisation", "country",
-    # "region"; an actor's timeline lists the names its lines were matched by ("Conrad Murray", "Murray").
+    # "region"; an actor's timeline lists its name, then the other names its lines were matched by ("Conrad Murray",
+    # "Murray").
     kind: str = "story"
     aliases: tuple[str, ...] = ()
     since: dt.date | None = None  # "what is new since": only what the articles published after this day report
@@ -310,6 +311,11 @@ class StoryTimeline:
     @property
     def is_actor(self) -> bool:
         return self.kind != "story"
+
+    @property
+    def subject(self) -> str:
+        """Whose timeline: the actor's name as the archive writes it, else the story as asked."""
+        return self.aliases[0] if self.is_actor and self.aliases else self.about
 
     @property
     def kind_label(self) -> str:

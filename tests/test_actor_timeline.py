@@ -42,7 +42,7 @@ def names_her(text: str) -> bool:
 
 def test_a_person_gets_her_own_timeline(chron):
     tl = chron.story(PERSON, n_dates=10, sentences_per_date=1)
-    assert tl.kind == "person" and tl.is_actor and tl.aliases == (PERSON,)
+    assert tl.kind == "person" and tl.is_actor and tl.subject == PERSON and tl.aliases == (PERSON, "Brandt")
     texts = [line.text for _, line in tl.lines]
     assert len(texts) >= 4
     assert sum(names_her(t) for t in texts) / len(texts) >= 0.9, texts
@@ -55,6 +55,13 @@ def test_a_person_gets_her_own_timeline(chron):
         for c in line.citations:
             text = chron.article_text(c.article_id)
             assert text is not None and text[c.start:c.end] == c.text
+
+
+@pytest.mark.parametrize("typed", ["ilse brandt", "Mayor Ilse Brandt", "  Ilse   Brandt? "])
+def test_the_name_as_typed(chron, typed):
+    """Lower case, a title or stray spaces: the same person, named as the archive writes her."""
+    tl = chron.story(typed, n_dates=3, sentences_per_date=1)
+    assert tl.kind == "person" and tl.subject == PERSON and tl.days
 
 
 def test_an_organisation_gets_its_own_timeline(chron):

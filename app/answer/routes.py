@@ -137,8 +137,7 @@ _INSTRUCTION = re.compile(
 
 def timeline_note(timeline: StoryTimeline) -> str:
     """What the chat says it built: an actor's timeline, or what is new since a day (a plain story: nothing)."""
-    whose = f"The timeline of {timeline.aliases[0] if timeline.aliases else timeline.about} ({timeline.kind})" if (
-        timeline.is_actor) else ""
+    whose = f"The timeline of {timeline.subject} ({timeline.kind})" if timeline.is_actor else ""
     if timeline.since is None:
         return f"{whose}: the days it did, said or suffered something." if whose else ""
     changed = sum(d.status == "changed" for d in timeline.days)

@@ -151,9 +151,10 @@ def _fold(name: str) -> str:
     return re.sub(r"^the\s+", "", name, flags=re.I).lower()
 
 
-def _naming_passages(retriever: Retriever, aliases: tuple[str, ...], scope: set[str]) -> list[Passage]:
+def _naming_passages(retriever: Retriever, aliases: tuple[str, ...], scope: set[str], case: bool = True
+                     ) -> list[Passage]:
     """Passages of ``scope`` whose text or headline holds one of ``aliases`` exactly (BM25 finds the candidates)."""
-    pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(a) for a in aliases)})(?![\w-])")
+    pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(a) for a in aliases)})(?![\w-])", 0 if case else re.I)
     hits = [h for h in retriever.keyword_hits(" ".join(aliases), KEYWORD_FETCH) if h.chunk_id.split(":")[0] in scope]
     return [p for p in retriever.store.passages([h.chunk_id for h in hits]) if pattern.search(f"{p.title}\n{p.text}")]
 
@@ -192,9 +193,12 @@ def _resolve(retriever: Retriever, about: str, scope: set[str], forced: bool = F
     if canonical is not None:
         return Subject(canonical.kind, canonical.name, aliases_of(canonical)), []
     plain = re.sub(r"^the\s+", "", " ".join(about.split()), flags=re.I).strip(" ?!.,;:\"'“”‘’")
-    words = tuple(w for w in plain.split() if len(w) >= 3 and w[0].isupper()) or (plain,)
-    read = _naming_passages(retriever, words, scope)
-    exact = re.compile(rf"(?<![\w-]){re.escape(plain)}(?![\w-])")
+    untitled = re.sub(rf"^(?:(?:{'|'.join(sorted(_TITLES))})\.?\s+)+", "", plain, flags=re.I)  # "Dr. Murray"
+    plain = untitled or plain
+    folded = _fold(plain)
+    words = tuple(w for w in plain.split() if len(w) >= 3) or (plain,)
+    read = _naming_passages(retriever, words, scope, case=False)
+    exact = re.compile(rf"(?<![\w-]){re.escape(plain)}(?![\w-])", re.I)  # typed in lower case: "conrad murray"
     passages = [p for p in read if exact.search(f"{p.title}\n{p.text}")]
     if not passages:
         return None, []
@@ -202,10 +206,11 @@ def _resolve(retriever: Retriever, about: str, scope: set[str], forced: bool = F
                        if _fold(st.speaker) == folded)
     if not speakers and not forced:
         return None, []
-    name = speakers.most_common(1)[0][0] if speakers else plain
+    written = Counter(m.group() for p in passages for m in exact.finditer(p.text))  # as the archive writes it
+    name = speakers.most_common(1)[0][0] if speakers else written.most_common(1)[0][0] if written else plain
     name = re.sub(r"^the\s+", "", name, flags=re.I) if name.lower().startswith("the ") else name
-    with_the = sum(len(re.findall(rf"\b[Tt]he\s+{re.escape(plain)}\b", p.text)) for p in passages)
-    total = sum(len(re.findall(rf"(?<![\w-]){re.escape(plain)}(?![\w-])", p.text)) for p in passages) or 1
+    with_the = sum(len(re.findall(rf"\bthe\s+{re.escape(plain)}\b", p.text, re.I)) for p in passages)
+    total = sum(len(exact.findall(p.text)) for p in passages) or 1
     if looks_like_person(name) and with_the / total < 0.5:
         parts = name.split()
         surname = parts[-1] if len(parts) >= 2 and len(parts[-1]) >= 3 else ""
@@ -352,6 +357,14 @@ def about_timeline(retriever: Retriever, req: StoryRequest, since: dt.date | Non
     return _build(retriever, req, subject, members, since, timings, t0)
 
 
+def _names(subject: Subject | None) -> tuple[str, ...]:
+    """What StoryTimeline.aliases holds: the actor's name first, then the other names its lines were matched by."""
+    if subject is None:
+        return ()
+    names = (subject.name, *subject.aliases, subject.surname)
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
 def _who(about: str, subject: Subject | None) -> str:
     return subject.name if subject else (about or "this archive")
 
@@ -362,7 +375,7 @@ def _build(retriever: Retriever, req: StoryRequest, subject: Subject | None, fou
     who = _who(about, subject)
     empty = StoryTimeline(about, (), (), tuple(sorted(found.members)), req.date_from, req.date_to, req.as_of,
                           found.undated, kind=subject.kind if subject else "story",
-                          aliases=subject.aliases if subject else (), since=since)
+                          aliases=_names(subject), since=since)
     if not found.members:
         until = req.until
         where = (f" published between {req.date_from} and {until}" if req.date_from and until

@@ -315,7 +315,7 @@ def _status(day: StoryDay) -> str:
 def story_heading(tl: StoryTimeline) -> str:
     """'Haiti earthquake: 20 dates from 237 articles, 12 January 2010 to 31 January 2010'; an actor's says so
     ('Conrad Murray (a person): ...'), and a "what is new since" one counts its new and changed days."""
-    subject = tl.about or "The whole archive"
+    subject = tl.subject or "The whole archive"
     span = f", {day_label(tl.days[0].date)} to {day_label(tl.days[-1].date)}" if tl.days else ""
     if tl.is_actor:
         subject = f"{subject} ({tl.kind_label})"
