@@ -135,6 +135,18 @@ _INSTRUCTION = re.compile(
 )
 
 
+def actor_evidence(timeline: StoryTimeline) -> Evidence:
+    """An actor's timeline, or what is new since a day, as the story route's evidence: one source per line, its
+    day labelled with its mark ("10 March 2021 (new)", "3 March 2021 (changed)"), and a note saying what was built."""
+    sources: list[Source] = []
+    for day, line in timeline.lines:
+        first = line.citations[0]
+        label = day.date.strftime("%-d %B %Y") + (f" ({day.status})" if day.status else "")
+        sources.append(Source(len(sources) + 1, first.text, first.article_id, first.title, first.published,
+                              first.start, first.end, label=label, score=float(line.n_articles)))
+    return Evidence("story", sources, sure=bool(sources), note=timeline_note(timeline))
+
+
 def timeline_note(timeline: StoryTimeline) -> str:
     """What the chat says it built: an actor's timeline, or what is new since a day (a plain story: nothing)."""
     whose = f"The timeline of {timeline.subject} ({timeline.kind})" if timeline.is_actor else ""
@@ -246,13 +258,16 @@ class Router:
             return None  # one article's own dated events are the better outline; an actor without days: not one
         if since is not None and not timeline.days:
             return Evidence("story", message=timeline.message)
+        if timeline.is_actor or since is not None:
+            return actor_evidence(timeline)
+
         sources: list[Source] = []
         for day, line in timeline.lines:
             first = line.citations[0]
-            label = day.date.strftime("%-d %B %Y") + (f" ({day.status})" if day.status else "")
             sources.append(Source(len(sources) + 1, first.text, first.article_id, first.title, first.published,
-                                  first.start, first.end, label=label, score=float(line.n_articles)))
-        return Evidence("story", sources, sure=bool(sources), note=timeline_note(timeline))
+                                  first.start, first.end, label=day.date.strftime("%-d %B %Y"),
+                                  score=float(line.n_articles)))
+        return Evidence("story", sources, sure=bool(sources))
 
     def statements(self, retriever: Retriever, actors: list[str]) -> Evidence | None:
         sources = actor_sources(retriever, actors)
