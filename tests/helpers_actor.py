@@ -45,7 +45,7 @@ Coach Tomas Brandt said his Port Belmar football team had trained at the harbour
 Date: 2021-03-10
 
 Ilse Brandt announced on Wednesday that she will stand for a second term as mayor of Port Belmar.
-Documents released on Wednesday show that Ilse Brandt secretly offered the union leaders a bonus on 3 March.
+Documents released by the city show that Ilse Brandt secretly offered the union leaders a bonus on 3 March.
 Brandt apologised to traders on Tuesday for the delays they suffered during the strike week.
 """,
     "football.txt": """Title: Port Belmar football team wins the regional cup
