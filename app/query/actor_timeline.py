@@ -437,8 +437,9 @@ def _build(retriever: Retriever, req: StoryRequest, subject: Subject | None, fou
     if since is not None:
         shown.sort(key=lambda d: d <= since)  # stable: weight order within the new, then the changed days
     for day in shown[: req.n_dates]:
-        lines = tuple(StoryLine(reports[0].text, tuple(_citation(c, found.sources) for c in reports))
-                      for reports in chosen[day])
+        # the line as shown when the story's clean-line rules rewrite it ("He [X] said ..."; issue 27's lines)
+        lines = tuple(StoryLine(getattr(reports[0], "shown", "") or reports[0].text,
+                                tuple(_citation(c, found.sources) for c in reports)) for reports in chosen[day])
         reporters = pub.get(day, set()) | mentions.get(day, set())
         status = "" if since is None else ("new" if day > since else "changed")
         out_days.append(StoryDay(day, lines, len(reporters), len(pub.get(day, ())), len(mentions.get(day, ())),
