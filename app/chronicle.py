@@ -23,9 +23,10 @@ from app.answer.judged import build_case
 from app.answer.llm.client import ModelCheck, check_model
 from app.config import Settings
 from app.ingest.pipeline import IngestReport, RemoveReport, ingest_paths, remove_articles
+from app.query.actor_timeline import about_timeline
 from app.query.events import list_events
 from app.query.retrieval import HybridRetriever, forget_retrievers, get_retriever
-from app.query.story import StoryRequest, story_timeline
+from app.query.story import StoryRequest
 from app.records import ModelProcessInfo, Passage, Source, StoredArticle, StoredStatement, StoryTimeline, TimelineEvent
 from app.store.chroma import Store
 from app.store.registry import forget_stores, get_batch_embeddings, get_embeddings, get_store
@@ -133,12 +134,18 @@ class Chronicle:
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         as_of: dt.date | None = None,
+        since: dt.date | None = None,
+        kind: str = "auto",
     ) -> StoryTimeline:
         """The story timeline: the ``n_dates`` days that mattered in the story ``about`` (found by retrieval; empty:
         the whole archive), each with the sentences saying what happened, every one cited. Raises TimelineError
-        for a bad request; a story the archive does not cover gives a timeline with no days and a ``message``."""
+        for a bad request; a story the archive does not cover gives a timeline with no days and a ``message``.
+
+        ``about`` naming an actor the archive knows ("Conrad Murray", "the Muslim Brotherhood") gives that actor's
+        timeline (``kind`` "auto"; "story" or "actor" forces one; the timeline's ``kind`` says which was built).
+        ``since``: only what the articles published after that day report (app.query.actor_timeline)."""
         request = StoryRequest(about, n_dates, sentences_per_date, date_from, date_to, as_of)
-        return story_timeline(self.retriever, request)
+        return about_timeline(self.retriever, request, since=since, kind=kind)
 
     def statements(self) -> list[StoredStatement]:
         """Every attributed statement of the visible articles."""

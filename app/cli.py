@@ -7,6 +7,8 @@
   timeline [--actor X] [--from DATE] [--to DATE] [--json]     dated events in order (the flat list)
   timeline --about STORY [--dates N] [--from DATE] [--to DATE] [--as-of DATE] [--format F] [--output FILE]
                                                               a story's timeline: the N dates that mattered, cited
+  timeline --about ACTOR [--since DATE] [--kind auto|story|actor]  a person's or organisation's timeline; --since:
+                                                              only what is new since that day
   serve [--port P] [--share-on-network]                       the web chat (127.0.0.1 unless told otherwise)
   run                                                         ingest the bundled sample articles, then serve
   prepare                                                     assemble and verify the packaged LLM, generate one token
@@ -158,10 +160,14 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         date_from = parse_date_bound(args.date_from)
         date_to = parse_date_bound(args.date_to, upper=True)
         as_of = parse_as_of(args.as_of)
+        since = parse_as_of(args.since)
     except ValueError as exc:
         print(f"python -m app timeline: error: {exc} (use YYYY, YYYY-MM or YYYY-MM-DD)", file=sys.stderr)
         return 2
     story = args.about is not None or args.dates is not None or args.format is not None or args.output is not None
+    if (since is not None or args.kind) and args.about is None:
+        print("python -m app timeline: error: --since and --kind need --about (the story or actor)", file=sys.stderr)
+        return 2
     if story and args.actor:
         print("python -m app timeline: error: --actor filters the flat list; a story is asked with --about",
               file=sys.stderr)
@@ -170,7 +176,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     if not chron.articles():
         return _fail(NO_ARTICLES)
     if story:
-        return _story_timeline(chron, args, date_from, date_to, as_of)
+        return _story_timeline(chron, args, date_from, date_to, as_of, since)
     events = chron.timeline(args.actor, date_from, date_to)
     if args.json:
         print(json.dumps([event_json(e) for e in events], ensure_ascii=False))
@@ -185,14 +191,15 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 def _story_timeline(
     chron: Chronicle, args: argparse.Namespace, date_from: dt.date | None, date_to: dt.date | None,
-    as_of: dt.date | None,
+    as_of: dt.date | None, since: dt.date | None = None,
 ) -> int:
     from app import TimelineError, export_story
 
     fmt = args.format or ("json" if args.json else "text")
     try:
         timeline = chron.story(args.about or "", n_dates=args.dates if args.dates is not None else 20,
-                               sentences_per_date=args.sentences, date_from=date_from, date_to=date_to, as_of=as_of)
+                               sentences_per_date=args.sentences, date_from=date_from, date_to=date_to, as_of=as_of,
+                               since=since, kind=args.kind or "auto")
     except TimelineError as exc:
         print(f"python -m app timeline: error: {exc}", file=sys.stderr)
         return 2
@@ -298,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "YYYY-MM or YYYY: its last day)")
     tl.add_argument("--format", choices=list(EXPORT_FORMATS), help="story timeline output (default text)")
     tl.add_argument("--output", metavar="FILE", help="write the story timeline to FILE instead of the terminal")
+    tl.add_argument("--since", metavar="DATE", help="what is new: only the dates the articles published after this "
+                    "day report (new days, and earlier days they change)")
+    tl.add_argument("--kind", choices=["auto", "story", "actor"], help="--about is a story or an actor (default auto: "
+                    "an actor when the archive knows the name as one, e.g. 'Conrad Murray', 'the Muslim Brotherhood')")
     tl.add_argument("--actor", help="flat list: only events naming this actor (aliases work: Moscow -> Russia)")
     tl.add_argument("--from", dest="date_from", help="YYYY, YYYY-MM or YYYY-MM-DD (inclusive)")
     tl.add_argument("--to", dest="date_to", help="YYYY, YYYY-MM or YYYY-MM-DD (inclusive)")

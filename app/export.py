@@ -38,8 +38,12 @@ def title_of(timeline: StoryTimeline) -> str:
     span = ""
     if timeline.days:
         span = f", {timeline.days[0].date.isoformat()} to {timeline.days[-1].date.isoformat()}"
-    subject = timeline.about or "the archive"
-    return f"Timeline of {subject}: {len(timeline.days)} dates from {timeline.n_articles} articles{span}"
+    subject = timeline.subject or "the archive"
+    kind = f" ({timeline.kind_label})" if timeline.is_actor else ""  # a story's title stays as it was
+    if timeline.since is not None:
+        return (f"New about {subject}{kind} since {timeline.since.isoformat()}: {len(timeline.days)} dates from "
+                f"{len(timeline.new_articles)} new articles{span}")
+    return f"Timeline of {subject}{kind}: {len(timeline.days)} dates from {timeline.n_articles} articles{span}"
 
 
 def day_label(day: StoryDay) -> str:
@@ -58,7 +62,8 @@ def _text(tl: StoryTimeline) -> str:
     out = [title_of(tl), ""]
     sources = []
     for day, line, n in numbered(tl):
-        out.append(f"{day.date.isoformat()}  {line.text} [{n}]  ({line.n_articles} article(s); "
+        mark = {"new": "NEW  ", "changed": "CHANGED  "}.get(day.status, "")
+        out.append(f"{day.date.isoformat()}  {mark}{line.text} [{n}]  ({line.n_articles} article(s); "
                    f"{day.n_articles} reporting the day)")
         first = line.citations[0]
         sources.append(f"[{n}] {first.title or first.article_id} ({first.published or 'undated'}), "
@@ -78,6 +83,10 @@ def _record(tl: StoryTimeline) -> dict[str, Any]:
         "as_of": tl.as_of.isoformat() if tl.as_of else None,
         "n_articles": tl.n_articles,
         "message": tl.message,
+        "kind": tl.kind,
+        "aliases": list(tl.aliases),
+        "since": tl.since.isoformat() if tl.since else None,
+        "new_articles": list(tl.new_articles),
         "undated": list(tl.undated),
         "dates": [
             {
@@ -86,6 +95,7 @@ def _record(tl: StoryTimeline) -> dict[str, Any]:
                 "published": day.published,
                 "mentions": day.mentions,
                 "weight": day.weight,
+                "status": day.status,
                 "lines": [
                     {
                         "text": line.text,

@@ -265,6 +265,9 @@ class StoryDay:
     published: int  # story articles published that day
     mentions: int  # story articles that refer to the day in a sentence dated to it
     weight: float  # the score the date was chosen by (app.query.story.date_weights)
+    # a "what is new since" timeline (app.query.actor_timeline): "new", a day after the since-day reported by the
+    # articles published after it, or "changed", an earlier day those articles report something new about
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -293,10 +296,32 @@ class StoryTimeline:
     undated: tuple[str, ...] = ()
     message: str = ""
     timings: tuple[tuple[str, float], ...] = ()
+    # Whose timeline (app.query.actor_timeline): "story", or an actor's: "person", "organisation", "country",
+    # "region"; an actor's timeline lists its name, then the other names its lines were matched by ("Conrad Murray",
+    # "Murray").
+    kind: str = "story"
+    aliases: tuple[str, ...] = ()
+    since: dt.date | None = None  # "what is new since": only what the articles published after this day report
+    new_articles: tuple[str, ...] = ()  # ... those articles
 
     @property
     def n_articles(self) -> int:
         return len(self.article_ids)
+
+    @property
+    def is_actor(self) -> bool:
+        return self.kind != "story"
+
+    @property
+    def subject(self) -> str:
+        """Whose timeline: the actor's name as the archive writes it, else the story as asked."""
+        return self.aliases[0] if self.is_actor and self.aliases else self.about
+
+    @property
+    def kind_label(self) -> str:
+        """What the timeline is of, as its title says it: "story", "a person", "an organisation" ..."""
+        return {"story": "story", "person": "a person", "organisation": "an organisation", "country": "a country",
+                "region": "a region"}.get(self.kind, self.kind)
 
     @property
     def lines(self) -> list[tuple[StoryDay, StoryLine]]:

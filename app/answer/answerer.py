@@ -245,8 +245,9 @@ class Answerer:
         turn = _Turn(question, standalone, mode, evidence, t0, timings, as_of=as_of)
 
         if not evidence.sources:
-            yield ABSTAIN_TEXT
-            yield turn.answer(ABSTAIN_TEXT, [], abstained=True)
+            text = evidence.message or ABSTAIN_TEXT  # "Nothing new since ..." says why there is nothing to cite
+            yield text
+            yield turn.answer(text, [], abstained=True)
             return
         sources = evidence.sources
         extractive = (compose_timeline(sources, standalone) if evidence.route == "timeline"
@@ -255,7 +256,7 @@ class Answerer:
         # A story timeline is its articles' own sentences, one per key date: rewriting a dozen dated lines would
         # cost the model a minute here and add nothing the citations do not already show.
         if mode == "extractive" or evidence.route == "story":
-            answer = turn.extractive(extractive)
+            answer = turn.extractive(extractive, [evidence.note] if evidence.note else None)
             timings["first_token_ms"] = _ms(t0)
             yield answer.text
             yield answer

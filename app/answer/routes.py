@@ -30,6 +30,7 @@ import numpy as np
 
 from app.answer.citations import support_score
 from app.answer.followup import mentions
+from app.query.actor_timeline import about_timeline
 from app.query.evidence import (
     MAX_CANDIDATE,
     ScoredSentence,
@@ -41,9 +42,9 @@ from app.query.evidence import (
 )
 from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors
-from app.query.story import StoryRequest, TimelineError, story_range, story_timeline
+from app.query.story import StoryRequest, TimelineError, story_range
 from app.query.temporal import reference_date, timeline_sources
-from app.records import Passage, Source
+from app.records import Passage, Source, StoryTimeline
 from app.text.asking import StoryAsk, story_request, what_is_asked
 from app.text.tokens import content_tokens
 
@@ -66,6 +67,10 @@ class Evidence:
     # search route, a factoid question: the model's candidates for select-and-extract (app.answer.pick), numbered
     # 1..n on their own; the best sentence or two of many more passages than the strict selection reads.
     candidates: list[Source] = field(default_factory=list)
+    # story route: what the answer says when there are no sources ("Nothing new since ..."), and a note on what was
+    # built ("The timeline of a person: ...")
+    message: str = ""
+    note: str = ""
 
     @property
     def model_sources(self) -> list[Source]:
@@ -140,6 +145,28 @@ _INSTRUCTION = re.compile(
     r"|^\s*quote\s+(?P<who>.+?)\s+saying\s+(?:that\s+)?(?P<c2>.+)$",
     re.IGNORECASE,
 )
+
+
+def actor_evidence(timeline: StoryTimeline) -> Evidence:
+    """An actor's timeline, or what is new since a day, as the story route's evidence: one source per line, its
+    day labelled with its mark ("10 March 2021 (new)", "3 March 2021 (changed)"), and a note saying what was built."""
+    sources: list[Source] = []
+    for day, line in timeline.lines:
+        first = line.citations[0]
+        label = day.date.strftime("%-d %B %Y") + (f" ({day.status})" if day.status else "")
+        sources.append(Source(len(sources) + 1, first.text, first.article_id, first.title, first.published,
+                              first.start, first.end, label=label, score=float(line.n_articles)))
+    return Evidence("story", sources, sure=bool(sources), note=timeline_note(timeline))
+
+
+def timeline_note(timeline: StoryTimeline) -> str:
+    """What the chat says it built: an actor's timeline, or what is new since a day (a plain story: nothing)."""
+    whose = f"The timeline of {timeline.subject} ({timeline.kind})" if timeline.is_actor else ""
+    if timeline.since is None:
+        return f"{whose}: the days it did, said or suffered something." if whose else ""
+    changed = sum(d.status == "changed" for d in timeline.days)
+    return (f"{whose or 'The story'}: what {len(timeline.new_articles)} article(s) published after "
+            f"{timeline.since:%-d %B %Y} report; {changed} earlier day(s) they changed are marked (changed).")
 
 
 def instructed_claim(question: str) -> str | None:
@@ -232,13 +259,21 @@ class Router:
         """One source per line of the story timeline, labelled with its day; None when the archive holds too few
         articles of the story for a timeline across articles."""
         date_from, date_to = story_range(story.when, reference_date(retriever))
+        since = None
+        if story.new:  # "what's new in X since Monday": the articles published after Monday
+            since, date_from = date_from, None
         try:
-            timeline = story_timeline(retriever, StoryRequest(story.about, STORY_DATES, STORY_SENTENCES, date_from,
-                                                              date_to, retriever.as_of))
+            timeline = about_timeline(retriever, StoryRequest(story.about, STORY_DATES, STORY_SENTENCES, date_from,
+                                                              date_to, retriever.as_of), since=since)
         except TimelineError:  # "timeline of <a pasted page>", "from March to January": the other routes answer
             return None
-        if timeline.n_articles < STORY_MIN_ARTICLES:
-            return None
+        if timeline.n_articles < STORY_MIN_ARTICLES or timeline.is_actor and not timeline.days and since is None:
+            return None  # one article's own dated events are the better outline; an actor without days: not one
+        if since is not None and not timeline.days:
+            return Evidence("story", message=timeline.message)
+        if timeline.is_actor or since is not None:
+            return actor_evidence(timeline)
+
         sources: list[Source] = []
         for day, line in timeline.lines:
             first = line.citations[0]

@@ -328,3 +328,8 @@ def _country_names_and_places() -> frozenset[str]:
     names = {getattr(c, attr, "") or "" for c in pycountry.countries for attr in ("name", "common_name")}
     names |= {m for places in _METONYMS.values() for m in places}
     return frozenset(names)
+
+
+def aliases_of(actor: Actor) -> tuple[str, ...]:
+    """Every alias the table maps to ``actor`` (longest first): "Russia" -> ("Russian Federation", "Kremlin", ...)."""
+    return tuple(sorted((a for a, found in _table().by_alias.items() if found == actor), key=lambda a: (-len(a), a)))

@@ -150,6 +150,7 @@ class StoryAsk:
 
     about: str  # "the Libyan civil war"
     when: str  # "since June"; "" when the question sets no range
+    new: bool = False  # "what's new in X since Monday": only what the articles published after that day report
 
 
 _OPENERS = (r"^\s*(?:please\s+)?(?:(?:give|show|tell|get)\s+(?:me|us)\s+|(?:make|build|create|draw|write|list)\s+"
@@ -168,12 +169,22 @@ _TRAILING_WHEN = re.compile(r"\s+(?P<when>(?:since|from|between|after|before|unt
                             re.I)
 
 
+# "What's new in the Lakeview dam collapse since Monday?", "Anything new on Conrad Murray since 3 March?": only what
+# is new since the day (app.query.actor_timeline), not the whole timeline from it.
+_NEW_SINCE = re.compile(r"^\s*(?:and\s+)?(?:so\s+)?(?:what(?:'s|’s|\s+is|\s+was)\s+new|what\s+(?:has|have)\s+changed|"
+                        r"(?:is\s+there\s+)?any(?:thing)?\s+new)\s+(?:in|with|on|about|for|from|regarding)\s+"
+                        r"(?P<about>.+?)\s+(?P<when>since\s+.+)$", re.I)
+
+
 def story_request(question: str) -> StoryAsk | None:
     """The story a question asks the timeline of ("timeline of X", "key dates of X", "what happened in X since
     June"), with its time words; None for any other question (those are answered by the other routes)."""
     from app.text.dates import find_time_expressions  # the date finders are heavier than this module
 
     text = (question or "").strip().rstrip("?.! ")
+    new = _NEW_SINCE.match(text)
+    if new and new.group("about").strip() and find_time_expressions(new.group("when"), dt.date(2000, 1, 1)):
+        return StoryAsk(new.group("about").strip(), new.group("when").strip(), new=True)
     for i, pattern in enumerate(_STORY_PATTERNS):
         m = pattern.match(text)
         if not m:

@@ -688,3 +688,10 @@ def speaker_key(speaker: str) -> str:
     if len(words) >= 2 and words[0] not in {"Armenia", "Azerbaijan", "Russia", "Karabakh"} and "'" not in speaker:
         return words[-1].lower()
     return ""
+
+
+def looks_like_person(name: str) -> bool:
+    """Is ``name`` a personal name as the speaker rules read one ("Conrad Murray", "Mohamed ElBaradei"), not a body
+    ("the Muslim Brotherhood", "Los Angeles Police Department", "CNN")?"""
+    name = " ".join(name.split())
+    return bool(name) and not name.lower().startswith("the ") and _person_name(name) == name

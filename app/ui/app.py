@@ -129,7 +129,8 @@ def _timeline_tab(gr: Any, views: Views, tab: Any) -> None:
     then the flat list of every dated event for a small scope. Opening the tab is cheap on any archive size: see
     app.ui.views (the measurements behind its limits are in its docstring)."""
     with gr.Row(equal_height=False):
-        about = gr.Textbox(label="Story", placeholder="e.g. Haiti earthquake (empty: the whole archive)", scale=4,
+        about = gr.Textbox(label="Story or actor", placeholder="e.g. Haiti earthquake, Conrad Murray, the Muslim "
+                           "Brotherhood (empty: the whole archive)", scale=4,
                            elem_id="chr-tl-about", max_lines=1)
         n_dates = gr.Number(value=20, label="Dates", precision=0, scale=1, min_width=90, elem_id="chr-tl-n",
                             info=f"1 to {MAX_DATES}")
@@ -141,6 +142,8 @@ def _timeline_tab(gr: Any, views: Views, tab: Any) -> None:
                              max_lines=1)
         as_of = gr.Textbox(label="As of", placeholder="YYYY-MM-DD", scale=1, elem_id="chr-tl-as-of", max_lines=1,
                            info="Only articles published by then.")
+        since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", scale=1, elem_id="chr-tl-since", max_lines=1,
+                           info="Only what is new since then.")
         actor = gr.Dropdown([ALL], value=ALL, label="Actor (event list)", elem_id="chr-ev-actor", scale=1,
                             allow_custom_value=True)
     status = gr.Markdown(elem_id="chr-tl-status")
@@ -159,11 +162,12 @@ def _timeline_tab(gr: Any, views: Views, tab: Any) -> None:
     story_in = [about, n_dates, date_from, date_to, as_of, folder]
     story_out = [status, coverage, story, *downloads, folder, shown]
     flat_in, flat_out = [actor, date_from, date_to, as_of], [actor, chart, html, ev_status, listed]
-    tab.select(views.timeline_open, [*story_in, shown], story_out, **LIGHT).then(
+    tab.select(views.timeline_open, [*story_in, shown, since], story_out, **LIGHT).then(
         views.timeline_events_open, [*flat_in, listed], flat_out, **LIGHT)
-    for event in (show.click, about.submit, n_dates.submit, date_from.submit, date_to.submit, as_of.submit):
-        event(views.timeline_show, story_in, story_out, **LIGHT).then(views.timeline_events_show, flat_in, flat_out,
-                                                                      **LIGHT)
+    for event in (show.click, about.submit, n_dates.submit, date_from.submit, date_to.submit, as_of.submit,
+                  since.submit):
+        event(views.timeline_show, [*story_in, since], story_out, **LIGHT).then(
+            views.timeline_events_show, flat_in, flat_out, **LIGHT)
     actor.input(views.timeline_events_show, flat_in, flat_out, **LIGHT)
 
 

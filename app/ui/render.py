@@ -282,7 +282,7 @@ def _render_day(day: StoryDay) -> str:
         f'<li class="chr-day" id="chr-day-{esc(day.date.isoformat())}">'
         f'<div class="chr-day-head"><time datetime="{esc(day.date.isoformat())}">{esc(day_label(day.date))}</time>'
         f' <span class="chr-day-count" title="{esc("; ".join(why))}">reported by '
-        f"{_plural(day.n_articles, 'article')}</span></div>"
+        f"{_plural(day.n_articles, 'article')}</span>{_status(day)}</div>"
     ]
     for line in day.lines:
         shown, rest = line.citations[:SOURCES_SHOWN], line.citations[SOURCES_SHOWN:]
@@ -299,10 +299,31 @@ def _render_day(day: StoryDay) -> str:
     return "".join(parts)
 
 
+# A "what is new since" day's mark: a day after the since-day, or an earlier one the new articles say something new
+# about (app.query.actor_timeline).
+_STATUS = {"new": ("New", "reported for the first time by articles published after the day asked"),
+           "changed": ("Changed", "an earlier day that articles published after the day asked say something new about")}
+
+
+def _status(day: StoryDay) -> str:
+    if day.status not in _STATUS:
+        return ""
+    label, why = _STATUS[day.status]
+    return f' <span class="chr-day-status chr-status-{esc(day.status)}" title="{esc(why)}">{esc(label)}</span>'
+
+
 def story_heading(tl: StoryTimeline) -> str:
-    """'Haiti earthquake: 20 dates from 237 articles, 12 January 2010 to 31 January 2010'."""
-    subject = tl.about or "The whole archive"
+    """'Haiti earthquake: 20 dates from 237 articles, 12 January 2010 to 31 January 2010'; an actor's says so
+    ('Conrad Murray (a person): ...'), and a "what is new since" one counts its new and changed days."""
+    subject = tl.subject or "The whole archive"
     span = f", {day_label(tl.days[0].date)} to {day_label(tl.days[-1].date)}" if tl.days else ""
+    if tl.is_actor:
+        subject = f"{subject} ({tl.kind_label})"
+    if tl.since is not None:
+        new = sum(d.status == "new" for d in tl.days)
+        return (f"What is new about {subject} since {day_label(tl.since)}: {new} new, "
+                f"{len(tl.days) - new} changed {'date' if len(tl.days) - new == 1 else 'dates'} from "
+                f"{_plural(len(tl.new_articles), 'new article')}{span}")
     return f"{subject}: {_plural(len(tl.days), 'date')} from {_plural(tl.n_articles, 'article')}{span}"
 
 

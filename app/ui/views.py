@@ -231,6 +231,7 @@ class Views:
     def _timeline_request(
         self, about: str | None, n_dates: Any, date_from: str | None, date_to: str | None, as_of: str | None
     ) -> tuple[str, int, dt.date | None, dt.date | None, dt.date | None]:
+        # "Since" (what is new since a day) is read by ``_since``: the other inputs keep their order and meaning
         """The Timeline tab's inputs, checked; raises ValueError with the message for the status line."""
         about = " ".join((about or "").split())
         if len(about) > MAX_STORY_CHARS:
@@ -244,13 +245,15 @@ class Views:
 
     def timeline_story(
         self, about: str | None, n_dates: Any, date_from: str | None, date_to: str | None, as_of: str | None,
-        folder: str | None = None, opening: bool = False,
+        folder: str | None = None, opening: bool = False, since: str | None = None,
     ) -> tuple[Any, ...]:
-        """The story view. Outputs: status, coverage chart, story, the four download buttons, the session's download
-        folder. Bad input: the message in the status line, everything else as it was."""
+        """The story view (a story's, or an actor's when the box names one the archive knows; with ``since``, what
+        is new since that day). Outputs: status, coverage chart, story, the four download buttons, the session's
+        download folder. Bad input: the message in the status line, everything else as it was."""
         keep = (_update(),) * (2 + len(DOWNLOADS))  # coverage, story, the buttons
         try:
             about, n, lo, hi, day = self._timeline_request(about, n_dates, date_from, date_to, as_of)
+            new_since = _since(since, about)
         except ValueError as exc:
             return (_warn(_sentence(exc)), *keep, folder)
         if opening and not about:
@@ -261,7 +264,7 @@ class Views:
                 return (prompt, "", render_story(None), *_no_downloads(), folder)
         t0 = time.perf_counter()
         try:
-            story = self.chronicle.story(about, n, date_from=lo, date_to=hi, as_of=day)
+            story = self.chronicle.story(about, n, date_from=lo, date_to=hi, as_of=day, since=new_since)
         except ValueError as exc:  # TimelineError: a request the facade refuses, said in words
             return (_warn(_sentence(exc)), *keep, folder)
         except Exception as exc:
@@ -280,22 +283,23 @@ class Views:
 
     def timeline_open(
         self, about: str | None, n_dates: Any, date_from: str | None, date_to: str | None, as_of: str | None,
-        folder: str | None, shown: Any,
+        folder: str | None, shown: Any, since: str | None = None,
     ) -> tuple[Any, ...]:
         """Tab selected: the story as the inputs say (whole archive only up to OPEN_STORY_MAX articles), unless this
         very view is already on the page (same inputs, same archive). The last output is the new ``shown`` key."""
-        key = self._view_key(about, n_dates, date_from, date_to, as_of)
+        key = self._view_key(about, n_dates, date_from, date_to, as_of, since or "")
         if shown == key:
             return (*(_update(),) * (4 + len(DOWNLOADS)), key)
-        return (*self.timeline_story(about, n_dates, date_from, date_to, as_of, folder, opening=True), key)
+        return (*self.timeline_story(about, n_dates, date_from, date_to, as_of, folder, opening=True, since=since),
+                key)
 
     def timeline_show(
         self, about: str | None, n_dates: Any, date_from: str | None, date_to: str | None, as_of: str | None,
-        folder: str | None,
+        folder: str | None, since: str | None = None,
     ) -> tuple[Any, ...]:
         """The Show timeline button (and Enter in the boxes): always recomputed."""
-        key = self._view_key(about, n_dates, date_from, date_to, as_of)
-        return (*self.timeline_story(about, n_dates, date_from, date_to, as_of, folder), key)
+        key = self._view_key(about, n_dates, date_from, date_to, as_of, since or "")
+        return (*self.timeline_story(about, n_dates, date_from, date_to, as_of, folder, since=since), key)
 
     def _view_key(self, *inputs: Any) -> list[Any]:
         arts = self.chronicle.articles()  # cached by the retriever: the key changes when articles come or go
@@ -441,6 +445,17 @@ def _bounds(date_from: str | None, date_to: str | None, as_of: str | None
         raise ValueError(f"“From” ({lo.isoformat()}) is after “As of” ({day.isoformat()}): nothing was published "
                          "in that range yet")
     return lo, hi, day
+
+
+def _since(text: str | None, about: str) -> dt.date | None:
+    """The Since box: a day (YYYY-MM-DD), only with a story or actor named."""
+    try:
+        day = parse_as_of(text)
+    except ValueError as exc:
+        raise ValueError(f"“Since”: {exc}") from None
+    if day is not None and not about:
+        raise ValueError("“Since” needs a story or an actor in the box: what is new about what?")
+    return day
 
 
 def _upper_bound(text: str | None) -> dt.date | None:
