@@ -19,7 +19,17 @@ from app.query.story import archive_names, names_all, spread_over_phases, story_
 
 D = dt.date
 
-_MARENIA_TAIL = ("\n\nAnalysts said the Marenian protests echoed the uprising in neighbouring Veloria, where the "
+_MARENIA_TAIL = ("\n\nThe protest camp has grown every night since the first march, with tents, kitchens and a "
+                 "clinic run by volunteer doctors from the city hospital. Shopkeepers around the square have closed "
+                 "their shutters, and the state broadcaster has stopped showing the crowds. Students from the "
+                 "university have organised shifts so that the square is never empty, and lawyers have set up a "
+                 "desk to record arrests. Trade unions said their members would join the marches next week."
+                 "\n\nIn the poorer districts of Tarn, bakeries ran out of bread by noon and queues formed at "
+                 "petrol stations, as lorry drivers refused to cross the city. Hospitals asked for blood donors "
+                 "after the first clashes, and the Red Crescent opened two field clinics near the river. Foreign "
+                 "airlines cut their flights to Tarn, and several embassies told their citizens to leave while the "
+                 "airport was still open."
+                 "\n\nAnalysts said the Marenian protests echoed the uprising in neighbouring Veloria, where the "
                  "Velorian president resigned last month after weeks of demonstrations in the capital. The Velorian "
                  "opposition sent a message of support to the Marenian protesters on Monday. Diplomats said the "
                  "region had not seen such unrest in decades, and markets in both countries fell sharply.")

@@ -211,6 +211,9 @@ def _keyword_articles(
 
 
 _NAME = re.compile(r"[A-Z][\w'’-]*|\w*\d\w*")
+SPREAD_ROUNDS = 10
+LEAD_CHARS = 1000
+LEAD_READ = 6
 NEIGHBOURS = 3  # an article that does not name the story is in it when most of its nearest articles are
 
 
@@ -276,9 +279,10 @@ def names_all(names: set[str], tokens: set[str]) -> bool:
 def _naming_leads(
     retriever: Retriever, names: set[str], ids: Iterable[str], scope: dict[str, StoredArticle], known: dict[str, bool]
 ) -> set[str]:
-    """Of ``ids``, the articles whose headline or lead (their first LEAD_PASSAGES passages) holds every name:
-    what the article is about, not a story it mentions further down ("as in Syria, protesters in Libya ...").
-    ``known`` caches the answers of this call's earlier reads. One read of the lead passages, by id."""
+    """Of ``ids``, the articles whose headline or lead (their passages that start in the first LEAD_CHARS
+    characters, among the first LEAD_READ) holds every name: what the article is about, not a story it mentions
+    further down ("as in Syria, protesters in Libya ..."). ``known`` caches this call's earlier answers. One read of
+    the lead passages, by id."""
     ids = [aid for aid in ids if aid not in known]
     todo = []
     for aid in ids:
@@ -286,10 +290,11 @@ def _naming_leads(
             known[aid] = True
         else:
             todo.append(aid)
-    chunk_ids = [f"{aid}:{i}" for aid in todo for i in range(min(LEAD_PASSAGES, max(1, scope[aid].n_chunks)))]
+    chunk_ids = [f"{aid}:{i}" for aid in todo for i in range(min(LEAD_READ, max(1, scope[aid].n_chunks)))]
     lead: dict[str, set[str]] = defaultdict(set)
     for p in retriever.store.passages(chunk_ids):
-        lead[p.article_id] |= content_tokens(p.text)
+        if p.start < LEAD_CHARS:
+            lead[p.article_id] |= content_tokens(p.text)
     for aid in todo:
         known[aid] = names_all(names, lead.get(aid, set()))
     return {aid for aid, ok in known.items() if ok}
@@ -350,7 +355,14 @@ def _among_members(
     sims[np.arange(len(rows)), rows] = -np.inf  # not its own neighbour
     nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
     is_member = np.array([aid in members for aid in ids])
-    return {ids[r] for r, idx in zip(rows, nearest, strict=True) if is_member[idx].mean() > 0.5}
+    joined: set[str] = set()
+    for _ in range(SPREAD_ROUNDS):  # a member found this round may tip its neighbours the next
+        now = {ids[r] for r, idx in zip(rows, nearest, strict=True) if is_member[idx].mean() > 0.5}
+        if now <= joined:
+            break
+        joined |= now
+        is_member[[position[aid] for aid in now]] = True
+    return joined
 
 
 # --------------------------------------------------------------------------------------------------------------
