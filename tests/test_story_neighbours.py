@@ -182,9 +182,11 @@ def test_a_short_story_keeps_todays_choice():
     assert spread_over_phases(ranked, reporting, 10) == [d for d, _ in ranked]
 
 
-def test_long_story_timeline_on_a_real_store(tmp_path: Path):
-    """End to end: a story told in two bursts two years apart, with an inquiry between, gets dates in each."""
+def test_long_story_timeline_on_a_real_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """End to end: a story told in two bursts two years apart, with an inquiry between, gets dates in each when
+    the phase split is on (it is off by default: see SPREAD_PHASES), and only the busiest burst's days when off."""
     from app import Chronicle, load_settings
+    from app.query import story
 
     folder = tmp_path / "articles"
     folder.mkdir()
@@ -217,6 +219,9 @@ def test_long_story_timeline_on_a_real_store(tmp_path: Path):
         (folder / name).write_text(text, encoding="utf-8")
     chron = Chronicle(load_settings(vectorstore_dir=tmp_path / "store", answer_mode="extractive"))
     assert chron.ingest([folder]).added == len(texts)
+    monkeypatch.setattr(story, "SPREAD_PHASES", True)
     tl = chron.story("Kessel flood", n_dates=5, sentences_per_date=1)
     years = sorted({d.date.year for d in tl.days})
     assert len(tl.days) == 5 and years == [2019, 2020, 2021], [d.date for d in tl.days]
+    monkeypatch.setattr(story, "SPREAD_PHASES", False)
+    assert {d.date.year for d in chron.story("Kessel flood", n_dates=5, sentences_per_date=1).days} == {2019}
