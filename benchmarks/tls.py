@@ -1,12 +1,16 @@
 """Timeline summarisation (Timeline17): Chronicle's story timelines beside two baselines, scored with tilse.
 
-    python -m benchmarks.tls [--data DIR] [--topics a,b] [--pooled] [--stores DIR] [--naive-ingest] [--out FILE]
+    python -m benchmarks.tls [--data DIR] [--topics a,b] [--pooled] [--extra FILE,...] [--membership-only]
+                             [--stores DIR] [--naive-ingest] [--out FILE]
 
 Protocol (the dataset's README; news-tls, Ghalandari & Ifrim 2020): for each gold timeline the system is told the
 number of dates T and the average number of sentences per date L (rounded), uses only articles published within
 the gold timeline's first and last date, and is asked with the topic's title and query words (``topics.json``).
 One store per topic; with ``--pooled`` all topics share one store, so the story must be found among the others as
-in a real archive. ``--data DIR`` takes any folder laid out the same way (``<topic>/articles.jsonl``,
+in a real archive. ``--extra`` adds articles of no topic to the pooled store (same ``articles.jsonl`` layout):
+neighbouring stories a topic's story must not take in (each one a topic's story takes lowers its precision);
+``--membership-only`` measures only how well each story is found among the others (no timelines, no baselines).
+``--data DIR`` takes any folder laid out the same way (``<topic>/articles.jsonl``,
 ``<topic>/timelines.jsonl``, ``topics.json``).
 
 Systems, per gold timeline:
@@ -153,19 +157,22 @@ def most_published(chron: Chronicle, n: int, per_day: int, lo: dt.date, hi: dt.d
 
 
 def open_store(store_dir: Path, files: list[Path]) -> tuple[Chronicle, dict[str, Any]]:
-    """A Chronicle over ``store_dir``, ingesting ``files`` unless the store already holds them (timed)."""
+    """A Chronicle over ``store_dir``, ingesting those of ``files`` the store does not hold yet (timed); the marker
+    lists the files ingested (a marker without the list holds every file given, as before)."""
     settings = load_settings(vectorstore_dir=store_dir, answer_mode="extractive")
     chron = Chronicle(settings)
     marker = store_dir / "tls-ingested.json"
-    info: dict[str, Any] = {"reused": marker.exists()}
-    if not marker.exists():
+    done = json.loads(marker.read_text()) if marker.exists() else {}
+    held = set(done.get("files", [str(f) for f in files])) if done else set()
+    todo = [f for f in files if str(f) not in held]
+    info: dict[str, Any] = {**done, "reused": not todo}
+    if todo:
         t0 = time.perf_counter()
-        report = chron.ingest(files)
-        info.update(seconds=round(time.perf_counter() - t0, 1), articles=report.added,
-                    chars=sum(len(r["text"]) for f in files for r in read_jsonl(f)))
-        marker.write_text(json.dumps(info))
-    else:
-        info.update(json.loads(marker.read_text()), reused=True)
+        report = chron.ingest(todo)
+        info.update(seconds=round(time.perf_counter() - t0, 1), articles=report.added + done.get("articles", 0),
+                    chars=sum(len(r["text"]) for f in todo for r in read_jsonl(f)) + done.get("chars", 0),
+                    files=sorted(held | {str(f) for f in todo}))
+        marker.write_text(json.dumps({k: v for k, v in info.items() if k != "reused"}))
     return chron, info
 
 
@@ -187,9 +194,11 @@ def naive_ingest(files: list[Path], store_dir: Path) -> dict[str, Any]:
 
 def story_membership(chron: Chronicle, group: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """In a pooled store, over the whole archive (no date range): precision and recall of each topic's story
-    articles against the articles the topic's folder holds (matched by URL)."""
+    articles against the articles the topic's folder holds (matched by URL); ``other_topics`` and ``extra`` count
+    what it took from the other topics and from the ``--extra`` articles. ``mean`` is over the topics."""
     urls = {t: {r.get("url") for r in read_jsonl(info["articles"])} for t, info in group.items()}
     by_id = {a.article_id: a.url for a in chron.articles()}
+    topic_ids = {aid for aid, url in by_id.items() if any(url in u for u in urls.values())}
     out: dict[str, Any] = {}
     for t, info in group.items():
         found = set(chron.story(about_of(info), n_dates=1).article_ids)
@@ -197,7 +206,10 @@ def story_membership(chron: Chronicle, group: dict[str, dict[str, Any]]) -> dict
         hits = len(found & truth)
         out[t] = {"found": len(found), "topic_articles": len(truth),
                   "precision": round(hits / len(found), 3) if found else 0.0,
-                  "recall": round(hits / len(truth), 3) if truth else 0.0}
+                  "recall": round(hits / len(truth), 3) if truth else 0.0,
+                  "other_topics": len((found - truth) & topic_ids), "extra": len(found - topic_ids)}
+    if out:
+        out["mean"] = {k: round(sum(v[k] for v in out.values()) / len(out), 3) for k in ("precision", "recall")}
     return out
 
 
@@ -248,6 +260,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = base_parser(__doc__, RESULTS / "tls.json", DEFAULT_DATA)
     parser.add_argument("--topics", default="", help="comma-separated topic folders (default: all)")
     parser.add_argument("--pooled", action="store_true", help="all topics in one store (the story must be found)")
+    parser.add_argument("--extra", default="", help="comma-separated articles.jsonl files of no topic, pooled in "
+                        "as neighbouring stories (with --pooled)")
+    parser.add_argument("--membership-only", action="store_true",
+                        help="with --pooled: only how well each story is found among the others")
     parser.add_argument("--stores", type=Path, default=None, help="keep (and reuse) the stores here")
     parser.add_argument("--naive-ingest", action="store_true", help="also time the naive pipeline's ingest")
     args = parser.parse_args(argv)
@@ -257,6 +273,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         import tilse  # noqa: F401
     except ImportError:
         return skip("tilse is not installed: pip install --no-deps -r benchmarks/requirements-tls.txt", args.out)
+    extra = [Path(f) for f in args.extra.split(",") if f]
+    if (extra or args.membership_only) and not args.pooled:
+        parser.error("--extra and --membership-only need --pooled")
+    if missing_extra := [str(f) for f in extra if not f.exists()]:
+        parser.error(f"no such file: {', '.join(missing_extra)}")
     found = topics(args.data)
     wanted = [t for t in args.topics.split(",") if t] or list(found)
     missing = [t for t in wanted if t not in found]
@@ -268,8 +289,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         groups = [("pooled", wanted)] if args.pooled else [(t, [t]) for t in wanted]
         for name, members in groups:
-            files = [found[t]["articles"] for t in members]
-            store_dir = base / ("pooled-" + "-".join(members) if args.pooled else name)
+            files = [found[t]["articles"] for t in members] + extra
+            plus = "".join(f"+{f.parent.name}-{f.stem}" for f in extra)
+            store_dir = base / ("pooled-" + "-".join(members) + plus if args.pooled else name)
             chron, info = open_store(store_dir, files)
             try:
                 if args.naive_ingest and not info.get("reused"):
@@ -278,12 +300,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 ingest[name] = info
                 took = "reused" if info.get("reused") else f"{info.get('seconds')} s"
                 print(f"{name}: store {store_dir} ({took})", flush=True)
+                if args.pooled:
+                    membership = story_membership(chron, {t: found[t] for t in members})
+                    print(f"story membership: {json.dumps(membership)}", flush=True)
+                if args.membership_only:
+                    continue
                 for t in members:
                     for record in found[t]["timelines"]:
                         rows.append(run_timeline(chron, found[t], record))
                 latency[name] = story_latency(chron, [about_of(found[t]) for t in members])
-                if args.pooled:
-                    membership = story_membership(chron, {t: found[t] for t in members})
             finally:
                 # Release this store's Chroma client and forget the cached parts; other Chronicles of the process
                 # keep theirs (clear_caches(close=True) closed them too: a test run after this one lost its store).
@@ -292,7 +317,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = {
-        "setting": "pooled store" if args.pooled else "one store per topic",
+        "setting": ("pooled store" if args.pooled else "one store per topic")
+        + (" with extra articles" if extra else ""),
+        "extra": [str(f) for f in extra],
         # "mean" is Chronicle's (date_f1, ar1_f1, ar2_f1); "systems" holds every system's mean, baselines included
         "mean": mean([r["scores"]["chronicle"] for r in rows]),
         "systems": {s: mean([r["scores"][s] for r in rows]) for s in SYSTEMS},

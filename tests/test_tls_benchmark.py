@@ -73,7 +73,7 @@ def test_run_on_any_folder_laid_out_like_t17(tmp_path, pooled):
     assert set(saved["systems"]) == set(tls.SYSTEMS)
     if pooled:  # each story found among the other's articles, over the whole store
         assert saved["story_membership"]["karsk"] == {"found": 4, "topic_articles": 4, "precision": 1.0,
-                                                      "recall": 1.0}
+                                                      "recall": 1.0, "other_topics": 0, "extra": 0}
         assert saved["story_membership"]["arvika"]["precision"] == 1.0
         assert saved["story_latency"]["articles"] == 6
 
