@@ -165,6 +165,8 @@ def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, 
                 text, first, total = _naive_answer(chron, q["question_sentence"], chunks)
                 timings.update(first_token_ms=first, total_ms=total + timings["retrieve_ms"])
                 rows.append(_row(week, q, nota, "naive", text, not text, chunks, corpus, timings, "naive", chunks))
+                print(f"  {week.name} naive {q['question_id']}: open={int(rows[-1]['open'])} "
+                      f"shown={int(rows[-1]['shown'])} {timings['total_ms']:.0f} ms", flush=True)
         for pipeline in ("extractive", "llm", "llm-wide"):
             if pipeline not in plan:
                 continue
