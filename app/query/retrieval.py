@@ -5,7 +5,8 @@ needs no score calibration between the two. Only passages of completely ingested
 
 The retriever also keeps the process's view of the archive fresh: at most once a second it reads the store's
 generation stamp; when another process has ingested or removed articles it reopens the embedded Chroma client
-(whose vector index is per process), reloads the article list and loads (or rebuilds) the keyword index.
+(whose vector index is per process), reloads the article list and brings the keyword index in step with it (in
+place: only the articles that changed; app.store.keyword).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 from app.config import Settings
 from app.records import Passage, StoredArticle, epoch
 from app.store.chroma import Store
-from app.store.keyword import BM25Hit, BM25Index, bm25_dir, rebuild_bm25
+from app.store.keyword import BM25Hit, KeywordIndex, get_keyword_index
 from app.store.registry import BUILD_LOCK, get_store
 
 
@@ -77,7 +78,7 @@ class HybridRetriever:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        self._bm25: BM25Index | None = None
+        self._bm25: KeywordIndex | None = None
         self._articles: dict[str, StoredArticle] = {}
         self._generation: str | None = None
         self._matrix: ArticleMatrix | None = None
@@ -99,10 +100,9 @@ class HybridRetriever:
             if self._generation is not None and not self.settings.uses_server and not self.store.is_own(generation):
                 self.store.reopen()  # another process wrote: this process's embedded Chroma index is stale
             self._articles = self.store.articles()
-            index = BM25Index.load(bm25_dir(self.settings))
-            if index is None or index.generation != generation:
-                index = rebuild_bm25(self.store, generation)
-                index.save(bm25_dir(self.settings))  # with a server too: the next process loads it
+            index = get_keyword_index(self.settings)
+            if index.generation != generation:  # another machine's ingest (server), a crash, or an old store
+                index.sync(self.store, set(self._articles), generation)
             self._bm25 = index
             self._matrix = None  # read again on first use
             self._generation = generation
