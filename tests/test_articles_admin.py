@@ -159,7 +159,7 @@ def test_in_llm_mode_an_upload_or_removal_rewarms_the_models_cached_prefix(tmp_p
     views = Views(make_settings(tmp_path / "store"))  # LLM mode, the default
     warmed = threading.Semaphore(0)
     monkeypatch.setattr(views, "prewarm", warmed.release)
-    _, report, _ = views.ingest_upload(str(SEED))
+    _, _, _, report, _ = views.ingest_upload(str(SEED))
     assert "1 article(s) added" in report and warmed.acquire(timeout=10)
     article_id = views.chronicle.articles()[0].article_id
     views.remove(article_id)
