@@ -297,7 +297,8 @@ class KeywordIndex:
 
         Each query stem's postings are one blob per segment (passage ids, term counts, passage lengths), scored
         with numpy; the IDF and mean length are the collection's now, so scores never go stale."""
-        tokens = sorted({t for t in self.stems([query])[0] if t})
+        # A word the question repeats counts each time, as in bm25s ("Who won the Asia Cup, the cup of ...").
+        tokens = Counter(t for t in self.stems([query])[0] if t)
         if not tokens or k <= 0:
             return []
         db = self._db()
@@ -309,7 +310,7 @@ class KeywordIndex:
             avg = max(total / n, 1e-9)
             gone = np.array([d for (d,) in db.execute("SELECT doc FROM deleted")], dtype=np.int32)
             docs, scores = [], []
-            for token in tokens:
+            for token, times in sorted(tokens.items()):
                 blobs = [_unpack(b) for (b,) in db.execute("SELECT data FROM postings WHERE term = ?", (token,))]
                 if not blobs:
                     continue
@@ -317,7 +318,7 @@ class KeywordIndex:
                 df = got.shape[1]
                 if not df:
                     continue
-                idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+                idf = times * math.log(1 + (n - df + 0.5) / (df + 0.5))
                 tf, dl = got[1].astype(np.float64), got[2].astype(np.float64)
                 docs.append(got[0])
                 scores.append(idf * tf / (tf + K1 * (1 - B + B * dl / avg)))
