@@ -128,6 +128,10 @@ def test_ingest_and_removal_update_the_index_in_place(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "store", dense_weight=0.0)
     chron = Chronicle(settings)
     assert chron.ingest([corpus / f"article-{i:04d}.txt" for i in range(10)]).added == 10
+    assert len(chron.retriever.article_matrix().ids) == 10
+    read: list[int] = []
+    real_vectors = chron.store.article_vectors
+    chron.store.article_vectors = lambda ids: read.append(len(ids)) or real_vectors(ids)  # type: ignore[method-assign]
     index = get_keyword_index(settings)
     rows_before = index.count()
     db = sqlite3.connect(index_path(settings))
@@ -135,6 +139,10 @@ def test_ingest_and_removal_update_the_index_in_place(tmp_path: Path) -> None:
     assert chron.ingest([corpus / "article-0010.txt", corpus / "article-0011.txt"]).added == 2
     assert db.execute("SELECT count(*) FROM docs").fetchone()[0] == postings_before + index.count() - rows_before
     assert len(index.article_ids()) == 12
+    matrix = chron.retriever.article_matrix()  # the story finder's vectors: only the 2 new ones are read
+    assert read == [2] and len(matrix.ids) == 12 and matrix.vectors.shape == (12, 384)
+    vectors = chron.store.article_vectors(list(matrix.ids))
+    assert all(np.allclose(vectors[aid], matrix.vectors[i]) for i, aid in enumerate(matrix.ids))
     hit = chron.retrieve("code word zq0011x", 1)[0]
     assert "zq0011x" in hit.text
 
@@ -142,6 +150,7 @@ def test_ingest_and_removal_update_the_index_in_place(tmp_path: Path) -> None:
     chron.remove([victim])
     assert victim not in index.article_ids()
     assert all(h.article_id != victim for h in chron.retrieve("code word zq0011x", 5))
+    assert victim not in chron.retriever.article_matrix().ids and len(chron.retriever.article_matrix().ids) == 11
     assert index.generation == chron.store.generation()
 
 

@@ -104,7 +104,7 @@ class HybridRetriever:
             if index.generation != generation:  # another machine's ingest (server), a crash, or an old store
                 index.sync(self.store, set(self._articles), generation)
             self._bm25 = index
-            self._matrix = None  # read again on first use
+            # the article matrix is brought up to date on first use (only the articles that came or went are read)
             self._generation = generation
 
     @property
@@ -153,17 +153,25 @@ class HybridRetriever:
         return [h.chunk_id for h in self._bm25.search(query, extra) if h.chunk_id.split(":")[0] in allowed][:fetch]
 
     def article_matrix(self) -> ArticleMatrix:
-        """Every visible article's vector, read once per generation (1,464 articles: 2.2 MB; a dot product with all
-        of them takes well under a millisecond, where a Chroma query for the k nearest of all articles pages
-        through its index)."""
+        """Every visible article's vector (1,464 articles: 2.2 MB; a dot product with all of them takes well under a
+        millisecond, where a Chroma query for the k nearest of all articles pages through its index). Kept across
+        generations: after an ingest or removal only the vectors of the articles that came are read, so the first
+        story after adding 10 articles to a 20,000-article archive reads 10 vectors, not 20,000."""
         self.refresh()
-        matrix = self._matrix
-        if matrix is None:
-            vectors = self.store.article_vectors(sorted(self._articles))
-            ids = tuple(vectors)
-            stacked = np.vstack([vectors[i] for i in ids]) if ids else np.zeros((0, 1), dtype=np.float32)
+        with self._lock:
+            matrix = self._matrix
+            wanted = set(self._articles)
+            if matrix is not None and len(matrix.ids) == len(wanted) and wanted.issuperset(matrix.ids):
+                return matrix
+            kept = [i for i, aid in enumerate(matrix.ids) if aid in wanted] if matrix is not None else []
+            old_ids = [matrix.ids[i] for i in kept] if matrix is not None else []
+            new = self.store.article_vectors(sorted(wanted - set(old_ids)))
+            ids = tuple(old_ids) + tuple(new)
+            parts = ([matrix.vectors[kept]] if matrix is not None and kept else []) + (
+                [np.vstack(list(new.values()))] if new else [])
+            stacked = np.vstack(parts) if parts else np.zeros((0, 1), dtype=np.float32)
             matrix = self._matrix = ArticleMatrix(ids, stacked)
-        return matrix
+            return matrix
 
     def keyword_hits(self, query: str, k: int) -> list[BM25Hit]:
         """The k best passages for the query's words, with their BM25 scores (every stored passage; callers keep
