@@ -78,3 +78,7 @@ def test_the_tab_pages_and_searches_a_real_store(tmp_path: Path) -> None:
     removed = str(frame["ID"].iloc[0])
     table, status_r, _, report, _ = views.remove(removed)
     assert "1 article(s) removed" in report and removed not in set(table["ID"]) and "of 119" in status_r
+    gone = str(lisbon["ID"].iloc[0])
+    table, status_k, _, report, _ = views.remove(gone, "Lisbon", "", "", 1)  # the search shown is kept
+    assert "1 article(s) removed" in report and len(table) == len(lisbon) - 1 and "matching of 118" in status_k
+    assert all("Lisbon" in t for t in table["Title"])

@@ -203,11 +203,14 @@ def _articles_tab(gr: Any, views: Views, tab: Any, head: Any) -> None:
     nxt.click(lambda text, lo, hi, n: views.articles_step(text, lo, hi, n, 1), [*filters, page], shown, **LIGHT)
     table.select(picked, None, ref, **LIGHT)
 
-    def ingest(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 - gradio's API
-        return views.ingest_upload(path, progress)
+    def ingest(path: str | None, text: str, lo: str, hi: str, n: Any,
+               progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 - gradio's API
+        return views.ingest_upload(path, progress, text, lo, hi, n)
 
-    upload.upload(ingest, upload, [*shown, report, head], concurrency_limit=1, api_visibility="private")
-    remove.click(views.remove, ref, [*shown, report, head], concurrency_limit=1, api_visibility="private")
+    upload.upload(ingest, [upload, *filters, page], [*shown, report, head], concurrency_limit=1,
+                  api_visibility="private")
+    remove.click(views.remove, [ref, *filters, page], [*shown, report, head], concurrency_limit=1,
+                 api_visibility="private")
 
 
 def _testset_tab(gr: Any, tsv: TestSetViews, tab: Any) -> None:

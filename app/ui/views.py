@@ -374,8 +374,9 @@ class Views:
                       step: int) -> tuple[Any, str, int]:
         return self.articles(text, date_from, date_to, _page_number(page) + step)
 
-    def ingest_upload(self, path: str | None, progress: Any = None) -> tuple[Any, ...]:
-        """Ingest an uploaded file; ``progress`` (a gr.Progress) shows articles stored of the file's total."""
+    def ingest_upload(self, path: str | None, progress: Any = None, *shown: Any) -> tuple[Any, ...]:
+        """Ingest an uploaded file; ``progress`` (a gr.Progress) shows articles stored of the file's total;
+        ``shown``: the Articles tab's search, From, To and page, kept."""
         if not path:
             return _update(), _update(), _update(), "Choose a file to ingest.", _update()
 
@@ -385,15 +386,16 @@ class Views:
 
         report = self.chronicle.ingest([Path(path)], on_progress=stored)
         self._rewarm()
-        return (*self.articles(), report.summary(), self.header())
+        return (*self.articles(*shown), report.summary(), self.header())
 
-    def remove(self, ref: str) -> tuple[Any, ...]:
+    def remove(self, ref: str, *shown: Any) -> tuple[Any, ...]:
+        """Remove an article by ID, URL or path; ``shown``: the Articles tab's search, From, To and page, kept."""
         if not (ref or "").strip():
             return (_update(), _update(), _update(),
                     "Type an article ID (or a URL) to remove, or click a row of the table.", _update())
         report = self.chronicle.remove([ref.strip()])
         self._rewarm()
-        return (*self.articles(), report.summary(), self.header())
+        return (*self.articles(*shown), report.summary(), self.header())
 
     def _rewarm(self) -> None:
         """A small archive is the model's cached prompt prefix (app.answer.library): after it changed, evaluate the
