@@ -59,9 +59,9 @@ from app.store.keyword import KeywordIndex
 s = load_settings(vectorstore_dir=Path({store!r}), embedding_backend={backend!r})
 synced = []
 real = KeywordIndex.sync
-KeywordIndex.sync = lambda *a, **k: synced.append(1) or real(*a, **k)
+KeywordIndex.sync = lambda *a, **k: synced.append(real(*a, **k)) or synced[-1]
 t = time.perf_counter(); Chronicle(s).retriever.refresh(force=True); ms = (time.perf_counter() - t) * 1000
-print({{"rebuilt": bool(synced), "refresh_ms": round(ms, 1)}})
+print({{"rebuilt": any(added or removed for added, removed in synced), "refresh_ms": round(ms, 1)}})
 """
 
 

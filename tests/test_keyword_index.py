@@ -229,3 +229,25 @@ def test_search_on_an_empty_or_stopword_query_returns_nothing(tmp_path: Path, se
     assert index.search("the of and", 5) == [] and index.search("", 5) == [] and index.search("?!", 5) == []
     assert index.search('"Turkey" OR NEAR(', 3)  # FTS-like syntax is just words here
     assert np.all(np.diff([h.score for h in index.search("Azerbaijan Armenia", 30)]) <= 1e-9)
+
+
+def test_an_index_stamped_current_but_missing_articles_is_caught_up(tmp_path: Path) -> None:
+    """On a Chroma server, another machine's ingest can end while this machine's runs; this machine's run then
+    stamps the latest generation on an index that lacks the other's articles. Readers compare article ids."""
+    from app.chronicle import Chronicle
+    from app.ingest.pipeline import ingest_paths
+    from app.store.registry import forget_stores
+    from tests.test_crash_safety import write_articles
+
+    corpus = tmp_path / "corpus"
+    write_articles(corpus, 3)
+    settings = make_settings(tmp_path / "store", dense_weight=0.0)
+    assert ingest_paths([corpus], settings, encode=hash_encode).added == 3
+    index = get_keyword_index(settings)
+    other = sorted(index.article_ids())[0]
+    index.remove([other])  # the other machine's article, never indexed here
+    assert index.generation == Chronicle(settings).store.generation()  # the stamp says "in step"
+    forget_stores()
+    chron = Chronicle(settings)  # a new reader process
+    assert chron.retriever.visible_articles == get_keyword_index(settings).article_ids()
+    assert any(p.article_id == other for p in chron.retrieve("code word zq0000x zq0001x zq0002x", 3))

@@ -101,8 +101,9 @@ class HybridRetriever:
                 self.store.reopen()  # another process wrote: this process's embedded Chroma index is stale
             self._articles = self.store.articles()
             index = get_keyword_index(self.settings)
-            if index.generation != generation:  # another machine's ingest (server), a crash, or an old store
-                index.sync(self.store, set(self._articles), generation)
+            # Compared by article ids, not only by stamp: on a Chroma server, another machine's ingest may end while
+            # this machine's runs, and a stamp alone would hide its articles (an old store or a crash: the same).
+            index.sync(self.store, set(self._articles), generation)
             self._bm25 = index
             # the article matrix is brought up to date on first use (only the articles that came or went are read)
             self._generation = generation

@@ -350,14 +350,17 @@ class KeywordIndex:
     def sync(self, store: Store, visible: set[str], generation: str) -> tuple[int, int]:
         """Bring the index in line with the store's visible articles and stamp ``generation``: the passages of
         visible articles it lacks are read from Chroma and added, those of articles no longer visible deleted.
-        Returns (articles added, articles removed). Cheap when in step: one read of the indexed article ids."""
+        Returns (articles added, articles removed). Cheap when in step: one read of the indexed article ids (a
+        retriever calls it at every generation change, so another machine's ingest on a shared Chroma server is
+        caught up even when this machine's own ingest stamped the latest generation)."""
         have = self.article_ids()
         extra = sorted(have - visible)
         missing = sorted(visible - have)
         self.remove(extra)
         for i in range(0, len(missing), _SYNC_PART):
             self.add(store.passages_of_articles(missing[i : i + _SYNC_PART]))
-        self.stamp(generation)
+        if extra or missing or self.generation != generation:
+            self.stamp(generation)
         return len(missing), len(extra)
 
 
