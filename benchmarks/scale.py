@@ -89,7 +89,19 @@ def real_articles(dirs: list[Path]) -> tuple[list[dict[str, Any]], list[str], li
                 for i, r in enumerate(read_jsonl(folder / name / "articles.jsonl")):
                     add(str(r.get("title") or ""), str(r.get("text") or ""), _date(r.get("published")),
                         str(r.get("url") or f"t17://{name}/{i}"), f"t17-{name}")
-    return out, questions, stories
+    return interleaved(out), questions, stories
+
+
+def interleaved(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The articles of each source (RealTimeQA, each T17 topic) in turn, so that every size, even a small one,
+    holds some of every story the benchmark asks for (a first run without this had no T17 article up to 300)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for a in articles:
+        groups.setdefault(a["source"], []).append(a)
+    out: list[dict[str, Any]] = []
+    for i in range(max((len(g) for g in groups.values()), default=0)):
+        out += [g[i] for g in groups.values() if i < len(g)]
+    return out
 
 
 def replica(article: dict[str, Any], round_: int) -> dict[str, Any]:
