@@ -283,8 +283,9 @@ class CoverageDay:
 class StoryTimeline:
     """The dates that mattered in a story, in date order, each with the sentences saying what happened.
 
-    ``message`` is set when there is no timeline to show ("No articles about ..."); ``undated`` lists story
-    articles that have no publication date (their relative dates could not be placed)."""
+    ``message`` says why there is no timeline to show ("No articles about ..."), or, beside one, that the story
+    was cut to its closest articles (app.query.story.MAX_STORY_ARTICLES); ``undated`` lists story articles that
+    have no publication date (their relative dates could not be placed)."""
 
     about: str
     days: tuple[StoryDay, ...]

@@ -14,11 +14,11 @@ Chroma.from_documents does). Both run torch on one thread (Chronicle sets it pro
 embeds with ``--threads`` intra-op threads during ingest (default: the settings' ``ingest_threads``).
 
 Profile: every Chronicle run reports where its seconds went (``IngestReport.profile``: parse, chunk, statements,
-events, embed, embed_wait, rows, write_<collection>, bm25, generation), and ``encoder-<backend>`` is the encoder
-alone on exactly the passage texts Chronicle embeds (each distinct text once, the same batches and threads), timed
-in the same interleaved rounds: ingest / encoder-only is the headroom left above the model. Characters/s count the
-corpus's characters (title + text of every record) for every pipeline, so the ratio of two pipelines' characters/s
-is the ratio of their times on the same input.
+events, embed, embed_wait, rows, write_<collection>, keyword, keyword_sync, generation), and ``encoder-<backend>``
+is the encoder alone on exactly the passage texts Chronicle embeds (each distinct text once, the same batches and
+threads), timed in the same interleaved rounds: ingest / encoder-only is the headroom left above the model.
+Characters/s count the corpus's characters (title + text of every record) for every pipeline, so the ratio of two
+pipelines' characters/s is the ratio of their times on the same input.
 
 Naive pipeline: RecursiveCharacterTextSplitter(1000, 200) over "title\\n\\ntext" of every record (no
 de-duplication, as LangChain does it) + HuggingFaceEmbeddings over the packaged all-MiniLM-L6-v2 *path* +

@@ -229,6 +229,17 @@ def test_refusals_keyboard_focus_and_upload(browser, extractive_app, tmp_path: P
     report = page.get_by_label("Ingest report")
     expect(report).to_have_value(re.compile(r"1 article\(s\) added"), timeout=60_000)
     page.locator("#chr-articles", has_text="Ceasefire agreed in Karabakh").first.wait_for(timeout=30_000)
+    expect(page.locator("#chr-articles-status")).to_contain_text("page 1 of 1", timeout=30_000)
+
+    # The tab searches (one page of the archive at a time): a word of the title keeps only that article.
+    search = page.locator("#chr-articles-search textarea, #chr-articles-search input").first
+    search.fill("ceasefire")
+    search.press("Enter")
+    expect(page.locator("#chr-articles-status")).to_contain_text("1 matching of", timeout=30_000)
+    expect(page.locator("#chr-articles")).not_to_contain_text("US criticizes Azerbaijan", timeout=30_000)
+    search.fill("")
+    search.press("Enter")
+    expect(page.locator("#chr-articles")).to_contain_text("US criticizes Azerbaijan", timeout=30_000)
 
     # Remove it again: a click on its row fills the Remove box with its ID, the button removes it.
     page.locator("#chr-articles [role=gridcell]", has_text="Ceasefire agreed in Karabakh").first.click()

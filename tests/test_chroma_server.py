@@ -101,18 +101,23 @@ def test_ingest_query_restart_and_still_there(server: ChromaServer, tmp_path: Pa
 
     # A fresh client (a new process would do the same): the caches keyed by settings are dropped.
     clear_caches()
-    from app.query import retrieval
+    from app.store.keyword import KeywordIndex
 
-    rebuilds: list[int] = []
-    real_rebuild = retrieval.rebuild_bm25
-    monkeypatch.setattr(retrieval, "rebuild_bm25", lambda *a, **k: rebuilds.append(1) or real_rebuild(*a, **k))
+    syncs: list[tuple[int, int]] = []
+
+    def sync(*a, **k):
+        syncs.append(real_sync(*a, **k))
+        return syncs[-1]
+
+    real_sync = KeywordIndex.sync
+    monkeypatch.setattr(KeywordIndex, "sync", sync)
     again = Chronicle(settings)
     assert isinstance(again.store, Store)
     assert {k: again.store.count(k) for k in counts} == counts
     after = again.ask(question, mode="extractive")
     assert not after.abstained and "25 people had been killed" in after.text
     assert [c.start for c in after.citations] == [c.start for c in before.citations]
-    assert not rebuilds  # the keyword index cached at ingest still matches the server's generation: loaded
+    assert syncs and set(syncs) == {(0, 0)}  # the keyword index kept at ingest matches the server: nothing to catch up
     assert again.ingest([SEED]).unchanged == 1  # the server remembers the article: re-ingest is a no-op
 
 

@@ -298,7 +298,7 @@ def test_the_articles_tab_upload_reports_progress(tmp_path: Path) -> None:
 
     # extractive: in LLM mode an upload also re-warms the model's cached prefix in the background (not tested here)
     views = Views(make_settings(tmp_path / "store", answer_mode="extractive"))
-    _, report, _ = views.ingest_upload(str(feed), progress)
+    _, _, _, report, _ = views.ingest_upload(str(feed), progress)
     assert "40 article(s) added" in report
     assert calls[0] == ((0, 40), "articles") and calls[-1] == ((40, 40), "articles")
     assert len(calls) >= 3  # the start, then each of the two batches

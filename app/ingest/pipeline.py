@@ -13,7 +13,9 @@ chunking, statements, dates and actors: ``enrich.prepare_articles``) of the next
 embeds this batch in a thread (onnxruntime releases the GIL); the main thread writes the previous batch to Chroma
 (one upsert per collection) and reports progress. Each distinct passage text is embedded once per run; statements
 and events reuse their passage's vector and the article vector is its passages' mean (no text is embedded twice).
-The keyword index is rebuilt once at the end of the run.
+Each batch's passages go into the keyword index (SQLite FTS5, updated in place: app.store.keyword) just before
+their article records are written, so adding articles costs what they hold, not what the archive holds; the run
+ends by stamping a new store generation (other processes reload their caches when it changes).
 
 Measured (cProfile, then ``python -m benchmarks.ingest_bench --week 20230901``: 130 articles, 860 k characters, on
 the shared 2-core VM; benchmarks/results/results.md): before this design the main thread spent 80 of 96 s waiting
@@ -57,7 +59,7 @@ from app.ingest.enrich import (
 )
 from app.records import StoredArticle
 from app.store.chroma import ArticleRows, Store
-from app.store.keyword import bm25_dir, rebuild_bm25
+from app.store.keyword import KeywordIndex, get_keyword_index
 from app.store.registry import get_batch_embeddings, get_store
 from app.text.articles import Article, ArticleError, discover_files, has_words, read_file
 
@@ -91,7 +93,8 @@ class IngestReport:
     seconds: float = 0.0
     characters: int = 0  # of the articles stored by this run
     # Seconds per stage: parse, chunk, statements, events (text stages, summed over workers), embed (the encoder),
-    # embed_wait (the writer waiting for it), rows, write_<collection>, write_leftovers, replace, bm25, generation.
+    # embed_wait (the writer waiting for it), rows, write_<collection>, write_leftovers, replace, keyword (index
+    # adds), keyword_sync, generation.
     profile: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -216,14 +219,22 @@ class _Run:
         self.encode = encode
         self.report = IngestReport()
         self.profile = self.report.profile
-        if store.finish_removals():  # a removal interrupted by a crash: finish it before anything else
-            finish_run(store, settings)
+        self.index = get_keyword_index(settings)
+        removed = store.finish_removals()
+        if removed:  # a removal interrupted by a crash: finish it before anything else
+            self.index.remove(removed)
+            finish_run(store, settings, index=self.index)
         self.known = store.articles()
+        started = time.perf_counter()
+        # The keyword index catches up with what a crashed run or another machine left (cheap when in step).
+        self.changed = any(self.index.sync(store, set(self.known), store.generation()))
+        _add(self.profile, "keyword_sync", time.perf_counter() - started)
         self.by_source, stale = _latest_by_source(self.known)
         for article_id in stale:  # a crash between "new version visible" and "old version deleted"
             store.delete_article(article_id)
             self.known.pop(article_id)
-        self.changed = bool(stale)
+        self.index.remove(stale)
+        self.changed = self.changed or bool(stale)
         self.paths = paths
         self.final, self.kept = self._first_pass(paths)
         self.total = len(set(self.final.values()) - set(self.known))  # articles this run has to store
@@ -322,6 +333,10 @@ class _Run:
             rows.append(article_rows(prepared, vectors[offset : offset + n]))
             offset += n
         _add(self.profile, "rows", time.perf_counter() - now)
+        now = time.perf_counter()
+        # Before the article records: an article visible to retrieval always has its keyword rows.
+        self.index.add(p for row in rows for p in row.passages)
+        _add(self.profile, "keyword", time.perf_counter() - now)
         self.store.write(rows, self.profile)
         now = time.perf_counter()
         for row in rows:
@@ -330,6 +345,7 @@ class _Run:
             previous_id = self.by_source.get(key)
             if previous_id and previous_id != article_id:
                 self.store.delete_article(previous_id)
+                self.index.remove([previous_id])
                 self.report.replaced += 1
             else:
                 self.report.added += 1
@@ -442,23 +458,23 @@ def ingest_paths(
                 run.write(pending)
     finally:
         run.close()
-    if run.changed or not (bm25_dir(settings) / "manifest.json").exists():
+    if run.changed:
         finish_run(store, settings, run.profile)
     run.report.seconds = time.perf_counter() - started
     return run.report
 
 
-def finish_run(store: Store, settings: Settings, profile: dict[str, float] | None = None) -> None:
-    """Stamp a new generation and rebuild the keyword index once for the whole run."""
+def finish_run(store: Store, settings: Settings, profile: dict[str, float] | None = None,
+               index: KeywordIndex | None = None) -> None:
+    """Stamp a new generation on the keyword index (kept in step during the run) and on the store: other
+    processes see the change and reload their caches. A crash between the two stamps leaves them different, which
+    makes the next reader check the index against the store (``KeywordIndex.sync``)."""
     started = time.perf_counter()
     generation = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
-    index = rebuild_bm25(store, generation)
-    index.save(bm25_dir(settings))
-    stamped = time.perf_counter()
+    (index or get_keyword_index(settings)).stamp(generation)
     store.bump_generation(generation)
     if profile is not None:
-        _add(profile, "bm25", stamped - started)
-        _add(profile, "generation", time.perf_counter() - stamped)
+        _add(profile, "generation", time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -500,10 +516,12 @@ def remove_articles(refs: list[str], settings: Settings, store: Store | None = N
     and the store generation follow, so running apps drop them on their next question. Crash-safe: see
     ``Store.delete_article``."""
     store = store or get_store(settings)
-    store.finish_removals()
+    index = get_keyword_index(settings)
+    index.remove(store.finish_removals())
     ids, missing = resolve_article_refs(store.articles(), refs)
     for article_id in ids:
         store.delete_article(article_id)
+        index.remove([article_id])
     if ids:
-        finish_run(store, settings)
+        finish_run(store, settings, index=index)
     return RemoveReport(tuple(ids), tuple(missing))

@@ -22,10 +22,12 @@ expressions resolved against its article's publication date, app.ingest.enrich.e
 
 Measured on the T17 dev topics (benchmarks/tls.py; the table is in benchmarks/results/results.md).
 
-Reading is bounded by the story, never the archive: the story finder reads the query's best keyword passages, the
-lead passages of the story's candidates by id (at most LEAD_READ each) and multiplies the candidates that do not
-name the story with the archive's article vectors (in memory); then one metadata-only read of the story's
-single-day events in the range, one read of the chosen days' sentences, one read of the chosen days' lead passages.
+Reading is bounded by the story, never the archive: the story finder reads the query's best keyword passages
+(at most KEYWORD_FETCH hits), the lead passages of the story's candidates by id (at most LEAD_READ each) and
+multiplies the candidates that do not name the story with the archive's article vectors (read once per generation,
+in memory: 20,000 x 384 floats = 31 MB); a story is at most MAX_STORY_ARTICLES articles (the closest to it; a note
+says so); then one metadata-only read of the story's single-day events in the range, one read of the chosen days'
+sentences, one read of the chosen days' lead passages.
 
 A story of more than a year can be told over its phases (``story_phases``, ``spread_over_phases``: the range split
 where its coverage changes, each phase given dates in proportion to its articles); measured on the dev topics it
@@ -68,6 +70,10 @@ from app.text.tokens import STOPWORDS, content_tokens
 
 MAX_DATES = 366
 MAX_SENTENCES = 10
+# A story's reads (its events, its days' sentences and leads) grow with its articles: beyond this many in range,
+# the closest to the story are kept (the newest, for the whole archive), so a timeline reads bounded data at any
+# archive size (the whole-archive story of the pooled 1,025-article T17 store: 1.62 s p50, issue 17).
+MAX_STORY_ARTICLES = 2000
 MAX_ABOUT = 300  # characters: a story is named in a few words, not pasted
 LEAD_PASSAGES = 2  # the lead of a news story: its first passages (≤ 450 characters each) say what happened
 MIN_WORDS, MAX_WORDS = 6, 60  # shorter is a fragment or a heading; longer is a run-on or a list
@@ -720,6 +726,13 @@ def story_timeline(retriever: Retriever, req: StoryRequest) -> StoryTimeline:
     timings["find_ms"] = (time.perf_counter() - t0) * 1000
     undated = tuple(sorted(all_articles[a].title or a for a in undated_ids if a in story))
     story_dated = {aid: scope[aid] for aid in story if aid in scope}
+    note = ""
+    if len(story_dated) > MAX_STORY_ARTICLES:  # bounded reads at any archive size
+        kept = sorted(story_dated, key=lambda aid: (-story[aid], -story_dated[aid].published_ts, aid))
+        story_dated = {aid: story_dated[aid] for aid in kept[:MAX_STORY_ARTICLES]}
+        closest = "newest" if not about else "closest to it"
+        note = (f"The story has {len(kept):,} articles in range: this timeline is drawn from the "
+                f"{MAX_STORY_ARTICLES:,} {closest}. Narrow From / To to see the rest.")
     empty = StoryTimeline(about, (), (), tuple(sorted(story_dated)), req.date_from, req.date_to, req.as_of, undated)
     if not story_dated:
         until = req.until
@@ -764,7 +777,7 @@ def story_timeline(retriever: Retriever, req: StoryRequest) -> StoryTimeline:
                                  round(weight[day], 4)))
     out_days.sort(key=lambda d: d.date)
     timings["total_ms"] = (time.perf_counter() - t0) * 1000
-    msg = "" if out_days else f"No dated events about {about or 'this archive'} in the range."
+    msg = note if out_days else f"No dated events about {about or 'this archive'} in the range."
     return _with(empty, days=tuple(out_days), coverage=coverage, message=msg, timings=timings)
 
 

@@ -352,10 +352,13 @@ class Store:
             got = self.collections["chunks"].get(where=where, include=["documents", "metadatas"], limit=1)
         return _passage(got["ids"][0], got["documents"][0], got["metadatas"][0]) if got["ids"] else None
 
-    def passage_texts(self) -> Iterator[tuple[str, str, str]]:
-        """(chunk id, headline, passage text) of every stored passage: what the keyword index is built from."""
-        for r in self._get_all("chunks", include=("documents", "metadatas")):
-            yield r.id, str(r.metadata.get("title") or ""), r.document
+    def passages_of_articles(self, article_ids: Sequence[str]) -> list[Passage]:
+        """Every passage of these articles (what the keyword index adds when it catches up with the store)."""
+        rows = []
+        for part in _parts(article_ids):
+            rows += self._get_all("chunks", where={"article_id": {"$in": list(part)}},
+                                  include=("documents", "metadatas"))
+        return [_passage(r.id, r.document, r.metadata) for r in rows]
 
     def all_passages(self) -> list[Passage]:
         """Every stored passage, of every article (visible or not): for audits and re-indexing."""

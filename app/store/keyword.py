@@ -1,27 +1,90 @@
-"""The keyword side of hybrid search: a bm25s index over the passages, persisted next to the store.
+"""The keyword side of hybrid search: a BM25 index over the passages in one SQLite file, updated in place.
 
-bm25s (sparse-matrix BM25, ~1 s to index 100k passages, sub-millisecond queries) was chosen over rank-bm25, which
-re-scores every document in Python on each query and has no save/load. The index is built once at the end of an
-ingest run and saved; other processes load it, and rebuild it from Chroma only when the store's generation stamp
-shows it is stale (e.g. a shared Chroma server written by another machine).
+Why in place: the index used to be a bm25s sparse matrix rebuilt from every passage in Chroma at the end of each
+ingest or removal (16 s at 82,000 passages, issue 20): adding one article to a large archive cost as much as
+re-indexing it, and grew with the archive. Now an ingest adds its articles' passages and a removal masks them, each
+in one SQLite transaction, so their cost is what they hold (``python -m benchmarks.scale``: add10_s per size).
+
+How: postings in segments, as Lucene keeps them. Each ``add`` is a segment: per word stem one row holding a blob of
+(passage id, term count, passage length) int32 arrays. A query reads, per stem of the question, one blob per
+segment and scores with numpy; the IDF and the mean passage length come from counters kept in the same transactions,
+so scores are never stale. A removal records the passages' ids in ``deleted`` (masked at query time, counters
+updated at once); tiered merging (``MERGE_FACTOR`` segments of one size class become one, dropping removed
+postings) keeps the segments few, and rewrites a posting O(log n) times over the archive's life. Measured on
+RealTimeQA + T17 text (load average 14-19, benchmarks/results/results.md, issue 28): adding 10 articles' passages
+took 0.42-0.58 s at 3,900 to 103,000 passages, where the bm25s rebuild took 7.7-69 s; a query 4 ms p50 at
+103,000 passages (bm25s 1.1 ms; scores are summed with a dense bincount by passage id: np.unique's sort made it
+92 ms); 124 MB on disk at 103,000 passages. The price: a merge that cascades rewrites the postings it merges
+inside one ingest's transaction (rare; the largest, once, rewrites them all).
+
+Scoring is the index's it replaced, exactly: bm25s's tokenizer (lower-case words of 2+ characters, English stopwords
+removed, Snowball stemmer) over the headline + passage (``keyword_text``), and Lucene's BM25 with bm25s's k1 = 1.5,
+b = 0.75; the scores are equal (tests/test_keyword_index.py), and so was hit@5/10 on the nine RealTimeQA dev week
+stores (keyword-only and hybrid; benchmarks/results/results.md, issue 28).
+
+Rejected, measured: SQLite FTS5 with its ``bm25()`` (k1 = 1.2): same hit@k, but the ranking function runs per
+matching row (20-30 us each here: 17-48 ms per question at 5,000-12,000 passages against bm25s's 1-2 ms, so ~2 s
+at the ~1 M passages of 20,000 articles); a postings table of one row per (stem, passage) read into numpy (11 ms at
+5,000 passages, most of it building Python tuples). Rejected, not measured: tantivy (a new native dependency, and
+one IndexWriter per index held by a lock file: two ``ingest.py`` processes, or a web upload beside a CLI ingest,
+could not both write); bm25s with delta segments (its postings bake the collection's IDF in: every segment is
+stale as soon as another is added). SQLite gives the rest: WAL journal (a ``kill -9`` mid-write rolls back to
+the last commit; readers never wait for a writer), and several processes may write at once (``BEGIN IMMEDIATE``
+with a busy timeout: two ingests wait for each other's short transactions).
+
+The index is a cache of Chroma, the source of truth: it records which articles it holds, and ``sync`` brings it in
+line with the articles visible in the store (adding the passages of those it lacks, removing those no longer
+visible) and stamps the store's generation. Ingest adds a batch's passages *before* their article records are
+written, so an article visible to retrieval always has its keyword rows; rows of an article that never became
+visible (a crash) are never returned (searches keep visible articles only) and the next ``sync`` removes them.
+
+Migration: a store written before this index (a ``bm25/`` folder with ``manifest.json``) has no ``keyword.sqlite3``;
+the first process that opens it creates the file, deletes the old folder, and its first ``sync`` (the retriever's
+first refresh, or the next ingest) builds the index from Chroma once: one read of every passage, as the old
+rebuild did (5-21 s for the 5,000-12,000-passage RealTimeQA week stores on this loaded machine, 1.0-2.0x the old
+rebuild). Nothing else in the store changes.
 """
 
 from __future__ import annotations
 
-import json
+import math
 import shutil
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import bm25s
 import numpy as np
 
 from app.config import Settings
+from app.records import Passage
 from app.text.chunking import keyword_text
 
 if TYPE_CHECKING:
     from app.store.chroma import Store
+
+# AUTOINCREMENT: a removed passage's id stays masked in ``deleted`` until its segment is merged, so ids are never
+# reused (a re-ingested article must not inherit the mask).
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles(article_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS docs(id INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT NOT NULL UNIQUE,
+                                article_id TEXT NOT NULL, len INTEGER NOT NULL, seg INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS docs_by_article ON docs(article_id);
+CREATE TABLE IF NOT EXISTS segments(seg INTEGER PRIMARY KEY AUTOINCREMENT, docs INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS postings(term TEXT NOT NULL, seg INTEGER NOT NULL, data BLOB NOT NULL,
+                                    PRIMARY KEY(term, seg)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deleted(doc INTEGER PRIMARY KEY, seg INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('docs', '0'), ('length', '0');
+"""
+K1, B = 1.5, 0.75  # bm25s's defaults (Lucene's BM25), as the index before this one scored
+MERGE_FACTOR = 4  # segments of one size class merged into one (tiered merging: a posting is rewritten O(log n) times)
+_SYNC_PART = 200  # articles read from Chroma per part when the index catches up
+_BUSY_MS = 60_000  # a writer waits this long for another process's transaction
 
 
 def _stemmer() -> Any:  # PyStemmer ships no type hints
@@ -36,78 +99,312 @@ class BM25Hit:
     score: float
 
 
-class BM25Index:
-    """A bm25s retriever plus the chunk ids it was built over."""
-
-    def __init__(self, retriever: bm25s.BM25 | None, ids: list[str], generation: str) -> None:
-        self.retriever = retriever
-        self.ids = ids
-        self.generation = generation
-        self._stem = _stemmer()
-
-    @classmethod
-    def build(cls, ids: list[str], texts: list[str], generation: str) -> BM25Index:
-        if not ids:
-            return cls(None, [], generation)
-        stem = _stemmer()
-        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stem, show_progress=False)
-        if not tokens.vocab:  # only stopwords everywhere: nothing to index, dense search still works
-            return cls(None, [], generation)
-        retriever = bm25s.BM25()
-        retriever.index(tokens, show_progress=False)
-        return cls(retriever, list(ids), generation)
-
-    def save(self, directory: Path) -> None:
-        """Write to a temporary folder, then swap it in: a reader never sees half an index."""
-        tmp = directory.with_name(directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self.retriever is not None:
-            self.retriever.save(str(tmp / "bm25"))
-        (tmp / "manifest.json").write_text(json.dumps({"generation": self.generation, "ids": self.ids}))
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            directory.rename(old)
-        tmp.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
-
-    @classmethod
-    def load(cls, directory: Path) -> BM25Index | None:
-        manifest = directory / "manifest.json"
-        if not manifest.exists():
-            return None
-        data = json.loads(manifest.read_text())
-        retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=False) if data["ids"] else None
-        return cls(retriever, data["ids"], str(data["generation"]))
-
-    def search(self, query: str, k: int) -> list[BM25Hit]:
-        if self.retriever is None or not self.ids:
-            return []
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stem, show_progress=False)
-        if not tokens.vocab or all(len(t) == 0 for t in tokens.ids):
-            return []
-        k = min(k, len(self.ids))
-        # n_threads=0: no thread pool per query
-        docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=0)
-        return [
-            BM25Hit(self.ids[int(d)], float(s)) for d, s in zip(np.asarray(docs[0]), np.asarray(scores[0])) if s > 0
-        ]
-
-
-def bm25_dir(settings: Settings) -> Path:
+def index_path(settings: Settings) -> Path:
     """Where this client keeps the keyword index: per server when the store is a shared Chroma server.
 
-    The index is a cache of the chunks in Chroma, checked against the store's generation stamp, so a local copy
-    is safe even when other machines write to the server: a stale copy is rebuilt once, not on every start.
+    The index is a cache of the chunks in Chroma, kept in step with the store's visible articles, so a local copy
+    is safe even when other machines write to the server: a stale copy catches up with what changed (``sync``).
     """
+    if settings.uses_server:
+        name = f"keyword-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}.sqlite3"
+        return settings.vectorstore_dir / name
+    return settings.vectorstore_dir / "keyword.sqlite3"
+
+
+def legacy_dir(settings: Settings) -> Path:
+    """Where the bm25s index of stores written before the SQLite index was kept (deleted after migration)."""
     if settings.uses_server:
         return settings.vectorstore_dir / f"bm25-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
     return settings.vectorstore_dir / "bm25"
 
 
-def rebuild_bm25(store: Store, generation: str) -> BM25Index:
-    """Build the keyword index from the chunks in Chroma (the source of truth)."""
-    rows = list(store.passage_texts())
-    return BM25Index.build([cid for cid, _, _ in rows], [keyword_text(title, text) for _, title, text in rows],
-                           generation)
+class KeywordIndex:
+    """A BM25 index of passages in one SQLite file; one connection per thread, safe across processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._stem = _stemmer()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db().executescript(_SCHEMA)  # IF NOT EXISTS: two processes opening a new store both succeed
+
+    # --- connections ------------------------------------------------------------------------------------------
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer; a crash rolls back to a commit
+            db.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process (not a power cut: a cache)
+            db.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
+            self._local.db = db
+            with self._all_lock:
+                self._all.append(db)
+        return db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, taking the write lock at once (BEGIN IMMEDIATE: no deadlock between two writers)."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every thread's connection (a thread that uses the index again opens a new one)."""
+        with self._all_lock:
+            for db in self._all:
+                db.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # --- tokens -----------------------------------------------------------------------------------------------
+
+    def stems(self, texts: Sequence[str]) -> list[list[str]]:
+        import bm25s
+
+        out: list[list[str]] = bm25s.tokenize(list(texts), stopwords="en", stemmer=self._stem, return_ids=False,
+                                              show_progress=False)
+        return out
+
+    # --- writes -----------------------------------------------------------------------------------------------
+
+    def add(self, rows: Iterable[Passage]) -> int:
+        """Index the passages of articles not indexed yet as one new segment (one transaction: all of them or
+        none); returns the number of passages added. An article already indexed is skipped (its id is a hash of
+        its content)."""
+        by_article: dict[str, list[Passage]] = {}
+        for row in rows:
+            by_article.setdefault(row.article_id, []).append(row)
+        if not by_article:
+            return 0
+        stems = self.stems([keyword_text(r.title, r.text) for group in by_article.values() for r in group])
+        added = length = 0
+        with self._write() as db:
+            have = {aid for (aid,) in db.execute(
+                f"SELECT article_id FROM articles WHERE article_id IN ({','.join('?' * len(by_article))})",
+                list(by_article))}
+            seg = int(db.execute("INSERT INTO segments(docs) VALUES (0)").lastrowid or 0)
+            postings: dict[str, list[tuple[int, int, int]]] = {}
+            offset = 0
+            for article_id, group in by_article.items():
+                words, offset = stems[offset : offset + len(group)], offset + len(group)
+                if article_id in have:
+                    continue
+                db.execute("INSERT INTO articles(article_id) VALUES (?)", (article_id,))
+                for row, tokens in zip(group, words):
+                    cur = db.execute("INSERT OR IGNORE INTO docs(chunk_id, article_id, len, seg) VALUES (?, ?, ?, ?)",
+                                     (row.chunk_id, article_id, len(tokens), seg))
+                    if not cur.rowcount:
+                        continue
+                    doc = int(cur.lastrowid or 0)
+                    for term, n in Counter(tokens).items():
+                        postings.setdefault(term, []).append((doc, n, len(tokens)))
+                    added += 1
+                    length += len(tokens)
+            db.executemany("INSERT INTO postings(term, seg, data) VALUES (?, ?, ?)",
+                           [(term, seg, _pack(np.array(p, dtype=np.int32).T)) for term, p in postings.items()])
+            db.execute("UPDATE segments SET docs = ? WHERE seg = ?", (added, seg))
+            self._count(db, added, length)
+            self._merge(db)
+        return added
+
+    @staticmethod
+    def _count(db: sqlite3.Connection, docs: int, length: int) -> None:
+        """Keep the collection's size and total length (BM25's N and mean length) in step, in the same
+        transaction."""
+        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'docs'", (docs,))
+        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'length'", (length,))
+
+    def _merge(self, db: sqlite3.Connection) -> None:
+        """Tiered merging, in the caller's transaction: when MERGE_FACTOR segments fall in one size class
+        (powers of MERGE_FACTOR), they become one, without the postings of removed passages. A query reads one
+        blob per term and segment, so the segments must stay few; each posting is rewritten once per class."""
+        while True:
+            sizes = db.execute("SELECT seg, docs FROM segments").fetchall()
+            classes: dict[int, list[int]] = {}
+            for seg, n in sizes:
+                classes.setdefault(int(math.log(max(n, 1), MERGE_FACTOR)), []).append(seg)
+            group = next((segs for _, segs in sorted(classes.items()) if len(segs) >= MERGE_FACTOR), None)
+            if group is None:
+                return
+            marks = ",".join("?" * len(group))
+            gone = np.array([d for (d,) in db.execute(f"SELECT doc FROM deleted WHERE seg IN ({marks})", group)],
+                            dtype=np.int32)
+            new = int(db.execute("INSERT INTO segments(docs) VALUES (0)").lastrowid or 0)
+            merged: list[tuple[str, int, bytes]] = []
+            term: str | None = None
+            parts: list[np.ndarray] = []
+            for t, data in db.execute(f"SELECT term, data FROM postings WHERE seg IN ({marks}) ORDER BY term",
+                                      group):
+                if t != term and parts:
+                    merged.append((str(term), new, _pack(_live(np.concatenate(parts, axis=1), gone))))
+                    parts = []
+                term = t
+                parts.append(_unpack(data))
+            if parts:
+                merged.append((str(term), new, _pack(_live(np.concatenate(parts, axis=1), gone))))
+            db.execute(f"DELETE FROM postings WHERE seg IN ({marks})", group)
+            db.executemany("INSERT INTO postings(term, seg, data) VALUES (?, ?, ?)",
+                           [m for m in merged if len(m[2])])
+            n = int(db.execute(f"SELECT count(*) FROM docs WHERE seg IN ({marks})", group).fetchone()[0])
+            db.execute(f"UPDATE docs SET seg = ? WHERE seg IN ({marks})", [new, *group])
+            db.execute(f"DELETE FROM deleted WHERE seg IN ({marks})", group)
+            db.execute(f"DELETE FROM segments WHERE seg IN ({marks})", group)
+            db.execute("UPDATE segments SET docs = ? WHERE seg = ?", (n, new))
+
+    def remove(self, article_ids: Iterable[str]) -> None:
+        """Delete the passages of these articles (one transaction): their postings are masked at once and
+        dropped when their segment is next merged."""
+        ids = list(article_ids)
+        if not ids:
+            return
+        with self._write() as db:
+            docs = length = 0
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                marks = ",".join("?" * len(part))
+                rows = db.execute(f"SELECT id, len, seg FROM docs WHERE article_id IN ({marks})", part).fetchall()
+                db.executemany("INSERT OR IGNORE INTO deleted(doc, seg) VALUES (?, ?)", [(d, g) for d, _, g in rows])
+                db.execute(f"DELETE FROM docs WHERE article_id IN ({marks})", part)
+                db.execute(f"DELETE FROM articles WHERE article_id IN ({marks})", part)
+                docs += len(rows)
+                length += sum(n for _, n, _ in rows)
+            self._count(db, -docs, -length)
+
+    def stamp(self, generation: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (generation,))
+
+    # --- reads ------------------------------------------------------------------------------------------------
+
+    @property
+    def generation(self) -> str | None:
+        """The store generation the index was last brought in line with (None: never)."""
+        got = self._db().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return str(got[0]) if got else None
+
+    def article_ids(self) -> set[str]:
+        return {aid for (aid,) in self._db().execute("SELECT article_id FROM articles")}
+
+    def count(self) -> int:
+        """Passages indexed."""
+        return int(self._db().execute("SELECT value FROM meta WHERE key = 'docs'").fetchone()[0])
+
+    def search(self, query: str, k: int) -> list[BM25Hit]:
+        """The k passages with the best BM25 score for the query's words (any of them), best first.
+
+        Each query stem's postings are one blob per segment (passage ids, term counts, passage lengths), scored
+        with numpy; the IDF and mean length are the collection's now, so scores never go stale."""
+        # A word the question repeats counts each time, as in bm25s ("Who won the Asia Cup, the cup of ...").
+        tokens = Counter(t for t in self.stems([query])[0] if t)
+        if not tokens or k <= 0:
+            return []
+        db = self._db()
+        with self._read(db):  # one snapshot: counts and postings agree while an ingest writes
+            meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('docs', 'length')").fetchall())
+            n, total = int(meta.get("docs", 0)), int(meta.get("length", 0))
+            if not n:
+                return []
+            avg = max(total / n, 1e-9)
+            gone = np.array([d for (d,) in db.execute("SELECT doc FROM deleted")], dtype=np.int32)
+            docs, scores = [], []
+            for token, times in sorted(tokens.items()):
+                blobs = [_unpack(b) for (b,) in db.execute("SELECT data FROM postings WHERE term = ?", (token,))]
+                if not blobs:
+                    continue
+                got = _live(np.concatenate(blobs, axis=1), gone)
+                df = got.shape[1]
+                if not df:
+                    continue
+                idf = times * math.log(1 + (n - df + 0.5) / (df + 0.5))
+                tf, dl = got[1].astype(np.float64), got[2].astype(np.float64)
+                docs.append(got[0])
+                scores.append(idf * tf / (tf + K1 * (1 - B + B * dl / avg)))
+            if not docs:
+                return []
+            # Summed per passage id in a dense array (ids are assigned in order: its size is the passages ever
+            # indexed); np.unique's sort cost more than the scoring at 27,000 passages.
+            total_scores = np.bincount(np.concatenate(docs), weights=np.concatenate(scores))
+            hit = np.flatnonzero(total_scores)
+            k = min(k, len(hit))
+            best = hit[np.argpartition(-total_scores[hit], k - 1)[:k]]
+            best = best[np.argsort(-total_scores[best], kind="stable")]
+            chunk_of: dict[int, str] = {}
+            picked = [int(i) for i in best]
+            for i in range(0, len(picked), 500):
+                part = picked[i : i + 500]
+                chunk_of.update(db.execute(f"SELECT id, chunk_id FROM docs WHERE id IN ({','.join('?' * len(part))})",
+                                           part).fetchall())
+        return [BM25Hit(chunk_of[d], float(total_scores[d])) for d in picked if d in chunk_of]
+
+    @contextmanager
+    def _read(self, db: sqlite3.Connection) -> Iterator[None]:
+        db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
+
+    # --- keeping in step with the store -------------------------------------------------------------------------
+
+    def sync(self, store: Store, visible: set[str], generation: str) -> tuple[int, int]:
+        """Bring the index in line with the store's visible articles and stamp ``generation``: the passages of
+        visible articles it lacks are read from Chroma and added, those of articles no longer visible deleted.
+        Returns (articles added, articles removed). Cheap when in step: one read of the indexed article ids (a
+        retriever calls it at every generation change, so another machine's ingest on a shared Chroma server is
+        caught up even when this machine's own ingest stamped the latest generation)."""
+        have = self.article_ids()
+        extra = sorted(have - visible)
+        missing = sorted(visible - have)
+        self.remove(extra)
+        for i in range(0, len(missing), _SYNC_PART):
+            self.add(store.passages_of_articles(missing[i : i + _SYNC_PART]))
+        if extra or missing or self.generation != generation:
+            self.stamp(generation)
+        return len(missing), len(extra)
+
+
+def _pack(postings: np.ndarray) -> bytes:
+    """(3, n) postings -> bytes: n passage ids, then n term counts, then n passage lengths (int32)."""
+    return np.ascontiguousarray(postings, dtype=np.int32).tobytes()
+
+
+def _unpack(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.int32).reshape(3, -1)
+
+
+def _live(postings: np.ndarray, gone: np.ndarray) -> np.ndarray:
+    """The (3, n) postings without those of removed passages."""
+    return postings if not len(gone) else postings[:, ~np.isin(postings[0], gone)]
+
+
+_INDEXES: dict[Path, KeywordIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def get_keyword_index(settings: Settings) -> KeywordIndex:
+    """The process's index for this store (one per file); a store with the old bm25s folder is migrated: its
+    index is built from Chroma by the first ``sync`` (the new file has no articles and no generation stamp), and
+    the old folder is deleted."""
+    path = index_path(settings).resolve()
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(path)
+        if index is None:
+            index = _INDEXES[path] = KeywordIndex(path)
+            shutil.rmtree(legacy_dir(settings), ignore_errors=True)
+        return index
+
+
+def forget_keyword_indexes() -> None:
+    """Close every open index (tests that delete stores; a process going through many stores)."""
+    with _INDEXES_LOCK:
+        for index in _INDEXES.values():
+            index.close()
+        _INDEXES.clear()

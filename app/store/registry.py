@@ -14,6 +14,7 @@ from functools import lru_cache
 from app.config import Settings
 from app.store.chroma import Store
 from app.store.embeddings import PackagedEmbeddings
+from app.store.keyword import forget_keyword_indexes
 
 BUILD_LOCK = threading.RLock()
 _STORES: dict[tuple[object, ...], Store] = {}
@@ -58,7 +59,9 @@ def get_store(settings: Settings) -> Store:
 
 def forget_stores(close: bool = False) -> None:
     """Drop the built stores (tests that restart a Chroma server, or a process going through many stores); with
-    ``close``, release each Chroma client's memory too (a holder that uses one again reopens it)."""
+    ``close``, release each Chroma client's memory too (a holder that uses one again reopens it). The keyword
+    indexes' connections are closed too (a holder that uses one again opens a new connection)."""
+    forget_keyword_indexes()
     with BUILD_LOCK:
         if close:
             for store in _STORES.values():

@@ -172,7 +172,17 @@ def _timeline_tab(gr: Any, views: Views, tab: Any) -> None:
 
 
 def _articles_tab(gr: Any, views: Views, tab: Any, head: Any) -> None:
-    table = gr.Dataframe(interactive=False, label="Ingested articles", elem_id="chr-articles")
+    with gr.Row():
+        search = gr.Textbox(label="Search", placeholder="words of the title, source or URL, or an ID", scale=3,
+                            elem_id="chr-articles-search")
+        a_from = gr.Textbox(label="From", placeholder="2023-09 or 2023-09-01", scale=1, elem_id="chr-articles-from")
+        a_to = gr.Textbox(label="To", placeholder="2023-12-31", scale=1, elem_id="chr-articles-to")
+    with gr.Row():
+        prev = gr.Button("◀ Newer", scale=1, min_width=90, elem_id="chr-articles-prev")
+        page = gr.Number(value=1, precision=0, label="Page", scale=1, min_width=80, elem_id="chr-articles-page")
+        nxt = gr.Button("Older ▶", scale=1, min_width=90, elem_id="chr-articles-next")
+        status = gr.Markdown(elem_id="chr-articles-status")
+    table = gr.Dataframe(interactive=False, label="Ingested articles (one page)", elem_id="chr-articles")
     with gr.Row():
         upload = gr.File(label="Add an article (.txt, .md, .html, .json, .jsonl)", type="filepath", scale=2,
                          file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"],
@@ -187,14 +197,24 @@ def _articles_tab(gr: Any, views: Views, tab: Any, head: Any) -> None:
         return views.picked_article(evt.row_value)
 
     picked.__annotations__["evt"] = gr.SelectData  # resolved here: gradio is imported lazily, not at module level
-    tab.select(views.articles, None, table, **LIGHT)
+    shown = [table, status, page]
+    filters = [search, a_from, a_to]
+    tab.select(views.articles, [*filters, page], shown, **LIGHT)
+    for box in filters:  # a new search starts at its first page
+        box.submit(lambda text, lo, hi: views.articles(text, lo, hi, 1), filters, shown, **LIGHT)
+    page.submit(views.articles, [*filters, page], shown, **LIGHT)
+    prev.click(lambda text, lo, hi, n: views.articles_step(text, lo, hi, n, -1), [*filters, page], shown, **LIGHT)
+    nxt.click(lambda text, lo, hi, n: views.articles_step(text, lo, hi, n, 1), [*filters, page], shown, **LIGHT)
     table.select(picked, None, ref, **LIGHT)
 
-    def ingest(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 - gradio's API
-        return views.ingest_upload(path, progress)
+    def ingest(path: str | None, text: str, lo: str, hi: str, n: Any,
+               progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 - gradio's API
+        return views.ingest_upload(path, progress, text, lo, hi, n)
 
-    upload.upload(ingest, upload, [table, report, head], concurrency_limit=1, api_visibility="private")
-    remove.click(views.remove, ref, [table, report, head], concurrency_limit=1, api_visibility="private")
+    upload.upload(ingest, [upload, *filters, page], [*shown, report, head], concurrency_limit=1,
+                  api_visibility="private")
+    remove.click(views.remove, [ref, *filters, page], [*shown, report, head], concurrency_limit=1,
+                 api_visibility="private")
 
 
 def _testset_tab(gr: Any, tsv: TestSetViews, tab: Any) -> None:

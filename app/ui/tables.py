@@ -3,10 +3,17 @@
 The other half of the page's output beside app.ui.render (HTML and SVG), and like it pure functions of plain data,
 unit-tested without a browser. Apart from it because a frame is never HTML and drawing HTML needs no pandas (the
 "Who said what" HTML is drawn from the rows made here).
+
+The Articles tab shows one page (``article_page``): the whole table of a 20,000-article archive would be a
+multi-megabyte frame sent to the browser on every open. The filter runs over the article list the retriever keeps
+in memory (read once per store generation), so a page costs a scan of that list, not a store read.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -119,6 +126,59 @@ def articles_frame(articles: Iterable[StoredArticle]) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=["ID", "Title", "Published", "Source", "Passages", "_ts"])
     return frame.sort_values(["_ts", "Title"], ascending=[False, True]).drop(columns="_ts").reset_index(drop=True)
+
+
+ARTICLES_PAGE = 50  # rows per page of the Articles tab
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """One page of the Articles tab: the rows shown, which page of how many, and how many articles matched."""
+
+    frame: pd.DataFrame
+    page: int  # 1-based, within 1..pages
+    pages: int
+    matched: int
+    archive: int
+
+    def status(self) -> str:
+        if not self.archive:
+            return "No articles yet: add one below."
+        if not self.matched:
+            return f"No article matches (of {self.archive:,})."
+        first = (self.page - 1) * ARTICLES_PAGE + 1
+        last = min(self.matched, self.page * ARTICLES_PAGE)
+        of = f"{self.matched:,} matching of {self.archive:,}" if self.matched < self.archive else f"{self.archive:,}"
+        return f"Articles {first:,}–{last:,} of {of} · page {self.page:,} of {self.pages:,}"
+
+
+def article_page(articles: Sequence[StoredArticle], text: str = "", date_from: dt.date | None = None,
+                 date_to: dt.date | None = None, page: int = 1, size: int = ARTICLES_PAGE) -> ArticlePage:
+    """The articles matching every word of ``text`` (in the title, the source or URL, or the ID; case and accents
+    ignored) and published in [date_from, date_to] (an undated article matches no date range), newest first, one
+    page of them. Only the page becomes a table: the browser gets ``size`` rows whatever the archive holds
+    (measured in ``benchmarks.scale``: articles_tab_s)."""
+    words = _folded(text).split()
+    lo, hi = (d.isoformat() if d else None for d in (date_from, date_to))
+    kept = []
+    for a in articles:
+        day = (a.published or "")[:10]
+        if (lo or hi) and (not day or (lo and day < lo) or (hi and day > hi)):
+            continue
+        if words:
+            hay = _folded(f"{a.title} {a.url} {a.source} {a.article_id}")
+            if not all(w in hay for w in words):
+                continue
+        kept.append(a)
+    kept.sort(key=lambda a: (-a.published_ts, a.title))
+    pages = max(1, math.ceil(len(kept) / size))
+    page = min(max(1, page), pages)
+    shown = kept[(page - 1) * size : page * size]
+    return ArticlePage(articles_frame(shown), page, pages, len(kept), len(articles))
+
+
+def _folded(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text or "") if not unicodedata.combining(c)).casefold()
 
 
 def shorten(text: str | None, limit: int = 500) -> str:

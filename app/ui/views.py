@@ -76,7 +76,7 @@ from app.ui.render import (
     story_heading,
 )
 from app.ui.tables import (
-    articles_frame,
+    article_page,
     chart_x_lim,
     event_actors,
     events_frame,
@@ -277,7 +277,8 @@ class Views:
         folder = folder if folder and Path(folder).is_dir() else self._session_folder()
         files = write_downloads(story, Path(folder))
         more = f" ({n} asked: the story has no more dates with a usable sentence)" if len(story.days) < n else ""
-        status = chat_markdown(f"{story_heading(story)}{more} · {seconds:.2f} s")
+        note = f" · {story.message}" if story.message else ""  # a story cut to its closest articles says so
+        status = chat_markdown(f"{story_heading(story)}{more} · {seconds:.2f} s{note}")
         buttons = [_update(value=str(files[fmt]), interactive=True) for fmt, _ in DOWNLOADS]
         return (status, render_coverage(story), render_story(story), *buttons, folder)
 
@@ -362,13 +363,26 @@ class Views:
 
     # --- articles ---------------------------------------------------------------------------------------------
 
-    def articles(self) -> Any:
-        return articles_frame(self.chronicle.articles())
+    def articles(self, text: str | None = "", date_from: str | None = "", date_to: str | None = "",
+                 page: Any = 1) -> tuple[Any, str, int]:
+        """One page of the Articles tab: (the table, the status line, the page shown). Searches the title, source
+        or URL and ID by words, and the publication date by From / To; a bad date says so in the status line."""
+        try:
+            lo, hi, _ = _bounds(date_from, date_to, None)
+        except ValueError as exc:
+            return _update(), _warn(_sentence(exc)), _page_number(page)
+        got = article_page(self.chronicle.articles(), text or "", lo, hi, _page_number(page))
+        return got.frame, got.status(), got.page
 
-    def ingest_upload(self, path: str | None, progress: Any = None) -> tuple[Any, ...]:
-        """Ingest an uploaded file; ``progress`` (a gr.Progress) shows articles stored of the file's total."""
+    def articles_step(self, text: str | None, date_from: str | None, date_to: str | None, page: Any,
+                      step: int) -> tuple[Any, str, int]:
+        return self.articles(text, date_from, date_to, _page_number(page) + step)
+
+    def ingest_upload(self, path: str | None, progress: Any = None, *shown: Any) -> tuple[Any, ...]:
+        """Ingest an uploaded file; ``progress`` (a gr.Progress) shows articles stored of the file's total;
+        ``shown``: the Articles tab's search, From, To and page, kept."""
         if not path:
-            return _update(), "Choose a file to ingest.", _update()
+            return _update(), _update(), _update(), "Choose a file to ingest.", _update()
 
         def stored(done: int, total: int) -> None:
             if progress is not None and total:
@@ -376,14 +390,16 @@ class Views:
 
         report = self.chronicle.ingest([Path(path)], on_progress=stored)
         self._rewarm()
-        return self.articles(), report.summary(), self.header()
+        return (*self.articles(*shown), report.summary(), self.header())
 
-    def remove(self, ref: str) -> tuple[Any, ...]:
+    def remove(self, ref: str, *shown: Any) -> tuple[Any, ...]:
+        """Remove an article by ID, URL or path; ``shown``: the Articles tab's search, From, To and page, kept."""
         if not (ref or "").strip():
-            return _update(), "Type an article ID (or a URL) to remove, or click a row of the table.", _update()
+            return (_update(), _update(), _update(),
+                    "Type an article ID (or a URL) to remove, or click a row of the table.", _update())
         report = self.chronicle.remove([ref.strip()])
         self._rewarm()
-        return self.articles(), report.summary(), self.header()
+        return (*self.articles(*shown), report.summary(), self.header())
 
     def _rewarm(self) -> None:
         """A small archive is the model's cached prompt prefix (app.answer.library): after it changed, evaluate the
@@ -456,6 +472,14 @@ def _since(text: str | None, about: str) -> dt.date | None:
     if day is not None and not about:
         raise ValueError("“Since” needs a story or an actor in the box: what is new about what?")
     return day
+
+
+def _page_number(value: Any) -> int:
+    """The page box's value as a page number (empty or not a number: the first page)."""
+    try:
+        return max(1, int(float(value)))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _upper_bound(text: str | None) -> dt.date | None:
