@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -31,6 +32,7 @@ import numpy as np
 from app.query.retrieval import Retriever
 from app.records import EventCitation, EventFilter, StoredEvent, TimelineEvent, epoch, from_epoch
 from app.text.actors import resolve_actor
+from app.text.lines import content_start, dangling, furniture, resolve
 from app.text.tokens import content_tokens
 
 SAME_COSINE = 0.72
@@ -171,8 +173,43 @@ def list_events(
     date_to: dt.date | None = None,
 ) -> list[TimelineEvent]:
     """The timeline of visible articles: events overlapping [date_from, date_to], naming ``actor`` if given."""
-    events = visible_events(retriever, overlapping(date_from, date_to))
+    events = [e for e in visible_events(retriever, overlapping(date_from, date_to)) if not _furniture(e)]
     if actor:
         events = [e for e in events if has_actor(e, actor)]
     events.sort(key=sort_key)
-    return [merged for _, merged in merge_events(events, encode if events else None)]
+    merged = merge_events(events, encode if events else None)
+    before = previous_sentences(retriever, [first for first, _ in merged if dangling(first.text)])
+    out = []
+    for first, event in merged:
+        key = (first.article_id, first.start)
+        resolved = resolve(first.text, before[key]) if key in before else None
+        out.append(replace(event, text=resolved) if resolved else event)
+    return out
+
+
+def _furniture(e: StoredEvent) -> bool:
+    """Page furniture is no event (app.text.lines): a sentence that is a stamp, a byline, a caption or a question,
+    or whose date is only its stamp's ("(Update 1:00 a.m. Thursday in Cairo) Protesters ...": the update's time,
+    not the protest's)."""
+    skip = content_start(e.text)
+    return bool(furniture(e.text[skip:])) or e.expr_start < e.start + skip
+
+
+def previous_sentences(retriever: Retriever, events: list[StoredEvent]) -> dict[tuple[str, int], str]:
+    """(article id, sentence start) -> the sentence before each event's sentence in its article: what a pronoun
+    opening ("He urged ...") refers to. One read of the events' passages and the passages before them."""
+    wanted = set()
+    for e in events:
+        aid, _, index = e.chunk_id.rpartition(":")
+        wanted.add(e.chunk_id)
+        if index.isdigit() and int(index) > 0:
+            wanted.add(f"{aid}:{int(index) - 1}")
+    sentences: dict[str, list[tuple[int, str]]] = {}
+    for p in retriever.store.passages(sorted(wanted)):
+        sentences.setdefault(p.article_id, []).extend((start, text) for start, _, text in p.sentence_texts())
+    out = {}
+    for e in events:
+        earlier = [(start, text) for start, text in sentences.get(e.article_id, ()) if start < e.start]
+        if earlier:
+            out[(e.article_id, e.start)] = max(earlier)[1]
+    return out

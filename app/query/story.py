@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from app.query.events import previous_sentences
 from app.query.retrieval import Retriever
 from app.records import (
     CoverageDay,
@@ -58,6 +59,7 @@ from app.records import (
     from_epoch,
 )
 from app.text.dates import find_time_expressions, parse_question_time
+from app.text.lines import content_start, dangling, furniture, names_other_day, resolve
 from app.text.tokens import content_tokens
 
 MAX_DATES = 366
@@ -111,6 +113,7 @@ class _Candidate:
     end: int
     text: str
     tokens: frozenset[str]
+    shown: str = ""  # the line as shown, when it differs from the exact sentence: "He [Hosni Mubarak] said ..."
 
 
 _FROM_TO = re.compile(r"^(?:from|between)\s+(?P<a>.+?)\s+(?:to|and|until|till|through)\s+(?P<b>.+)$", re.I)
@@ -324,9 +327,10 @@ _BOILERPLATE = re.compile(r"\b(?:last\s+updated|updated\s+at|posted\s+(?:at|on)|
 
 
 def _usable(text: str) -> bool:
-    """A sentence that can say what happened: 6-60 words, not a question, not page furniture."""
+    """A sentence that can say what happened: 6-60 words, not page furniture (app.text.lines.furniture: not a
+    question, a stamp, a byline, a caption, a fragment, nor without a verb)."""
     words = len(text.split())
-    return MIN_WORDS <= words <= MAX_WORDS and not text.rstrip().endswith("?") and not _BOILERPLATE.search(text)
+    return MIN_WORDS <= words <= MAX_WORDS and not _BOILERPLATE.search(text) and not furniture(text)
 
 
 def _tfidf(cands: Iterable[_Candidate]) -> dict[str, float]:
@@ -449,32 +453,58 @@ def _candidates(
     out: dict[dt.date, list[_Candidate]] = defaultdict(list)
     seen: set[tuple[str, int, dt.date]] = set()
 
-    def add(day: dt.date, aid: str, start: int, end: int, text: str) -> None:
+    def add(day: dt.date, aid: str, start: int, end: int, text: str, previous: str | None = None) -> None:
+        # A line is a clean sentence about its day (app.text.lines): past a leading stamp, not furniture, naming no
+        # other day in its own words, its pronoun subject resolved from the sentence before (or another line).
+        skip = content_start(text)
+        start, text = start + skip, text[skip:]
         if (aid, start, day) in seen or not _usable(text):
             return
-        tokens = frozenset(content_tokens(text))
+        own = [d for at, d in expression_days.get((aid, start - skip), ()) if at >= start]
+        if names_other_day(day, (d for d in own if d is not None)) or (
+                day != published.get(aid) and day not in own):
+            return
+        shown = ""
+        if dangling(text):
+            resolved = resolve(text, previous or "")
+            if resolved is None:
+                return
+            shown = resolved
+        tokens = frozenset(content_tokens(shown or text))
         if aid in loose and not (tokens | headline_terms(aid)) & terms:
             return
         seen.add((aid, start, day))
-        out[day].append(_Candidate(aid, start, end, text.strip(), tokens))
+        out[day].append(_Candidate(aid, start, end, text.strip(), tokens, shown))
 
     query = EventFilter(article_ids=_ids_filter(story, retriever), granularity="day",
                         starts_in=tuple(sorted(epoch(d) for d in days)))
     found = [e for e in retriever.store.events(query) if e.article_id in story]
+    on_days = [aid for aid, day in published.items() if day in wanted]
+    # Every dated sentence of those articles, whatever its date ("erupted on Monday" may fall before the range):
+    # a lead dated elsewhere is not the day's, nor is a dated sentence whose other expression names another day.
+    every = retriever.store.events(EventFilter(article_ids=tuple(sorted(set(on_days) | {e.article_id
+                                                                                         for e in found}))),
+                                   texts=False)
+    dated_elsewhere = {(e.article_id, e.start) for e in every
+                       if e.article_id in on_days and from_epoch(e.date_start_ts) != published.get(e.article_id)}
+    expression_days: dict[tuple[str, int], list[tuple[int, dt.date | None]]] = defaultdict(list)
+    for e in every:  # (where the expression is, its single day; None for a coarser or open one)
+        single = e.granularity == "day" and e.relation == "at" and e.date_start_ts == e.date_end_ts
+        expression_days[(e.article_id, e.start)].append((e.expr_start, from_epoch(e.date_start_ts) if single
+                                                         else None))
+    before = previous_sentences(retriever, [e for e in found if dangling(e.text[content_start(e.text):])])
     for e in sorted(found, key=lambda e: (e.published_ts, e.article_id, e.start)):
         day = from_epoch(e.date_start_ts)
         if e.relation == "at" and day in wanted and day <= published.get(e.article_id, day):
-            add(day, e.article_id, e.start, e.end, e.text)
-    on_days = [aid for aid, day in published.items() if day in wanted]
-    # Every dated sentence of those articles, whatever its date ("erupted on Monday" may fall before the range)
-    leads_dated = retriever.store.events(EventFilter(article_ids=tuple(sorted(on_days))), texts=False)
-    dated_elsewhere = {(e.article_id, e.start) for e in leads_dated
-                       if from_epoch(e.date_start_ts) != published.get(e.article_id)}
+            add(day, e.article_id, e.start, e.end, e.text, before.get((e.article_id, e.start)))
+    last: dict[str, str] = {}  # the sentence before, in the article's lead (its headline before the first)
     for p in retriever.store.lead_passages(on_days, LEAD_PASSAGES):
         day = published[p.article_id]
+        previous = last.get(p.article_id, p.title)
         for start, end, text in p.sentence_texts():
             if (p.article_id, start) not in dated_elsewhere:
-                add(day, p.article_id, start, end, text)
+                add(day, p.article_id, start, end, text, previous)
+            previous = last[p.article_id] = text
     return out
 
 
@@ -530,7 +560,7 @@ def story_timeline(retriever: Retriever, req: StoryRequest) -> StoryTimeline:
     weight = dict(ranked)
     out_days = []
     for day in [d for d in days if d in chosen][: req.n_dates]:
-        lines = tuple(StoryLine(reports[0].text, tuple(_citation(c, story_dated) for c in reports))
+        lines = tuple(StoryLine(reports[0].shown or reports[0].text, tuple(_citation(c, story_dated) for c in reports))
                       for reports in chosen[day])
         reporters = pub.get(day, set()) | mentions.get(day, set())
         out_days.append(StoryDay(day, lines, len(reporters), len(pub.get(day, ())), len(mentions.get(day, ())),

@@ -1,0 +1,254 @@
+"""Timeline lines a newsroom would publish: which article sentences may stand alone as "what happened that day".
+
+A timeline line is read without its article, so it must be a complete sentence that states what happened — a
+subject and a verb — and nothing else. Read as a journalist would, a story timeline over ~200 Egyptian-revolution
+articles (issue 27) had, beside good lines, page furniture ("January 31, 2011 at 6:25 pm | We have no role in this
+revolt.", "(Update 1:00 a.m. in Cairo, 6:00 p.m. ET) Protesters in the United States ..."), lines that do not stand
+alone ("And on Sunday, he urged the Egyptian president to ...", "Today is the day for celebration.") and lines about
+another day. These rules sort a candidate sentence into:
+
+- **furniture** (``furniture``): a question, an update stamp, a dateline or time stamp, a byline, a caption or
+  credit, a "click here"/"read more", a heading in capitals, a fragment (opens in lower case or with an ellipsis, or
+  an unclosed quotation), a quotation whose only speaker is a pronoun, or no finite verb at all. Never a line.
+- **a leading stamp** (``content_start``): "(Update 1:00 a.m. in Cairo, 6:00 p.m. ET) Protesters ..." or
+  "CAIRO (Reuters) - Protesters ..." carry a sentence after the stamp: the line is that sentence, its span moved
+  past the stamp (the citation stays an exact span of the article).
+- **a dangling opening** (``dangling``): a connective ("And", "But", "However", "Meanwhile") or a deictic opening
+  ("Today is", "This was") needs the sentence before it: the line is replaced by another sentence. A pronoun subject
+  ("He urged ...", "On Sunday, she said ...") is resolved from the preceding sentence when it names one person (for
+  he/she) or opens with a name (for it/they), shown in brackets: "He [Hosni Mubarak] said ..." (``resolve``);
+  otherwise the line is replaced too.
+- **another day** (``names_other_day``): a sentence whose own single-day time expression resolves to a day other
+  than the line's is about that day, not this one.
+
+Measured with the independent line check (benchmarks/line_check.py, its own rules, not these functions) on the T17
+dev timelines: see the commit message and benchmarks/results/results.md for before/after shares.
+
+Rejected: a parser for "subject and verb" and for pronoun resolution. spaCy needs a model download (en_core_web_sm,
+not a PyPI wheel the offline setup installs) and ~10 ms a sentence on 2 cores; NLTK's POS tagger needs its
+averaged-perceptron data downloaded at run time (fails offline); neural coreference (fastcoref, coreferee) needs
+models too. News prose is regular enough at a sentence's edges — its first words and its stamps — for a few
+word lists, and a wrong rule only costs a sentence (another candidate is chosen), never a wrong line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_TIME = r"\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?|GMT|UTC|BST|[ECMP][SD]?T)\b"
+_CLOCK = r"\d{1,2}:\d{2}"
+_NOT_BYLINE = (r"(?:the|late|early|mid|then|now|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+               r"January|February|March|April|May|June|July|August|September|October|November|December)\b")
+
+# Furniture anywhere in the sentence: the pipe of a dateline, a credit, a call to click.
+_FURNITURE_ANYWHERE = re.compile(
+    r"\s\|\s|\b(?:click\s+here|read\s+more|sign\s+up|subscribe\s+(?:to|now)|all\s+rights\s+reserved|copyright|"
+    r"last\s+updated|updated\s+at|posted\s+(?:at|on|by)|published\s+at|comments?\s+(?:was|were|have\s+been)\s+"
+    r"(?:removed|closed)|(?:AP|AFP|Reuters|Getty)\s+(?:Photo|Images)|photo\s*(?:credit|illustration)|"
+    r"contributed\s+to\s+this\s+report|(?:reporting|editing|writing)\s+by|associated\s+press\s+writer|"
+    r"e-?mail\s+(?:this|to\s+a\s+friend)|follow\s+us|share\s+this)\b", re.I)
+# Furniture at the start: stamps, bylines, captions, live-blog clocks.
+_FURNITURE_OPENING = re.compile(
+    rf"^\W*(?:(?i:updated?\b|update\s*\d|(?:photo|photograph|picture|image|video|watch|listen|caption|pictured|"
+    rf"file|credit|related|see\s+also)\s*:|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}},?\s*(?:at\s+)?{_CLOCK}|{_TIME}|"
+    rf"{_CLOCK}\b)|By\s+(?!{_NOT_BYLINE})[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){{1,3}}\s*(?:,|$|\|))")
+# A stamp before the sentence it carries: "(Update 1:00 a.m. in Cairo, 6:00 p.m. ET) ", "CAIRO (Reuters) - ",
+# "CAIRO, Egypt (CNN) -- ", "January 31, 2011 at 6:25 pm | ", "10:35 a.m.: ", "Updated 6:25 p.m.: ".
+_LEADING_STAMP = re.compile(
+    rf"^(?:(?i:\((?:update|updated)[^)]{{0,80}}\)\s*[-:—–]*\s*|"
+    rf"updated?\s*(?:\d+(?!:\d))?\s*(?:at\s+)?(?:{_CLOCK}\s*(?:[ap]\.?m\.?)?\s*(?:[ECMP][SD]?T|GMT)?)?\s*:\s*|"
+    rf"{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}(?:,?\s*(?:at\s+)?{_CLOCK}\s*(?:[ap]\.?m\.?)?)?\s*(?:\||-{{1,2}}|—|:)\s*|"
+    rf"{_CLOCK}\s*(?:[ap]\.?m\.?)?(?:\s*[ECMP][SD]?T)?\s*(?:\||-{{1,2}}|—|:)\s*)|"
+    rf"(?:[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){{0,3}}(?:,[^()]{{1,30}})?\s*)?"
+    rf"\((?:AP|AFP|CNN|Reuters|BBC|UPI|Bloomberg|dpa|Xinhua)\)\s*(?:-{{1,2}}|—|–|:)\s*|"
+    rf"[A-Z][A-Z'’-]{{2,}}(?:\s+[A-Z][A-Z'’-]{{2,}}){{0,2}}(?:,\s*[A-Z][\w.]+(?:\s+[A-Z][\w.]+)?)?\s*(?:-{{1,2}}|—|–)\s+)")
+
+_VERB_WORDS = frozenset("""
+is are was were be been being am has have had do does did will would shall should can could may might must
+said says say told tells tell added adds announced announces reported reports left leaves made makes took takes
+gave gives went goes came comes won wins lost loses met meets fled flees fell falls rose rises struck strikes
+began begins became becomes held holds hit hits led leads killed kills sent sends set sets put puts shot shoots
+broke breaks brought brings built builds cut cuts drew draws found finds got gets grew grows heard hears kept
+keeps knew knows laid lays paid pays ran runs saw sees sought seeks sold sells spoke speaks spent spends stood
+stands swept sweeps threw throws thought thinks tore tears understood wrote writes quit quits shut shuts spread
+spreads bore bid bids dealt deals fought fights forgave froze hung hangs lay lies lit meant means overtook rang
+rode rode sank sat shook showed shows sang slid stole stuck stung swore swung taught withdrew withdraws
+""".split())
+_FINITE_ENDING = re.compile(r"^[a-z][a-z'’-]*(?:ed|ied)$")
+_NAME_THEN_S = re.compile(r"\b[A-Z][\w'’.-]*\s+([a-z]+s)\b")  # "Obama signs", "Haiti faces": a headline-like verb
+
+_PRONOUN_SUBJECTS = {"he": "person", "she": "person", "it": "thing", "they": "thing", "his": "person's",
+                     "her": "person's", "its": "thing's", "their": "thing's"}
+_CONNECTIVES = ("and", "but", "or", "so", "also", "yet", "still", "then", "however", "meanwhile", "moreover",
+                "furthermore", "nevertheless", "nonetheless", "instead", "besides", "otherwise", "thus", "therefore",
+                "hence", "accordingly", "consequently", "additionally", "likewise", "similarly", "plus", "later",
+                "earlier", "afterwards", "in addition", "as a result", "at the same time", "on the other hand",
+                "even so", "after that", "since then", "by then", "in turn", "in response", "that", "this",
+                "these", "those", "such", "we", "i", "you", "us", "our", "my", "him", "them")
+_CONNECTIVE = re.compile(r"^\(?(?:" + "|".join(re.escape(c) for c in sorted(_CONNECTIVES, key=len,
+                                                                                      reverse=True)) + r")\b", re.I)
+_DEICTIC = re.compile(r"^(?:today|tonight|now|here|there)\s+(?:is|was|are|were|will)\b|^(?:it|this|that)\s+(?:is|was)"
+                      r"\s+(?:the|a|an|time|not|also|why|what|how)\b", re.I)
+# A pronoun subject, at the start or after an opening phrase ("On Sunday, he urged ..."; "In a statement, they said").
+_PRONOUN = re.compile(r"^(?P<lead>(?:[^,\"“”]{1,40},\s+)?)(?P<pronoun>he|she|it|they|his|her|its|their)\b", re.I)
+
+# A capitalised name run: "Hosni Mubarak", "President Barack Obama", "the Muslim Brotherhood", "Ban Ki-moon".
+_NAME_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*|al-[A-Z][\w'’-]*)(?:\s+(?:(?:of|de|del|la|van|von|bin|al|ibn|"
+                       r"el)\s+)?(?:[A-Z][\w'’.-]*|al-[A-Z][\w'’-]*))*")
+_NOT_NAMES = frozenset("""
+a an the in on at as by for from of to with after before during since until while when where why how what who this
+that these those it its he she they his her their we our i you but and or so yet also however meanwhile
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+september october november december today yesterday tomorrow tonight mr mrs ms dr president minister prime
+""".split())
+_TITLES = frozenset("president vice prime minister secretary gen general sen senator rep representative gov governor "
+                    "king queen prince chancellor chief judge mr mrs ms dr pope sheikh ambassador spokesman "
+                    "spokeswoman mayor leader".split())
+
+
+def content_start(text: str) -> int:
+    """Characters to skip at the start of ``text``: a stamp before the sentence it carries (0 when none). The rest
+    must still be a sentence: a stamp with nothing after it, or a lower-case rest, gives 0 (and ``furniture``
+    says so)."""
+    m = _LEADING_STAMP.match(text)
+    if not m or m.end() >= len(text):
+        return 0
+    rest = text[m.end():]
+    return m.end() if rest[:1].isupper() or rest[:1] in "\"“‘" else 0
+
+
+def _has_verb(text: str) -> bool:
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    for w in words[1:] if len(words) > 1 else words:
+        lw = w.lower()
+        if lw in _VERB_WORDS or (w[0].islower() and _FINITE_ENDING.match(lw)):
+            return True
+        if lw.endswith(("n't", "n’t")):
+            return True
+    return bool(_NAME_THEN_S.search(text))
+
+
+def _quotes_balanced(text: str) -> bool:
+    return text.count("“") == text.count("”") and text.count('"') % 2 == 0
+
+
+_SPEAKER_PRONOUN = re.compile(r"[”\"’]\s*,?\s*(?:he|she|they|it)\s+(?:said|says|added|told|wrote|asked)\b|"
+                              r"\b(?:said|says|added)\s+(?:he|she|they)\s*[.!]?$", re.I)
+
+
+def furniture(text: str) -> str:
+    """Why ``text`` cannot be a timeline line ("" when it can): "question", "stamp", "byline or caption",
+    "fragment", "unnamed speaker", "heading", "no verb". ``text`` is the sentence after ``content_start``."""
+    s = text.strip()
+    if not s:
+        return "fragment"
+    if s.rstrip("\"”’') ").endswith("?"):
+        return "question"
+    if _FURNITURE_OPENING.match(s) or _FURNITURE_ANYWHERE.search(s):
+        return "stamp, byline or caption"
+    first = s.lstrip("\"“‘'(")
+    if not first or first[0].islower() or s.startswith(("...", "…", "-", "–", "—")) or not _quotes_balanced(s):
+        return "fragment"
+    if s[0] in "\"“‘" and _SPEAKER_PRONOUN.search(s):
+        return "unnamed speaker"
+    letters = [w for w in re.findall(r"[A-Za-z]{2,}", s)]
+    if letters and sum(w.isupper() for w in letters) > len(letters) / 2:
+        return "heading"
+    if not _has_verb(s):
+        return "no verb"
+    return ""
+
+
+def dangling(text: str) -> str:
+    """The opening that needs the sentence before it ("And", "Today is", "He", "On Sunday, he"), "" when none."""
+    s = text.strip()
+    m = _DEICTIC.match(s) or _CONNECTIVE.match(s)
+    if m:
+        return m.group(0)
+    p = _PRONOUN.match(s)
+    if p and not re.search(r"\b(?:he|she|it|they)\b", p.group("lead"), re.I):
+        # "Her" may be a name's first word only in a headline; "It" opening a quotation is the quote's
+        return p.group(0)
+    return ""
+
+
+def _names(sentence: str) -> list[str]:
+    """Name runs of a sentence, in order, without opening function words and weekdays ("On Sunday, Hosni Mubarak
+    said" -> ["Hosni Mubarak"])."""
+    out = []
+    for m in _NAME_RUN.finditer(sentence):
+        words = m.group(0).split()
+        while words and words[0].lower().strip(".") in _NOT_NAMES:
+            words = words[1:]
+        while words and words[-1].lower().strip(".") in _NOT_NAMES:
+            words = words[:-1]
+        if words:
+            out.append(" ".join(words).rstrip(".,"))
+    return out
+
+
+def _person(name: str) -> bool:
+    """A name that may be a person: two or more words, or a title and a name ("President Mubarak")."""
+    words = name.split()
+    return len(words) >= 2 and not name.isupper() and not any(
+        w.lower() in {"of", "party", "brotherhood", "council", "ministry", "bank", "university", "square",
+                      "street", "airport", "house", "office", "agency", "army", "police", "forces", "government",
+                      "republic", "states", "kingdom", "union", "nations", "organization", "organisation", "court",
+                      "news", "press", "times", "post", "journal", "television", "tv", "radio", "corp", "inc",
+                      "company", "group", "reserve", "brothers", "department", "committee", "congress", "senate"}
+        for w in words)
+
+
+def subject_of(previous: str, pronoun: str) -> str:
+    """Who ``pronoun`` refers to in the sentence before: for he/she/his/her the one person named there (none when
+    two different people are named: ambiguous); for it/they/its/their the name the sentence opens with."""
+    kind = _PRONOUN_SUBJECTS.get(pronoun.lower(), "")
+    names = _names(previous)
+    if not names:
+        return ""
+    if kind.startswith("person"):
+        people = [n for n in names if _person(n)]
+        # "President Hosni Mubarak" and "Mubarak" are one person; a second, different surname is ambiguous
+        surnames = {p.split()[-1] for p in people}
+        return people[0] if len(surnames) == 1 else ""
+    lead = _NAME_RUN.match(previous.strip().lstrip("\"“‘'("))
+    if lead is None:
+        return ""
+    opening = _names(lead.group(0))
+    # A single capitalised word opening a sentence may be a common word ("Thousands", "Police"): a name of two
+    # words or an acronym ("NATO") only.
+    if not opening or opening[0] != names[0] or _person(opening[0]):
+        return ""
+    return opening[0] if len(opening[0].split()) >= 2 or opening[0].isupper() else ""
+
+
+def resolve(text: str, previous: str) -> str | None:
+    """``text`` with its dangling pronoun resolved from ``previous`` and shown in brackets ("He [Hosni Mubarak]
+    said ..."); ``text`` itself when nothing dangles; None when it dangles and cannot be resolved (a connective,
+    a deictic opening, or a pronoun the sentence before does not settle)."""
+    opening = dangling(text)
+    if not opening:
+        return text
+    p = _PRONOUN.match(text.strip())
+    if p is None or p.group(0) != opening:
+        return None
+    who = subject_of(previous, p.group("pronoun"))
+    if not who:
+        return None
+    if _PRONOUN_SUBJECTS[p.group("pronoun").lower()].endswith("'s"):
+        who = who + "’s" if not who.endswith("s") else who + "’"
+    at = len(text) - len(text.lstrip()) + p.end()
+    return f"{text[:at]} [{who}]{text[at:]}"
+
+
+def names_other_day(day: dt.date, expression_days: Iterable[dt.date]) -> bool:
+    """True when one of a sentence's single-day time expressions (resolved at ingest) is a day other than ``day``:
+    the sentence is about that day, not the line's."""
+    return any(d != day for d in expression_days)
+
+
+__all__ = ["content_start", "dangling", "furniture", "names_other_day", "resolve", "subject_of"]
