@@ -85,6 +85,11 @@ def dangling(text: str) -> str:
     words = re.findall(r"[A-Za-z']+|\[", s[:120])
     if not words:
         return ""
+    if s[:1] in "\"“‘`'":
+        # a quotation's pronouns are its speaker's: it dangles only when the speaker is a pronoun too
+        said = re.search(r"[\"”’']\s*,?\s*(he|she|they|it|we|i)\s+(?:said|says|added|told|wrote)\b|"
+                         r"\b(?:said|says|added)\s+(he|she|they)\b", s, re.I)
+        return (said.group(1) or said.group(2)) if said else ""
     first = words[0].lower()
     if first == "today" and len(words) > 1 and words[1].lower() in ("is", "was"):
         return "Today is"

@@ -255,3 +255,14 @@ def test_flat_timeline_drops_stamps_and_resolves_pronouns(corvia):
     texts = [e.text for e in events]
     assert texts and not any(t.startswith("March 3, 2021 at 6:25 pm") for t in texts), texts
     assert any(t.startswith("He [Anton Keller] resigned on Friday") for t in texts), texts
+
+
+def test_chat_story_shows_the_resolved_subject_and_cites_the_exact_sentence(corvia):
+    answer = corvia.ask("Give me a timeline of the Corvia protests against Anton Keller")
+    assert answer.route == "story" and not answer.abstained, answer.text
+    friday = [line for line in answer.text.splitlines() if line.startswith("5 March 2021: ")]
+    assert friday and friday[0].startswith("5 March 2021: He [Anton Keller] resigned on Friday"), answer.text
+    cited = {c.n: c for c in answer.citations}
+    n = int(friday[0].rsplit("[", 1)[1].split("]")[0])
+    assert cited[n].text.startswith("He resigned on Friday")  # the citation is the article's own sentence
+    assert corvia.article_text(cited[n].article_id)[cited[n].start:cited[n].end] == cited[n].text

@@ -48,7 +48,8 @@ def _sentences(text: str) -> list[str]:
         if part:
             parts.append(part)
     return parts
-_CITATION_END = re.compile(r"\][.!?;:,]*[”\"’)]*(?=\s|$)")
+# A citation group and what closes it ("[2].", "[1, 3]”"); a bracket of words ("He [Hosni Mubarak] said") is not one.
+_CITATION_END = re.compile(CITATION.pattern + r"[.!?;:,]*[”\"’)]*(?=\s|$)")
 
 
 def support_score(claim: str, evidence: str) -> float:
@@ -168,10 +169,11 @@ def known_names(sources: list[Source]) -> frozenset[str]:
 
 def evidence_of(source: Source) -> str:
     """What a claim citing ``source`` may rely on: the sentence, its label (speaker, or the resolved event date),
-    its publication date spelled out (so "on 19 September 2023 [1]" can cite "on Tuesday") and the digits of its
+    a story line's shown form (its pronoun's subject in brackets, resolved from the sentence before), its
+    publication date spelled out (so "on 19 September 2023 [1]" can cite "on Tuesday") and the digits of its
     number words ("4 astronauts" may cite "four astronauts"). Not the headline: every source of an article shares it,
     so headline words would let a claim cite any sentence of the story."""
-    extra = [source.label, number_words_as_digits(source.text)]
+    extra = [source.label, source.shown, number_words_as_digits(source.text)]
     if source.published:
         try:
             day = dt.date.fromisoformat(source.published[:10])

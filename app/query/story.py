@@ -489,7 +489,7 @@ def _candidates(
                        if e.article_id in on_days and from_epoch(e.date_start_ts) != published.get(e.article_id)}
     expression_days: dict[tuple[str, int], list[tuple[int, dt.date | None]]] = defaultdict(list)
     for e in every:  # (where the expression is, its single day; None for a coarser or open one)
-        single = e.granularity == "day" and e.relation == "at" and e.date_start_ts == e.date_end_ts
+        single = e.granularity == "day" and e.date_start_ts == e.date_end_ts  # "since Monday" names a day too
         expression_days[(e.article_id, e.start)].append((e.expr_start, from_epoch(e.date_start_ts) if single
                                                          else None))
     before = previous_sentences(retriever, [e for e in found if dangling(e.text[content_start(e.text):])])

@@ -170,10 +170,7 @@ def dangling(text: str) -> str:
     if m:
         return m.group(0)
     p = _PRONOUN.match(s)
-    if p and not re.search(r"\b(?:he|she|it|they)\b", p.group("lead"), re.I):
-        # "Her" may be a name's first word only in a headline; "It" opening a quotation is the quote's
-        return p.group(0)
-    return ""
+    return p.group(0) if p else ""
 
 
 def _names(sentence: str) -> list[str]:
@@ -234,8 +231,9 @@ def resolve(text: str, previous: str) -> str | None:
     if not opening:
         return text
     p = _PRONOUN.match(text.strip())
-    if p is None or p.group(0) != opening:
-        return None
+    if p is None or p.group(0) != opening or re.search(r"\b(?:he|she|it|they|his|her|its|their)\b", p.group("lead"),
+                                                       re.I):
+        return None  # "If he performs well, he could ...": two pronouns, one bracket would not settle them
     who = subject_of(previous, p.group("pronoun"))
     if not who:
         return None
