@@ -52,6 +52,7 @@ def test_furniture_is_never_a_line(text, reason):
     "By storming the palace gates, protesters forced the guards to retreat.",
     "“We will not leave until he leaves,” said Ahmed Maher, a founder of the April 6 movement.",
     "Obama signs stimulus bill into law",
+    "The broader group meeting this weekend, known as the Group of 20, also includes Brazil and Mexico.",
     "The U.S. embassy in Cairo told Americans to leave the country at 6 p.m. on Monday.",
     "The quake struck at 4:53 p.m. local time (2153 GMT) on Tuesday, 15 kilometres from Port-au-Prince.",
 ])
@@ -71,6 +72,8 @@ def test_news_sentences_are_not_furniture(text):
     ("10:35 a.m. ET: Protesters marched towards the presidential palace.",
      "Protesters marched towards the presidential palace."),
     ("Updated 6:25 p.m.: The army said it would not use force.", "The army said it would not use force."),
+    ("(AP Photo/Evan Vucci) (Evan Vucci - AP) President Bush announced plans for an emergency summit on Saturday.",
+     "President Bush announced plans for an emergency summit on Saturday."),
 ])
 def test_a_stamp_before_a_sentence_is_skipped(text, rest):
     assert text[content_start(text):] == rest

@@ -57,9 +57,10 @@ _FURNITURE_OPENING = re.compile(
     rf"file|credit|related|see\s+also)\s*:|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}},?\s*(?:at\s+)?{_CLOCK}|{_TIME}|"
     rf"{_CLOCK}\b)|By\s+(?!{_NOT_BYLINE})[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){{1,3}}\s*(?:,|$|\|))")
 # A stamp before the sentence it carries: "(Update 1:00 a.m. in Cairo, 6:00 p.m. ET) ", "CAIRO (Reuters) - ",
+# "(AP Photo/Evan Vucci) (Evan Vucci - AP) ",
 # "CAIRO, Egypt (CNN) -- ", "January 31, 2011 at 6:25 pm | ", "10:35 a.m.: ", "Updated 6:25 p.m.: ".
 _LEADING_STAMP = re.compile(
-    rf"^(?:(?i:\((?:update|updated)[^)]{{0,80}}\)\s*[-:—–]*\s*|"
+    rf"^(?:(?:\([^()]{{0,60}}\b(?:AP|AFP|Reuters|Getty|Photo|Bloomberg|EPA|Credit)\b[^()]{{0,60}}\)\s*)+|(?i:\((?:update|updated)[^)]{{0,80}}\)\s*[-:—–]*\s*|"
     rf"updated?\s*(?:\d+(?!:\d))?\s*(?:at\s+)?(?:{_CLOCK}\s*(?:[ap]\.?m\.?)?\s*(?:[ECMP][SD]?T|GMT)?)?\s*:\s*|"
     rf"{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}(?:,?\s*(?:at\s+)?{_CLOCK}\s*(?:[ap]\.?m\.?)?)?\s*(?:\||-{{1,2}}|—|:)\s*|"
     rf"{_CLOCK}\s*(?:[ap]\.?m\.?)?(?:\s*[ECMP][SD]?T)?\s*(?:\||-{{1,2}}|—|:)\s*)|"
@@ -79,7 +80,9 @@ spreads bore bid bids dealt deals fought fights forgave froze hung hangs lay lie
 rode rode sank sat shook showed shows sang slid stole stuck stung swore swung taught withdrew withdraws
 """.split())
 _FINITE_ENDING = re.compile(r"^[a-z][a-z'’-]*(?:ed|ied)$")
-_NAME_THEN_S = re.compile(r"\b[A-Z][\w'’.-]*\s+([a-z]+s)\b")  # "Obama signs", "Haiti faces": a headline-like verb
+# "Obama signs", "Haiti faces", "the group also includes": a present-tense verb after a name or an adverb
+_NAME_THEN_S = re.compile(r"\b(?:[A-Z][\w'’.-]*|also|still|now|only|often|already|never|just|again)\s+"
+                          r"([a-z]+[^s']s)\b")
 
 _PRONOUN_SUBJECTS = {"he": "person", "she": "person", "it": "thing", "they": "thing", "his": "person's",
                      "her": "person's", "its": "thing's", "their": "thing's"}
