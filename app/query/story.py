@@ -49,6 +49,7 @@ from app.query.retrieval import Retriever
 from app.records import (
     CoverageDay,
     EventFilter,
+    Passage,
     SentenceCitation,
     StoredArticle,
     StoredEvent,
@@ -66,6 +67,7 @@ MAX_DATES = 366
 MAX_SENTENCES = 10
 MAX_ABOUT = 300  # characters: a story is named in a few words, not pasted
 LEAD_PASSAGES = 2  # the lead of a news story: its first passages (≤ 450 characters each) say what happened
+MORE_PASSAGES = 5  # read for a day whose lead passages hold no clean line (app.text.lines)
 MIN_WORDS, MAX_WORDS = 6, 60  # shorter is a fragment or a heading; longer is a run-on or a list
 REDUNDANT = 0.5  # TF-IDF cosine above which a sentence repeats one already chosen
 SAME_REPORT = 0.6  # content-word overlap coefficient above which two articles' sentences report the same
@@ -498,13 +500,23 @@ def _candidates(
         if e.relation == "at" and day in wanted and day <= published.get(e.article_id, day):
             add(day, e.article_id, e.start, e.end, e.text, before.get((e.article_id, e.start)))
     last: dict[str, str] = {}  # the sentence before, in the article's lead (its headline before the first)
-    for p in retriever.store.lead_passages(on_days, LEAD_PASSAGES):
-        day = published[p.article_id]
-        previous = last.get(p.article_id, p.title)
-        for start, end, text in p.sentence_texts():
-            if (p.article_id, start) not in dated_elsewhere:
-                add(day, p.article_id, start, end, text, previous)
-            previous = last[p.article_id] = text
+
+    def add_leads(passages: list[Passage]) -> None:
+        for p in passages:
+            day = published[p.article_id]
+            previous = last.get(p.article_id, p.title)
+            for start, end, text in p.sentence_texts():
+                if (p.article_id, start) not in dated_elsewhere:
+                    add(day, p.article_id, start, end, text, previous)
+                previous = last[p.article_id] = text
+
+    add_leads(retriever.store.lead_passages(on_days, LEAD_PASSAGES))
+    # A day whose lead sentences are all furniture or dangling (a live blog's stamps, "And ..."): the next passages
+    # of its articles. On the T17 finan timeline, 3 of 65 days had no clean lead sentence (Date-F1 0.769 -> 0.740).
+    bare = [aid for aid in on_days if published[aid] not in out]
+    if bare:
+        add_leads([p for p in retriever.store.lead_passages(bare, MORE_PASSAGES)
+                   if p.chunk_id.rpartition(":")[2].isdigit() and int(p.chunk_id.rpartition(":")[2]) >= LEAD_PASSAGES])
     return out
 
 

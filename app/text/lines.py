@@ -113,15 +113,30 @@ _TITLES = frozenset("president vice prime minister secretary gen general sen sen
                     "spokeswoman mayor leader".split())
 
 
+# A connective before a named subject: "But Burton said ...", "Meanwhile, Lehman Brothers filed ...".
+_LEADING_CONNECTIVE = re.compile(r"^(?:and|but|yet|so|also|still|meanwhile|however|moreover|furthermore|instead|"
+                                 r"nevertheless|nonetheless|separately|elsewhere|in addition|at the same time)\b,?\s+"
+                                 r"(?=(?-i:[A-Z]))", re.I)
+
+
 def content_start(text: str) -> int:
-    """Characters to skip at the start of ``text``: a stamp before the sentence it carries (0 when none). The rest
-    must still be a sentence: a stamp with nothing after it, or a lower-case rest, gives 0 (and ``furniture``
-    says so)."""
+    """Characters to skip at the start of ``text``: a stamp before the sentence it carries, and a connective before
+    a named subject ("But Burton said ..." is the line "Burton said ..."; an editor drops the "But"); 0 when none.
+    The rest must still be a sentence that opens with a capital: "And on Sunday, he ..." keeps its "And" (and
+    ``dangling`` says so), as does a stamp with nothing after it (``furniture`` says so). On the T17 finan
+    timeline, dropping every connective-led sentence cost 28 of 266 lines (AR-1 0.112 -> 0.107)."""
+    skip = 0
     m = _LEADING_STAMP.match(text)
-    if not m or m.end() >= len(text):
-        return 0
-    rest = text[m.end():]
-    return m.end() if rest[:1].isupper() or rest[:1] in "\"“‘" else 0
+    if m and m.end() < len(text) and (text[m.end()].isupper() or text[m.end()] in "\"“‘"):
+        skip = m.end()
+    c = _LEADING_CONNECTIVE.match(text[skip:])
+    if c:
+        rest = text[skip + c.end():]
+        word = re.match(r"[\w'’]+", rest)
+        if word and word.group(0).lower() not in _PRONOUN_SUBJECTS and word.group(0).lower() not in _CONNECTIVES \
+                and not _DEICTIC.match(rest):
+            skip += c.end()
+    return skip
 
 
 def _has_verb(text: str) -> bool:
