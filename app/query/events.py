@@ -14,6 +14,9 @@ Rules (why):
   SAME_OVERLAP). The event keeps the earliest report's sentence and gains a citation per article. Within one
   article, different sentences with the same date stay separate events (one article does not repeat itself).
 - Only events of completely ingested (visible) articles are shown.
+- Page furniture is no event (app.text.lines): a stamp, byline, caption or question, or a sentence dated only by
+  its stamp ("(Update 1:00 a.m. Thursday in Cairo) ..."); a sentence opening with a pronoun shows its subject, resolved
+  from the sentence before, in brackets ("He [Hosni Mubarak] resigned on Friday"); its citation is unchanged.
 
 Rejected: pandas/polars for grouping (a dependency for a few hundred rows); a clustering library (scikit-learn
 agglomerative clustering) would merge chains of loosely similar sentences, whereas news dedup wants "same date
