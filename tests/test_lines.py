@@ -16,7 +16,15 @@ import pytest
 from app.answer.citations import split_claims, verify, verify_lines
 from app.answer.compose import compose_story
 from app.records import Source
-from app.text.lines import content_start, dangling, furniture, names_other_day, resolve, subject_of
+from app.text.lines import (
+    content_start,
+    dangling,
+    furniture,
+    names_other_day,
+    resolve,
+    subject_of,
+    weekday_a_week_back,
+)
 from app.text.sentences import ends_with_abbreviation, split_sentences
 from benchmarks.line_check import check_line
 
@@ -145,6 +153,15 @@ def test_subject_of_prefers_one_person_or_the_opening_name():
         "Vice President Omar Suleiman"
     assert subject_of("The Muslim Brotherhood said on Monday it would join the talks.", "it") == "Muslim Brotherhood"
     assert subject_of("The Muslim Brotherhood said on Monday it would join the talks.", "he") == ""
+
+
+def test_a_weekday_six_days_back_is_no_line_for_that_day():
+    """An article dated Wednesday 2 February 2011 (US time) says "early Thursday" of the Cairo clash of 3 February;
+    resolved to the past it is 27 January."""
+    assert weekday_a_week_back("early Thursday", D(2011, 1, 27), D(2011, 2, 2))
+    assert weekday_a_week_back("Thursday", D(2011, 1, 27), D(2011, 2, 2))
+    assert not weekday_a_week_back("Thursday", D(2011, 1, 27), D(2011, 1, 28))
+    assert not weekday_a_week_back("January 27", D(2011, 1, 27), D(2011, 2, 2))
 
 
 def test_a_sentence_naming_another_day_is_not_about_this_one():

@@ -64,7 +64,7 @@ from app.records import (
     from_epoch,
 )
 from app.text.dates import find_time_expressions, parse_question_time
-from app.text.lines import content_start, dangling, furniture, names_other_day, resolve
+from app.text.lines import content_start, dangling, furniture, names_other_day, resolve, weekday_a_week_back
 from app.text.tokens import content_tokens
 
 MAX_DATES = 366
@@ -501,7 +501,8 @@ def _candidates(
     before = previous_sentences(retriever, [e for e in found if dangling(e.text[content_start(e.text):])])
     for e in sorted(found, key=lambda e: (e.published_ts, e.article_id, e.start)):
         day = from_epoch(e.date_start_ts)
-        if e.relation == "at" and day in wanted and day <= published.get(e.article_id, day):
+        if e.relation == "at" and day in wanted and day <= published.get(e.article_id, day) and not (
+                e.article_id in published and weekday_a_week_back(e.expr_text, day, published[e.article_id])):
             add(day, e.article_id, e.start, e.end, e.text, before.get((e.article_id, e.start)))
     last: dict[str, str] = {}  # the sentence before, in the article's lead (its headline before the first)
 

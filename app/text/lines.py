@@ -261,10 +261,22 @@ def resolve(text: str, previous: str) -> str | None:
     return f"{text[:at]} [{who}]{text[at:]}"
 
 
+_BARE_WEEKDAY = re.compile(r"(?:on\s+)?(?:early|late)?\s*(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+                           r"(?:\s+(?:morning|afternoon|evening|night))?", re.I)
+
+
+def weekday_a_week_back(expression: str, day: dt.date, published: dt.date) -> bool:
+    """A bare weekday resolved to six days before its article's publication ("early Thursday" in an article dated
+    Wednesday) is as likely the next day in another time zone as last week: the issue's "Heavy gunfire
+    reverberated in central Cairo early Thursday ..." stood under the Thursday a week before the clash. Such a
+    sentence is no line for that day (a writer six days on says "last Thursday" or the date)."""
+    return (published - day).days == 6 and bool(_BARE_WEEKDAY.fullmatch(expression.strip()))
+
+
 def names_other_day(day: dt.date, expression_days: Iterable[dt.date]) -> bool:
     """True when one of a sentence's single-day time expressions (resolved at ingest) is a day other than ``day``:
     the sentence is about that day, not the line's."""
     return any(d != day for d in expression_days)
 
 
-__all__ = ["content_start", "dangling", "furniture", "names_other_day", "resolve", "subject_of"]
+__all__ = ["content_start", "dangling", "furniture", "names_other_day", "resolve", "subject_of", "weekday_a_week_back"]
