@@ -22,6 +22,7 @@ from app.text.lines import (
     furniture,
     names_other_day,
     resolve,
+    shown_line,
     subject_of,
     weekday_a_week_back,
 )
@@ -146,6 +147,24 @@ def test_a_pronoun_is_resolved_from_the_sentence_before(text, previous, shown):
 ])
 def test_an_unresolved_opening_is_not_a_line(text, previous):
     assert resolve(text, previous) is None
+
+
+@pytest.mark.parametrize("text, line", [
+    ("However, the talks broke down on Thursday.", (9, "The talks broke down on Thursday.")),
+    ("But Burton said the first presidential debate should go ahead.",
+     (4, "Burton said the first presidential debate should go ahead.")),
+    ("And on Sunday, he urged the crowds to go home.",
+     (4, "On Sunday, he [Egyptian President Hosni Mubarak] urged the crowds to go home.")),
+    ("(Update 1:00 a.m. in Cairo) Protesters rallied on Friday.", (28, "Protesters rallied on Friday.")),
+    ("So was Coleen Rowley, the FBI agent who warned her superiors.", None),
+    ("But he said no to the offer.", None),  # a connective before a pronoun: another line
+    ("Mubarak resigned on Friday.", (0, "Mubarak resigned on Friday.")),
+    ("Today is the day for celebration.", None),
+    ("Will Mubarak step down before September?", None),
+])
+def test_shown_line(text, line):
+    """The line as shown differs from the article's span only by a capital and a bracket."""
+    assert shown_line(text, PREVIOUS) == line
 
 
 def test_subject_of_prefers_one_person_or_the_opening_name():

@@ -64,7 +64,7 @@ from app.records import (
     from_epoch,
 )
 from app.text.dates import find_time_expressions, parse_question_time
-from app.text.lines import content_start, dangling, furniture, names_other_day, resolve, weekday_a_week_back
+from app.text.lines import content_start, dangling, furniture, names_other_day, shown_line, weekday_a_week_back
 from app.text.tokens import content_tokens
 
 MAX_DATES = 366
@@ -462,20 +462,18 @@ def _candidates(
     def add(day: dt.date, aid: str, start: int, end: int, text: str, previous: str | None = None) -> None:
         # A line is a clean sentence about its day (app.text.lines): past a leading stamp, not furniture, naming no
         # other day in its own words, its pronoun subject resolved from the sentence before (or another line).
-        skip = content_start(text)
+        line = shown_line(text, previous or "")
+        if line is None:
+            return
+        skip, shown = line
         start, text = start + skip, text[skip:]
-        if (aid, start, day) in seen or not _usable(text):
+        if (aid, start, day) in seen or not _usable(shown):
             return
         own = [d for at, d in expression_days.get((aid, start - skip), ()) if at >= start]
         if names_other_day(day, (d for d in own if d is not None)) or (
                 day != published.get(aid) and day not in own):
             return
-        shown = ""
-        if dangling(text):
-            resolved = resolve(text, previous or "")
-            if resolved is None:
-                return
-            shown = resolved
+        shown = "" if shown == text else shown
         tokens = frozenset(content_tokens(shown or text))
         if aid in loose and not (tokens | headline_terms(aid)) & terms:
             return
