@@ -35,7 +35,7 @@ import numpy as np
 from app.query.retrieval import Retriever
 from app.records import EventCitation, EventFilter, StoredEvent, TimelineEvent, epoch, from_epoch
 from app.text.actors import resolve_actor
-from app.text.lines import content_start, dangling, furniture, resolve
+from app.text.lines import dangling, furniture, resolve, trimmed
 from app.text.tokens import content_tokens
 
 SAME_COSINE = 0.72
@@ -194,8 +194,8 @@ def _furniture(e: StoredEvent) -> bool:
     """Page furniture is no event (app.text.lines): a sentence that is a stamp, a byline, a caption or a question,
     or whose date is only its stamp's ("(Update 1:00 a.m. Thursday in Cairo) Protesters ...": the update's time,
     not the protest's)."""
-    skip = content_start(e.text)
-    return bool(furniture(e.text[skip:])) or e.expr_start < e.start + skip
+    skip, rest = trimmed(e.text)
+    return bool(furniture(rest)) or e.expr_start < e.start + skip
 
 
 def previous_sentences(retriever: Retriever, events: list[StoredEvent]) -> dict[tuple[str, int], str]:

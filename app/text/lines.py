@@ -145,14 +145,19 @@ def content_start(text: str) -> int:
     return skip
 
 
+def trimmed(text: str) -> tuple[int, str]:
+    """(characters skipped, the rest opening with a capital): ``text`` without its leading stamp or connective."""
+    skip = content_start(text)
+    rest = text[skip:]
+    return skip, rest[:1].upper() + rest[1:] if skip and rest[:1].islower() else rest
+
+
 def shown_line(text: str, previous: str) -> tuple[int, str] | None:
     """A sentence as a timeline line: (characters skipped at its start, the line as shown), or None when it cannot
     be one. The skip leaves a stamp or a connective out (``content_start``); the shown line opens with a capital
     ("However, the talks broke down" -> "The talks broke down") and its pronoun subject is resolved from
     ``previous`` in brackets (``resolve``). It differs from the article's span only by that capital and bracket."""
-    skip = content_start(text)
-    rest = text[skip:]
-    shown = rest[:1].upper() + rest[1:] if skip and rest[:1].islower() else rest
+    skip, shown = trimmed(text)
     if furniture(shown):
         return None
     resolved = resolve(shown, previous)
@@ -300,4 +305,4 @@ def names_other_day(day: dt.date, expression_days: Iterable[dt.date]) -> bool:
 
 
 __all__ = ["content_start", "dangling", "furniture", "names_other_day", "resolve", "shown_line", "subject_of",
-           "weekday_a_week_back"]
+           "trimmed", "weekday_a_week_back"]
