@@ -81,6 +81,11 @@ def test_news_sentences_are_not_furniture(text):
     ("10:35 a.m. ET: Protesters marched towards the presidential palace.",
      "Protesters marched towards the presidential palace."),
     ("Updated 6:25 p.m.: The army said it would not use force.", "The army said it would not use force."),
+    ("MEXICO CITY | Fri Apr 24, 2009 7:50 pm EDT MEXICO CITY (Reuters) - A strain of flu never seen before has "
+     "killed up to 60 people in Mexico.", "A strain of flu never seen before has killed up to 60 people in Mexico."),
+    ("Prepare for a flu pandemic, WHO warns Health chiefs say plans are needed Tuesday 28 April 2009 17.37 BST The "
+     "world should prepare for a possible flu pandemic, experts said.",
+     "The world should prepare for a possible flu pandemic, experts said."),
     ("(AP Photo/Evan Vucci) (Evan Vucci - AP) President Bush announced plans for an emergency summit on Saturday.",
      "President Bush announced plans for an emergency summit on Saturday."),
 ])
@@ -89,6 +94,7 @@ def test_a_stamp_before_a_sentence_is_skipped(text, rest):
 
 
 @pytest.mark.parametrize("text", ["Protesters gathered in Cairo on Tuesday.", "NATO said the strikes would go on.",
+                                  "The meeting ended at 10:30 GMT - officials said nothing more about it.",
                                   "Mubarak - who ruled for 30 years - resigned."])
 def test_no_stamp_no_skip(text):
     assert content_start(text) == 0

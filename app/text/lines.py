@@ -72,6 +72,11 @@ _LEADING_STAMP = re.compile(
     rf"\((?:AP|AFP|CNN|Reuters|BBC|UPI|Bloomberg|dpa|Xinhua)\)\s*(?:-{{1,2}}|—|–|:)\s*|"
     rf"[A-Z][A-Z'’-]{{2,}}(?:\s+[A-Z][A-Z'’-]{{2,}}){{0,2}}(?:,\s*[A-Z][\w.]+(?:\s+[A-Z][\w.]+)?)?\s*(?:-{{1,2}}|—|–)\s+)")
 
+HEADER_CHARS = 300
+_HEADER_STAMP = re.compile(
+    r"\((?:AP|AFP|CNN|Reuters|BBC|UPI|Bloomberg|dpa|Xinhua)\)\s*(?:-{1,2}|—|–|:)\s*|"
+    r"\b\d{1,2}[:.]\d{2}\s*(?:[AaPp]\.?[Mm]\.?\s*)?(?:BST|GMT|UTC|[ECMP][SD]T|ET)\b\s*(?:\||-{1,2}|—|:)?\s*")
+
 _VERB_WORDS = frozenset("""
 is are was were be been being am has have had do does did will would shall should can could may might must
 said says say told tells tell added adds announced announces reported reports left leaves made makes took takes
@@ -135,6 +140,16 @@ def content_start(text: str) -> int:
     m = _LEADING_STAMP.match(text)
     if m and m.end() < len(text) and (text[m.end()].isupper() or text[m.end()] in "\"“‘"):
         skip = m.end()
+    # A page's header run into its lead: "MEXICO CITY | Fri Apr 24, 2009 7:50 pm EDT MEXICO CITY (Reuters) - A strain
+    # of flu ...", "... Sunday 26 April 2009 10.40 BST The world should prepare ...": the lead starts after the last
+    # agency dateline or clock stamp of its first characters.
+    for stamp in reversed(list(_HEADER_STAMP.finditer(text, skip, skip + HEADER_CHARS))):
+        rest, head = text[stamp.end():], text[skip:stamp.end()]
+        # a clock is a header's only after a date or a pipe ("... at 10:30 GMT - Officials said" is a sentence)
+        header = stamp.group(0).startswith("(") or "|" in head or re.search(r"\b(?:19|20)\d\d\b", head)
+        if header and rest[:1].isupper() and len(rest.split()) >= 6:
+            skip = stamp.end()
+            break
     c = _LEADING_CONNECTIVE.match(text[skip:])
     if c:
         rest = text[skip + c.end():]
@@ -247,6 +262,8 @@ def subject_of(previous: str, pronoun: str) -> str:
     """Who ``pronoun`` refers to in the sentence before: for he/she/his/her the one person named there (none when
     two different people are named: ambiguous); for it/they/its/their the name the sentence opens with."""
     kind = _PRONOUN_SUBJECTS.get(pronoun.lower(), "")
+    if furniture(previous[content_start(previous):]):
+        return ""  # "Download Adobe Reader ..." names no one the story is about
     names = _names(previous)
     if not names:
         return ""
