@@ -9,7 +9,7 @@ a reader would not publish:
 
 - **furniture**: a question, an update or dateline stamp ("(Update 1:00 a.m. in Cairo ...)", "January 31, 2011 at
   6:25 pm | ..."), a clock at the start, a byline, a caption or credit, "click here"/"read more", a heading in
-  capitals, a fragment (lower-case start, an ellipsis, an unclosed quotation);
+  capitals, a fragment (lower-case start, an ellipsis, a line that starts inside a quotation);
 - **dangling**: the line opens with a pronoun or a connective ("And", "But", "He", "It", "Today is") that is not
   resolved in brackets ("He [Hosni Mubarak] said" passes);
 - **other day**: the line's own words name another day than the one it stands under — a weekday, "yesterday",
@@ -71,8 +71,13 @@ def furniture(text: str) -> str:
     opening = s.lstrip("\"“‘'(")
     if not opening or opening[0].islower() or s.startswith(("...", "…")):
         return "fragment"
-    if s.count('"') % 2 or s.count("“") != s.count("”"):
-        return "unclosed quotation"
+    # a line that starts inside a quotation: its first quote mark closes one ('... the American people, " Obama
+    # said'); a quotation opened in the line and running on past its end keeps its speaker and is not flagged
+    marks = [(i, ch) for i, ch in enumerate(s) if ch in '"“”']
+    if marks and (s.count('"') % 2 or s.count("“") != s.count("”")):
+        i, ch = marks[0]
+        if ch == "”" or (ch == '"' and i > 0 and re.search(r"[,.!?]\s*$", s[:i])):
+            return "quotation fragment"
     words = re.findall(r"[A-Za-z]{2,}", s)
     if words and sum(w.isupper() for w in words) * 2 > len(words):
         return "heading"
@@ -122,7 +127,10 @@ def named_days(text: str, published: dt.date) -> list[dt.date]:
     for m in re.finditer(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", low):
         before = low[max(0, m.start() - 25): m.start()]
         ahead = bool(re.search(r"\b(?:next|will|coming)\b", before))
-        days.append(_weekday_before(published, _WEEKDAYS[m.group(1)], ahead))
+        if re.search(r"\blast\s*$", before):  # "last Wednesday" in a Wednesday paper is a week back
+            days.append(_weekday_before(published - dt.timedelta(days=1), _WEEKDAYS[m.group(1)], False))
+        else:
+            days.append(_weekday_before(published, _WEEKDAYS[m.group(1)], ahead))
     if re.search(r"\byesterday\b", low):
         days.append(published - dt.timedelta(days=1))
     if re.search(r"\b(?:today|tonight|this morning|this afternoon|this evening)\b", low):

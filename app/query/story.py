@@ -64,7 +64,7 @@ from app.records import (
     from_epoch,
 )
 from app.text.dates import find_time_expressions, parse_question_time
-from app.text.lines import content_start, dangling, furniture, names_other_day, shown_line, weekday_a_week_back
+from app.text.lines import ambiguous_past, content_start, dangling, furniture, names_other_day, shown_line
 from app.text.tokens import content_tokens
 
 MAX_DATES = 366
@@ -500,7 +500,7 @@ def _candidates(
     for e in sorted(found, key=lambda e: (e.published_ts, e.article_id, e.start)):
         day = from_epoch(e.date_start_ts)
         if e.relation == "at" and day in wanted and day <= published.get(e.article_id, day) and not (
-                e.article_id in published and weekday_a_week_back(e.expr_text, day, published[e.article_id])):
+                e.article_id in published and ambiguous_past(e.expr_text, day, published[e.article_id], e.text)):
             add(day, e.article_id, e.start, e.end, e.text, before.get((e.article_id, e.start)))
     last: dict[str, str] = {}  # the sentence before, in the article's lead (its headline before the first)
 

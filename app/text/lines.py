@@ -64,7 +64,7 @@ _FURNITURE_OPENING = re.compile(
 # "(AP Photo/Evan Vucci) (Evan Vucci - AP) ",
 # "CAIRO, Egypt (CNN) -- ", "January 31, 2011 at 6:25 pm | ", "10:35 a.m.: ", "Updated 6:25 p.m.: ".
 _LEADING_STAMP = re.compile(
-    rf"^(?:(?:\([^()]{{0,60}}\b(?:AP|AFP|Reuters|Getty|Photo|Bloomberg|EPA|Credit)\b[^()]{{0,60}}\)\s*)+|(?i:\((?:update|updated)[^)]{{0,80}}\)\s*[-:—–]*\s*|"
+    rf"(?:(?:\([^()]{{0,60}}\b(?:AP|AFP|Reuters|Getty|Photo|Bloomberg|EPA|Credit)\b[^()]{{0,60}}\)\s*)+|(?i:\((?:update|updated)[^)]{{0,80}}\)\s*[-:—–]*\s*|"
     rf"updated?\s*(?:\d+(?!:\d))?\s*(?:at\s+)?(?:{_CLOCK}\s*(?:[ap]\.?m\.?)?\s*(?:[ECMP][SD]?T|GMT)?)?\s*:\s*|"
     rf"{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}(?:,?\s*(?:at\s+)?{_CLOCK}\s*(?:[ap]\.?m\.?)?)?\s*(?:\||-{{1,2}}|—|:)\s*|"
     rf"{_CLOCK}\s*(?:[ap]\.?m\.?)?(?:\s*[ECMP][SD]?T)?\s*(?:\||-{{1,2}}|—|:)\s*)|"
@@ -137,8 +137,10 @@ def content_start(text: str) -> int:
     auxiliary ("So was Coleen Rowley ..."), and ``dangling`` says so. On the T17 finan
     timeline, dropping every connective-led sentence cost 28 of 266 lines (AR-1 0.112 -> 0.107)."""
     skip = 0
-    m = _LEADING_STAMP.match(text)
-    if m and m.end() < len(text) and (text[m.end()].isupper() or text[m.end()] in "\"“‘"):
+    for _ in range(3):  # stamps come in runs: "(By Bill Pugliano -- Getty Images) DETROIT -- First it was ..."
+        m = _LEADING_STAMP.match(text, skip)
+        if not (m and skip < m.end() < len(text) and (text[m.end()].isupper() or text[m.end()] in "\"“‘")):
+            break
         skip = m.end()
     # A page's header run into its lead: "MEXICO CITY | Fri Apr 24, 2009 7:50 pm EDT MEXICO CITY (Reuters) - A strain
     # of flu ...", "... Sunday 26 April 2009 10.40 BST The world should prepare ...": the lead starts after the last
@@ -190,8 +192,19 @@ def _has_verb(text: str) -> bool:
     return bool(_NAME_THEN_S.search(text))
 
 
-def _quotes_balanced(text: str) -> bool:
-    return text.count("“") == text.count("”") and text.count('"') % 2 == 0
+def _starts_inside_a_quote(text: str) -> bool:
+    """Does the sentence begin inside a quotation (its first quote mark closes one: 'What we have to do is deliver,
+    " Obama said')? One that opens a quotation running on past its end ('Judge Schwartz told Dr Murray on Monday:
+    " You may not use any anesthetic agents.') is whole: a reader has its speaker and its words. On the T17 mj
+    timeline the second shape was the only line of a gold date (8 February 2010)."""
+    if text.count("“") != text.count("”"):
+        first = min((i for i in (text.find("“"), text.find("”")) if i >= 0), default=-1)
+        return first >= 0 and text[first] == "”"
+    if text.count('"') % 2 == 0:
+        return False
+    at = text.find('"')
+    before = text[:at].rstrip()
+    return at > 0 and (before[-1:] in ",.!?" or not text[at + 1:].strip()[:1].isupper())
 
 
 _SPEAKER_PRONOUN = re.compile(r"[”\"’]\s*,?\s*(?:he|she|they|it)\s+(?:said|says|added|told|wrote|asked)\b|"
@@ -209,7 +222,7 @@ def furniture(text: str) -> str:
     if _FURNITURE_OPENING.match(s) or _FURNITURE_ANYWHERE.search(s):
         return "stamp, byline or caption"
     first = s.lstrip("\"“‘'(")
-    if not first or first[0].islower() or s.startswith(("...", "…", "-", "–", "—")) or not _quotes_balanced(s):
+    if not first or first[0].islower() or s.startswith(("...", "…", "-", "–", "—")) or _starts_inside_a_quote(s):
         return "fragment"
     if s[0] in "\"“‘" and _SPEAKER_PRONOUN.search(s):
         return "unnamed speaker"
@@ -254,6 +267,8 @@ def _person(name: str) -> bool:
                       "street", "airport", "house", "office", "agency", "army", "police", "forces", "government",
                       "republic", "states", "kingdom", "union", "nations", "organization", "organisation", "court",
                       "news", "press", "times", "post", "journal", "television", "tv", "radio", "corp", "inc",
+                      "hospital", "center", "centre", "clinic", "stadium", "hotel", "church", "school", "college",
+                      "institute", "foundation", "association", "memorial", "museum", "park", "city", "county",
                       "company", "group", "reserve", "brothers", "department", "committee", "congress", "senate"}
         for w in words)
 
@@ -307,12 +322,29 @@ _BARE_WEEKDAY = re.compile(r"(?:on\s+)?(?:early|late)?\s*(?:monday|tuesday|wedne
                            r"(?:\s+(?:morning|afternoon|evening|night))?", re.I)
 
 
-def weekday_a_week_back(expression: str, day: dt.date, published: dt.date) -> bool:
-    """A bare weekday resolved to six days before its article's publication ("early Thursday" in an article dated
-    Wednesday) is as likely the next day in another time zone as last week: the issue's "Heavy gunfire
-    reverberated in central Cairo early Thursday ..." stood under the Thursday a week before the clash. Such a
-    sentence is no line for that day (a writer six days on says "last Thursday" or the date)."""
-    return (published - day).days == 6 and bool(_BARE_WEEKDAY.fullmatch(expression.strip()))
+_MONTH_WORD = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+               r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DAY_MONTH = re.compile(rf"(?:on\s+)?(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}|"
+                        rf"{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?)", re.I)
+_LAST_YEAR = re.compile(r"\b(?:last|previous)\s+year\b|\ba\s+year\s+(?:ago|earlier)\b", re.I)
+
+
+def ambiguous_past(expression: str, day: dt.date, published: dt.date, sentence: str = "") -> bool:
+    """A date resolved into the past that a reader would as likely read as another day: no line for that day.
+
+    - A bare weekday six days before its article's publication ("early Thursday" in an article dated Wednesday) is
+      as likely the next day in another time zone as last week: the issue's "Heavy gunfire reverberated in central
+      Cairo early Thursday ..." stood under the Thursday a week before the clash (a writer six days on says "last
+      Thursday" or the date).
+    - A day and month without a year more than half a year before publication ("The concert takes place on
+      8 October" in a September 2011 article, resolved to 8 October 2010): the coming one is meant as often. On the
+      T17 mj timeline two such lines stood a year early; "on 25 June last year" says its year and stays.
+    """
+    back = (published - day).days
+    expression = expression.strip()
+    if back == 6 and _BARE_WEEKDAY.fullmatch(expression):
+        return True
+    return back > 183 and bool(_DAY_MONTH.fullmatch(expression)) and not _LAST_YEAR.search(sentence)
 
 
 def names_other_day(day: dt.date, expression_days: Iterable[dt.date]) -> bool:
@@ -322,4 +354,4 @@ def names_other_day(day: dt.date, expression_days: Iterable[dt.date]) -> bool:
 
 
 __all__ = ["content_start", "dangling", "furniture", "names_other_day", "resolve", "shown_line", "subject_of",
-           "trimmed", "weekday_a_week_back"]
+           "trimmed", "ambiguous_past"]
