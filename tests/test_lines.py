@@ -112,6 +112,7 @@ def test_no_stamp_no_skip(text):
     ("However, the talks broke down on Thursday.", "However"),
     ("He resigned on Friday and handed power to the army.", "He"),
     ("On Sunday, he urged the crowds to go home.", "On Sunday, he"),
+    ("Eight years later, this time as the nominee, the senator is again criticizing Bush.", "Eight years later, this"),
     ("It was the largest bankruptcy filing in U.S. history.", "It was the"),
     ("We have no role in this revolt.", "We"),
 ])

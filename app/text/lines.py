@@ -106,7 +106,8 @@ _CONNECTIVE = re.compile(r"^\(?(?:" + "|".join(re.escape(c) for c in sorted(_CON
 _DEICTIC = re.compile(r"^(?:today|tonight|now|here|there)\s+(?:is|was|are|were|will)\b|^(?:it|this|that)\s+(?:is|was)"
                       r"\s+(?:the|a|an|time|not|also|why|what|how)\b", re.I)
 # A pronoun subject, at the start or after an opening phrase ("On Sunday, he urged ..."; "In a statement, they said").
-_PRONOUN = re.compile(r"^(?P<lead>(?:[^,\"“”]{1,40},\s+)?)(?P<pronoun>he|she|it|they|his|her|its|their)\b", re.I)
+_PRONOUN = re.compile(r"^(?P<lead>(?:[^,\"“”]{1,40},\s+)?)"
+                      r"(?P<pronoun>he|she|it|they|his|her|its|their|this|that|these|those)\b", re.I)
 
 # A capitalised name run: "Hosni Mubarak", "President Barack Obama", "the Muslim Brotherhood", "Ban Ki-moon".
 _NAME_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*|al-[A-Z][\w'’-]*)(?:\s+(?:(?:of|de|del|la|van|von|bin|al|ibn|"
@@ -306,8 +307,9 @@ def resolve(text: str, previous: str) -> str | None:
     if not opening:
         return text
     p = _PRONOUN.match(text.strip())
-    if p is None or p.group(0) != opening or re.search(r"\b(?:he|she|it|they|his|her|its|their)\b", p.group("lead"),
-                                                       re.I):
+    if p is None or p.group(0) != opening or p.group("pronoun").lower() not in _PRONOUN_SUBJECTS:
+        return None  # a connective, a deictic opening, "this"/"that": another line
+    if re.search(r"\b(?:he|she|it|they|his|her|its|their)\b", p.group("lead"), re.I):
         return None  # "If he performs well, he could ...": two pronouns, one bracket would not settle them
     who = subject_of(previous, p.group("pronoun"))
     if not who:
