@@ -177,6 +177,12 @@ def test_shown_line(text, line):
 
 
 def test_subject_of_prefers_one_person_or_the_opening_name():
+    assert subject_of("“We have very little communication,” Robertson told BBC Caribbean.", "he") == "Robertson"
+    assert subject_of("A spokesman for the White House, Mike Hammer, told the BBC that President Obama had asked for "
+                      "a plan.", "he") == "Mike Hammer"
+    assert subject_of("Haiti said the airport was open, and aid was arriving.", "he") == ""
+    assert subject_of("US Secretary of State Hillary Clinton arrived in Haiti on Saturday.", "she") == \
+        "US Secretary of State Hillary Clinton"
     assert subject_of("Vice President Omar Suleiman met opposition groups on Sunday.", "he") == \
         "Vice President Omar Suleiman"
     assert subject_of("The Muslim Brotherhood said on Monday it would join the talks.", "it") == "Muslim Brotherhood"

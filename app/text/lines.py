@@ -43,6 +43,8 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
+from app.text.actors import resolve_actor
+
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
 _TIME = r"\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?|GMT|UTC|BST|[ECMP][SD]?T)\b"
@@ -262,9 +264,18 @@ def _names(sentence: str) -> list[str]:
     return out
 
 
+_SPEAKER = re.compile(r"\b((?:[A-Z][\w'’.-]+\s+){0,3}[A-Z][\w'’.-]+),?\s+(?:said|says|told|tells|added|announced|"
+                      r"declared|wrote)\b")
+
+
 def _person(name: str) -> bool:
-    """A name that may be a person: two or more words, or a title and a name ("President Mubarak")."""
+    """A name that may be a person: two or more words, or a title and a name ("President Mubarak", "US Secretary of
+    State Hillary Clinton": a title's "of State" is no organisation's)."""
     words = name.split()
+    titled = [w for w in words if w.lower() in _TITLES]
+    if titled:
+        after = words[words.index(titled[-1]) + 1:]
+        words = [w for w in after if w.lower() not in {"of", "state"}] or words
     return len(words) >= 2 and not name.isupper() and not any(
         w.lower() in {"of", "party", "brotherhood", "council", "ministry", "bank", "university", "square",
                       "street", "airport", "house", "office", "agency", "army", "police", "forces", "government",
@@ -286,6 +297,11 @@ def subject_of(previous: str, pronoun: str) -> str:
     if not names:
         return ""
     if kind.startswith("person"):
+        # the one who spoke: "..., Robertson told BBC Caribbean." / "..., a spokesman, Mike Hammer, told ..."
+        speakers = [s for s in _SPEAKER.findall(previous)
+                    if not s.startswith("The ") and (_person(s) or (len(s.split()) == 1 and resolve_actor(s) is None))]
+        if speakers and len({s.split()[-1] for s in speakers}) == 1 and speakers[0].lower() not in _NOT_NAMES:
+            return speakers[0]
         people = [n for n in names if _person(n)]
         # "President Hosni Mubarak" and "Mubarak" are one person; a second, different surname is ambiguous
         surnames = {p.split()[-1] for p in people}
