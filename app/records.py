@@ -197,6 +197,7 @@ class Source:
     score: float = 0.0  # relevance to the question
     verb: str = ""  # reporting verb of an attributed statement ("said", "called for")
     quote: str = ""  # the quoted words of a statement, if any
+    shown: str = ""  # a story line as shown, when it differs from ``text``: "He [Hosni Mubarak] resigned ..."
 
     def to_citation(self) -> dict[str, object]:
         """The stable ``--json`` shape of a citation."""

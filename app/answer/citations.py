@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from app.records import Source
 from app.text.actors import canonical_actors, find_actor_mentions
+from app.text.sentences import ends_with_abbreviation, split_sentences
 from app.text.tokens import (
     capitalised_words,
     content_tokens,
@@ -29,25 +30,26 @@ from app.text.tokens import (
 )
 
 CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
-# Sentence boundaries: after . ! ? (optionally closed by a quote or bracket) before a capital, or a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"‘'(])|(?<=[.!?][”\"’)])\s+(?=[A-Z“\"‘'(])|\n+")
-# A full stop that ends an initial or a title is not a sentence end ("Clifford J. Murphy", "Rep. Mike Johnson").
-_NOT_AN_END = re.compile(r"(?:\b[A-Z]|\b(?:Rep|Sen|Gov|Dr|Mr|Mrs|Ms|St|Jr|Sr|Lt|Gen|Col|Sgt|Prof|Capt|Gov|Atty|Mt|No|"
-                         r"Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec|U\.S|U\.K|U\.N))\.$")
 
 
 def _sentences(text: str) -> list[str]:
-    """Split at sentence ends, except after initials and titles."""
+    """The answer's sentences, split by the one sentence splitter the articles are split by
+    (app.text.sentences): a full stop of an abbreviation or a time ("a.m.", "U.S.", "Dec.", "Rep.") or of an
+    initial ("Clifford J. Murphy") ends no sentence. A second, looser splitter here cut "(Update 4:33 a.m. Thursday
+    in Cairo, 9:33 p.m. ET Wednesday)" after "a.m." and "p.m.", and the guard put the markers inside them:
+    "4:33 a.m [2]. Thursday" (issue 27)."""
     parts: list[str] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        if _NOT_AN_END.search(text[start : m.start()]):
-            continue
-        parts.append(text[start : m.start()])
-        start = m.end()
-    parts.append(text[start:])
-    return [p.strip() for p in parts if p.strip()]
-_CITATION_END = re.compile(r"\][.!?;:,]*[”\"’)]*(?=\s|$)")
+    for span in split_sentences(text):
+        part = span.text(text).strip()
+        marker = CITATION.match(part)
+        if parts and marker:  # "calm. [2]": the marker closes the sentence before it
+            parts[-1] += f" {part[: marker.end()]}"
+            part = part[marker.end():].strip()
+        if part:
+            parts.append(part)
+    return parts
+# A citation group and what closes it ("[2].", "[1, 3]”"); a bracket of words ("He [Hosni Mubarak] said") is not one.
+_CITATION_END = re.compile(CITATION.pattern + r"[.!?;:,]*[”\"’)]*(?=\s|$)")
 
 
 def support_score(claim: str, evidence: str) -> float:
@@ -167,10 +169,11 @@ def known_names(sources: list[Source]) -> frozenset[str]:
 
 def evidence_of(source: Source) -> str:
     """What a claim citing ``source`` may rely on: the sentence, its label (speaker, or the resolved event date),
-    its publication date spelled out (so "on 19 September 2023 [1]" can cite "on Tuesday") and the digits of its
+    a story line's shown form (its pronoun's subject in brackets, resolved from the sentence before), its
+    publication date spelled out (so "on 19 September 2023 [1]" can cite "on Tuesday") and the digits of its
     number words ("4 astronauts" may cite "four astronauts"). Not the headline: every source of an article shares it,
     so headline words would let a claim cite any sentence of the story."""
-    extra = [source.label, number_words_as_digits(source.text)]
+    extra = [source.label, source.shown, number_words_as_digits(source.text)]
     if source.published:
         try:
             day = dt.date.fromisoformat(source.published[:10])
@@ -276,7 +279,7 @@ def verify(answer: str, sources: list[Source], threshold: float = SUPPORT_THRESH
             if n not in used:
                 used.append(n)
         marker = "".join(f"[{n}]" for n in good)
-        if bare[-1:] in ".!?":
+        if bare[-1:] in ".!?" and not ends_with_abbreviation(bare):
             kept.append(f"{bare[:-1]} {marker}{bare[-1]}")  # "... stop fighting [1]."
         else:
             kept.append(f"{bare} {marker}")

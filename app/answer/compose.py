@@ -67,8 +67,9 @@ def compose_timeline(sources: list[Source], question: str) -> str:
 
 
 def compose_story(sources: list[Source]) -> str:
-    """The story timeline as the answer: one cited line per source, each starting with its day."""
-    return "\n".join(cite(f"{s.label}: {s.text}", s.n) for s in sources)
+    """The story timeline as the answer: one cited line per source, each starting with its day; a line whose pronoun
+    the timeline resolved shows the subject in brackets ("He [Hosni Mubarak] resigned ...")."""
+    return "\n".join(cite(f"{s.label}: {s.shown or s.text}", s.n) for s in sources)
 
 
 def labelled(source: Source) -> str:

@@ -279,7 +279,7 @@ class Router:
             first = line.citations[0]
             sources.append(Source(len(sources) + 1, first.text, first.article_id, first.title, first.published,
                                   first.start, first.end, label=day.date.strftime("%-d %B %Y"),
-                                  score=float(line.n_articles)))
+                                  score=float(line.n_articles), shown=line.text if line.text != first.text else ""))
         return Evidence("story", sources, sure=bool(sources))
 
     def statements(self, retriever: Retriever, actors: list[str]) -> Evidence | None:

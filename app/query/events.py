@@ -14,6 +14,9 @@ Rules (why):
   SAME_OVERLAP). The event keeps the earliest report's sentence and gains a citation per article. Within one
   article, different sentences with the same date stay separate events (one article does not repeat itself).
 - Only events of completely ingested (visible) articles are shown.
+- Page furniture is no event (app.text.lines): a stamp, byline, caption or question, or a sentence dated only by
+  its stamp ("(Update 1:00 a.m. Thursday in Cairo) ..."); a sentence opening with a pronoun shows its subject, resolved
+  from the sentence before, in brackets ("He [Hosni Mubarak] resigned on Friday"); its citation is unchanged.
 
 Rejected: pandas/polars for grouping (a dependency for a few hundred rows); a clustering library (scikit-learn
 agglomerative clustering) would merge chains of loosely similar sentences, whereas news dedup wants "same date
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -31,6 +35,7 @@ import numpy as np
 from app.query.retrieval import Retriever
 from app.records import EventCitation, EventFilter, StoredEvent, TimelineEvent, epoch, from_epoch
 from app.text.actors import resolve_actor
+from app.text.lines import dangling, furniture, resolve, trimmed
 from app.text.tokens import content_tokens
 
 SAME_COSINE = 0.72
@@ -171,8 +176,43 @@ def list_events(
     date_to: dt.date | None = None,
 ) -> list[TimelineEvent]:
     """The timeline of visible articles: events overlapping [date_from, date_to], naming ``actor`` if given."""
-    events = visible_events(retriever, overlapping(date_from, date_to))
+    events = [e for e in visible_events(retriever, overlapping(date_from, date_to)) if not _furniture(e)]
     if actor:
         events = [e for e in events if has_actor(e, actor)]
     events.sort(key=sort_key)
-    return [merged for _, merged in merge_events(events, encode if events else None)]
+    merged = merge_events(events, encode if events else None)
+    before = previous_sentences(retriever, [first for first, _ in merged if dangling(first.text)])
+    out = []
+    for first, event in merged:
+        key = (first.article_id, first.start)
+        resolved = resolve(first.text, before[key]) if key in before else None
+        out.append(replace(event, text=resolved) if resolved else event)
+    return out
+
+
+def _furniture(e: StoredEvent) -> bool:
+    """Page furniture is no event (app.text.lines): a sentence that is a stamp, a byline, a caption or a question,
+    or whose date is only its stamp's ("(Update 1:00 a.m. Thursday in Cairo) Protesters ...": the update's time,
+    not the protest's)."""
+    skip, rest = trimmed(e.text)
+    return bool(furniture(rest)) or e.expr_start < e.start + skip
+
+
+def previous_sentences(retriever: Retriever, events: list[StoredEvent]) -> dict[tuple[str, int], str]:
+    """(article id, sentence start) -> the sentence before each event's sentence in its article: what a pronoun
+    opening ("He urged ...") refers to. One read of the events' passages and the passages before them."""
+    wanted = set()
+    for e in events:
+        aid, _, index = e.chunk_id.rpartition(":")
+        wanted.add(e.chunk_id)
+        if index.isdigit() and int(index) > 0:
+            wanted.add(f"{aid}:{int(index) - 1}")
+    sentences: dict[str, list[tuple[int, str]]] = {}
+    for p in retriever.store.passages(sorted(wanted)):
+        sentences.setdefault(p.article_id, []).extend((start, text) for start, _, text in p.sentence_texts())
+    out = {}
+    for e in events:
+        earlier = [(start, text) for start, text in sentences.get(e.article_id, ()) if start < e.start]
+        if earlier:
+            out[(e.article_id, e.start)] = max(earlier)[1]
+    return out

@@ -16,7 +16,7 @@ _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep",
     "pres", "rev", "hon", "u.s", "u.k", "u.n", "e.g", "i.e", "etc", "vs", "no", "inc", "ltd", "co", "corp",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "a.m", "p.m", "approx",
-    "dept", "est", "fig", "mt", "ft", "u.s.a", "d.c",
+    "dept", "est", "fig", "mt", "ft", "u.s.a", "d.c", "atty",
 }
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and then whitespace.
@@ -54,12 +54,24 @@ def _strip(text: str, span: Span) -> Span:
     return Span(start, end)
 
 
+def _word_before(text: str, end: int) -> str:
+    """The word (with its inner full stops: "u.s", "a.m") that ends at ``end``, lower case."""
+    word_match = re.search(r"([A-Za-z][A-Za-z.]*)$", text[max(0, end - 12) : end])
+    return word_match.group(1).lower() if word_match else ""
+
+
+def ends_with_abbreviation(text: str) -> bool:
+    """Does ``text`` end with the full stop of an abbreviation or a time ("U.S.", "a.m.", "Dec.")? A citation
+    marker then goes after that full stop ("at 6 p.m. [2]"), not inside it ("6 p.m [2].")."""
+    text = text.rstrip()
+    return text.endswith(".") and _word_before(text, len(text) - 1) in _ABBREVIATIONS
+
+
 def _is_false_boundary(text: str, match_start: int, match_end: int, block_end: int) -> bool:
     """True when the full stop belongs to an abbreviation, an initial or a number."""
     if text[match_start] != ".":
         return False
-    word_match = re.search(r"([A-Za-z][A-Za-z.]*)$", text[max(0, match_start - 12) : match_start])
-    word = word_match.group(1).lower() if word_match else ""
+    word = _word_before(text, match_start)
     if word in _ABBREVIATIONS:
         return True
     if len(word) == 1 and word.isalpha() and text[match_start - 1].isupper():

@@ -1,0 +1,377 @@
+"""Timeline lines a newsroom would publish: which article sentences may stand alone as "what happened that day".
+
+A timeline line is read without its article, so it must be a complete sentence that states what happened — a
+subject and a verb — and nothing else. Read as a journalist would, a story timeline over ~200 Egyptian-revolution
+articles (issue 27) had, beside good lines, page furniture ("January 31, 2011 at 6:25 pm | We have no role in this
+revolt.", "(Update 1:00 a.m. in Cairo, 6:00 p.m. ET) Protesters in the United States ..."), lines that do not stand
+alone ("And on Sunday, he urged the Egyptian president to ...", "Today is the day for celebration.") and lines about
+another day. These rules sort a candidate sentence into:
+
+- **furniture** (``furniture``): a question, an update stamp, a dateline or time stamp, a byline, a caption or
+  credit, a "click here"/"read more", a heading in capitals, a fragment (opens in lower case or with an ellipsis, or
+  an unclosed quotation), a quotation whose only speaker is a pronoun, or no finite verb at all. Never a line.
+- **a leading stamp** (``content_start``): "(Update 1:00 a.m. in Cairo, 6:00 p.m. ET) Protesters ..." or
+  "CAIRO (Reuters) - Protesters ..." carry a sentence after the stamp: the line is that sentence, its span moved
+  past the stamp (the citation stays an exact span of the article).
+- **a dangling opening** (``dangling``): a connective ("And", "But", "However", "Meanwhile") or a deictic opening
+  ("Today is", "This was") needs the sentence before it: the line is replaced by another sentence. A pronoun subject
+  ("He urged ...", "On Sunday, she said ...") is resolved from the preceding sentence when it names one person (for
+  he/she) or opens with a name (for it/they), shown in brackets: "He [Hosni Mubarak] said ..." (``resolve``);
+  otherwise the line is replaced too.
+- **another day** (``names_other_day``): a sentence whose own single-day time expression resolves to a day other
+  than the line's is about that day, not this one.
+
+Measured with the independent line check (benchmarks/line_check.py, its own rules, not these functions) on the T17
+dev timelines (loaded machine): flagged 136 of 541 lines before (25 %; per timeline 17-49 %: finan 66 of 292, of
+them 41 dangling, 19 furniture, 12 another day) and 0 of 498 after. tilse, mean of the six dev timelines: Date-F1
+0.771 -> 0.771, AR-1 0.150 -> 0.148, AR-2 0.039 -> 0.038 (h1n1 and mj up, finan and haiti down: the "He ...",
+"And ..." and header-stamped lines that give way carried words the gold summaries share). Among finan's 637
+day-dated sentences the rules call 54 stamps, bylines or captions, 16 verbless, 14 fragments, 8 questions and 90
+dangling. A page header run into its lead ("MEXICO CITY | Fri Apr 24, 2009 7:50 pm EDT MEXICO CITY (Reuters) -
+...") is skipped to the lead rather than dropped: dropping such lines had cost h1n1#2 AR-1 0.124 -> 0.089.
+
+Rejected: a parser for "subject and verb" and for pronoun resolution. spaCy needs a model download (en_core_web_sm,
+not a PyPI wheel the offline setup installs) and ~10 ms a sentence on 2 cores; NLTK's POS tagger needs its
+averaged-perceptron data downloaded at run time (fails offline); neural coreference (fastcoref, coreferee) needs
+models too. News prose is regular enough at a sentence's edges — its first words and its stamps — for a few
+word lists, and a wrong rule only costs a sentence (another candidate is chosen), never a wrong line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from app.text.actors import resolve_actor
+
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_TIME = r"\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?|GMT|UTC|BST|[ECMP][SD]?T)\b"
+_CLOCK = r"\d{1,2}:\d{2}"
+_NOT_BYLINE = (r"(?:the|late|early|mid|then|now|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+               r"January|February|March|April|May|June|July|August|September|October|November|December)\b")
+
+# Furniture anywhere in the sentence: the pipe of a dateline, a credit, a call to click.
+_FURNITURE_ANYWHERE = re.compile(
+    r"\s\|\s|\b(?:click\s+here|read\s+more|sign\s+up|subscribe\s+(?:to|now)|all\s+rights\s+reserved|copyright|"
+    r"last\s+updated|updated\s+at|posted\s+(?:at|on|by)|published\s+at|comments?\s+(?:was|were|have\s+been)\s+"
+    r"(?:removed|closed)|(?:AP|AFP|Reuters|Getty)\s+(?:Photo|Images)|photo\s*(?:credit|illustration)|"
+    r"contributed\s+to\s+this\s+report|(?:reporting|editing|writing)\s+by|associated\s+press\s+writer|"
+    r"e-?mail\s+(?:this|to\s+a\s+friend)|follow\s+us|share\s+this)\b", re.I)
+# Furniture at the start: stamps, bylines, captions, live-blog clocks.
+_FURNITURE_OPENING = re.compile(
+    rf"^\W*(?:(?i:updated?\b|update\s*\d|(?:photo|photograph|picture|image|video|watch|listen|caption|pictured|"
+    rf"file|credit|related|see\s+also)\s*:|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}},?\s*(?:at\s+)?{_CLOCK}|{_TIME}|"
+    rf"{_CLOCK}\b)|By\s+(?!{_NOT_BYLINE})[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){{1,3}}\s*(?:,|$|\|))")
+# A stamp before the sentence it carries: "(Update 1:00 a.m. in Cairo, 6:00 p.m. ET) ", "CAIRO (Reuters) - ",
+# "(AP Photo/Evan Vucci) (Evan Vucci - AP) ",
+# "CAIRO, Egypt (CNN) -- ", "January 31, 2011 at 6:25 pm | ", "10:35 a.m.: ", "Updated 6:25 p.m.: ".
+_LEADING_STAMP = re.compile(
+    rf"(?:(?:\([^()]{{0,60}}\b(?:AP|AFP|Reuters|Getty|Photo|Bloomberg|EPA|Credit)\b[^()]{{0,60}}\)\s*)+|(?i:\((?:update|updated)[^)]{{0,80}}\)\s*[-:—–]*\s*|"
+    rf"updated?\s*(?:\d+(?!:\d))?\s*(?:at\s+)?(?:{_CLOCK}\s*(?:[ap]\.?m\.?)?\s*(?:[ECMP][SD]?T|GMT)?)?\s*:\s*|"
+    rf"{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}(?:,?\s*(?:at\s+)?{_CLOCK}\s*(?:[ap]\.?m\.?)?)?\s*(?:\||-{{1,2}}|—|:)\s*|"
+    rf"{_CLOCK}\s*(?:[ap]\.?m\.?)?(?:\s*[ECMP][SD]?T)?\s*(?:\||-{{1,2}}|—|:)\s*)|"
+    rf"(?:[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){{0,3}}(?:,[^()]{{1,30}})?\s*)?"
+    rf"\((?:AP|AFP|CNN|Reuters|BBC|UPI|Bloomberg|dpa|Xinhua)\)\s*(?:-{{1,2}}|—|–|:)\s*|"
+    rf"[A-Z][A-Z'’-]{{2,}}(?:\s+[A-Z][A-Z'’-]{{2,}}){{0,2}}(?:,\s*[A-Z][\w.]+(?:\s+[A-Z][\w.]+)?)?\s*(?:-{{1,2}}|—|–)\s+)")
+
+HEADER_CHARS = 300
+_HEADER_STAMP = re.compile(
+    r"\((?:AP|AFP|CNN|Reuters|BBC|UPI|Bloomberg|dpa|Xinhua)\)\s*(?:-{1,2}|—|–|:)\s*|"
+    r"\b\d{1,2}[:.]\d{2}\s*(?:[AaPp]\.?[Mm]\.?\s*)?(?:BST|GMT|UTC|[ECMP][SD]T|ET)\b\s*(?:\||-{1,2}|—|:)?\s*")
+
+_VERB_WORDS = frozenset("""
+is are was were be been being am has have had do does did will would shall should can could may might must
+said says say told tells tell added adds announced announces reported reports left leaves made makes took takes
+gave gives went goes came comes won wins lost loses met meets fled flees fell falls rose rises struck strikes
+began begins became becomes held holds hit hits led leads killed kills sent sends set sets put puts shot shoots
+broke breaks brought brings built builds cut cuts drew draws found finds got gets grew grows heard hears kept
+keeps knew knows laid lays paid pays ran runs saw sees sought seeks sold sells spoke speaks spent spends stood
+stands swept sweeps threw throws thought thinks tore tears understood wrote writes quit quits shut shuts spread
+spreads bore bid bids dealt deals fought fights forgave froze hung hangs lay lies lit meant means overtook rang
+rode rode sank sat shook showed shows sang slid stole stuck stung swore swung taught withdrew withdraws
+""".split())
+_FINITE_ENDING = re.compile(r"^[a-z][a-z'’-]*(?:ed|ied)$")
+# "Obama signs", "Haiti faces", "the group also includes": a present-tense verb after a name or an adverb
+_NAME_THEN_S = re.compile(r"\b(?:[A-Z][\w'’.-]*|also|still|now|only|often|already|never|just|again)\s+"
+                          r"([a-z]+[^s']s)\b")
+
+_PRONOUN_SUBJECTS = {"he": "person", "she": "person", "it": "thing", "they": "thing", "his": "person's",
+                     "her": "person's", "its": "thing's", "their": "thing's"}
+_CONNECTIVES = ("and", "but", "or", "so", "also", "yet", "still", "then", "however", "meanwhile", "moreover",
+                "furthermore", "nevertheless", "nonetheless", "instead", "besides", "otherwise", "thus", "therefore",
+                "hence", "accordingly", "consequently", "additionally", "likewise", "similarly", "plus", "later",
+                "earlier", "afterwards", "in addition", "as a result", "at the same time", "on the other hand",
+                "even so", "after that", "since then", "by then", "in turn", "in response", "that", "this",
+                "these", "those", "such", "we", "i", "you", "us", "our", "my", "him", "them")
+_CONNECTIVE = re.compile(r"^\(?(?:" + "|".join(re.escape(c) for c in sorted(_CONNECTIVES, key=len,
+                                                                                      reverse=True)) + r")\b", re.I)
+_DEICTIC = re.compile(r"^(?:today|tonight|now|here|there)\s+(?:is|was|are|were|will)\b|^(?:it|this|that)\s+(?:is|was)"
+                      r"\s+(?:the|a|an|time|not|also|why|what|how)\b", re.I)
+# A pronoun subject, at the start or after an opening phrase ("On Sunday, he urged ..."; "In a statement, they said").
+_PRONOUN = re.compile(r"^(?P<lead>(?:[^,\"“”]{1,40},\s+)?)"
+                      r"(?P<pronoun>he|she|it|they|his|her|its|their|this|that|these|those)\b", re.I)
+
+# A capitalised name run: "Hosni Mubarak", "President Barack Obama", "the Muslim Brotherhood", "Ban Ki-moon".
+_NAME_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*|al-[A-Z][\w'’-]*)(?:\s+(?:(?:of|de|del|la|van|von|bin|al|ibn|"
+                       r"el)\s+)?(?:[A-Z][\w'’.-]*|al-[A-Z][\w'’-]*))*")
+_NOT_NAMES = frozenset("""
+a an the in on at as by for from of to with after before during since until while when where why how what who this
+that these those it its he she they his her their we our i you but and or so yet also however meanwhile
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+september october november december today yesterday tomorrow tonight mr mrs ms dr president minister prime
+""".split())
+_TITLES = frozenset("president vice prime minister secretary gen general sen senator rep representative gov governor "
+                    "king queen prince chancellor chief judge mr mrs ms dr pope sheikh ambassador spokesman "
+                    "spokeswoman mayor leader".split())
+
+
+# A connective before a named subject: "But Burton said ...", "Meanwhile, Lehman Brothers filed ...".
+_LEADING_CONNECTIVE = re.compile(r"^(?:and|but|yet|so|also|still|meanwhile|however|moreover|furthermore|instead|"
+                                 r"nevertheless|nonetheless|separately|elsewhere|in addition|at the same time)\b,?\s+"
+                                 r"(?=[\w“\"])", re.I)
+_AUXILIARY = re.compile(r"(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might)\b", re.I)
+
+
+def content_start(text: str) -> int:
+    """Characters to skip at the start of ``text``: a stamp before the sentence it carries, and a connective before
+    its subject ("But Burton said ..." is the line "Burton said ..."; an editor drops the "But"; ``shown_line``
+    gives "However, the talks ..." as "The talks ..."); 0 when none. After a stamp the rest must open with a
+    capital (else ``furniture`` says what it is); a connective stays before a pronoun, a deictic opening or an
+    auxiliary ("So was Coleen Rowley ..."), and ``dangling`` says so. On the T17 finan
+    timeline, dropping every connective-led sentence cost 28 of 266 lines (AR-1 0.112 -> 0.107)."""
+    skip = 0
+    for _ in range(3):  # stamps come in runs: "(By Bill Pugliano -- Getty Images) DETROIT -- First it was ..."
+        m = _LEADING_STAMP.match(text, skip)
+        if not (m and skip < m.end() < len(text) and (text[m.end()].isupper() or text[m.end()] in "\"“‘")):
+            break
+        skip = m.end()
+    # A page's header run into its lead: "MEXICO CITY | Fri Apr 24, 2009 7:50 pm EDT MEXICO CITY (Reuters) - A strain
+    # of flu ...", "... Sunday 26 April 2009 10.40 BST The world should prepare ...": the lead starts after the last
+    # agency dateline or clock stamp of its first characters.
+    for stamp in reversed(list(_HEADER_STAMP.finditer(text, skip, skip + HEADER_CHARS))):
+        rest, head = text[stamp.end():], text[skip:stamp.end()]
+        # a clock is a header's only after a date or a pipe ("... at 10:30 GMT - Officials said" is a sentence)
+        header = stamp.group(0).startswith("(") or "|" in head or re.search(r"\b(?:19|20)\d\d\b", head)
+        if header and rest[:1].isupper() and len(rest.split()) >= 6:
+            skip = stamp.end()
+            break
+    c = _LEADING_CONNECTIVE.match(text[skip:])
+    if c:
+        rest = text[skip + c.end():]
+        word = re.match(r"[\w'’]+", rest)
+        if word and word.group(0).lower() not in _PRONOUN_SUBJECTS and word.group(0).lower() not in _CONNECTIVES \
+                and not _DEICTIC.match(rest) and not _AUXILIARY.match(rest):
+            skip += c.end()
+    return skip
+
+
+def trimmed(text: str) -> tuple[int, str]:
+    """(characters skipped, the rest opening with a capital): ``text`` without its leading stamp or connective."""
+    skip = content_start(text)
+    rest = text[skip:]
+    return skip, rest[:1].upper() + rest[1:] if skip and rest[:1].islower() else rest
+
+
+def shown_line(text: str, previous: str) -> tuple[int, str] | None:
+    """A sentence as a timeline line: (characters skipped at its start, the line as shown), or None when it cannot
+    be one. The skip leaves a stamp or a connective out (``content_start``); the shown line opens with a capital
+    ("However, the talks broke down" -> "The talks broke down") and its pronoun subject is resolved from
+    ``previous`` in brackets (``resolve``). It differs from the article's span only by that capital and bracket."""
+    skip, shown = trimmed(text)
+    if furniture(shown):
+        return None
+    resolved = resolve(shown, previous)
+    return None if resolved is None else (skip, resolved)
+
+
+def _has_verb(text: str) -> bool:
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    for w in words[1:] if len(words) > 1 else words:
+        lw = w.lower()
+        if lw in _VERB_WORDS or (w[0].islower() and _FINITE_ENDING.match(lw)):
+            return True
+        if lw.endswith(("n't", "n’t")):
+            return True
+    return bool(_NAME_THEN_S.search(text))
+
+
+def _starts_inside_a_quote(text: str) -> bool:
+    """Does the sentence begin inside a quotation (its first quote mark closes one: 'What we have to do is deliver,
+    " Obama said')? One that opens a quotation running on past its end ('Judge Schwartz told Dr Murray on Monday:
+    " You may not use any anesthetic agents.') is whole: a reader has its speaker and its words. On the T17 mj
+    timeline the second shape was the only line of a gold date (8 February 2010)."""
+    if text.count("“") != text.count("”"):
+        first = min((i for i in (text.find("“"), text.find("”")) if i >= 0), default=-1)
+        return first >= 0 and text[first] == "”"
+    if text.count('"') % 2 == 0:
+        return False
+    at = text.find('"')
+    before = text[:at].rstrip()
+    return at > 0 and (before[-1:] in ",.!?" or not text[at + 1:].strip()[:1].isupper())
+
+
+_SPEAKER_PRONOUN = re.compile(r"[”\"’]\s*,?\s*(?:he|she|they|it)\s+(?:said|says|added|told|wrote|asked)\b|"
+                              r"\b(?:said|says|added)\s+(?:he|she|they)\s*[.!]?$", re.I)
+
+
+def furniture(text: str) -> str:
+    """Why ``text`` cannot be a timeline line ("" when it can): "question", "stamp", "byline or caption",
+    "fragment", "unnamed speaker", "heading", "no verb". ``text`` is the sentence after ``content_start``."""
+    s = text.strip()
+    if not s:
+        return "fragment"
+    if s.rstrip("\"”’') ").endswith("?"):
+        return "question"
+    if _FURNITURE_OPENING.match(s) or _FURNITURE_ANYWHERE.search(s):
+        return "stamp, byline or caption"
+    first = s.lstrip("\"“‘'(")
+    if not first or first[0].islower() or s.startswith(("...", "…", "-", "–", "—")) or _starts_inside_a_quote(s):
+        return "fragment"
+    if s[0] in "\"“‘" and _SPEAKER_PRONOUN.search(s):
+        return "unnamed speaker"
+    letters = [w for w in re.findall(r"[A-Za-z]{2,}", s)]
+    if letters and sum(w.isupper() for w in letters) > len(letters) / 2:
+        return "heading"
+    if not _has_verb(s):
+        return "no verb"
+    return ""
+
+
+def dangling(text: str) -> str:
+    """The opening that needs the sentence before it ("And", "Today is", "He", "On Sunday, he"), "" when none."""
+    s = text.strip()
+    m = _DEICTIC.match(s) or _CONNECTIVE.match(s)
+    if m:
+        return m.group(0)
+    p = _PRONOUN.match(s)
+    return p.group(0) if p else ""
+
+
+def _names(sentence: str) -> list[str]:
+    """Name runs of a sentence, in order, without opening function words and weekdays ("On Sunday, Hosni Mubarak
+    said" -> ["Hosni Mubarak"])."""
+    out = []
+    for m in _NAME_RUN.finditer(sentence):
+        words = m.group(0).split()
+        while words and words[0].lower().strip(".") in _NOT_NAMES:
+            words = words[1:]
+        while words and words[-1].lower().strip(".") in _NOT_NAMES:
+            words = words[:-1]
+        if words:
+            out.append(" ".join(words).rstrip(".,"))
+    return out
+
+
+_SPEAKER = re.compile(r"\b((?:[A-Z][\w'’.-]+\s+){0,3}[A-Z][\w'’.-]+),?\s+(?:said|says|told|tells|added|announced|"
+                      r"declared|wrote)\b")
+
+
+def _person(name: str) -> bool:
+    """A name that may be a person: two or more words, or a title and a name ("President Mubarak", "US Secretary of
+    State Hillary Clinton": a title's "of State" is no organisation's)."""
+    words = name.split()
+    titled = [w for w in words if w.lower() in _TITLES]
+    if titled:
+        after = words[words.index(titled[-1]) + 1:]
+        words = [w for w in after if w.lower() not in {"of", "state"}] or words
+    return len(words) >= 2 and not name.isupper() and not any(
+        w.lower() in {"of", "party", "brotherhood", "council", "ministry", "bank", "university", "square",
+                      "street", "airport", "house", "office", "agency", "army", "police", "forces", "government",
+                      "republic", "states", "kingdom", "union", "nations", "organization", "organisation", "court",
+                      "news", "press", "times", "post", "journal", "television", "tv", "radio", "corp", "inc",
+                      "hospital", "center", "centre", "clinic", "stadium", "hotel", "church", "school", "college",
+                      "institute", "foundation", "association", "memorial", "museum", "park", "city", "county",
+                      "company", "group", "reserve", "brothers", "department", "committee", "congress", "senate"}
+        for w in words)
+
+
+def subject_of(previous: str, pronoun: str) -> str:
+    """Who ``pronoun`` refers to in the sentence before: for he/she/his/her the one person named there (none when
+    two different people are named: ambiguous); for it/they/its/their the name the sentence opens with."""
+    kind = _PRONOUN_SUBJECTS.get(pronoun.lower(), "")
+    if furniture(previous[content_start(previous):]):
+        return ""  # "Download Adobe Reader ..." names no one the story is about
+    names = _names(previous)
+    if not names:
+        return ""
+    if kind.startswith("person"):
+        # the one who spoke: "..., Robertson told BBC Caribbean." / "..., a spokesman, Mike Hammer, told ..."
+        speakers = [s for s in _SPEAKER.findall(previous)
+                    if not s.startswith("The ") and (_person(s) or (len(s.split()) == 1 and resolve_actor(s) is None))]
+        if speakers and len({s.split()[-1] for s in speakers}) == 1 and speakers[0].lower() not in _NOT_NAMES:
+            return speakers[0]
+        people = [n for n in names if _person(n)]
+        # "President Hosni Mubarak" and "Mubarak" are one person; a second, different surname is ambiguous
+        surnames = {p.split()[-1] for p in people}
+        return people[0] if len(surnames) == 1 else ""
+    lead = _NAME_RUN.match(previous.strip().lstrip("\"“‘'("))
+    if lead is None:
+        return ""
+    opening = _names(lead.group(0))
+    # A single capitalised word opening a sentence may be a common word ("Thousands", "Police"): a name of two
+    # words or an acronym ("NATO") only.
+    if not opening or opening[0] != names[0] or _person(opening[0]):
+        return ""
+    return opening[0] if len(opening[0].split()) >= 2 or opening[0].isupper() else ""
+
+
+def resolve(text: str, previous: str) -> str | None:
+    """``text`` with its dangling pronoun resolved from ``previous`` and shown in brackets ("He [Hosni Mubarak]
+    said ..."); ``text`` itself when nothing dangles; None when it dangles and cannot be resolved (a connective,
+    a deictic opening, or a pronoun the sentence before does not settle)."""
+    opening = dangling(text)
+    if not opening:
+        return text
+    p = _PRONOUN.match(text.strip())
+    if p is None or p.group(0) != opening or p.group("pronoun").lower() not in _PRONOUN_SUBJECTS:
+        return None  # a connective, a deictic opening, "this"/"that": another line
+    if re.search(r"\b(?:he|she|it|they|his|her|its|their)\b", p.group("lead"), re.I):
+        return None  # "If he performs well, he could ...": two pronouns, one bracket would not settle them
+    who = subject_of(previous, p.group("pronoun"))
+    if not who:
+        return None
+    if _PRONOUN_SUBJECTS[p.group("pronoun").lower()].endswith("'s"):
+        who = who + "’s" if not who.endswith("s") else who + "’"
+    at = len(text) - len(text.lstrip()) + p.end()
+    return f"{text[:at]} [{who}]{text[at:]}"
+
+
+_BARE_WEEKDAY = re.compile(r"(?:on\s+)?(?:early|late)?\s*(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+                           r"(?:\s+(?:morning|afternoon|evening|night))?", re.I)
+
+
+_MONTH_WORD = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+               r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DAY_MONTH = re.compile(rf"(?:on\s+)?(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}|"
+                        rf"{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?)", re.I)
+_LAST_YEAR = re.compile(r"\b(?:last|previous)\s+year\b|\ba\s+year\s+(?:ago|earlier)\b", re.I)
+
+
+def ambiguous_past(expression: str, day: dt.date, published: dt.date, sentence: str = "") -> bool:
+    """A date resolved into the past that a reader would as likely read as another day: no line for that day.
+
+    - A bare weekday six days before its article's publication ("early Thursday" in an article dated Wednesday) is
+      as likely the next day in another time zone as last week: the issue's "Heavy gunfire reverberated in central
+      Cairo early Thursday ..." stood under the Thursday a week before the clash (a writer six days on says "last
+      Thursday" or the date).
+    - A day and month without a year more than half a year before publication ("The concert takes place on
+      8 October" in a September 2011 article, resolved to 8 October 2010): the coming one is meant as often. On the
+      T17 mj timeline two such lines stood a year early; "on 25 June last year" says its year and stays.
+    """
+    back = (published - day).days
+    expression = expression.strip()
+    if back == 6 and _BARE_WEEKDAY.fullmatch(expression):
+        return True
+    return back > 183 and bool(_DAY_MONTH.fullmatch(expression)) and not _LAST_YEAR.search(sentence)
+
+
+def names_other_day(day: dt.date, expression_days: Iterable[dt.date]) -> bool:
+    """True when one of a sentence's single-day time expressions (resolved at ingest) is a day other than ``day``:
+    the sentence is about that day, not the line's."""
+    return any(d != day for d in expression_days)
+
+
+__all__ = ["content_start", "dangling", "furniture", "names_other_day", "resolve", "shown_line", "subject_of",
+           "trimmed", "ambiguous_past"]
