@@ -46,6 +46,7 @@ _EXPORTS = {
     "SentenceCitation": "app.records",
     "CoverageDay": "app.records",
     "ModelProcessInfo": "app.records",
+    "ModelWait": "app.records",
     "TimelineError": "app.query.story",
     "EXPORT_FORMATS": "app.export",
     "export_story": "app.export",
@@ -73,7 +74,8 @@ _EXPORTS = {
 }
 __all__ = [  # the names of _EXPORTS, spelled out for readers and linters
     "Answer", "CaseFile", "CaseFileError", "CaseFileProblem", "Chronicle", "CoverageDay", "EXPORT_FORMATS",
-    "EventCitation", "IngestReport", "LLMError", "ModelCheck", "ModelProcessInfo", "Passage", "QUESTION_TYPES",
+    "EventCitation", "IngestReport", "LLMError", "ModelCheck", "ModelProcessInfo", "ModelWait", "Passage",
+    "QUESTION_TYPES",
     "QuestionError", "RemoveReport", "SavedCase", "SentenceCitation", "Settings", "Source", "StoreError",
     "StoredArticle", "StoredStatement", "StoryDay", "StoryLine", "StoryTimeline", "TestCase", "TestSetError",
     "TimelineError", "TimelineEvent", "__version__", "clear_caches", "evidence_of", "export_story", "is_abstention",
@@ -95,6 +97,7 @@ if TYPE_CHECKING:
         CoverageDay,
         EventCitation,
         ModelProcessInfo,
+        ModelWait,
         Passage,
         SentenceCitation,
         Source,

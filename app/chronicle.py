@@ -26,7 +26,16 @@ from app.ingest.pipeline import IngestReport, RemoveReport, ingest_paths, remove
 from app.query.events import list_events
 from app.query.retrieval import HybridRetriever, forget_retrievers, get_retriever
 from app.query.story import StoryRequest, story_timeline
-from app.records import ModelProcessInfo, Passage, Source, StoredArticle, StoredStatement, StoryTimeline, TimelineEvent
+from app.records import (
+    ModelProcessInfo,
+    ModelWait,
+    Passage,
+    Source,
+    StoredArticle,
+    StoredStatement,
+    StoryTimeline,
+    TimelineEvent,
+)
 from app.store.chroma import Store
 from app.store.registry import forget_stores, get_batch_embeddings, get_embeddings, get_store
 from app.store.testcases import SavedCase, save_case
@@ -101,8 +110,9 @@ class Chronicle:
 
     def stream(
         self, question: str, history: History | None = None, mode: str | None = None, as_of: dt.date | None = None
-    ) -> Iterator[str | Answer]:
-        """Text deltas while the model writes, then the verified Answer."""
+    ) -> Iterator[str | Answer | ModelWait]:
+        """Text deltas while the model writes, then the verified Answer; before the model starts, ModelWait records
+        (the answer's place in the model's line, about once a second) while it waits for a free model."""
         return self.answerer.stream(question, history, mode, as_of)
 
     def embed(self, texts: list[str]) -> list[list[float]]:

@@ -44,6 +44,7 @@ from app import (
     Answer,
     CaseFileError,
     Chronicle,
+    ModelWait,
     Settings,
     StoryTimeline,
     export_story,
@@ -74,6 +75,7 @@ from app.ui.render import (
     report_iframe,
     saved_markdown,
     story_heading,
+    waiting_markdown,
 )
 from app.ui.tables import (
     articles_frame,
@@ -174,7 +176,10 @@ class Views:
                         last = time.monotonic()
                         chat[-1] = {"role": "assistant", "content": chat_markdown(streamed)}
                         yield "", chat, pairs, WORKING, _update()
-                else:
+                elif isinstance(item, ModelWait):  # in the model's line: the reader's place and the wait
+                    chat[-1] = {"role": "assistant", "content": waiting_markdown(item)}
+                    yield "", chat, pairs, WORKING, _update()
+                elif isinstance(item, Answer):
                     answer = item
         except Exception as exc:
             log.exception("answer failed")
