@@ -61,6 +61,7 @@ _EXPORTS = {
     "CaseFile": "app.store.testcases",
     "CaseFileError": "app.store.testcases",
     "StoreError": "app.store.chroma",
+    "EmbeddingError": "app.store.embeddings",
     "LLMError": "app.answer.llm.client",
     "ModelCheck": "app.answer.llm.client",
     "QuestionError": "app.answer.question_checks",
@@ -74,6 +75,7 @@ _EXPORTS = {
 }
 __all__ = [  # the names of _EXPORTS, spelled out for readers and linters
     "Answer", "CaseFile", "CaseFileError", "CaseFileProblem", "Chronicle", "CoverageDay", "EXPORT_FORMATS",
+    "EmbeddingError",
     "EventCitation", "IngestReport", "LLMError", "ModelCheck", "ModelProcessInfo", "ModelWait", "Passage",
     "QUESTION_TYPES",
     "QuestionError", "RemoveReport", "SavedCase", "SentenceCitation", "Settings", "Source", "StoreError",
@@ -109,6 +111,7 @@ if TYPE_CHECKING:
         TimelineEvent,
     )
     from app.store.chroma import StoreError
+    from app.store.embeddings import EmbeddingError
     from app.store.testcases import (
         QUESTION_TYPES,
         CaseFile,

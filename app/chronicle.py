@@ -39,6 +39,8 @@ from app.records import (
 from app.store.chroma import Store
 from app.store.registry import forget_stores, get_batch_embeddings, get_embeddings, get_store
 from app.store.testcases import SavedCase, save_case
+from app.text.articles import discover_files
+from app.text.articles import shard as shard_files
 
 
 class Chronicle:
@@ -72,9 +74,13 @@ class Chronicle:
     # --- articles -------------------------------------------------------------------------------------------
 
     def ingest(self, paths: list[Path], progress: bool = False,
-               on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+               on_progress: Callable[[int, int], None] | None = None,
+               shard: tuple[int, int] | None = None) -> IngestReport:
         """Add files and folders (see ``ingest_paths``): ``progress`` draws a bar on stderr, ``on_progress(done,
-        total)`` hears of every stored batch."""
+        total)`` hears of every stored batch; ``shard=(i, n)`` takes only shard i (1-based) of n of the files, so n
+        processes can ingest one folder at once (app.text.articles.shard)."""
+        if shard is not None:
+            paths = shard_files(discover_files(paths), *shard)
         report = ingest_paths(paths, self.settings, store=self.store, progress=progress, on_progress=on_progress)
         self.retriever.refresh(force=True)
         return report

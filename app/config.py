@@ -16,7 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 AnswerMode = Literal["auto", "llm", "extractive"]
 LLMBackend = Literal["gguf", "openai"]
-EmbeddingBackend = Literal["torch", "onnx"]
+EmbeddingBackend = Literal["torch", "onnx", "openai"]
 
 
 class Settings(BaseSettings):
@@ -35,8 +35,18 @@ class Settings(BaseSettings):
     # onnx is the default: same evaluation scores as torch on evalsets/seed.jsonl, faster per query, and a serving
     # process that never imports torch (360 MB instead of 660 MB RSS before the LLM loads).
     embedding_backend: EmbeddingBackend = Field(
-        "onnx", description="onnx (int8, default) or torch (sentence-transformers)."
+        "onnx", description="onnx (int8, default), torch (sentence-transformers), or openai (an embeddings endpoint)."
     )
+    # Issue 28: the encoder is what ingest waits for (~13,000 characters/s on 2 cores); a GPU box serving the same
+    # model (text-embeddings-inference, vLLM, Infinity) takes that off the machine. Its vectors are checked against
+    # the packaged encoder on first use (app.store.embeddings.RemoteEmbeddings): another model is refused.
+    embedding_base_url: str | None = Field(
+        None, description="embedding_backend=openai: an OpenAI-compatible /v1 base URL serving all-MiniLM-L6-v2."
+    )
+    embedding_model: str = Field(
+        "sentence-transformers/all-MiniLM-L6-v2", description="Model name sent to the embeddings endpoint."
+    )
+    embedding_api_key: str = Field("not-needed", description="API key for the embeddings endpoint.")
     embedding_batch_size: int = Field(64, ge=1)
     ingest_threads: int = Field(
         2, ge=1, le=64, description="onnx threads for batches: ingest, the sentences an answer scores (a query: one)."

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from app.config import Settings
 from app.store.chroma import Store
-from app.store.embeddings import PackagedEmbeddings
+from app.store.embeddings import EmbeddingError, PackagedEmbeddings, RemoteEmbeddings
 
 BUILD_LOCK = threading.RLock()
 _STORES: dict[tuple[object, ...], Store] = {}
@@ -24,6 +24,11 @@ def _embeddings(backend: str, batch_size: int, threads: int = 1) -> PackagedEmbe
     return PackagedEmbeddings(backend, batch_size, threads)
 
 
+@lru_cache(maxsize=4)
+def _remote(base_url: str, model: str, api_key: str, batch_size: int) -> RemoteEmbeddings:
+    return RemoteEmbeddings(base_url, model, api_key, batch_size)
+
+
 def _store_key(settings: Settings) -> tuple[object, ...]:
     return (
         str(settings.vectorstore_dir.resolve()), settings.chroma_host, settings.chroma_port, settings.collection,
@@ -32,8 +37,14 @@ def _store_key(settings: Settings) -> tuple[object, ...]:
 
 
 def get_embeddings(settings: Settings) -> PackagedEmbeddings:
-    """The query-time encoder (one thread)."""
+    """The query-time encoder (one thread; or the embeddings endpoint, CHRONICLE_EMBEDDING_BACKEND=openai)."""
     with BUILD_LOCK:
+        if settings.embedding_backend == "openai":
+            if not settings.embedding_base_url:
+                raise EmbeddingError("CHRONICLE_EMBEDDING_BACKEND=openai needs CHRONICLE_EMBEDDING_BASE_URL "
+                                     "(an OpenAI-compatible /v1 URL serving sentence-transformers/all-MiniLM-L6-v2)")
+            return _remote(settings.embedding_base_url, settings.embedding_model, settings.embedding_api_key,
+                           settings.embedding_batch_size)
         return _embeddings(settings.embedding_backend, settings.embedding_batch_size)
 
 
