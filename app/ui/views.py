@@ -46,6 +46,7 @@ from app import (
     Chronicle,
     ModelWait,
     Settings,
+    StoreError,
     StoryTimeline,
     export_story,
     parse_as_of,
@@ -181,6 +182,11 @@ class Views:
                     yield "", chat, pairs, WORKING, _update()
                 elif isinstance(item, Answer):
                     answer = item
+        except StoreError as exc:  # the Chroma server went away: say so; the next question tries again
+            log.warning("store unavailable: %s", exc)
+            chat[-1] = {"role": "assistant", "content": chat_markdown(f"The article store is unavailable: {exc}")}
+            yield "", chat, pairs, render_sources(None), _update(interactive=True)
+            return
         except Exception as exc:
             log.exception("answer failed")
             chat[-1] = {"role": "assistant", "content": chat_markdown(f"Sorry, something went wrong: {exc}")}
