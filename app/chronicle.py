@@ -37,7 +37,7 @@ from app.records import (
     TimelineEvent,
 )
 from app.store.chroma import Store
-from app.store.registry import forget_stores, get_batch_embeddings, get_embeddings, get_store
+from app.store.registry import forget_stores, get_answer_encoder, get_batch_embeddings, get_embeddings, get_store
 from app.store.testcases import SavedCase, save_case
 from app.text.articles import discover_files
 from app.text.articles import shard as shard_files
@@ -66,7 +66,7 @@ class Chronicle:
             from app.answer.llm.client import get_chat_model
 
             self._answerer = Answerer(
-                self.settings, self.retriever, get_batch_embeddings(self.settings).encode,
+                self.settings, self.retriever, get_answer_encoder(self.settings),
                 lambda: get_chat_model(self.settings),
             )
         return self._answerer
@@ -139,7 +139,7 @@ class Chronicle:
         self, actor: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None
     ) -> list[TimelineEvent]:
         """Dated events of the visible articles, in date order, the same event across articles merged."""
-        return list_events(self.retriever, get_batch_embeddings(self.settings).encode, actor, date_from, date_to)
+        return list_events(self.retriever, get_answer_encoder(self.settings), actor, date_from, date_to)
 
     def story(
         self,

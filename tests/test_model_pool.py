@@ -222,3 +222,33 @@ def test_extractive_answers_do_not_wait_while_llm_answers_hold_the_model(seed_st
     waits = [shown for _, shown in results if any("Waiting for the model" in s for s in shown)]
     assert len(waits) >= 2, [r[1][:3] for r in results]  # the two in line were told their place
     assert any("2nd in line" in s for shown in waits for s in shown)
+
+
+# --- the answers' memory of sentence vectors (what 20 readers at once mostly wait for) -----------------------------
+
+
+def test_the_sentence_vector_memory_gives_the_encoders_own_vectors_and_embeds_each_sentence_once() -> None:
+    import numpy as np
+
+    from app.store.embeddings import CachedEncoder
+    from app.store.registry import get_batch_embeddings
+    from tests.conftest import make_settings
+
+    encoder = get_batch_embeddings(make_settings(Path("/nonexistent")))
+    asked: list[list[str]] = []
+
+    def counting(texts: list[str]):
+        asked.append(list(texts))
+        return encoder.encode(texts)
+
+    cached = CachedEncoder(counting, max_items=3)
+    texts = ["Russia urged negotiations.", "Turkey backed Baku.", "Twenty-five people were killed."]
+    first = cached(texts)
+    assert np.allclose(first, encoder.encode(texts), atol=1e-5)
+    again = cached([texts[2], "France was working with its partners.", texts[0]])
+    assert asked[-1] == ["France was working with its partners."]  # only the new sentence was embedded
+    assert np.allclose(again[0], first[2]) and np.allclose(again[2], first[0])
+    cached(["A fifth sentence."])  # over max_items: the least recently used ("Turkey ...") is forgotten
+    cached([texts[1]])
+    assert asked[-1] == [texts[1]]
+    assert cached([]).shape == (0, 384)

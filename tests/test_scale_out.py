@@ -92,7 +92,7 @@ def test_two_ingest_processes_on_shards_of_a_folder_write_one_server_at_once(chr
         for i in (1, 2)
     ]
     outs = [p.communicate(timeout=800) for p in procs]
-    for p, (out, err) in zip(procs, outs, strict=True):
+    for p, (_, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err[-3000:]
     added = [int(out.split(" article(s) added")[0].rsplit(" ", 1)[-1]) for out, _ in outs]
     assert sum(added) == n and all(added), outs  # each shard had work, and together they cover the folder

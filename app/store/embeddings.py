@@ -21,7 +21,10 @@ is encoder-bound (see app.ingest.pipeline), so ``CHRONICLE_EMBEDDING_BACKEND=tor
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -195,3 +198,47 @@ class RemoteEmbeddings(PackagedEmbeddings):
             norms = np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
             out[i : i + len(batch)] = vectors / norms
         return out
+
+
+class CachedEncoder:
+    """``encode`` with a least-recently-used memory of sentence vectors, shared by every answer in the process.
+
+    Why (issue 28): with 20 readers at once the extractive answers queue for the CPU, not for each other, and ~65% of
+    an extractive answer's CPU is embedding the retrieved passages' sentences (cProfile, seed store, 20 questions:
+    3.3 of 4.9 s in onnxruntime). Readers of a newsroom ask about the same stories, so the same sentences come back;
+    each is embedded once. ``max_items`` 20,000 vectors is ~31 MB (384 float32 each). The vectors are the encoder's
+    own, so answers do not change. Rejected: functools.lru_cache on single texts (one encoder call per sentence
+    loses the batching that makes onnx fast).
+    """
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], max_items: int = 20_000) -> None:
+        self._encode = encode
+        self._max = max_items
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        out: list[np.ndarray | None] = [None] * len(texts)
+        with self._lock:
+            for i, text in enumerate(texts):
+                vector = self._vectors.get(text)
+                if vector is not None:
+                    self._vectors.move_to_end(text)
+                    out[i] = vector
+        todo = [i for i, v in enumerate(out) if v is None]
+        self.hits += len(texts) - len(todo)
+        self.misses += len(todo)
+        if todo:
+            fresh = self._encode([texts[i] for i in todo])
+            with self._lock:
+                for i, vector in zip(todo, fresh, strict=True):
+                    out[i] = vector
+                    self._vectors[texts[i]] = vector
+                    self._vectors.move_to_end(texts[i])
+                while len(self._vectors) > self._max:
+                    self._vectors.popitem(last=False)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([v for v in out if v is not None])

@@ -13,10 +13,11 @@ from functools import lru_cache
 
 from app.config import Settings
 from app.store.chroma import Store
-from app.store.embeddings import EmbeddingError, PackagedEmbeddings, RemoteEmbeddings
+from app.store.embeddings import CachedEncoder, EmbeddingError, PackagedEmbeddings, RemoteEmbeddings
 
 BUILD_LOCK = threading.RLock()
 _STORES: dict[tuple[object, ...], Store] = {}
+_ANSWER_ENCODERS: dict[int, CachedEncoder] = {}
 
 
 @lru_cache(maxsize=4)
@@ -75,3 +76,13 @@ def forget_stores(close: bool = False) -> None:
             for store in _STORES.values():
                 store.close()
         _STORES.clear()
+
+
+def get_answer_encoder(settings: Settings) -> CachedEncoder:
+    """The batch encoder behind a memory of sentence vectors, for answers and timelines (not ingest, whose texts are
+    new by definition): one per encoder and process."""
+    batch = get_batch_embeddings(settings)
+    with BUILD_LOCK:
+        if id(batch) not in _ANSWER_ENCODERS:
+            _ANSWER_ENCODERS[id(batch)] = CachedEncoder(batch.encode)
+        return _ANSWER_ENCODERS[id(batch)]
