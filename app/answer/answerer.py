@@ -37,7 +37,7 @@ from app.answer.compose import (
 )
 from app.answer.followup import followup_focus, rewrite_followup
 from app.answer.library import Library, build_library
-from app.answer.llm.client import ChatModel, LLMError, ModelFailure
+from app.answer.llm.base import ChatModel, LLMError, ModelFailure
 from app.answer.llm.pool import Lease, ModelPool, single
 from app.answer.question_checks import QuestionError, check_question
 from app.answer.routes import Evidence, Router

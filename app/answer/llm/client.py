@@ -28,30 +28,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from app.answer.llm.base import EndpointDown, LLMError, ModelFailure, PromptSize
 from app.answer.llm.model_files import ModelFileError, packaged_model_path
+from app.answer.llm.pool import Endpoint, ModelPool
 from app.answer.llm.process import ModelProcess, ModelProcessConfig, ModelStartError, probe
 from app.config import Settings
-
-if TYPE_CHECKING:
-    from app.answer.llm.pool import ModelPool
-
-
-class LLMError(RuntimeError):
-    """The model cannot be loaded or reached; the message says what to configure."""
-
-
-class ModelFailure(LLMError):
-    """The model process died or hung in the middle of an answer (it is restarted on the next question)."""
-
-
-class EndpointDown(LLMError):
-    """An OpenAI-compatible server could not be reached (connection refused, reset or timed out): another endpoint
-    may serve the answer (app.answer.llm.pool)."""
 
 
 def _unreachable(exc: Exception) -> bool:
@@ -67,18 +53,6 @@ def _wrapped(exc: Exception) -> LLMError:
     return kind(f"{type(exc).__name__}: {exc}")
 
 
-class ChatModel(Protocol):
-    """What the answerer needs from a model: streamed text for a list of messages."""
-
-    description: str
-
-    def stream(self, messages: list[BaseMessage]) -> Iterator[str]: ...
-
-    def structured(self, messages: list[BaseMessage], schema: dict[str, Any]) -> Iterator[str]:
-        """The reply streamed as ``stream`` does, constrained to JSON of ``schema`` (a grammar on the server)."""
-        ...
-
-
 def response_format(schema: dict[str, Any], embedded: bool) -> dict[str, Any]:
     """How to ask a server for JSON of a schema. llama-cpp-python's server (0.3) reads ``{"type": "json_object",
     "schema": ...}`` and turns the schema into a grammar; OpenAI's form (``json_schema``), which vLLM, Ollama and
@@ -86,15 +60,6 @@ def response_format(schema: dict[str, Any], embedded: bool) -> dict[str, Any]:
     if embedded:
         return {"type": "json_object", "schema": schema}
     return {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}
-
-
-@dataclass(frozen=True)
-class PromptSize:
-    """One request's prompt: ``tokens`` in all, ``prefilled`` of them evaluated anew (the rest was the common
-    prefix with the previous request, reused from llama.cpp's KV cache)."""
-
-    tokens: int
-    prefilled: int
 
 
 def chatml(messages: list[BaseMessage]) -> str:
@@ -303,8 +268,6 @@ def get_chat_model(settings: Settings) -> ModelPool:
     """The configured model endpoints behind their one fair line (app.answer.llm.pool), one per configuration and
     process: a server per URL of CHRONICLE_LLM_BASE_URL, or ``llm_processes`` embedded model processes (each owns
     its child). The pool is itself a ChatModel (it waits in line without showing it)."""
-    from app.answer.llm.pool import Endpoint, ModelPool
-
     key = (
         settings.llm_backend,
         str(settings.llm_model_path),

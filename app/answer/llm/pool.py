@@ -40,7 +40,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from app.answer.llm.client import ChatModel, EndpointDown, LLMError, PromptSize
+from app.answer.llm.base import ChatModel, EndpointDown, LLMError, PromptSize
 from app.records import ModelWait
 
 FIRST_GUESS_S = 8.0  # an LLM answer on the seed store, 2 cores (benchmarks/results/results.md)
