@@ -252,3 +252,14 @@ def test_the_sentence_vector_memory_gives_the_encoders_own_vectors_and_embeds_ea
     cached([texts[1]])
     assert asked[-1] == [texts[1]]
     assert cached([]).shape == (0, 384)
+
+
+def test_the_chat_shows_the_place_in_line_in_words() -> None:
+    from app.ui.render import waiting_markdown
+
+    shown = waiting_markdown(ModelWait(position=2, waiting=5, endpoints=2, eta_s=7.6))
+    assert shown.startswith("_") and shown.endswith("_")
+    assert "2nd in line (1 answer ahead), about 8 s" in shown.replace("\\", "")  # Markdown-escaped
+    assert "11th in line" in ModelWait(11, 11, 1, 80.0).describe()
+    assert "22nd in line" in ModelWait(22, 22, 1, 80.0).describe()
+    assert "about 1 s" in ModelWait(1, 1, 1, 0.2).describe()
