@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from gradio_client.utils import apply_diff  # type: ignore[import-untyped]  # gradio_client: no py.typed
 
 from benchmarks.common import RESULTS, ROOT, base_parser, envelope, read_jsonl, write_json
 
@@ -88,7 +89,7 @@ class Session:
                 "session_hash": self.session_hash, "event_data": None, "trigger_id": self.trigger}
         t0 = time.perf_counter()
         first: float | None = None
-        generating = 0
+        state: list[Any] | None = None
         try:
             self.http.post(f"{self.api}/queue/join", json=body).raise_for_status()
             with self.http.stream("GET", f"{self.api}/queue/data", params={"session_hash": self.session_hash}) as r:
@@ -99,11 +100,15 @@ class Session:
                     msg = json.loads(line[5:])
                     kind = msg.get("msg")
                     if kind == "process_generating":
-                        generating += 1
-                        shown = json.dumps(msg.get("output"), ensure_ascii=False)
+                        # the first message holds every output, the later ones diffs of them (gradio_client's own
+                        # apply_diff rebuilds the page's state, as the browser does)
+                        data = msg.get("output", {}).get("data", [])
+                        state = list(data) if state is None else [apply_diff(old, new) for old, new in zip(
+                            state, data, strict=False)]
+                        shown = _last_message(state)
                         if WAITING in shown:
                             asked.place_shown = max(asked.place_shown, _place(shown))
-                        elif generating > 1 and first is None:  # the first message is the "…" placeholder
+                        elif shown.strip() not in ("", "…") and first is None:
                             first = time.perf_counter() - t0
                     elif kind == "process_completed":
                         asked.total_s = time.perf_counter() - t0
@@ -126,6 +131,18 @@ class Session:
         except (httpx.HTTPError, KeyError, ValueError) as exc:
             asked.error = f"{type(exc).__name__}: {exc}"[:200]
         return asked
+
+
+def _last_message(state: list[Any]) -> str:
+    """The chat's last message (outputs: question box, chat, ...), as text."""
+    try:
+        last = state[1][-1]
+    except (IndexError, KeyError, TypeError):
+        return ""
+    content = last.get("content") if isinstance(last, dict) else last
+    if isinstance(content, list):
+        content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return str(content or "")
 
 
 def _place(shown: str) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -27,6 +28,7 @@ class FakeOpenAI:
         self.chats = 0
         self.embedding_calls = 0
         self.gate: threading.Event | None = None
+        self.delay_s = 0.0  # each chat reply waits this long before its first word (a slow model)
         self.lock = threading.Lock()
         owner = self
 
@@ -76,6 +78,8 @@ class FakeOpenAI:
             self.chats += 1
         if self.gate is not None:
             self.gate.wait(120)
+        if self.delay_s:
+            time.sleep(self.delay_s)
         handler.send_response(200)
         handler.send_header("Content-Type", "text/event-stream")
         handler.send_header("Cache-Control", "no-cache")
