@@ -46,6 +46,7 @@ _EXPORTS = {
     "SentenceCitation": "app.records",
     "CoverageDay": "app.records",
     "ModelProcessInfo": "app.records",
+    "ModelWait": "app.records",
     "TimelineError": "app.query.story",
     "EXPORT_FORMATS": "app.export",
     "export_story": "app.export",
@@ -60,6 +61,7 @@ _EXPORTS = {
     "CaseFile": "app.store.testcases",
     "CaseFileError": "app.store.testcases",
     "StoreError": "app.store.chroma",
+    "EmbeddingError": "app.store.embeddings",
     "LLMError": "app.answer.llm.client",
     "ModelCheck": "app.answer.llm.client",
     "QuestionError": "app.answer.question_checks",
@@ -73,7 +75,9 @@ _EXPORTS = {
 }
 __all__ = [  # the names of _EXPORTS, spelled out for readers and linters
     "Answer", "CaseFile", "CaseFileError", "CaseFileProblem", "Chronicle", "CoverageDay", "EXPORT_FORMATS",
-    "EventCitation", "IngestReport", "LLMError", "ModelCheck", "ModelProcessInfo", "Passage", "QUESTION_TYPES",
+    "EmbeddingError",
+    "EventCitation", "IngestReport", "LLMError", "ModelCheck", "ModelProcessInfo", "ModelWait", "Passage",
+    "QUESTION_TYPES",
     "QuestionError", "RemoveReport", "SavedCase", "SentenceCitation", "Settings", "Source", "StoreError",
     "StoredArticle", "StoredStatement", "StoryDay", "StoryLine", "StoryTimeline", "TestCase", "TestSetError",
     "TimelineError", "TimelineEvent", "__version__", "clear_caches", "evidence_of", "export_story", "is_abstention",
@@ -95,6 +99,7 @@ if TYPE_CHECKING:
         CoverageDay,
         EventCitation,
         ModelProcessInfo,
+        ModelWait,
         Passage,
         SentenceCitation,
         Source,
@@ -106,6 +111,7 @@ if TYPE_CHECKING:
         TimelineEvent,
     )
     from app.store.chroma import StoreError
+    from app.store.embeddings import EmbeddingError
     from app.store.testcases import (
         QUESTION_TYPES,
         CaseFile,

@@ -27,10 +27,21 @@ from app.query.actor_timeline import about_timeline
 from app.query.events import list_events
 from app.query.retrieval import HybridRetriever, forget_retrievers, get_retriever
 from app.query.story import StoryRequest
-from app.records import ModelProcessInfo, Passage, Source, StoredArticle, StoredStatement, StoryTimeline, TimelineEvent
+from app.records import (
+    ModelProcessInfo,
+    ModelWait,
+    Passage,
+    Source,
+    StoredArticle,
+    StoredStatement,
+    StoryTimeline,
+    TimelineEvent,
+)
 from app.store.chroma import Store
-from app.store.registry import forget_stores, get_batch_embeddings, get_embeddings, get_store
+from app.store.registry import forget_stores, get_answer_encoder, get_batch_embeddings, get_embeddings, get_store
 from app.store.testcases import SavedCase, save_case
+from app.text.articles import discover_files
+from app.text.articles import shard as shard_files
 
 
 class Chronicle:
@@ -56,7 +67,7 @@ class Chronicle:
             from app.answer.llm.client import get_chat_model
 
             self._answerer = Answerer(
-                self.settings, self.retriever, get_batch_embeddings(self.settings).encode,
+                self.settings, self.retriever, get_answer_encoder(self.settings),
                 lambda: get_chat_model(self.settings),
             )
         return self._answerer
@@ -64,9 +75,13 @@ class Chronicle:
     # --- articles -------------------------------------------------------------------------------------------
 
     def ingest(self, paths: list[Path], progress: bool = False,
-               on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+               on_progress: Callable[[int, int], None] | None = None,
+               shard: tuple[int, int] | None = None) -> IngestReport:
         """Add files and folders (see ``ingest_paths``): ``progress`` draws a bar on stderr, ``on_progress(done,
-        total)`` hears of every stored batch."""
+        total)`` hears of every stored batch; ``shard=(i, n)`` takes only shard i (1-based) of n of the files, so n
+        processes can ingest one folder at once (app.text.articles.shard)."""
+        if shard is not None:
+            paths = shard_files(discover_files(paths), *shard)
         report = ingest_paths(paths, self.settings, store=self.store, progress=progress, on_progress=on_progress)
         self.retriever.refresh(force=True)
         return report
@@ -102,8 +117,9 @@ class Chronicle:
 
     def stream(
         self, question: str, history: History | None = None, mode: str | None = None, as_of: dt.date | None = None
-    ) -> Iterator[str | Answer]:
-        """Text deltas while the model writes, then the verified Answer."""
+    ) -> Iterator[str | Answer | ModelWait]:
+        """Text deltas while the model writes, then the verified Answer; before the model starts, ModelWait records
+        (the answer's place in the model's line, about once a second) while it waits for a free model."""
         return self.answerer.stream(question, history, mode, as_of)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
@@ -124,7 +140,7 @@ class Chronicle:
         self, actor: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None
     ) -> list[TimelineEvent]:
         """Dated events of the visible articles, in date order, the same event across articles merged."""
-        return list_events(self.retriever, get_batch_embeddings(self.settings).encode, actor, date_from, date_to)
+        return list_events(self.retriever, get_answer_encoder(self.settings), actor, date_from, date_to)
 
     def story(
         self,

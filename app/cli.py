@@ -103,8 +103,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    index, _, count = text.partition("/")
+    try:
+        shard = int(index), int(count)
+    except ValueError:
+        raise SystemExit(f"--shard {text}: expected I/N, e.g. 1/2") from None
+    if not 1 <= shard[0] <= shard[1]:
+        raise SystemExit(f"--shard {text}: I must be 1 to N")
+    return shard
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
-    report = _chronicle(args).ingest([Path(p) for p in args.paths], progress=not args.quiet)
+    report = _chronicle(args).ingest([Path(p) for p in args.paths], progress=not args.quiet, shard=_shard(args.shard))
     for name, warning in report.warnings[:20]:
         print(f"warning: {name}: {warning}", file=sys.stderr)
     print(report.summary(), file=sys.stderr if report.errors else sys.stdout)
@@ -290,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing = command("ingest", "add articles (files or folders)")
     ing.add_argument("paths", nargs="+")
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
+    ing.add_argument("--shard", metavar="I/N", help="only shard I of N of the files (by a hash of each path): N "
+                     "processes given the same folder and --shard 1/N ... N/N ingest it at once (into a Chroma server)")
 
     arts = command("articles", "list the stored articles")
     arts.add_argument("--json", action="store_true", help="print a JSON list")
@@ -328,9 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    from app import StoreError
+    from app import EmbeddingError, StoreError
 
     try:
         return COMMANDS[args.command](args)
-    except StoreError as exc:
+    except (StoreError, EmbeddingError) as exc:
         return _fail(str(exc))

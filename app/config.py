@@ -16,7 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 AnswerMode = Literal["auto", "llm", "extractive"]
 LLMBackend = Literal["gguf", "openai"]
-EmbeddingBackend = Literal["torch", "onnx"]
+EmbeddingBackend = Literal["torch", "onnx", "openai"]
 
 
 class Settings(BaseSettings):
@@ -35,8 +35,18 @@ class Settings(BaseSettings):
     # onnx is the default: same evaluation scores as torch on evalsets/seed.jsonl, faster per query, and a serving
     # process that never imports torch (360 MB instead of 660 MB RSS before the LLM loads).
     embedding_backend: EmbeddingBackend = Field(
-        "onnx", description="onnx (int8, default) or torch (sentence-transformers)."
+        "onnx", description="onnx (int8, default), torch (sentence-transformers), or openai (an embeddings endpoint)."
     )
+    # Issue 28: the encoder is what ingest waits for (~13,000 characters/s on 2 cores); a GPU box serving the same
+    # model (text-embeddings-inference, vLLM, Infinity) takes that off the machine. Its vectors are checked against
+    # the packaged encoder on first use (app.store.embeddings.RemoteEmbeddings): another model is refused.
+    embedding_base_url: str | None = Field(
+        None, description="embedding_backend=openai: an OpenAI-compatible /v1 base URL serving all-MiniLM-L6-v2."
+    )
+    embedding_model: str = Field(
+        "sentence-transformers/all-MiniLM-L6-v2", description="Model name sent to the embeddings endpoint."
+    )
+    embedding_api_key: str = Field("not-needed", description="API key for the embeddings endpoint.")
     embedding_batch_size: int = Field(64, ge=1)
     ingest_threads: int = Field(
         2, ge=1, le=64, description="onnx threads for batches: ingest, the sentences an answer scores (a query: one)."
@@ -69,7 +79,9 @@ class Settings(BaseSettings):
     )
     llm_backend: LLMBackend = Field("gguf", description="gguf (llama-cpp-python) or openai (any compatible server).")
     llm_model_path: Path | None = Field(None, description="A GGUF file; unset = the packaged Qwen2.5-Coder-1.5B.")
-    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1.")
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint(s), comma-separated: answers go to the least busy reachable one."
+    )
     llm_model: str = Field("qwen2.5:1.5b-instruct", description="Model name sent to the OpenAI-compatible server.")
     llm_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
     # Off by default: the wider evidence puts the gold in front of the model more often (RealTimeQA, 50 search-route
@@ -94,6 +106,20 @@ class Settings(BaseSettings):
     llm_n_ctx: int = Field(4096, ge=512)
     llm_threads: int = Field(2, ge=1)
     llm_timeout_s: float = Field(120.0, gt=0)
+    # Issue 28: answers that need the model wait in one fair line (app.answer.llm.pool) for a free endpoint, never in
+    # the web server's queue, so extractive answers and the tabs never wait behind them.
+    llm_processes: int = Field(
+        1, ge=1, le=8, description="gguf: embedded model processes serving answers side by side (each llm_threads)."
+    )
+    llm_endpoint_slots: int = Field(
+        1, ge=1, le=64, description="Answers one endpoint writes at once (llama.cpp: 1; a batching vLLM: more)."
+    )
+    llm_queue_max: int = Field(
+        24, ge=0, le=1000, description="Answers waiting for the model beyond which the extractive answer is given."
+    )
+    llm_retry_down_s: float = Field(
+        20.0, gt=0, description="An endpoint that refused a connection is left out of the rotation this long."
+    )
     model_cache_dir: Path = Field(PROJECT_ROOT / "models", description="Where the joined packaged GGUF is cached.")
 
     # Input limits
@@ -111,12 +137,19 @@ class Settings(BaseSettings):
     port: int = Field(7860)
     auth_user: str | None = Field(None, description="Gradio login user (required when exposed on a network).")
     auth_password: str | None = Field(None, description="Gradio login password.")
-    ui_concurrency: int = Field(2, ge=1, description="Answers generated at once; further requests queue.")
+    ui_concurrency: int = Field(
+        2, ge=1, description="Events of a kind run at once (not the chat: its model part waits in the model's line)."
+    )
     ui_max_queue: int = Field(64, ge=1, description="Requests waiting beyond this are refused.")
 
     @property
     def uses_server(self) -> bool:
         return bool(self.chroma_host)
+
+    @property
+    def llm_base_urls(self) -> list[str]:
+        """The endpoints of CHRONICLE_LLM_BASE_URL, in order ("a, b" -> ["a", "b"])."""
+        return [u.strip() for u in (self.llm_base_url or "").split(",") if u.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

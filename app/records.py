@@ -340,3 +340,26 @@ class ModelProcessInfo:
 
     pid: int | None  # None: not running (not started yet, or died and not restarted yet)
     starts: int  # processes started so far (more than 1: one died and was restarted)
+
+
+@dataclass(frozen=True)
+class ModelWait:
+    """An LLM answer waiting for a free model endpoint (yielded by ``Chronicle.stream`` about once a second while it
+    waits, before any text): the reader's place in the line and a rough estimate of the wait."""
+
+    position: int  # 1: next to be served
+    waiting: int  # answers in line, this one included
+    endpoints: int  # model endpoints serving the line (reachable ones)
+    eta_s: float  # about how long until this answer starts: answers ahead / endpoints x the mean answer time
+
+    def describe(self) -> str:
+        """'Waiting for the model: 3rd in line (2 answers ahead), about 20 s.'"""
+        ahead = self.position - 1
+        place = "next in line" if ahead == 0 else f"{_ordinal(self.position)} in line ({ahead} answer" \
+            f"{'s' if ahead != 1 else ''} ahead)"
+        return f"Waiting for the model: {place}, about {max(1, round(self.eta_s))} s."
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,12 +37,13 @@ from app.answer.compose import (
 )
 from app.answer.followup import followup_focus, rewrite_followup
 from app.answer.library import Library, build_library
-from app.answer.llm.client import ChatModel, LLMError, ModelFailure
+from app.answer.llm.base import ChatModel, LLMError, ModelFailure
+from app.answer.llm.pool import Lease, ModelPool, single
 from app.answer.question_checks import QuestionError, check_question
 from app.answer.routes import Evidence, Router
 from app.config import Settings
 from app.query.retrieval import HybridRetriever
-from app.records import Passage, ShortAnswer, Source
+from app.records import ModelWait, Passage, ShortAnswer, Source
 from app.text.answer_spans import fits_question
 from app.text.asking import what_is_asked
 
@@ -222,9 +223,10 @@ class Answerer:
 
     def stream(
         self, question: str, history: History | None = None, mode: str | None = None, as_of: dt.date | None = None
-    ) -> Iterator[str | Answer]:
-        """Yield text deltas while the model writes, then the verified Answer (whose text may differ). ``as_of``:
-        the day the question is asked on ("this week" is the week before it; later articles are not used)."""
+    ) -> Iterator[str | Answer | ModelWait]:
+        """Yield text deltas while the model writes, then the verified Answer (whose text may differ); while an
+        answer waits for the model, ModelWait records (its place in line) before any text. ``as_of``: the day the
+        question is asked on ("this week" is the week before it; later articles are not used)."""
         t0 = time.perf_counter()
         mode = mode or self.settings.answer_mode
         try:
@@ -313,7 +315,20 @@ class Answerer:
             user = prompts.render("answer", sources=prompts.format_sources(evidence.sources), question=question)
         return [SystemMessage(prompts.load("system")), HumanMessage(user)]
 
-    def _llm_answer(self, turn: _Turn, extractive: str) -> Iterator[str | Answer]:
+    def _line(self) -> ModelPool:
+        """The model endpoints' fair line (a bare ChatModel, a fake in tests, gets a line of its own)."""
+        model = self._chat_model_factory()
+        return model if isinstance(model, ModelPool) else single(model)
+
+    @staticmethod
+    def _wait(turn: _Turn, pool: ModelPool) -> Generator[ModelWait, None, Lease]:
+        """Wait for a free endpoint, yielding the reader's place in line; the time waited is ``model_wait_ms``."""
+        t0 = time.perf_counter()
+        lease = yield from pool.wait()
+        turn.timings["model_wait_ms"] = _ms(t0)
+        return lease
+
+    def _llm_answer(self, turn: _Turn, extractive: str) -> Iterator[str | Answer | ModelWait]:
         from app.answer.llm.client import describe_model
 
         turn.model = describe_model(self.settings)
@@ -321,18 +336,22 @@ class Answerer:
         valid = {s.n for s in citable}
         raw, notes = "", []
         try:
-            model = self._chat_model_factory()
-            t_llm = time.perf_counter()
-            shown = ""
-            for piece in model.stream(messages):  # the server serialises
-                turn.timings.setdefault("first_token_ms", _ms(turn.started))
-                raw += piece
-                visible = strip_unknown_markers(raw, valid)
-                if visible.startswith(shown):
-                    delta, shown = visible[len(shown) :], visible
-                    if delta:
-                        yield delta
-            turn.timings["llm_ms"] = _ms(t_llm)
+            model = self._line()
+            lease = yield from self._wait(turn, model)
+            try:
+                t_llm = time.perf_counter()
+                shown = ""
+                for piece in lease.stream(messages):
+                    turn.timings.setdefault("first_token_ms", _ms(turn.started))
+                    raw += piece
+                    visible = strip_unknown_markers(raw, valid)
+                    if visible.startswith(shown):
+                        delta, shown = visible[len(shown) :], visible
+                        if delta:
+                            yield delta
+                turn.timings["llm_ms"] = _ms(t_llm)
+            finally:
+                lease.release()
             _record_prompt(turn, model)
         except Exception as exc:  # noqa: BLE001 - a model error must not lose the answer
             raw, notes = "", [_failure_note(exc)]
@@ -377,7 +396,7 @@ class Answerer:
                 return pointed, _over_library(library, pick.library_question(turn.standalone, pointed, kind))
         return candidates, pick.messages(turn.standalone, candidates, kind)
 
-    def _pick_answer(self, turn: _Turn, extractive: str) -> Iterator[str | Answer]:
+    def _pick_answer(self, turn: _Turn, extractive: str) -> Iterator[str | Answer | ModelWait]:
         """The model picks the candidate that answers and copies its words, under a grammar (app.answer.pick); any
         reply that is not such a pick gives the extractive answer with a note."""
         from app.answer.llm.client import describe_model
@@ -386,12 +405,16 @@ class Answerer:
         candidates, messages = self._pick_prompt(turn)
         raw, notes, chosen = "", [], None
         try:
-            model = self._chat_model_factory()
-            t_llm = time.perf_counter()
-            for piece in model.structured(messages, pick.schema([s.n for s in candidates])):
-                turn.timings.setdefault("model_first_token_ms", _ms(turn.started))
-                raw += piece
-            turn.timings["llm_ms"] = _ms(t_llm)
+            model = self._line()
+            lease = yield from self._wait(turn, model)
+            try:
+                t_llm = time.perf_counter()
+                for piece in lease.structured(messages, pick.schema([s.n for s in candidates])):
+                    turn.timings.setdefault("model_first_token_ms", _ms(turn.started))
+                    raw += piece
+                turn.timings["llm_ms"] = _ms(t_llm)
+            finally:
+                lease.release()
             _record_prompt(turn, model)
             picked = pick.parse(raw, candidates)
             if picked.n and not fits_question(what_is_asked(turn.standalone), picked.text, turn.standalone):

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from app import QUESTION_TYPES, TestCase
+from app import QUESTION_TYPES, ModelWait, TestCase
 from app.eval import metrics as M
 from app.eval.machine import machine_facts
 
@@ -40,7 +40,7 @@ class ChronicleLike(Protocol):
     def stream(
         self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None,
         as_of: dt.date | None = None,
-    ) -> Iterator[str | Answer]: ...
+    ) -> Iterator[str | Answer | ModelWait]: ...
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]: ...
 
@@ -168,7 +168,7 @@ def _ask_timed(chron: ChronicleLike, case: TestCase, mode: str | None) -> tuple[
         if isinstance(item, str):
             if item and first is None:
                 first = (time.perf_counter() - t0) * 1000
-        else:
+        elif not isinstance(item, ModelWait):  # a place in the model's line is not an answer
             answer = item
     total = (time.perf_counter() - t0) * 1000
     if answer is None:

@@ -102,6 +102,18 @@ def make_client(settings: Settings) -> chromadb.ClientAPI:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+def _server_gone(exc: BaseException) -> bool:
+    """A connection to the Chroma server that failed (refused, reset, timed out), not an error it answered with."""
+    import httpx
+
+    seen: BaseException | None = exc
+    while seen is not None:  # chromadb may wrap the transport error
+        if isinstance(seen, (httpx.TransportError, ConnectionError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class ReadWriteLock:
     """Many readers or one writer. Reads and writes of the store share it; only ``reopen`` takes it exclusively,
     so a question in flight never sees its Chroma client closed under it."""
@@ -182,11 +194,22 @@ class Store:
 
     @contextmanager
     def using(self) -> Iterator[None]:
-        """The read/write lock held shared, on an open client: a closed store is reopened first."""
+        """The read/write lock held shared, on an open client: a closed store is reopened first. A Chroma server
+        that stopped answering is a StoreError that says so (the same client works again once the server is back:
+        httpx connects anew for each request, so nothing needs rebuilding)."""
         while True:
             with self.lock.shared():
                 if not self._closed:
-                    yield
+                    try:
+                        yield
+                    except Exception as exc:
+                        if self.settings.uses_server and _server_gone(exc):
+                            raise StoreError(
+                                f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port} is not "
+                                f"answering ({type(exc).__name__}: {exc}). Nothing was changed; try again when it is "
+                                "back (`chroma run --path DIR --port PORT`)."
+                            ) from exc
+                        raise
                     return
             with self.lock.exclusive():
                 if self._closed:

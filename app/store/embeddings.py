@@ -5,6 +5,14 @@ Two backends of the same model: ``torch`` (sentence-transformers over the gt-all
 on). Both run on ONE thread: with two, torch took 480 ms instead of 7 ms per query here. Chroma's default embedding
 function is never used (it downloads a model at run time).
 
+A third source of the same vectors (issue 28): ``RemoteEmbeddings``, an OpenAI-compatible ``/v1/embeddings``
+endpoint serving all-MiniLM-L6-v2 (text-embeddings-inference on a GPU box, say), for archives whose ingest the
+2-core encoder makes too slow. On first use it embeds a few fixed sentences both there and with the packaged onnx
+encoder and refuses to go on unless every pair agrees (cosine >= 0.99; onnx int8 and torch fp32 agree >= 0.9965):
+a store must never mix vectors of two models. Plain httpx, not langchain-openai's OpenAIEmbeddings, which counts
+tokens with tiktoken (an encoding downloaded at run time: Chronicle is offline) and sends token ids, not text,
+unless told otherwise.
+
 Which backend embeds faster depends on the CPU: on the Intel Xeon (AVX-512) VM of 2026-12-03, torch fp32 on one
 thread embedded the same 600 news passages in 9.9 / 9.4 s (6.6 / 6.3 CPU-s), onnx int8 on one thread in 12.8 /
 14.3 s (8.3 / 7.9 CPU-s), two interleaved rounds on the loaded machine; the vectors agree (cosine >= 0.9965). Ingest
@@ -13,6 +21,10 @@ is encoder-bound (see app.ingest.pipeline), so ``CHRONICLE_EMBEDDING_BACKEND=tor
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -110,3 +122,123 @@ class PackagedEmbeddings(Embeddings):
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         return self._encode(texts)
+
+
+CHECK_SENTENCES = (
+    "Azerbaijan launched what it called anti-terrorist operations in Nagorno-Karabakh on Tuesday.",
+    "The central bank raised interest rates by a quarter of a percentage point.",
+    "Rescue teams searched the rubble after the earthquake struck the capital.",
+)
+MIN_AGREEMENT = 0.99
+
+
+class EmbeddingError(RuntimeError):
+    """The embeddings endpoint cannot be used (unreachable, or not the packaged model): the message says why."""
+
+
+class RemoteEmbeddings(PackagedEmbeddings):
+    """The packaged model's vectors from an OpenAI-compatible embeddings endpoint, checked on first use."""
+
+    def __init__(self, base_url: str, model: str, api_key: str = "not-needed", batch_size: int = 64,
+                 timeout_s: float = 60.0) -> None:
+        self.backend = "openai"
+        self.model_id = f"{MODEL_NAME}/openai"
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self._headers = {"Authorization": f"Bearer {api_key}"}
+        self._batch = batch_size
+        self._timeout = timeout_s
+        self._checked = False
+        self.agreement: float | None = None  # the lowest cosine with the packaged encoder at the check
+        self._encode = self._remote
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not self._checked:
+            self.check()
+        return super().encode(texts)
+
+    def check(self) -> float:
+        """Embed CHECK_SENTENCES here and with the packaged onnx encoder; refuse a different model."""
+        local = _onnx_encoder(len(CHECK_SENTENCES))(list(CHECK_SENTENCES))
+        remote = self._remote(list(CHECK_SENTENCES))
+        agreement = float(np.min(np.sum(local * remote, axis=1)))
+        if agreement < MIN_AGREEMENT:
+            raise EmbeddingError(
+                f"the embeddings endpoint {self.base_url} (model {self.model!r}) does not serve {MODEL_NAME}: its "
+                f"vectors agree with the packaged encoder's only to cosine {agreement:.3f} (>= {MIN_AGREEMENT} "
+                "needed). Serve sentence-transformers/all-MiniLM-L6-v2 there, or unset CHRONICLE_EMBEDDING_BACKEND."
+            )
+        self.agreement, self._checked = agreement, True
+        return agreement
+
+    def _remote(self, texts: list[str]) -> np.ndarray:
+        import httpx
+
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for i in range(0, len(texts), self._batch):
+            batch = texts[i : i + self._batch]
+            for attempt in range(3):  # a busy server may drop a connection: two retries, then a clear error
+                try:
+                    reply = httpx.post(f"{self.base_url}/embeddings", json={"model": self.model, "input": batch},
+                                       headers=self._headers, timeout=self._timeout, trust_env=False)
+                    reply.raise_for_status()
+                    rows = sorted(reply.json()["data"], key=lambda r: r["index"])
+                    vectors = np.asarray([r["embedding"] for r in rows], dtype=np.float32)
+                    break
+                except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+                    if attempt == 2:
+                        raise EmbeddingError(
+                            f"the embeddings endpoint {self.base_url} failed ({type(exc).__name__}: {exc}); "
+                            "nothing was stored from this batch: re-run the ingest when it is back"
+                        ) from None
+                    time.sleep(1.0 + attempt)
+            if vectors.shape != (len(batch), 384):
+                raise EmbeddingError(f"the embeddings endpoint {self.base_url} returned vectors of shape "
+                                     f"{vectors.shape}, not ({len(batch)}, 384): not {MODEL_NAME}")
+            norms = np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+            out[i : i + len(batch)] = vectors / norms
+        return out
+
+
+class CachedEncoder:
+    """``encode`` with a least-recently-used memory of sentence vectors, shared by every answer in the process.
+
+    Why (issue 28): with 20 readers at once the extractive answers queue for the CPU, not for each other, and ~65% of
+    an extractive answer's CPU is embedding the retrieved passages' sentences (cProfile, seed store, 20 questions:
+    3.3 of 4.9 s in onnxruntime). Readers of a newsroom ask about the same stories, so the same sentences come back;
+    each is embedded once. ``max_items`` 20,000 vectors is ~31 MB (384 float32 each). The vectors are the encoder's
+    own, so answers do not change. Rejected: functools.lru_cache on single texts (one encoder call per sentence
+    loses the batching that makes onnx fast).
+    """
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], max_items: int = 20_000) -> None:
+        self._encode = encode
+        self._max = max_items
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        out: list[np.ndarray | None] = [None] * len(texts)
+        with self._lock:
+            for i, text in enumerate(texts):
+                vector = self._vectors.get(text)
+                if vector is not None:
+                    self._vectors.move_to_end(text)
+                    out[i] = vector
+        todo = [i for i, v in enumerate(out) if v is None]
+        self.hits += len(texts) - len(todo)
+        self.misses += len(todo)
+        if todo:
+            fresh = self._encode([texts[i] for i in todo])
+            with self._lock:
+                for i, vector in zip(todo, fresh, strict=True):
+                    out[i] = vector
+                    self._vectors[texts[i]] = vector
+                    self._vectors.move_to_end(texts[i])
+                while len(self._vectors) > self._max:
+                    self._vectors.popitem(last=False)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([v for v in out if v is not None])

@@ -13,16 +13,22 @@ from functools import lru_cache
 
 from app.config import Settings
 from app.store.chroma import Store
-from app.store.embeddings import PackagedEmbeddings
+from app.store.embeddings import CachedEncoder, EmbeddingError, PackagedEmbeddings, RemoteEmbeddings
 from app.store.keyword import forget_keyword_indexes
 
 BUILD_LOCK = threading.RLock()
 _STORES: dict[tuple[object, ...], Store] = {}
+_ANSWER_ENCODERS: dict[int, CachedEncoder] = {}
 
 
 @lru_cache(maxsize=4)
 def _embeddings(backend: str, batch_size: int, threads: int = 1) -> PackagedEmbeddings:
     return PackagedEmbeddings(backend, batch_size, threads)
+
+
+@lru_cache(maxsize=4)
+def _remote(base_url: str, model: str, api_key: str, batch_size: int) -> RemoteEmbeddings:
+    return RemoteEmbeddings(base_url, model, api_key, batch_size)
 
 
 def _store_key(settings: Settings) -> tuple[object, ...]:
@@ -33,8 +39,14 @@ def _store_key(settings: Settings) -> tuple[object, ...]:
 
 
 def get_embeddings(settings: Settings) -> PackagedEmbeddings:
-    """The query-time encoder (one thread)."""
+    """The query-time encoder (one thread; or the embeddings endpoint, CHRONICLE_EMBEDDING_BACKEND=openai)."""
     with BUILD_LOCK:
+        if settings.embedding_backend == "openai":
+            if not settings.embedding_base_url:
+                raise EmbeddingError("CHRONICLE_EMBEDDING_BACKEND=openai needs CHRONICLE_EMBEDDING_BASE_URL "
+                                     "(an OpenAI-compatible /v1 URL serving sentence-transformers/all-MiniLM-L6-v2)")
+            return _remote(settings.embedding_base_url, settings.embedding_model, settings.embedding_api_key,
+                           settings.embedding_batch_size)
         return _embeddings(settings.embedding_backend, settings.embedding_batch_size)
 
 
@@ -67,3 +79,13 @@ def forget_stores(close: bool = False) -> None:
             for store in _STORES.values():
                 store.close()
         _STORES.clear()
+
+
+def get_answer_encoder(settings: Settings) -> CachedEncoder:
+    """The batch encoder behind a memory of sentence vectors, for answers and timelines (not ingest, whose texts are
+    new by definition): one per encoder and process."""
+    batch = get_batch_embeddings(settings)
+    with BUILD_LOCK:
+        if id(batch) not in _ANSWER_ENCODERS:
+            _ANSWER_ENCODERS[id(batch)] = CachedEncoder(batch.encode)
+        return _ANSWER_ENCODERS[id(batch)]

@@ -396,3 +396,15 @@ def discover_files(paths: list[Path]) -> list[Path]:
         else:
             found.append(p)
     return found
+
+
+def shard(files: list[Path], index: int, count: int) -> list[Path]:
+    """Shard ``index`` (1-based) of ``count`` of a file list: a file belongs to one shard by a hash of its path as
+    given (CRC-32), so processes given the same folder split it without talking to each other, whatever order they
+    list it in. Several ``python ingest.py DIR --shard i/n`` processes then write one store (a Chroma server) at
+    once."""
+    import zlib
+
+    if not 1 <= index <= count:
+        raise ValueError(f"shard {index}/{count}: the index must be 1 to {count}")
+    return [f for f in files if zlib.crc32(str(f).encode("utf-8")) % count == index - 1]

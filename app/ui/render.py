@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from app import (
         Answer,
         CaseFileProblem,
+        ModelWait,
         Passage,
         SentenceCitation,
         Source,
@@ -60,6 +61,12 @@ def chat_markdown(text: str) -> str:
     """Answer text for gr.Chatbot (which renders Markdown): HTML-escaped and Markdown-escaped, so article text
     shows literally ("<script>" stays text, "*" stays a star) while "[1]" still reads as "[1]"."""
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
+
+
+def waiting_markdown(wait: ModelWait) -> str:
+    """An answer waiting for the model, in its place in the chat: '_Waiting for the model: 3rd in line (2 answers
+    ahead), about 20 s._'"""
+    return f"_{chat_markdown(wait.describe())}_"
 
 
 def answer_markdown(answer: Answer) -> str:

@@ -44,7 +44,9 @@ from app import (
     Answer,
     CaseFileError,
     Chronicle,
+    ModelWait,
     Settings,
+    StoreError,
     StoryTimeline,
     export_story,
     parse_as_of,
@@ -74,6 +76,7 @@ from app.ui.render import (
     report_iframe,
     saved_markdown,
     story_heading,
+    waiting_markdown,
 )
 from app.ui.tables import (
     article_page,
@@ -174,8 +177,16 @@ class Views:
                         last = time.monotonic()
                         chat[-1] = {"role": "assistant", "content": chat_markdown(streamed)}
                         yield "", chat, pairs, WORKING, _update()
-                else:
+                elif isinstance(item, ModelWait):  # in the model's line: the reader's place and the wait
+                    chat[-1] = {"role": "assistant", "content": waiting_markdown(item)}
+                    yield "", chat, pairs, WORKING, _update()
+                elif isinstance(item, Answer):
                     answer = item
+        except StoreError as exc:  # the Chroma server went away: say so; the next question tries again
+            log.warning("store unavailable: %s", exc)
+            chat[-1] = {"role": "assistant", "content": chat_markdown(f"The article store is unavailable: {exc}")}
+            yield "", chat, pairs, render_sources(None), _update(interactive=True)
+            return
         except Exception as exc:
             log.exception("answer failed")
             chat[-1] = {"role": "assistant", "content": chat_markdown(f"Sorry, something went wrong: {exc}")}

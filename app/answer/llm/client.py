@@ -28,34 +28,29 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from app.answer.llm.base import EndpointDown, LLMError, ModelFailure, PromptSize
 from app.answer.llm.model_files import ModelFileError, packaged_model_path
+from app.answer.llm.pool import Endpoint, ModelPool
 from app.answer.llm.process import ModelProcess, ModelProcessConfig, ModelStartError, probe
 from app.config import Settings
 
 
-class LLMError(RuntimeError):
-    """The model cannot be loaded or reached; the message says what to configure."""
+def _unreachable(exc: Exception) -> bool:
+    """A connection that failed, as opposed to a server that answered with an error."""
+    import httpx
+    import openai
+
+    return isinstance(exc, (openai.APIConnectionError, httpx.ConnectError, httpx.ConnectTimeout, ConnectionError))
 
 
-class ModelFailure(LLMError):
-    """The model process died or hung in the middle of an answer (it is restarted on the next question)."""
-
-
-class ChatModel(Protocol):
-    """What the answerer needs from a model: streamed text for a list of messages."""
-
-    description: str
-
-    def stream(self, messages: list[BaseMessage]) -> Iterator[str]: ...
-
-    def structured(self, messages: list[BaseMessage], schema: dict[str, Any]) -> Iterator[str]:
-        """The reply streamed as ``stream`` does, constrained to JSON of ``schema`` (a grammar on the server)."""
-        ...
+def _wrapped(exc: Exception) -> LLMError:
+    kind = EndpointDown if _unreachable(exc) else LLMError
+    return kind(f"{type(exc).__name__}: {exc}")
 
 
 def response_format(schema: dict[str, Any], embedded: bool) -> dict[str, Any]:
@@ -65,15 +60,6 @@ def response_format(schema: dict[str, Any], embedded: bool) -> dict[str, Any]:
     if embedded:
         return {"type": "json_object", "schema": schema}
     return {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}
-
-
-@dataclass(frozen=True)
-class PromptSize:
-    """One request's prompt: ``tokens`` in all, ``prefilled`` of them evaluated anew (the rest was the common
-    prefix with the previous request, reused from llama.cpp's KV cache)."""
-
-    tokens: int
-    prefilled: int
 
 
 def chatml(messages: list[BaseMessage]) -> str:
@@ -86,7 +72,7 @@ def chatml(messages: list[BaseMessage]) -> str:
 def describe_model(settings: Settings) -> str:
     """A short human name for reports and the UI footer."""
     if settings.llm_backend == "openai":
-        return f"{settings.llm_model} @ {settings.llm_base_url}"
+        return f"{settings.llm_model} @ {', '.join(settings.llm_base_urls)}"
     return settings.llm_model_path.name if settings.llm_model_path else "Qwen2.5-Coder-1.5B-Instruct Q4_K_M (packaged)"
 
 
@@ -135,7 +121,7 @@ class LangChainChat:
         try:
             yield from _text_chunks(self.model, messages)
         except Exception as exc:
-            raise LLMError(f"{type(exc).__name__}: {exc}") from exc
+            raise _wrapped(exc) from exc
 
     def structured(self, messages: list[BaseMessage], schema: dict[str, Any]) -> Iterator[str]:
         """Through the schema-constrained client when there is one; a plain model (a fake in tests) is asked as it
@@ -144,7 +130,7 @@ class LangChainChat:
         try:
             yield from _text_chunks(model, messages)
         except Exception as exc:
-            raise LLMError(f"{type(exc).__name__}: {exc}") from exc
+            raise _wrapped(exc) from exc
 
 
 class EmbeddedChat:
@@ -274,12 +260,14 @@ class EmbeddedChat:
             self._process.stop()
 
 
-_MODELS: dict[tuple[str, ...], ChatModel] = {}
+_MODELS: dict[tuple[str, ...], ModelPool] = {}
 _LOCK = threading.Lock()
 
 
-def get_chat_model(settings: Settings) -> ChatModel:
-    """The configured chat model, one per configuration and process (the embedded one owns its child process)."""
+def get_chat_model(settings: Settings) -> ModelPool:
+    """The configured model endpoints behind their one fair line (app.answer.llm.pool), one per configuration and
+    process: a server per URL of CHRONICLE_LLM_BASE_URL, or ``llm_processes`` embedded model processes (each owns
+    its child). The pool is itself a ChatModel (it waits in line without showing it)."""
     key = (
         settings.llm_backend,
         str(settings.llm_model_path),
@@ -290,23 +278,32 @@ def get_chat_model(settings: Settings) -> ChatModel:
         str(settings.llm_threads),
         str(settings.llm_timeout_s),
         str(settings.model_cache_dir),
+        str(settings.llm_processes),
+        str(settings.llm_endpoint_slots),
+        str(settings.llm_queue_max),
+        str(settings.llm_retry_down_s),
     )
     with _LOCK:
         if key not in _MODELS:
+            endpoints: list[Endpoint] = []
             if settings.llm_backend == "openai":
-                if not settings.llm_base_url:
+                if not settings.llm_base_urls:
                     raise LLMError(
                         "CHRONICLE_LLM_BACKEND=openai needs CHRONICLE_LLM_BASE_URL (e.g. http://127.0.0.1:11434/v1)"
                     )
-                base_url, api_key, name = settings.llm_base_url, settings.llm_api_key, settings.llm_model
-                client = _openai_client(settings, base_url, api_key, name, embedded=False)
+                api_key, name = settings.llm_api_key, settings.llm_model
+                for base_url in settings.llm_base_urls:
+                    client = _openai_client(settings, base_url, api_key, name, embedded=False)
 
-                def constrained(schema: dict[str, Any], url: str = base_url) -> BaseChatModel:
-                    return _openai_client(settings, url, api_key, name, embedded=False, schema=schema)
+                    def constrained(schema: dict[str, Any], url: str = base_url) -> BaseChatModel:
+                        return _openai_client(settings, url, api_key, name, embedded=False, schema=schema)
 
-                _MODELS[key] = LangChainChat(client, describe_model(settings), constrained)
+                    endpoints.append(Endpoint(base_url, LangChainChat(client, f"{name} @ {base_url}", constrained)))
             else:
-                _MODELS[key] = EmbeddedChat(settings)
+                for i in range(settings.llm_processes):
+                    endpoints.append(Endpoint(f"model process {i + 1}", EmbeddedChat(settings)))
+            _MODELS[key] = ModelPool(endpoints, settings.llm_endpoint_slots, settings.llm_queue_max,
+                                     settings.llm_retry_down_s, describe_model(settings))
         return _MODELS[key]
 
 
