@@ -50,8 +50,9 @@ def _upload(client: QueueClient, path: Path) -> str:
     stored = sent.json()[0]
     fn = client.fn_index("chr-upload", "upload")
     file_data = {"path": stored, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
-    done = client.call(fn, [file_data], trigger_id=client.component_id("chr-upload"))
-    return str(done["output"]["data"][1])
+    # the upload keeps the Articles tab's search (text, from, to) and page; its outputs: table, status, page, report
+    done = client.call(fn, [file_data, "", "", "", 1], trigger_id=client.component_id("chr-upload"))
+    return str(done["output"]["data"][3])
 
 
 @pytest.mark.timeout(600)
