@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from tests.helpers_actor import PERSON, STORY, write_actor_articles
 from tests.helpers_net import Served, chronicle_env, run_cli, served
 from tests.test_browser import _ask_with_keyboard, _open, browser, pytestmark  # noqa: F401  (Chromium fixture, marker)
+from tests.test_timeline_ui_browser import _field, _show
 
 
 @pytest.fixture(scope="module")
@@ -25,16 +26,6 @@ def actor_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert done.returncode == 0, done.stderr
     with served(env, tmp / "serve.log", prewarm=True) as running:
         yield running
-
-
-def _field(page, elem_id: str):
-    return page.locator(f"#{elem_id} textarea, #{elem_id} input").first
-
-
-def _show(page, status_text: str, timeout: int = 60_000) -> str:
-    page.locator("#chr-tl-show").click()
-    expect(page.locator("#chr-tl-status")).to_contain_text(status_text, timeout=timeout)
-    return page.locator("#chr-tl-status").inner_text()
 
 
 def test_actor_timeline_and_whats_new_in_the_timeline_tab(browser, actor_app: Served) -> None:  # noqa: F811
