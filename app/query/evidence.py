@@ -255,7 +255,7 @@ def select_wide_sources(
 
 # The model's candidates for a factoid question (issue 26): the best sentence or two of many passages, so the answer
 # is among them even when the scorer's favourite is not it. Chosen by benchmarks.llm_evidence (see app.answer.routes).
-MAX_CANDIDATE = 200  # characters; a longer sentence (a run-on list, a caption dump) costs tokens and is rarely it
+MAX_CANDIDATE = 260  # characters; a longer sentence (a run-on list, a caption dump) costs tokens and is rarely it
 
 
 def select_candidates(scored: list[ScoredSentence], count: int = 10, per_passage: int = 1,
