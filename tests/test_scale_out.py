@@ -8,11 +8,9 @@ by a tiny OpenAI-compatible server in the test (tests/helpers_openai.py).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,22 +18,15 @@ import pytest
 
 from app.config import PROJECT_ROOT
 from tests.conftest import SEED, SEED_QA, make_settings
-from tests.helpers_net import QueueClient, chronicle_env, free_port, run_cli, served
+from tests.helpers_net import QueueClient, chronicle_env, run_cli, served
 from tests.helpers_openai import FakeOpenAI
-from tests.test_chroma_server import CHROMA, ChromaServer
+from tests.test_chroma_server import ChromaServer, server  # noqa: F401  (the fixture)
 from tests.test_crash_safety import write_articles
 
 
 @pytest.fixture()
-def chroma(tmp_path: Path) -> Iterator[ChromaServer]:
-    if not CHROMA.exists() and not shutil.which("chroma"):
-        pytest.skip("the chroma CLI is not installed")
-    srv = ChromaServer(tmp_path / "chroma-data", free_port(), tmp_path / "chroma.log")
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def chroma(server: ChromaServer) -> ChromaServer:  # noqa: F811 - test_chroma_server's real `chroma run` server
+    return server
 
 
 def _server_env(local: Path, port: int, **extra: str) -> dict[str, str]:
