@@ -19,7 +19,7 @@ import pytest
 
 from app.answer.citations import cited_numbers
 from app.cli import main as cli_main
-from app.query.story import StoryRequest, TimelineError, date_weights, rank_days, story_names, story_range
+from app.query.story import StoryRequest, TimelineError, date_weights, names_all, rank_days, story_names, story_range
 from app.records import StoredEvent, epoch
 from app.text.asking import story_request
 
@@ -61,6 +61,7 @@ def test_story_is_found_by_meaning_not_only_keywords(chron, about):
 @pytest.mark.parametrize("about, names", [
     ("Hurricane Ian", {"ian"}), ("the Israel-Hamas war", {"israel", "hama"}), ("Financial crisis", set()),
     ("Death of Michael Jackson", {"michael", "jackson"}), ("volcanic disaster in Veloria", {"veloria"}),
+    ("H1N1 swine flu", {"h1n1"}), ("the G7 summit", {"g7"}),
 ])
 def test_story_names(about, names):
     assert story_names(about) == names
@@ -302,3 +303,14 @@ def test_a_retelling_is_not_a_second_line(tmp_path):
     for i, a in enumerate(texts):
         for b in texts[i + 1:]:
             assert len(a & b) / min(len(a), len(b)) < 0.6, tl.lines
+
+
+def test_a_name_of_letters_and_digits_is_one_token():
+    """"H1N1" is one word to every matcher (it was {h, 1, n}: any lead with a "1", an "h" and an "n" named it), and a
+    number written after a hyphen stays a number ("COVID-19" holds 19; "F-16" holds 16)."""
+    from app.text.tokens import content_tokens, name_groups, numbers_in
+
+    assert content_tokens("The H1N1 virus") == {"h1n1", "virus"}
+    assert name_groups("The H1N1 virus reached Mexico.") == [("h1n1",), ("mexico",)]
+    assert numbers_in("COVID-19 and F-16") == {"19", "16"}
+    assert not names_all({"h1n1"}, content_tokens("H5N1 bird flu reached 1 hospital in Hanoi"))

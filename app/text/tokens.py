@@ -11,7 +11,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*\d|\d")
+# Letters then digits first ("H1N1", "G7", "MH17", "A380": one word each, as a name would be; split into {h, 1, n}
+# they matched neither the story finder's name stems nor a headline's), then words, then numbers.
+_WORD = re.compile(r"[A-Za-z]+\d[A-Za-z\d]*|[A-Za-z][A-Za-z'’-]*|\d[\d,.]*\d|\d")
 STOPWORDS = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been being has have had do does
     did not no it its it's this that these those there their they them he his she her we our you your i me my which
