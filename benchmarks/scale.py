@@ -231,6 +231,15 @@ class Grower:
             self.embedded += len(todo)
         return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
+    def prefill(self) -> None:
+        """A resumed run: the stored passages' vectors are what their texts embed to (a kill loses no work)."""
+        store = self.chron.store
+        ids = sorted(store.articles())
+        for i in range(0, len(ids), 200):
+            passages = store.passages_of_articles(ids[i:i + 200])
+            vectors = store.passage_vectors([p.chunk_id for p in passages])
+            self.vectors.update({p.text: vectors[p.chunk_id] for p in passages if p.chunk_id in vectors})
+
     def __call__(self, paths: list[Path]) -> Any:
         if not self.reuse:
             return self.chron.ingest(paths, progress=True)
@@ -299,6 +308,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         chron = Chronicle(load_settings(vectorstore_dir=store))
         grow = Grower(chron, reuse=args.reuse_vectors)
+        if args.reuse_vectors:
+            grow.prefill()
         rows: list[dict[str, Any]] = []
         have = len(chron.articles())
         for size in sizes:
