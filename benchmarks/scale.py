@@ -13,7 +13,8 @@ replicas at each size.
 
 One store is grown size by size (ingest of the new articles only; ``ingest_articles_per_s`` is that step's rate).
 At each size: ``add10_s`` is the wall time of ``Chronicle.ingest`` of 10 new articles into it (then removed again,
-so the sizes stay exact; ``add10_empty_s`` is the same into an empty store, measured first); ``disk_mb`` the store
+so the sizes stay exact; ``add10_empty_s`` is the same into an empty store, measured first and again right after
+each size's, so that their ratio holds on a machine whose load changes); ``disk_mb`` the store
 folder. Then a fresh process serves the store as ``python -m app serve`` would (``Views`` built and prewarmed) and
 measures: extractive answers (RealTimeQA questions: p50/p95 ms), the LLM's first token (p50, unless
 ``--no-llm``), three story timelines (T17 topic titles: p50 s), the Timeline tab opening (its two handlers, as a
@@ -27,8 +28,9 @@ the articles already stored).
 ``--reuse-vectors``: the growth steps embed each distinct passage text once per run and reuse its vector for the
 replicas (which repeat an original's passages; their first passage, with its dateline, is embedded anew). Without
 it a 20,000-article archive of these datasets (~150 M characters: their articles average ~7,600) is ~3 h of encoder
-time on 2 cores, and the store at each size is the same either way: only ``ingest_articles_per_s`` changes, so the
-JSON then gives the encoder-bound rate of the first size (real articles only, every text embedded) as
+time on 2 cores (``--vectors-from STORE`` also reuses the vectors of stores built from the same articles, e.g. the
+RealTimeQA week stores), and the store at each size is the same either way: only ``ingest_articles_per_s`` changes,
+so the JSON then gives the encoder-bound rate of the first size (real articles only, every text embedded) as
 ``ingest_articles_per_s`` and the growth step's own rate as ``ingest_reused_articles_per_s``. ``add10_s`` never
 reuses vectors (the 10 articles go through ``Chronicle.ingest`` with the packaged encoder, as a user's would).
 """
@@ -231,9 +233,10 @@ class Grower:
             self.embedded += len(todo)
         return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
-    def prefill(self) -> None:
-        """A resumed run: the stored passages' vectors are what their texts embed to (a kill loses no work)."""
-        store = self.chron.store
+    def prefill(self, store: Any = None) -> None:
+        """A resumed run: the stored passages' vectors are what their texts embed to (a kill loses no work); the
+        same for another store built with the packaged encoder (``--vectors-from``)."""
+        store = store or self.chron.store
         ids = sorted(store.articles())
         for i in range(0, len(ids), 200):
             passages = store.passages_of_articles(ids[i:i + 200])
@@ -262,6 +265,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--repeat", type=int, default=3, help="openings of each tab per size (median)")
     ap.add_argument("--reuse-vectors", action="store_true",
                     help="growth steps embed each distinct passage once and reuse it for replicas (see the docstring)")
+    ap.add_argument("--vectors-from", type=Path, action="append", default=None,
+                    help="with --reuse-vectors: other stores (packaged encoder) whose passage vectors are reused")
     ap.add_argument("--serve", type=Path, default=None, help=argparse_hidden())
     ap.add_argument("--serve-input", type=Path, default=None, help=argparse_hidden())
     args = ap.parse_args(argv)
@@ -310,6 +315,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         grow = Grower(chron, reuse=args.reuse_vectors)
         if args.reuse_vectors:
             grow.prefill()
+            for other in args.vectors_from or []:
+                grow.prefill(Chronicle(load_settings(vectorstore_dir=other)).store)
+            print(f"{len(grow.vectors):,} passage vectors known before the first step", flush=True)
         rows: list[dict[str, Any]] = []
         have = len(chron.articles())
         for size in sizes:
@@ -328,6 +336,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "embedded_passages": grow.embedded,
                 "ingest_s": round(seconds, 1),
                 "add10_s": add10(chron),
+                "add10_empty_s": add10(empty),  # again, beside it: on a shared machine the load changes
                 "disk_mb": disk_mb(store),
             }
             row.update(serve_in_child(store, questions, stories, not args.no_llm, args.repeat))
