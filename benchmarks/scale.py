@@ -319,6 +319,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 grow.prefill(Chronicle(load_settings(vectorstore_dir=other)).store)
             print(f"{len(grow.vectors):,} passage vectors known before the first step", flush=True)
         rows: list[dict[str, Any]] = []
+        result: dict[str, Any] = {}
         have = len(chron.articles())
         for size in sizes:
             new = [nth(base, i) for i in range(have, size)]
@@ -343,26 +344,31 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             rows.append(row)
             have = size
             print(json.dumps(row), flush=True)
-        growth = {}
-        if len(rows) > 1:
-            for key in KEYS:
-                a, b = rows[0].get(key), rows[-1].get(key)
-                growth[key] = round(b / a, 2) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a \
-                    else None
-        result = envelope("scale", {
-            "base_articles": len(base),
-            "data": [str(d) for d in dirs],
-            "add10_empty_s": add10_empty,
-            "sizes": rows,
-            "growth": {"from": rows[0]["articles"], "to": rows[-1]["articles"], **growth} if growth else {},
-            "questions": len(questions),
-            "stories": stories,
-            "llm": not args.no_llm,
-        })
-        write_json(args.out, result)
+            result = _result(rows, base, dirs, add10_empty, questions, stories, not args.no_llm)
+            write_json(args.out, result)  # after every size: a long run stopped at 10,000 keeps what it measured
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _result(rows: list[dict[str, Any]], base: list[dict[str, Any]], dirs: list[Path], add10_empty: float,
+            questions: list[str], stories: list[str], llm: bool) -> dict[str, Any]:
+    growth = {}
+    if len(rows) > 1:
+        for key in KEYS:
+            a, b = rows[0].get(key), rows[-1].get(key)
+            growth[key] = round(b / a, 2) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a \
+                else None
+    return envelope("scale", {
+        "base_articles": len(base),
+        "data": [str(d) for d in dirs],
+        "add10_empty_s": add10_empty,
+        "sizes": rows,
+        "growth": {"from": rows[0]["articles"], "to": rows[-1]["articles"], **growth} if growth else {},
+        "questions": len(questions),
+        "stories": stories,
+        "llm": llm,
+    })
 
 
 def argparse_hidden() -> str:
