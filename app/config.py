@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     llm_cached_archive_chars: int = Field(
         9000, ge=0, description="LLM mode: an archive this small is the model's cached prompt prefix; 0 = off."
     )
+    # Issue 27: in LLM mode each story timeline day gets a model-written headline (<= 15 words) under the citation
+    # guard, written after the timeline is shown (app.answer.headlines); the lines stay under it.
+    timeline_headlines: bool = Field(
+        True, description="LLM mode: story timelines get a guarded one-line headline per day, written afterwards."
+    )
     llm_max_tokens: int = Field(220, ge=16, le=4096)
     llm_n_ctx: int = Field(4096, ge=512)
     llm_threads: int = Field(2, ge=1)

@@ -330,6 +330,24 @@ class StoryTimeline:
         return [(day, line) for day in self.days for line in day.lines]
 
 
+@dataclass(frozen=True)
+class DayHeadline:
+    """A story day's one-line headline (app.answer.headlines): written by the model from the day's lines and kept
+    only when the citation guard finds every name and number of it in those lines; otherwise the day's extractive
+    line, with the reason the model's was not used."""
+
+    date: dt.date
+    text: str  # what the day's headline shows: the model's headline, or the day's first line
+    by: str  # "model", or "extractive" (the model's headline was refused, or the model could not be asked)
+    reason: str = ""  # why the model's headline was not used ("names 'Cairo' that no line of the day writes")
+    proposed: str = ""  # the model's headline as written, when refused
+    seconds: float = 0.0  # from the request to this headline (its wait for the model included)
+
+    def to_json(self) -> dict[str, object]:
+        return {"date": self.date.isoformat(), "text": self.text, "by": self.by, "reason": self.reason,
+                "proposed": self.proposed, "seconds": round(self.seconds, 2)}
+
+
 # --- the model's child process --------------------------------------------------------------------------------------
 
 

@@ -230,7 +230,33 @@ def story_latency(chron: Chronicle, abouts: list[str], repeat: int = 3) -> dict[
 # --- the run ----------------------------------------------------------------------------------------------------
 
 
-def run_timeline(chron: Chronicle, topic: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+def headline_system(chron: Chronicle, story: Any) -> tuple[Tl, dict[str, Any]]:
+    """Each day's one-line headline (the model's under the citation guard, else the day's first line) as that day's
+    summary, and what happened: how many the guard kept, why the others were refused, seconds until the last."""
+    t0 = time.perf_counter()
+    heads = list(chron.headlines(story))
+    kept = [h for h in heads if h.by == "model"]
+    info = {"days": len(heads), "model": len(kept), "refused": Counter(h.reason.split(" (")[0] for h in heads
+                                                                       if h.by != "model"),
+            "seconds_all": round(time.perf_counter() - t0, 1),
+            "words_mean": round(sum(len(h.text.split()) for h in kept) / len(kept), 1) if kept else 0.0,
+            "examples": [{"date": h.date.isoformat(), "by": h.by, "text": h.text, "proposed": h.proposed,
+                          "reason": h.reason} for h in heads[:4]]}
+    return {h.date: [h.text] for h in heads}, info
+
+
+def headline_latency(chron: Chronicle, about: str, n: int = 20) -> dict[str, Any]:
+    """Seconds until every headline of a ``n``-date story timeline (no range) has arrived, the model warm, and
+    until the first: what a reader of the Timeline tab waits for after the timeline is shown."""
+    story = chron.story(about, n_dates=n)
+    t0 = time.perf_counter()
+    arrived = [time.perf_counter() - t0 for _ in chron.headlines(story)]
+    return {"dates": len(story.days), "first_s": round(arrived[0], 1) if arrived else None,
+            "all_s": round(arrived[-1], 1) if arrived else None}
+
+
+def run_timeline(chron: Chronicle, topic: dict[str, Any], record: dict[str, Any],
+                 headlines: bool = False) -> dict[str, Any]:
     gold = gold_timeline(record)
     lo, hi = min(gold), max(gold)
     n = len(gold)
@@ -244,6 +270,10 @@ def run_timeline(chron: Chronicle, topic: dict[str, Any], record: dict[str, Any]
     row["story_articles"] = story.n_articles
     row["story_timings"] = dict(story.timings)
     row["scores"]["chronicle"] = score(pred, gold)
+    if headlines:
+        heads, row["headlines"] = headline_system(chron, story)
+        row["scores"]["chronicle-headlines"] = score(heads, gold)
+        row["ms"]["chronicle-headlines"] = row["headlines"]["seconds_all"] * 1000
     t0 = time.perf_counter()
     row["scores"]["flat-mentions"] = score(flat_mentions(chron, n, per_day, lo, hi), gold)
     row["ms"]["flat-mentions"] = round((time.perf_counter() - t0) * 1000, 1)
@@ -266,6 +296,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="with --pooled: only how well each story is found among the others")
     parser.add_argument("--stores", type=Path, default=None, help="keep (and reuse) the stores here")
     parser.add_argument("--naive-ingest", action="store_true", help="also time the naive pipeline's ingest")
+    parser.add_argument("--headlines", action="store_true", help="also score each day's model-written headline "
+                        "(the packaged LLM, under the citation guard) in place of its lines, and time a 20-date "
+                        "timeline's headlines")
     args = parser.parse_args(argv)
     if not args.data.exists():
         return skip(f"no T17 data at {args.data}", args.out)
@@ -286,6 +319,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="chronicle-tls-"))
     base = args.stores or tmp
     rows, ingest, latency, membership = [], {}, {}, {}
+    heads_latency: dict[str, Any] = {}
+    systems = (*SYSTEMS, "chronicle-headlines") if args.headlines else SYSTEMS
     try:
         groups = [("pooled", wanted)] if args.pooled else [(t, [t]) for t in wanted]
         for name, members in groups:
@@ -307,8 +342,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     continue
                 for t in members:
                     for record in found[t]["timelines"]:
-                        rows.append(run_timeline(chron, found[t], record))
+                        rows.append(run_timeline(chron, found[t], record, args.headlines))
                 latency[name] = story_latency(chron, [about_of(found[t]) for t in members])
+                if args.headlines:  # the model is warm: the timelines above asked it
+                    heads_latency[name] = {t: headline_latency(chron, about_of(found[t])) for t in members}
+                    print(f"headlines of a 20-date timeline: {json.dumps(heads_latency[name])}", flush=True)
             finally:
                 # Release this store's Chroma client and forget the cached parts; other Chronicles of the process
                 # keep theirs (clear_caches(close=True) closed them too: a test run after this one lost its store).
@@ -322,9 +360,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "extra": [str(f) for f in extra],
         # "mean" is Chronicle's (date_f1, ar1_f1, ar2_f1); "systems" holds every system's mean, baselines included
         "mean": mean([r["scores"]["chronicle"] for r in rows]),
-        "systems": {s: mean([r["scores"][s] for r in rows]) for s in SYSTEMS},
+        "systems": {s: mean([r["scores"][s] for r in rows]) for s in systems},
         "per_timeline": rows,
-        "latency_ms": {s: stats_ms(r["ms"][s] for r in rows) for s in SYSTEMS},
+        "latency_ms": {s: stats_ms(r["ms"][s] for r in rows) for s in systems},
+        # --headlines: seconds until the headlines of a 20-date story timeline arrived (model warm), per topic
+        "headline_latency": heads_latency,
         "ingest": ingest,
         # pooled: how well each topic's story is found among the others, by article (no date range)
         "story_membership": membership,

@@ -21,7 +21,7 @@ import datetime as dt
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from app import (
         Answer,
         CaseFileProblem,
+        DayHeadline,
         ModelWait,
         Passage,
         SentenceCitation,
@@ -279,7 +280,34 @@ def render_citation(c: SentenceCitation) -> str:
             f'<span class="chr-offsets">{span}</span></li>')
 
 
-def _render_day(day: StoryDay) -> str:
+# A day's headline slot (issue 27): the model's headline once it has arrived and passed the citation guard; while
+# it is being written, a placeholder; a refused one leaves the day's lines as they are, with a small note of why.
+HEADLINE_TITLE = "Written by the model from this day's lines; every name and number in it is in them."
+
+
+def _render_headline(day: StoryDay, headlines: Mapping[dt.date, DayHeadline] | None) -> str:
+    if headlines is None:
+        return ""
+    head = headlines.get(day.date)
+    if head is None:
+        return '<p class="chr-headline chr-pending">Headline being written…</p>'
+    if head.by == "model":
+        return f'<p class="chr-headline" title="{esc(HEADLINE_TITLE)}">{esc(head.text)}</p>'
+    return (f'<p class="chr-headline-note">No headline ({esc(head.reason)}): the line below stands.</p>'
+            if head.reason else "")
+
+
+def headline_progress(tl: StoryTimeline, headlines: Mapping[dt.date, DayHeadline]) -> str:
+    """'Headlines: 12 of 20 days (10 written, 2 refused by the citation guard)' above the days."""
+    days = sum(1 for d in tl.days if d.lines)
+    kept = sum(1 for h in headlines.values() if h.by == "model")
+    done = len(headlines)
+    state = "all in" if done >= days else "being written"
+    return (f'<p class="chr-headline-progress">Headlines {state}: {done} of {_plural(days, "day")} '
+            f"({kept} written, {done - kept} kept their line)</p>")
+
+
+def _render_day(day: StoryDay, headlines: Mapping[dt.date, DayHeadline] | None = None) -> str:
     why = []
     if day.published:
         why.append(f"{_plural(day.published, 'article')} published that day")
@@ -289,7 +317,8 @@ def _render_day(day: StoryDay) -> str:
         f'<li class="chr-day" id="chr-day-{esc(day.date.isoformat())}">'
         f'<div class="chr-day-head"><time datetime="{esc(day.date.isoformat())}">{esc(day_label(day.date))}</time>'
         f' <span class="chr-day-count" title="{esc("; ".join(why))}">reported by '
-        f"{_plural(day.n_articles, 'article')}</span>{_status(day)}</div>"
+        f"{_plural(day.n_articles, 'article')}</span>{_status(day)}</div>",
+        _render_headline(day, headlines),
     ]
     for line in day.lines:
         shown, rest = line.citations[:SOURCES_SHOWN], line.citations[SOURCES_SHOWN:]
@@ -334,10 +363,11 @@ def story_heading(tl: StoryTimeline) -> str:
     return f"{subject}: {_plural(len(tl.days), 'date')} from {_plural(tl.n_articles, 'article')}{span}"
 
 
-def render_story(tl: StoryTimeline | None) -> str:
+def render_story(tl: StoryTimeline | None, headlines: Mapping[dt.date, DayHeadline] | None = None) -> str:
     """The story as a vertical timeline: per chosen date its label, how many articles report it, the line(s)
     saying what happened, and each line's sources. An empty timeline shows its message ("No articles about ...");
-    articles that could not be placed (no publication date) are named below."""
+    articles that could not be placed (no publication date) are named below. ``headlines`` (LLM mode): the days'
+    headlines arrived so far; a day without one yet shows that it is being written."""
     if tl is None:
         return ('<div class="chr-story chr-empty"><p>Type a story (for example a place, a person or an event) and '
                 "press <b>Show timeline</b>; leave the box empty for the whole archive.</p></div>")
@@ -350,7 +380,8 @@ def render_story(tl: StoryTimeline | None) -> str:
         msg = tl.message or "No dates to show in this range."
         return f'<div class="chr-story chr-empty"><p>{esc(msg)}</p>{undated}</div>'
     return (f'<div class="chr-story"><h3 class="chr-story-title">{esc(story_heading(tl))}</h3>'
-            f'<ol class="chr-days">{"".join(_render_day(d) for d in tl.days)}</ol>{undated}</div>')
+            f"{headline_progress(tl, headlines) if headlines is not None else ''}"
+            f'<ol class="chr-days">{"".join(_render_day(d, headlines) for d in tl.days)}</ol>{undated}</div>')
 
 
 @dataclass(frozen=True)

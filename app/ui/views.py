@@ -35,6 +35,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from app import (
     Answer,
     CaseFileError,
     Chronicle,
+    DayHeadline,
     ModelWait,
     Settings,
     StoreError,
@@ -115,6 +117,9 @@ class Views:
         self._lock = threading.Lock()
         self._built = False
         self._downloads: tempfile.TemporaryDirectory[str] | None = None  # sessions' download folders live in it
+        # The stories last drawn, by view key, with their headlines so far (LLM mode): the headlines event that
+        # follows a story finds it here, and a story shown again does not ask the model again.
+        self._stories: OrderedDict[tuple[str, ...], tuple[StoryTimeline, dict[dt.date, DayHeadline]]] = OrderedDict()
 
     @property
     def chronicle(self) -> Chronicle:
@@ -256,7 +261,7 @@ class Views:
 
     def timeline_story(
         self, about: str | None, n_dates: Any, date_from: str | None, date_to: str | None, as_of: str | None,
-        folder: str | None = None, opening: bool = False, since: str | None = None,
+        folder: str | None = None, opening: bool = False, since: str | None = None, key: list[Any] | None = None,
     ) -> tuple[Any, ...]:
         """The story view (a story's, or an actor's when the box names one the archive knows; with ``since``, what
         is new since that day). Outputs: status, coverage chart, story, the four download buttons, the session's
@@ -285,6 +290,8 @@ class Views:
         if not story.days:
             return (_warn(story.message or "No dates to show."), render_coverage(story), render_story(story),
                     *_no_downloads(), folder)
+        if key is not None:
+            self._remember(key, story)
         folder = folder if folder and Path(folder).is_dir() else self._session_folder()
         files = write_downloads(story, Path(folder))
         more = f" ({n} asked: the story has no more dates with a usable sentence)" if len(story.days) < n else ""
@@ -302,8 +309,8 @@ class Views:
         key = self._view_key(about, n_dates, date_from, date_to, as_of, since or "")
         if shown == key:
             return (*(_update(),) * (4 + len(DOWNLOADS)), key)
-        return (*self.timeline_story(about, n_dates, date_from, date_to, as_of, folder, opening=True, since=since),
-                key)
+        return (*self.timeline_story(about, n_dates, date_from, date_to, as_of, folder, opening=True, since=since,
+                                     key=key), key)
 
     def timeline_show(
         self, about: str | None, n_dates: Any, date_from: str | None, date_to: str | None, as_of: str | None,
@@ -311,7 +318,34 @@ class Views:
     ) -> tuple[Any, ...]:
         """The Show timeline button (and Enter in the boxes): always recomputed."""
         key = self._view_key(about, n_dates, date_from, date_to, as_of, since or "")
-        return (*self.timeline_story(about, n_dates, date_from, date_to, as_of, folder, since=since), key)
+        return (*self.timeline_story(about, n_dates, date_from, date_to, as_of, folder, since=since, key=key), key)
+
+    def _remember(self, key: list[Any], story: StoryTimeline) -> None:
+        with self._lock:
+            self._stories[_key(key)] = (story, {})
+            self._stories.move_to_end(_key(key))
+            while len(self._stories) > STORIES_KEPT:
+                self._stories.popitem(last=False)
+
+    def timeline_headlines(self, shown: Any) -> Iterator[Any]:
+        """After the story is on the page (LLM mode): the story again each time a day's headline arrives (the
+        model's, when the citation guard passes it; a refused one leaves the day its line, with the reason), so
+        the timeline never waits for the model. Output: the story. Nothing to do (extractive or auto mode, no
+        story, headlines off): the page is left as it is."""
+        entry = self._stories.get(_key(shown)) if shown else None
+        if entry is None or not self.chronicle.writes_headlines:
+            yield _update()
+            return
+        story, heads = entry
+        days = [d for d in story.days if d.lines]
+        if len(heads) >= len(days):  # this story's headlines are all in already (the tab reopened)
+            yield render_story(story, heads)
+            return
+        heads.clear()  # a second event for the same story (a second tab): written again, not mixed
+        yield render_story(story, heads)
+        for head in self.chronicle.headlines(story):
+            heads[head.date] = head
+            yield render_story(story, heads)
 
     def _view_key(self, *inputs: Any) -> list[Any]:
         arts = self.chronicle.articles()  # cached by the retriever: the key changes when articles come or go
@@ -426,6 +460,14 @@ class Views:
 
 
 # --- timeline helpers ---------------------------------------------------------------------------------------------
+
+
+STORIES_KEPT = 32  # stories remembered for their headlines event (a story's record is a few tens of kB)
+
+
+def _key(key: Any) -> tuple[str, ...]:
+    return tuple(str(x) for x in key)
+
 
 MAX_DATES = 100  # the tab's bound (the facade allows more; a page of 100 dates is already long)
 MAX_STORY_CHARS = 300
