@@ -247,3 +247,15 @@ def test_the_packaged_model_writes_a_guarded_headline(seed_chronicle) -> None:
     for h in kept:
         day = next(d for d in story.days if d.date == h.date)
         assert hl.refusal(h.text, day) == "" and 1 <= len(h.text.split()) <= hl.MAX_WORDS
+
+
+def test_the_model_reads_and_the_guard_checks_the_first_lines_only() -> None:
+    """A day of many lines prefills only its first MAX_LINES (time grows with the prompt); a name from a later line
+    is then no support for the headline."""
+    lines = tuple(f"Line {i} reports that the army moved to sector {i} on Friday." for i in range(1, 7)) + (
+        "Omar Suleiman met the army's leaders on Friday.",)
+    day = _day(lines)
+    prompt = hl.messages(day)[-1].content
+    assert "sector 3" in prompt and "sector 4" not in prompt and "Suleiman" not in prompt
+    assert len(hl.day_sources(day)) == hl.MAX_LINES
+    assert hl.refusal("Omar Suleiman meets the army's leaders", day)
