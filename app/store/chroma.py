@@ -36,6 +36,7 @@ from langchain_core.embeddings import Embeddings
 
 from app.config import Settings
 from app.records import EventFilter, Passage, StoredArticle, StoredEvent, StoredStatement, epoch
+from app.store.embeddings import backends_for
 
 COLLECTION_KINDS = ("chunks", "statements", "events", "articles")
 _GET_PAGE = 5000
@@ -180,9 +181,14 @@ class Store:
         }
         stored_model = (self.collections["chunks"].metadata or {}).get("embedding_model")
         if stored_model and stored_model.split("/")[0] != model_id.split("/")[0]:
+            # Vectors of two models are not comparable: a search would rank by noise. Refused before anything is
+            # read or written (onnx, torch and openai are one model, all-MiniLM-L6-v2; e5 is another).
             raise StoreError(
-                f"the store at {settings.vectorstore_dir} was built with {stored_model}, not {model_id}: "
-                "use another CHRONICLE_VECTORSTORE_DIR or re-ingest"
+                f"the store at {settings.vectorstore_dir} holds {stored_model.split('/')[0]} vectors "
+                f"(CHRONICLE_EMBEDDING_BACKEND={backends_for(stored_model)}), but this process embeds with "
+                f"{model_id.split('/')[0]} (CHRONICLE_EMBEDDING_BACKEND={model_id.split('/')[-1]}): a store never "
+                "mixes two models' vectors. Set CHRONICLE_EMBEDDING_BACKEND to the store's, or use another "
+                "CHRONICLE_VECTORSTORE_DIR and ingest the articles again there"
             )
         self.vectorstore = Chroma(
             client=self.client,

