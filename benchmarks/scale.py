@@ -224,11 +224,9 @@ class Grower:
     def encode(self, texts: list[str]) -> Any:
         import numpy as np
 
-        from app.store.registry import get_batch_embeddings
-
         todo = list(dict.fromkeys(t for t in texts if t not in self.vectors))
         if todo:
-            for text, vector in zip(todo, get_batch_embeddings(self.chron.settings).encode(todo)):
+            for text, vector in zip(todo, self.chron.embed_batch(todo)):
                 self.vectors[text] = vector
             self.embedded += len(todo)
         return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
