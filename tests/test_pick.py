@@ -125,6 +125,10 @@ def test_a_pick_of_words_in_the_sentence() -> None:
     ('{"sentence": 2, "answer": "Suleiman, the spy chief"}', "is not in sentence 2"),
     ('{"sentence": 2, "answer": ""}', "is not in sentence 2"),
     ('{"sentence": true, "answer": "x"}', "no sentence number"),
+    ('{"sentence": 2, "answer": "Omar Suleiman as"}', "stops mid-phrase"),  # a cut-off copy is no answer
+    ('{"sentence": 2, "answer": "appointment of Omar Suleiman as vice president was a"}', "stops mid-phrase"),
+    ('{"sentence": 2, "answer": "Saturday\'s appointment of Omar Suleiman as vice president wa"}',
+     "stops mid-phrase"),  # the grammar's 60 characters reached: cut off mid-word
 ])
 def test_a_reply_that_is_not_a_good_pick_is_refused(reply: str, reason: str) -> None:
     with pytest.raises(pick.PickError, match=reason):
@@ -265,6 +269,17 @@ def test_none_answers_on_a_vague_match_is_an_abstention(seed_settings) -> None:
     model = _Picker(lambda _: json.dumps({"sentence": 0, "answer": ""}))
     answer = _answerer(seed_settings, model).ask("Which country did the UN Security Council sanction?", mode="llm")
     assert answer.abstained and answer.text == ABSTAIN_TEXT and not answer.citations
+
+
+@pytest.mark.parametrize("reply", [lambda _: "not json", lambda _: json.dumps(
+    {"sentence": 1, "answer": "Armenia, which says its armed forces are not in Karabakh and"})])
+def test_a_bad_pick_on_a_vague_match_is_what_extractive_mode_answers_an_abstention(seed_settings, reply) -> None:
+    """The seed names no Security Council resolution: extractive mode declines, and so does LLM mode when the pick
+    cannot be used (it showed a loosely matching sentence before)."""
+    question = "What resolution did the UN Security Council adopt?"
+    assert _answerer(seed_settings, _Picker(reply)).ask(question, mode="extractive").abstained
+    answer = _answerer(seed_settings, _Picker(reply)).ask(question, mode="llm")
+    assert answer.abstained and answer.text == ABSTAIN_TEXT and not answer.citations and answer.notes
 
 
 def test_the_extractive_mode_leads_with_the_words_too(seed_settings) -> None:

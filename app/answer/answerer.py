@@ -430,7 +430,9 @@ class Answerer:
 
     def _judge_pick(self, turn: _Turn, chosen: pick.Pick | None, extractive: str, notes: list[str],
                     candidates: list[Source]) -> Answer:
-        if chosen is None:
+        if chosen is None:  # what extractive mode answers: on a vague match (its stricter gate), nothing
+            if turn.evidence.route == "search" and not turn.evidence.sure:
+                return turn.answer(ABSTAIN_TEXT, [], True, notes)
             return turn.extractive(extractive, notes)
         if chosen.n == 0:
             if not turn.evidence.sure:
