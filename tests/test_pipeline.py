@@ -183,3 +183,36 @@ def test_a_chronicle_still_in_use_survives_clear_caches(tmp_path: Path) -> None:
     assert chron.ask("What did Russia say?", mode="extractive").citations  # through the closed store: reopened
     assert not store._closed and store.count("chunks") > 0
     assert chron.articles()  # and through the fresh one the facade builds now
+
+
+def _dims(store, kind: str) -> set[int]:
+    got = store.collections[kind].get(include=["embeddings"])
+    return {len(v) for v in got["embeddings"]}
+
+
+def test_statements_and_events_store_light_vectors_and_old_stores_keep_theirs(tmp_path: Path) -> None:
+    """Statements and events are never searched by vector: a new store gives them 2-float placeholders (their
+    passages' 384 floats cost ~620 MB of server memory at 10,000 articles); a store whose rows have 384 floats
+    goes on writing 384 (a collection's dimension is fixed), and both read back the same statements."""
+    from app.store.chroma import LIGHT_DIM
+    from app.store.registry import get_store
+
+    new = make_settings(tmp_path / "new")
+    ingest_paths([SEED], new)
+    store = get_store(new)
+    assert _dims(store, "statements") == {LIGHT_DIM} and _dims(store, "events") == {LIGHT_DIM}
+    assert _dims(store, "chunks") == {384}
+    fresh = store.statements()
+    assert fresh and any("Russia" in (st.speaker + st.text) for st in fresh)
+
+    old = make_settings(tmp_path / "old")
+    legacy = get_store(old)
+    for kind in ("statements", "events"):  # as a store written before: its first row has 384 floats
+        legacy.collections[kind].upsert(ids=[f"gone:{kind}"], documents=["x"], embeddings=[[0.05] * 384],
+                                         metadatas=[{"article_id": "gone"}])
+    ingest_paths([SEED], old)
+    legacy = get_store(old)
+    for kind in ("statements", "events"):
+        legacy.collections[kind].delete(ids=[f"gone:{kind}"])
+    assert _dims(legacy, "statements") == {384} and _dims(legacy, "events") == {384}
+    assert sorted(st.text for st in legacy.statements()) == sorted(st.text for st in fresh)

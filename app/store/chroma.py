@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -152,6 +154,22 @@ class ReadWriteLock:
                 self._cond.notify_all()
 
 
+# Statements and events are read by id and metadata only, never searched by vector, yet Chroma keeps a vector index
+# per collection in memory. They used to store their passage's 384-float vector: at 10,064 articles (457,660
+# passages, 138,566 statements, 166,507 events; ``benchmarks.scale``) opening those two indexes cost 287 + 334 MB of
+# the server's RSS (passages: 880 MB). A new store gives them a 2-float placeholder instead (distinct per row: an
+# index of identical points is a degenerate graph); a store written before keeps its 384-float rows (a
+# collection's dimension is fixed by its first row).
+LIGHT_DIM = 2
+LIGHT_KINDS = ("statements", "events")
+
+
+def light_vector(row_id: str) -> list[float]:
+    """A unit 2-vector from the row's id: a point of its own on the circle."""
+    angle = zlib.crc32(row_id.encode()) / 2**32 * 2 * math.pi
+    return [math.cos(angle), math.sin(angle)]
+
+
 class Store:
     """The four collections plus the LangChain vector store over the passages."""
 
@@ -161,11 +179,13 @@ class Store:
         self._embeddings = embeddings
         self.lock = ReadWriteLock()
         self._written: set[str] = set()  # generations this process wrote (its own client saw those writes)
+        self._dims: dict[str, int] = {}  # statements / events: the stored rows' vector length (LIGHT_DIM when new)
         self._closed = True
         self._open()
 
     def _open(self) -> None:
         settings, model_id = self.settings, self.model_id
+        self._dims = {}
         self.client = make_client(settings)
         # Any, on purpose: chromadb types every field of a read as Optional (documents, metadatas and embeddings
         # are there only when ``include``-d) and ``where`` / ``include`` as Literal unions, which this module's
@@ -260,15 +280,25 @@ class Store:
             chunks += [_Row(p.chunk_id, p.text, vector_of[p.chunk_id], _passage_meta(p, i)) for i, p in
                        enumerate(b.passages)]
             mentions = b.speaker_mentions or ("",) * len(b.statements)
-            statements += [_Row(st.statement_id, st.text, vector_of[st.chunk_id], _statement_meta(st, mention))
-                           for st, mention in zip(b.statements, mentions)]
-            events += [_Row(ev.event_id, ev.text, vector_of[ev.chunk_id], _event_meta(ev)) for ev in b.events]
+            statements += [_Row(st.statement_id, st.text, self._vector("statements", st.statement_id,
+                                                                    vector_of[st.chunk_id]),
+                                _statement_meta(st, mention)) for st, mention in zip(b.statements, mentions)]
+            events += [_Row(ev.event_id, ev.text, self._vector("events", ev.event_id, vector_of[ev.chunk_id]),
+                            _event_meta(ev)) for ev in b.events]
         for kind, rows in (("chunks", chunks), ("statements", statements), ("events", events)):
             with clock(f"write_{kind}"):
                 self._upsert(kind, rows)
         with clock("write_articles"):
             self._upsert("articles", [_Row(b.article.article_id, b.text, np.asarray(b.vector).tolist(),
                                            _article_meta(b.article)) for b in batch])
+
+    def _vector(self, kind: str, row_id: str, passage_vector: list[float]) -> list[float]:
+        """A statement's or event's stored vector: the light placeholder, or its passage's in a store written so."""
+        if kind not in self._dims:
+            with self.using():
+                got = self.collections[kind].get(limit=1, include=["embeddings"])
+            self._dims[kind] = len(got["embeddings"][0]) if got["ids"] else LIGHT_DIM
+        return light_vector(row_id) if self._dims[kind] == LIGHT_DIM else passage_vector
 
     def _upsert(self, kind: str, rows: list[_Row]) -> None:
         """Chroma applies each call in one transaction; batches above the client's limit are split."""
