@@ -192,7 +192,7 @@ def _dims(store, kind: str) -> set[int]:
 
 def test_statements_and_events_store_light_vectors_and_old_stores_keep_theirs(tmp_path: Path) -> None:
     """Statements and events are never searched by vector: a new store gives them 2-float placeholders (their
-    passages' 384 floats cost ~620 MB of server memory at 10,000 articles); a store whose rows have 384 floats
+    passages' 384 floats cost ~440 MB more server memory at 10,000 articles); a store whose rows have 384 floats
     goes on writing 384 (a collection's dimension is fixed), and both read back the same statements."""
     from app.store.chroma import LIGHT_DIM
     from app.store.registry import get_store

@@ -159,7 +159,9 @@ class ReadWriteLock:
 # passages, 138,566 statements, 166,507 events; ``benchmarks.scale``) opening those two indexes cost 287 + 334 MB of
 # the server's RSS (passages: 880 MB). A new store gives them a 2-float placeholder instead (distinct per row: an
 # index of identical points is a degenerate graph); a store written before keeps its 384-float rows (a
-# collection's dimension is fixed by its first row).
+# collection's dimension is fixed by its first row). Measured on 60,000 rows of statement-like text and metadata in
+# one collection, opened by ``count()``: +123 MB with 384 floats, +36 MB with 2 (2.05 -> 0.60 KB a row): ~440 MB
+# less of those 621 MB at 10,064 articles. The rest is the rows' text and metadata.
 LIGHT_DIM = 2
 LIGHT_KINDS = ("statements", "events")
 
