@@ -139,7 +139,7 @@ def test_a_refused_or_unusable_headline_leaves_the_days_line(reply, why: str) ->
 
 
 @pytest.mark.parametrize("failure", [ModelFailure("the model did not respond within 120 s"),
-                                     LLMError("no model endpoint is reachable")])
+                                     LLMError("no model endpoint is reachable"), RuntimeError("boom")])
 def test_a_model_that_fails_leaves_every_remaining_day_its_line(failure: Exception) -> None:
     days = [_day(date=DAY + dt.timedelta(i)) for i in range(3)]
     model = _Writer(_headline("Mubarak resigns"), fail=failure, fail_after=1)

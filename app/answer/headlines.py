@@ -56,7 +56,7 @@ from app.answer.citations import (
     said_supported,
     subject_in_place,
 )
-from app.answer.llm.base import ChatModel, LLMError
+from app.answer.llm.base import ChatModel
 from app.records import DayHeadline, Source, StoryDay, StoryTimeline
 from app.text.articles import neutralise_chat_tokens
 from app.text.tokens import content_tokens, numbers_in
@@ -200,7 +200,7 @@ def write_headlines(timeline: StoryTimeline, model: ChatModel) -> Iterator[DayHe
     for i, day in enumerate(days):
         try:
             yield headline_for(day, model, started)
-        except LLMError as exc:
+        except Exception as exc:  # noqa: BLE001 - a model error (LLMError or any other) must not lose the timeline
             reason = f"the model could not be asked ({exc})"
             for rest in days[i:]:
                 yield extractive(rest, reason, seconds=time.perf_counter() - started)
