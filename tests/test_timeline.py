@@ -115,23 +115,26 @@ def test_events_are_in_date_order_coarser_first(events: list[TimelineEvent]) -> 
     assert labels.index("2023-09-19..2023-09-20") < labels.index("2023-09-19")
 
 
-def test_date_range_filter_goes_to_chroma(chron, monkeypatch: pytest.MonkeyPatch) -> None:
-    col = chron.store.collections["events"]
-    seen: list[object] = []
-    original = col.get
+def test_date_range_filter_goes_to_the_index(chron, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The range is a condition of the read (SQL on the local event index), not a filter over every event."""
+    import app.store.keyword as keyword
 
-    def spy(*args, **kwargs):
-        seen.append(kwargs.get("where"))
-        return original(*args, **kwargs)
+    seen: list[tuple[list[str], list[object]]] = []
+    original = keyword._event_sql
 
-    monkeypatch.setattr(col, "get", spy)
+    def spy(query):
+        seen.append(original(query))
+        return seen[-1]
+
+    monkeypatch.setattr(keyword, "_event_sql", spy)
     got = chron.timeline(date_from=D(2020, 1, 1), date_to=D(2020, 12, 31))
-    assert {"$and": [{"date_end_ts": {"$gte": 1577836800}}, {"date_start_ts": {"$lte": 1609372800}}]} in seen
+    assert (["end_ts >= ?", "start_ts <= ?"], [1577836800, 1609372800]) in seen
     assert [e.label for e in got] == ["2020", "2020"]
-    # the store filter itself works on the integer epochs (negative ones too)
+    # both the index and Chroma's filter work on the integer epochs (negative ones too)
     monkeypatch.undo()
-    old = chron.store.events(overlapping(D(1900, 1, 1), D(1995, 1, 1)))
-    assert sorted({e.date_label for e in old}) == ["1990s", "1991"]
+    for old in (chron.store.events(overlapping(D(1900, 1, 1), D(1995, 1, 1))),
+                chron.retriever.events(overlapping(D(1900, 1, 1), D(1995, 1, 1)))):
+        assert sorted({e.date_label for e in old}) == ["1990s", "1991"]
 
 
 def test_overlap_semantics_for_open_ranges(chron) -> None:

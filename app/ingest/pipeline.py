@@ -13,7 +13,7 @@ chunking, statements, dates and actors: ``enrich.prepare_articles``) of the next
 embeds this batch in a thread (onnxruntime releases the GIL); the main thread writes the previous batch to Chroma
 (one upsert per collection) and reports progress. Each distinct passage text is embedded once per run; statements
 and events reuse their passage's vector and the article vector is its passages' mean (no text is embedded twice).
-Each batch's passages go into the keyword index (SQLite FTS5, updated in place: app.store.keyword) just before
+Each batch's passages and events go into the local index (SQLite, updated in place: app.store.keyword) just before
 their article records are written, so adding articles costs what they hold, not what the archive holds; the run
 ends by stamping a new store generation (other processes reload their caches when it changes).
 
@@ -335,7 +335,7 @@ class _Run:
         _add(self.profile, "rows", time.perf_counter() - now)
         now = time.perf_counter()
         # Before the article records: an article visible to retrieval always has its keyword rows.
-        self.index.add(p for row in rows for p in row.passages)
+        self.index.add((p for row in rows for p in row.passages), (e for row in rows for e in row.events))
         _add(self.profile, "keyword", time.perf_counter() - now)
         self.store.write(rows, self.profile)
         now = time.perf_counter()

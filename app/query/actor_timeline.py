@@ -274,7 +274,7 @@ def _statement_candidates(
     on_days = [st for st in statements if published.get(st.article_id) in wanted]
     if not on_days:
         return {}
-    dated = retriever.store.events(EventFilter(article_ids=tuple(sorted({st.article_id for st in on_days}))),
+    dated = retriever.events(EventFilter(article_ids=tuple(sorted({st.article_id for st in on_days}))),
                                    texts=False)
     elsewhere: dict[str, list[StoredEvent]] = defaultdict(list)
     for e in dated:
@@ -397,7 +397,7 @@ def _build(retriever: Retriever, req: StoryRequest, subject: Subject | None, fou
 
     lo, hi = req.date_from, min(d for d in (req.until, max(published.values())) if d is not None)
     t1 = time.perf_counter()
-    events = retriever.store.events(EventFilter(
+    events = retriever.events(EventFilter(
         article_ids=_ids_filter(found.sources, retriever), granularity="day",
         overlaps=(epoch(lo) if lo else None, epoch(hi))), texts=subject is not None)
     events = [e for e in events if e.article_id in found.sources

@@ -64,7 +64,7 @@ def overlapping(date_from: dt.date | None, date_to: dt.date | None) -> EventFilt
 def visible_events(retriever: Retriever, query: EventFilter | None = None) -> list[StoredEvent]:
     """Stored events of visible articles matching a filter."""
     visible = retriever.visible_articles
-    return [e for e in retriever.store.events(query) if e.article_id in visible]
+    return [e for e in retriever.events(query) if e.article_id in visible]
 
 
 def has_actor(event: StoredEvent, actor: str) -> bool:

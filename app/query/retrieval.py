@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from app.config import Settings
-from app.records import Passage, StoredArticle, epoch
+from app.records import EventFilter, Passage, StoredArticle, StoredEvent, epoch
 from app.store.chroma import Store
 from app.store.keyword import BM25Hit, KeywordIndex, get_keyword_index
 from app.store.registry import BUILD_LOCK, get_store
@@ -53,6 +53,8 @@ class Retriever(Protocol):
     def retrieve(self, query: str, k: int | None = None, vectors: bool = False) -> list[Passage]: ...
 
     def keyword_hits(self, query: str, k: int) -> list[BM25Hit]: ...
+
+    def events(self, query: EventFilter | None = None, texts: bool = True) -> list[StoredEvent]: ...
 
     def article_matrix(self) -> ArticleMatrix: ...
 
@@ -180,6 +182,13 @@ class HybridRetriever:
         self.refresh()
         return self._bm25.search(query, k) if self._bm25 is not None else []
 
+    def events(self, query: EventFilter | None = None, texts: bool = True) -> list[StoredEvent]:
+        """Stored events matching a filter, as ``Store.events`` gives them (every stored event; callers keep
+        those of the articles they read), from the local index kept in step with the store: Chroma's metadata
+        filter took 0.65 s for the events of 500 articles and 3.0 s with a date range at 20,000 articles."""
+        self.refresh()
+        return self._bm25.events(query, texts) if self._bm25 is not None else self.store.events(query, texts)
+
     def with_recency(self, fused: dict[str, float], as_of: dt.date) -> dict[str, float]:
         """A question asked on a day is mostly about that day's news: each score is multiplied by
         1 + w * exp(-age / days), age = days from the article's publication to the as-of day (undated: no boost).
@@ -250,6 +259,9 @@ class AsOf:
 
     def keyword_hits(self, query: str, k: int) -> list[BM25Hit]:
         return self.base.keyword_hits(query, k)
+
+    def events(self, query: EventFilter | None = None, texts: bool = True) -> list[StoredEvent]:
+        return self.base.events(query, texts)
 
     def article_matrix(self) -> ArticleMatrix:
         return self.base.article_matrix()

