@@ -216,3 +216,35 @@ def test_statements_and_events_store_light_vectors_and_old_stores_keep_theirs(tm
         legacy.collections[kind].delete(ids=[f"gone:{kind}"])
     assert _dims(legacy, "statements") == {384} and _dims(legacy, "events") == {384}
     assert sorted(st.text for st in legacy.statements()) == sorted(st.text for st in fresh)
+
+
+def test_the_article_list_read_incrementally_equals_a_full_read(tmp_path: Path) -> None:
+    """Store.articles reads the ids, the removal marks and only the records it has not read before: after adds,
+    a removal mark (a crash mid-removal) and a removal, it equals what a store with nothing read gives."""
+    from app.chronicle import Chronicle
+    from app.store.chroma import Store
+    from app.store.registry import get_embeddings
+    from tests.test_crash_safety import write_articles
+
+    corpus = tmp_path / "corpus"
+    write_articles(corpus, 4)
+    settings = make_settings(tmp_path / "store")
+    chron = Chronicle(settings)
+    store = chron.store
+
+    def full() -> dict:
+        emb = get_embeddings(settings)
+        return Store(settings, emb, emb.model_id).articles()
+
+    assert chron.ingest([corpus / f"article-{i:04d}.txt" for i in range(2)]).added == 2
+    assert len(store.articles()) == 2 and store.articles() == full()
+    assert chron.ingest([corpus]).added == 2
+    assert len(store.articles()) == 4 and store.articles() == full()
+    marked = sorted(store.articles())[0]
+    col = store.collections["articles"]
+    meta = col.get(ids=[marked], include=["metadatas"])["metadatas"][0]
+    col.update(ids=[marked], metadatas=[{**meta, "removing": 1}])  # what a kill -9 mid-removal leaves
+    assert marked not in store.articles() and store.articles() == full()
+    gone = sorted(store.articles())[0]
+    chron.remove([gone])
+    assert set(store.articles()) == set(full()) and len(store.articles()) == 2

@@ -181,6 +181,7 @@ class Store:
         self.lock = ReadWriteLock()
         self._written: set[str] = set()  # generations this process wrote (its own client saw those writes)
         self._dims: dict[str, int] = {}  # statements / events: the stored rows' vector length (LIGHT_DIM when new)
+        self._records: dict[str, StoredArticle] = {}  # article records read so far (see ``articles``)
         self._closed = True
         self._open()
 
@@ -357,9 +358,27 @@ class Store:
     # --- reads: articles --------------------------------------------------------------------------------------
 
     def articles(self) -> dict[str, StoredArticle]:
-        """Every completely ingested article (not those being removed), by id."""
-        rows = self._get_all("articles", include=("metadatas",))
-        return {r.id: _article(r.id, r.metadata) for r in rows if not r.metadata.get("removing")}
+        """Every completely ingested article (not those being removed), by id.
+
+        Read incrementally: every id (cheap), the ids marked ``removing``, and the records of ids not read before.
+        A record is written once (its id is a hash of the article's content) and only ever marked ``removing``, so
+        a record read before is the record. At 20,000 articles reading every record took ~2 s (Chroma's metadata
+        rows); the ids 0.05-0.3 s. Every ingest reads the list twice (its start, the readers' refresh after it),
+        so adding 10 articles to a large archive paid ~4 s for it."""
+        ids = [r.id for r in self._get_all("articles", include=())]
+        with self.using():
+            removing = set(self.collections["articles"].get(where={"removing": 1}, include=[])["ids"])
+        known = self._records
+        new = [aid for aid in ids if aid not in known]
+        fresh = {}
+        for i in range(0, len(new), _GET_PAGE):
+            with self.using():
+                got = self.collections["articles"].get(ids=new[i : i + _GET_PAGE], include=["metadatas"])
+            fresh.update({aid: _article(aid, meta or {}) for aid, meta in zip(got["ids"], got["metadatas"])
+                          if not (meta or {}).get("removing")})
+        records = {aid: known.get(aid) or fresh[aid] for aid in ids if aid in known or aid in fresh}
+        self._records = records  # one assignment: a reader in another thread sees the old or the new dict
+        return {aid: a for aid, a in records.items() if aid not in removing}
 
     def article_text(self, article_id: str) -> str | None:
         with self.using():
