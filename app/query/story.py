@@ -342,8 +342,9 @@ def _naming_leads(
     # In two reads: the first LEAD_FIRST passages name the story in most of its articles; only the others, whose
     # lead goes on, are read further (at 20,000 articles a story's candidates were ~2,500 articles x 6 passages).
     for lo, hi in ((0, LEAD_FIRST), (LEAD_FIRST, LEAD_READ)):
-        chunk_ids = [f"{aid}:{i}" for aid in todo for i in range(lo, min(hi, max(1, scope[aid].n_chunks)))
-                     if lo == 0 or (not names_all(names, lead[aid]) and reach.get(aid, 0) < LEAD_CHARS)]
+        more = todo if lo == 0 else [aid for aid in todo
+                                     if reach.get(aid, 0) < LEAD_CHARS and not names_all(names, lead[aid])]
+        chunk_ids = [f"{aid}:{i}" for aid in more for i in range(lo, min(hi, max(1, scope[aid].n_chunks)))]
         for p in retriever.store.passages(chunk_ids):
             reach[p.article_id] = max(reach.get(p.article_id, 0), p.end)
             if p.start < LEAD_CHARS:
