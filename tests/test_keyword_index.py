@@ -12,8 +12,18 @@ import numpy as np
 import pytest
 
 from app.records import EventFilter, Passage
-from app.store.keyword import MERGE_FACTOR, KeywordIndex, get_keyword_index, index_path, legacy_dir
+from app.store.keyword import (
+    LEAD_CHARS,
+    LEAD_READ,
+    MERGE_FACTOR,
+    KeywordIndex,
+    get_keyword_index,
+    index_path,
+    legacy_dir,
+)
 from app.text.chunking import keyword_text
+from app.text.tokens import VERSION as TOKENS_VERSION
+from app.text.tokens import content_tokens
 from tests.conftest import SEED, hash_encode, make_settings
 
 QUERIES = ["What did Turkey say?", "How many people were killed?", "Stepanakert Khankendi",
@@ -292,15 +302,24 @@ def test_the_local_event_index_answers_every_filter_as_chroma_does(tmp_path: Pat
         assert all(e.text == "" for e in chron.retriever.events(query, texts=False))
     assert chron.retriever.events(_event_filters(stored)[1]), "a filter that matches reads something"
 
+    # each article's lead: its passages among the first LEAD_READ that start in its first LEAD_CHARS characters
+    ids = sorted(chron.retriever.visible_articles)
+    leads = chron.retriever.leads(ids)
+    assert set(leads) == set(ids)
+    for aid in ids:
+        want = [p.text for p in chron.store.passages_of(aid)[:LEAD_READ] if p.start < LEAD_CHARS]
+        assert want and leads[aid] == content_tokens("\n".join(want))
+
     victim = stored[0].article_id
     chron.remove([victim])
     assert not chron.retriever.events(EventFilter(article_ids=(victim,)))
+    assert victim not in chron.retriever.leads(ids) and len(chron.retriever.leads(ids)) == len(ids) - 1
     assert sorted(chron.retriever.events(), key=lambda e: e.event_id) == sorted(chron.store.events(),
                                                                                   key=lambda e: e.event_id)
 
 
-def test_an_index_written_before_it_kept_events_gets_them_from_chroma_once(tmp_path: Path) -> None:
-    """An upgrade: a keyword index with articles and no events (and no 'events' stamp) is filled from Chroma by
+def test_an_index_written_before_it_kept_events_and_leads_gets_them_from_chroma_once(tmp_path: Path) -> None:
+    """An upgrade: a keyword index with articles and no events or leads (and no stamps) is filled from Chroma by
     the next reader's sync, and stamped, so it is not read again."""
     from app.chronicle import Chronicle, clear_caches
 
@@ -308,15 +327,26 @@ def test_an_index_written_before_it_kept_events_gets_them_from_chroma_once(tmp_p
     chron = Chronicle(settings)
     assert chron.ingest([SEED]).added == 1
     want = sorted(chron.store.events(), key=lambda e: e.event_id)
+    leads = chron.retriever.leads(sorted(chron.retriever.visible_articles))
     clear_caches()  # as a new process would: no store, retriever or index open
     db = sqlite3.connect(index_path(settings))
     db.execute("DELETE FROM events")
-    db.execute("DELETE FROM meta WHERE key = 'events'")
+    db.execute("DELETE FROM leads")
+    db.execute("DELETE FROM meta WHERE key IN ('events', 'leads')")
     db.commit()
     db.close()
     again = Chronicle(settings)
     assert sorted(again.retriever.events(), key=lambda e: e.event_id) == want
     check = sqlite3.connect(index_path(settings))
     assert check.execute("SELECT value FROM meta WHERE key = 'events'").fetchone() == ("1",)
+    assert check.execute("SELECT value FROM meta WHERE key = 'leads'").fetchone() == (f"tokens-{TOKENS_VERSION}",)
+    assert leads and again.retriever.leads(sorted(leads)) == leads
+    # leads tokenised by an older tokenizer are refilled
+    check.execute("UPDATE leads SET tokens = 'stale'")
+    check.execute("UPDATE meta SET value = 'tokens-1' WHERE key = 'leads'")
+    check.commit()
+    check.close()
+    clear_caches()
+    assert Chronicle(settings).retriever.leads(sorted(leads)) == leads
     story = again.story("Nagorno-Karabakh")
     assert story.days, story.message

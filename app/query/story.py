@@ -27,7 +27,7 @@ expressions resolved against its article's publication date, app.ingest.enrich.e
 Measured on the T17 dev topics (benchmarks/tls.py; the table is in benchmarks/results/results.md).
 
 Reading is bounded by the story, never the archive: the story finder reads the query's best keyword passages
-(at most KEYWORD_FETCH hits), the lead passages of the story's candidates by id (at most LEAD_READ each) and
+(at most KEYWORD_FETCH hits), the leads of the story's candidates (one read of the local index) and
 multiplies the candidates that do not name the story with the archive's article vectors (read once per generation,
 in memory: 20,000 x 384 floats = 31 MB); a story is at most MAX_STORY_ARTICLES articles (the closest to it; a note
 says so); then one metadata-only read of the story's single-day events in the range, one read of the chosen days'
@@ -71,6 +71,7 @@ from app.records import (
     epoch,
     from_epoch,
 )
+from app.store.keyword import LEAD_CHARS, LEAD_READ
 from app.text.dates import find_time_expressions, parse_question_time
 from app.text.lines import ambiguous_past, content_start, dangling, furniture, names_other_day, shown_line
 from app.text.tokens import STOPWORDS, content_tokens
@@ -258,9 +259,6 @@ def _keyword_articles(
 _NAME = re.compile(r"[A-Z][\w'’-]*|\w*\d\w*")
 SPREAD_ROUNDS = 10
 CLOSE_COSINE = 0.65
-LEAD_CHARS = 1000
-LEAD_READ = 6
-LEAD_FIRST = 3
 NEIGHBOURS = 3  # an article that does not name the story is in it when most of its nearest articles are
 
 
@@ -318,7 +316,7 @@ def _same_name(token: str, name: str) -> bool:
     return len(short) >= 4 and len(long) - len(short) <= 3 and long.startswith(short)
 
 
-def names_all(names: set[str], tokens: set[str]) -> bool:
+def names_all(names: set[str], tokens: set[str] | frozenset[str]) -> bool:
     """Every one of ``names`` is among ``tokens`` (or its demonym)."""
     return all(n in tokens or any(_same_name(t, n) for t in tokens) for n in names)
 
@@ -328,8 +326,8 @@ def _naming_leads(
 ) -> set[str]:
     """Of ``ids``, the articles whose headline or lead (their passages that start in the first LEAD_CHARS
     characters, among the first LEAD_READ) holds every name: what the article is about, not a story it mentions
-    further down ("as in Syria, protesters in Libya ..."). ``known`` caches this call's earlier answers. One read of
-    the lead passages, by id."""
+    further down ("as in Syria, protesters in Libya ..."). ``known`` caches this call's earlier answers. The leads
+    come from the local index in one read (an article not indexed yet: its passages from Chroma, by id)."""
     ids = [aid for aid in ids if aid not in known]
     todo = []
     for aid in ids:
@@ -337,18 +335,11 @@ def _naming_leads(
             known[aid] = True
         else:
             todo.append(aid)
-    lead: dict[str, set[str]] = defaultdict(set)
-    reach: dict[str, int] = {}  # how far into the article its passages read so far go
-    # In two reads: the first LEAD_FIRST passages name the story in most of its articles; only the others, whose
-    # lead goes on, are read further (at 20,000 articles a story's candidates were ~2,500 articles x 6 passages).
-    for lo, hi in ((0, LEAD_FIRST), (LEAD_FIRST, LEAD_READ)):
-        more = todo if lo == 0 else [aid for aid in todo
-                                     if reach.get(aid, 0) < LEAD_CHARS and not names_all(names, lead[aid])]
-        chunk_ids = [f"{aid}:{i}" for aid in more for i in range(lo, min(hi, max(1, scope[aid].n_chunks)))]
-        for p in retriever.store.passages(chunk_ids):
-            reach[p.article_id] = max(reach.get(p.article_id, 0), p.end)
-            if p.start < LEAD_CHARS:
-                lead[p.article_id] |= content_tokens(p.text)
+    lead: dict[str, set[str] | frozenset[str]] = dict(retriever.leads(todo))
+    for p in retriever.store.passages([f"{aid}:{i}" for aid in todo if aid not in lead  # not in the index yet
+                                       for i in range(min(LEAD_READ, max(1, scope[aid].n_chunks)))]):
+        if p.start < LEAD_CHARS:
+            lead[p.article_id] = lead.get(p.article_id, set()) | content_tokens(p.text)
     for aid in todo:
         known[aid] = names_all(names, lead.get(aid, set()))
     return {aid for aid, ok in known.items() if ok}

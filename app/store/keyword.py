@@ -73,12 +73,15 @@ import numpy as np
 from app.config import Settings
 from app.records import EventFilter, Passage, StoredEvent
 from app.text.chunking import keyword_text
+from app.text.tokens import VERSION as TOKENS_VERSION
+from app.text.tokens import content_tokens
 
 if TYPE_CHECKING:
     from app.store.chroma import Store
 
 # AUTOINCREMENT: a removed passage's id stays masked in ``deleted`` until its segment is merged, so ids are never
 # reused (a re-ingested article must not inherit the mask).
+_LEADS_TABLE = "CREATE TABLE IF NOT EXISTS leads(article_id TEXT PRIMARY KEY, tokens TEXT NOT NULL) WITHOUT ROWID"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles(article_id TEXT PRIMARY KEY);
@@ -100,6 +103,13 @@ CREATE INDEX IF NOT EXISTS events_by_start ON events(start_ts);
 K1, B = 1.5, 0.75  # bm25s's defaults (Lucene's BM25), as the index before this one scored
 MERGE_FACTOR = 4  # segments of one size class merged into one (tiered merging: a posting is rewritten O(log n) times)
 _SYNC_PART = 200  # articles read from Chroma per part when the index catches up
+# Kept beside the postings since: a stamp per kind says the rows are complete. The leads hold content tokens, so their
+# stamp names the tokenizer's version: a new one refills them.
+_FILLED = {"events": "1", "leads": f"tokens-{TOKENS_VERSION}"}
+# An article's lead, what the story finder reads to tell whether an article is about a story (app.query.story): its
+# passages among the first LEAD_READ that start in its first LEAD_CHARS characters.
+LEAD_CHARS = 1000
+LEAD_READ = 6
 _BUSY_MS = 60_000  # a writer waits this long for another process's transaction
 
 
@@ -144,11 +154,11 @@ class KeywordIndex:
         self._all_lock = threading.Lock()
         self._stem = _stemmer()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db().executescript(_SCHEMA)  # IF NOT EXISTS: two processes opening a new store both succeed
-        with self._write() as db:  # an index written before it kept events holds articles without them
-            if db.execute("SELECT 1 FROM meta WHERE key = 'events'").fetchone() is None:
-                empty = db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
-                db.execute("INSERT INTO meta(key, value) VALUES ('events', ?)", ("1" if empty else "0",))
+        self._db().executescript(_SCHEMA + _LEADS_TABLE)  # IF NOT EXISTS: two processes opening one store succeed
+        with self._write() as db:  # an index written before it kept events or leads holds articles without them
+            empty = db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+            db.executemany("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
+                           [(kind, stamp if empty else "0") for kind, stamp in _FILLED.items()])
 
     # --- connections ------------------------------------------------------------------------------------------
 
@@ -222,6 +232,7 @@ class KeywordIndex:
                     continue
                 db.execute("INSERT INTO articles(article_id) VALUES (?)", (article_id,))
                 _insert_events(db, events_of.get(article_id, ()))
+                _insert_leads(db, group)
                 for row, tokens in zip(group, words):
                     cur = db.execute("INSERT OR IGNORE INTO docs(chunk_id, article_id, len, seg) VALUES (?, ?, ?, ?)",
                                      (row.chunk_id, article_id, len(tokens), seg))
@@ -299,6 +310,7 @@ class KeywordIndex:
                 db.execute(f"DELETE FROM docs WHERE article_id IN ({marks})", part)
                 db.execute(f"DELETE FROM articles WHERE article_id IN ({marks})", part)
                 db.execute(f"DELETE FROM events WHERE article_id IN ({marks})", part)
+                db.execute(f"DELETE FROM leads WHERE article_id IN ({marks})", part)
                 docs += len(rows)
                 length += sum(n for _, n, _ in rows)
             self._count(db, -docs, -length)
@@ -392,21 +404,45 @@ class KeywordIndex:
         for i in range(0, len(missing), _SYNC_PART):
             part = missing[i : i + _SYNC_PART]
             self.add(store.passages_of_articles(part), store.events(EventFilter(article_ids=tuple(part))))
-        if self._db().execute("SELECT value FROM meta WHERE key = 'events'").fetchone() != ("1",):
-            self._backfill_events(store, sorted(have - set(extra)))
+        for kind, stamp in _FILLED.items():
+            if self._db().execute("SELECT value FROM meta WHERE key = ?", (kind,)).fetchone() != (stamp,):
+                self._backfill(kind, store, sorted(have - set(extra)))
         if extra or missing or self.generation != generation:
             self.stamp(generation)
         return len(missing), len(extra)
 
 
-    def _backfill_events(self, store: Store, article_ids: list[str]) -> None:
-        """The events of articles indexed before the index kept events, read from Chroma once (an upgrade)."""
-        for i in range(0, len(article_ids), _SYNC_PART):
-            found = store.events(EventFilter(article_ids=tuple(article_ids[i : i + _SYNC_PART])))
+    def _backfill(self, kind: str, store: Store, article_ids: list[str]) -> None:
+        """The events or leads of articles indexed before the index kept them (or leads of another tokenizer),
+        read from Chroma once (an upgrade), then the stamp that says it is done."""
+        if kind == "leads":  # rebuilt whole: its tokens (or the table itself) may be of another version
             with self._write() as db:
-                _insert_events(db, found)
+                db.execute("DROP TABLE IF EXISTS leads")
+                db.execute(_LEADS_TABLE)
+        for i in range(0, len(article_ids), _SYNC_PART):
+            part = article_ids[i : i + _SYNC_PART]
+            if kind == "events":
+                found = store.events(EventFilter(article_ids=tuple(part)))
+                with self._write() as db:
+                    _insert_events(db, found)
+            else:
+                passages = store.passages([f"{aid}:{n}" for aid in part for n in range(LEAD_READ)])
+                with self._write() as db:
+                    for aid in part:
+                        _insert_leads(db, [p for p in passages if p.article_id == aid])
         with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('events', '1')")
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (kind, _FILLED[kind]))
+
+    # --- leads ------------------------------------------------------------------------------------------------
+
+    def leads(self, article_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """The content tokens (app.text.tokens) of each article's lead: its passages among the first LEAD_READ
+        that start in its first LEAD_CHARS characters; by id, an article not indexed left out."""
+        db = self._db()
+        with self._read(db):
+            rows = db.execute("SELECT article_id, tokens FROM leads WHERE article_id IN "
+                              "(SELECT value FROM json_each(?))", (json.dumps(list(article_ids)),)).fetchall()
+        return {aid: frozenset(tokens.split()) for aid, tokens in rows}
 
     # --- events -----------------------------------------------------------------------------------------------
 
@@ -421,6 +457,17 @@ class KeywordIndex:
         with self._read(db):
             rows = db.execute(sql, args).fetchall()
         return [_event_of(eid, record, texts) for eid, record in rows]
+
+
+def _insert_leads(db: sqlite3.Connection, passages: Sequence[Passage]) -> None:
+    """One article's lead, from its passages (any order; the others are ignored)."""
+    if not passages:
+        return
+    lead = [p for p in sorted(passages, key=lambda p: p.start)
+            if p.start < LEAD_CHARS and int(p.chunk_id.rpartition(":")[2]) < LEAD_READ]
+    tokens = set().union(*(content_tokens(p.text) for p in lead))
+    db.execute("INSERT OR IGNORE INTO leads(article_id, tokens) VALUES (?, ?)",
+               (passages[0].article_id, " ".join(sorted(tokens))))
 
 
 def _insert_events(db: sqlite3.Connection, events: Iterable[StoredEvent]) -> None:

@@ -11,6 +11,10 @@ import re
 from functools import lru_cache
 from typing import Any
 
+# Bumped when content_tokens changes: the local index keeps the tokens of each article's lead (app.store.keyword) and
+# refills them when this changes. 2: "H1N1" one word (issue 27).
+VERSION = 2
+
 # Letters then digits first ("H1N1", "G7", "MH17", "A380": one word each, as a name would be; split into {h, 1, n}
 # they matched neither the story finder's name stems nor a headline's), then words, then numbers.
 _WORD = re.compile(r"[A-Za-z]+\d[A-Za-z\d]*|[A-Za-z][A-Za-z'’-]*|\d[\d,.]*\d|\d")
