@@ -48,11 +48,11 @@ HEADLINE_NOTE = "Headline written by the model from this day's lines; every name
 def export_story(timeline: StoryTimeline, fmt: str, headlines: Headlines | None = None) -> str:
     """The timeline in one of EXPORT_FORMATS; with ``headlines`` (by day, as arrived so far), each day's kept
     headline in it (the text format, read on a terminal beside the CLI's own headline lines, has none)."""
-    writers = {"text": _text, "json": _json, "csv": _csv, "md": _markdown, "timelinejs": _timelinejs}
-    if fmt not in writers:
-        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
     if fmt == "text":
         return _text(timeline)
+    writers = {"json": _json, "csv": _csv, "md": _markdown, "timelinejs": _timelinejs}
+    if fmt not in writers:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
     return writers[fmt](timeline, headlines)
 
 
