@@ -9,29 +9,68 @@ with ``title`` (a slide) and ``events`` (slides, each with ``start_date`` {year,
 ``text`` {headline, text}, HTML allowed in ``text``; ``unique_id`` and ``group`` optional). Text is HTML-escaped
 there, since TimelineJS renders it as HTML; the other formats hold plain text.
 
+In LLM mode a day may also have a one-line headline written by the model (app.answer.headlines). ``headlines``
+(the days' DayHeadline records the caller already has, e.g. the Timeline tab's: never a new model call) puts each
+kept one in the file, marked as the model's: Markdown, the day's first line in bold above its cited lines, with a
+note; TimelineJS3, the slide's headline (HTML-escaped; the slide still shows its date), the note in its text; JSON,
+a ``headline`` object per day whose headline has arrived (``by`` "model" with its ``text``, or "extractive" with
+``text`` null and the guard's ``reason``); CSV, once some day has a kept headline, a last ``headline`` column (empty
+for a day without one). A day whose headline was refused or has not arrived keeps exactly its output without
+headlines in Markdown and TimelineJS3; with no kept headline at all (``headlines=None``: extractive mode, the CLI; or
+all refused) the Markdown, TimelineJS3 and CSV files are byte for byte those without headlines. Rejected: the
+refused headline's text in the JSON (a claim the guard refused should not travel in a file made to be published;
+the CLI's ``--headlines --json`` keeps it, for debugging); the headline in place of the date heading in Markdown
+(the date is what a reader scans by).
+
 Rejected: pandas for the CSV (the csv module writes the same rows without a 50 MB import in the CLI).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 import io
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from app.records import StoryDay, StoryLine, StoryTimeline
+from app.records import DayHeadline, StoryDay, StoryLine, StoryTimeline
 
 EXPORT_FORMATS = ("text", "json", "csv", "md", "timelinejs")
 SUFFIX = {"text": ".txt", "json": ".json", "csv": ".csv", "md": ".md", "timelinejs": ".timelinejs.json"}
 
 
-def export_story(timeline: StoryTimeline, fmt: str) -> str:
-    """The timeline in one of EXPORT_FORMATS."""
-    writers = {"text": _text, "json": _json, "csv": _csv, "md": _markdown, "timelinejs": _timelinejs}
+Headlines = Mapping[dt.date, DayHeadline]
+HEADLINE_NOTE = "Headline written by the model from this day's lines; every name and number in it is in them."
+
+
+def export_story(timeline: StoryTimeline, fmt: str, headlines: Headlines | None = None) -> str:
+    """The timeline in one of EXPORT_FORMATS; with ``headlines`` (by day, as arrived so far), each day's kept
+    headline in it (the text format, read on a terminal beside the CLI's own headline lines, has none)."""
+    if fmt == "text":
+        return _text(timeline)
+    writers = {"json": _json, "csv": _csv, "md": _markdown, "timelinejs": _timelinejs}
     if fmt not in writers:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
-    return writers[fmt](timeline)
+    return writers[fmt](timeline, headlines)
+
+
+def kept_headline(day: StoryDay, headlines: Headlines | None) -> str:
+    """The day's model-written headline when it has arrived and passed the guard (one line), else ""."""
+    head = headlines.get(day.date) if headlines else None
+    if head is None or head.by != "model":
+        return ""
+    return " ".join(head.text.split())
+
+
+def _headline_record(day: StoryDay, headlines: Headlines | None) -> dict[str, Any] | None:
+    head = headlines.get(day.date) if headlines else None
+    if head is None:
+        return None
+    if head.by == "model":
+        return {"text": kept_headline(day, headlines), "by": "model", "reason": ""}
+    return {"text": None, "by": head.by, "reason": head.reason}
 
 
 def title_of(timeline: StoryTimeline) -> str:
@@ -74,7 +113,7 @@ def _text(tl: StoryTimeline) -> str:
     return "\n".join(out) + "\n"
 
 
-def _record(tl: StoryTimeline) -> dict[str, Any]:
+def _record(tl: StoryTimeline, headlines: Headlines | None = None) -> dict[str, Any]:
     return {
         "about": tl.about,
         "title": title_of(tl),
@@ -96,6 +135,7 @@ def _record(tl: StoryTimeline) -> dict[str, Any]:
                 "mentions": day.mentions,
                 "weight": day.weight,
                 "status": day.status,
+                **_day_headline(day, headlines),
                 "lines": [
                     {
                         "text": line.text,
@@ -116,23 +156,31 @@ def _record(tl: StoryTimeline) -> dict[str, Any]:
     }
 
 
-def _json(tl: StoryTimeline) -> str:
-    return json.dumps(_record(tl), ensure_ascii=False, indent=2) + "\n"
+def _day_headline(day: StoryDay, headlines: Headlines | None) -> dict[str, Any]:
+    record = _headline_record(day, headlines)
+    return {} if record is None else {"headline": record}
+
+
+def _json(tl: StoryTimeline, headlines: Headlines | None = None) -> str:
+    return json.dumps(_record(tl, headlines), ensure_ascii=False, indent=2) + "\n"
 
 
 CSV_COLUMNS = ("date", "line", "text", "line_articles", "day_articles", "article_id", "title", "published", "url",
                "start", "end")
 
 
-def _csv(tl: StoryTimeline) -> str:
-    """One row per citation: a line reported by three articles is three rows with the same date and text."""
+def _csv(tl: StoryTimeline, headlines: Headlines | None = None) -> str:
+    """One row per citation: a line reported by three articles is three rows with the same date and text. With
+    a kept headline, a last column: the day's kept headline (empty for a day without one)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    column = any(kept_headline(day, headlines) for day in tl.days)
+    writer.writerow(CSV_COLUMNS + (("headline",) if column else ()))
     for day, line, n in numbered(tl):
+        head = [kept_headline(day, headlines)] if column else []
         for c in line.citations:
             writer.writerow([day.date.isoformat(), n, line.text, line.n_articles, day.n_articles, c.article_id,
-                             c.title, c.published or "", c.url, c.start, c.end])
+                             c.title, c.published or "", c.url, c.start, c.end, *head])
     return buf.getvalue()
 
 
@@ -144,13 +192,17 @@ def _md_escape(text: str) -> str:
     return text
 
 
-def _markdown(tl: StoryTimeline) -> str:
+def _markdown(tl: StoryTimeline, headlines: Headlines | None = None) -> str:
     if not tl.days:
         return f"_{_md_escape(tl.message)}_\n"
     out = [f"# {_md_escape(title_of(tl))}", ""]
     notes: list[str] = []
     for day in tl.days:
         out.append(f"## {day_label(day)}")
+        if head := kept_headline(day, headlines):
+            out.append(f"**{_md_escape(head)}**  ")  # two spaces: a line break, the note under it
+            out.append(f"_{_md_escape(HEADLINE_NOTE)}_")
+            out.append("")
         out.append(f"_{day.n_articles} article(s) report this day_")
         out.append("")
         for line in day.lines:
@@ -167,10 +219,11 @@ def _markdown(tl: StoryTimeline) -> str:
     return "\n".join(out) + "\n"
 
 
-def _timelinejs(tl: StoryTimeline) -> str:
+def _timelinejs(tl: StoryTimeline, headlines: Headlines | None = None) -> str:
     events = []
     for i, day in enumerate(tl.days):
-        body = []
+        head = kept_headline(day, headlines)
+        body = [f"<p><small><em>{html.escape(HEADLINE_NOTE)}</em></small></p>"] if head else []
         for line in day.lines:
             refs = ", ".join(
                 (f'<a href="{html.escape(c.url, quote=True)}">{html.escape(c.title or c.article_id)}</a>' if c.url
@@ -179,7 +232,7 @@ def _timelinejs(tl: StoryTimeline) -> str:
             body.append(f"<p>{html.escape(line.text)}</p><p><small>Reported by {refs}{more}</small></p>")
         events.append({
             "start_date": {"year": day.date.year, "month": day.date.month, "day": day.date.day},
-            "text": {"headline": html.escape(day_label(day)), "text": "".join(body)},
+            "text": {"headline": html.escape(head or day_label(day)), "text": "".join(body)},
             "unique_id": f"day-{i + 1}-{day.date.isoformat()}",
         })
     about = tl.message or "Made by Chronicle from the ingested articles; every line cites the articles reporting it."

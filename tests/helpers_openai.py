@@ -2,8 +2,9 @@
 the embeddings endpoint) to exercise the real client path (langchain-openai / httpx over real sockets) without a
 model on the other side.
 
-- ``POST /v1/chat/completions`` (streamed as server-sent events): replies ``reply`` in a few chunks; with
-  ``gate`` set, every request blocks until the gate opens (to hold answers "in the model" while a test looks).
+- ``POST /v1/chat/completions`` (streamed as server-sent events): replies ``reply`` in a few chunks (``reply`` may
+  be a function of the request's body, for a reply that depends on the prompt); with ``gate`` set, every request
+  blocks until the gate opens (to hold answers "in the model" while a test looks).
 - ``POST /v1/embeddings``: vectors from ``embed`` (a test serves the packaged encoder itself through it).
 - ``GET /v1/models``.
 Every request is counted (``chats``), so a test sees which endpoint served.
@@ -20,8 +21,8 @@ from typing import Any
 
 
 class FakeOpenAI:
-    def __init__(self, reply: str = "The sources say so [1].", embed: Callable[[list[str]], list[list[float]]] | None
-                 = None, model: str = "fake") -> None:
+    def __init__(self, reply: str | Callable[[dict[str, Any]], str] = "The sources say so [1].",
+                 embed: Callable[[list[str]], list[list[float]]] | None = None, model: str = "fake") -> None:
         self.reply = reply
         self.embed = embed
         self.model = model
@@ -85,7 +86,8 @@ class FakeOpenAI:
         handler.send_header("Cache-Control", "no-cache")
         handler.send_header("Connection", "close")
         handler.end_headers()
-        words = self.reply.split(" ")
+        reply = self.reply(body) if callable(self.reply) else self.reply
+        words = reply.split(" ")
         for i, word in enumerate(words):
             chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": self.model,
                      "choices": [{"index": 0, "delta": {"role": "assistant", "content": word + (" " if i < len(words)

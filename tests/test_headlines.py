@@ -6,7 +6,8 @@
   refused, over-long, non-JSON reply or a model that fails leaves the day its extractive line, with the reason;
 - the facade and the CLI through the real OpenAI client against a fake server (tests/helpers_openai.py): the
   timeline is printed first, the headline after it; no model configured: every day keeps its line;
-- the Timeline tab's headlines event: the story drawn again as each headline arrives.
+- the Timeline tab's headlines event: the story drawn again as each headline arrives, and the downloads
+  written again with it (no second model call).
 The real packaged model's headline on the seed: ``test_the_packaged_model_writes_a_guarded_headline`` (marked llm).
 """
 
@@ -211,12 +212,42 @@ def test_the_timeline_tab_draws_each_headline_as_it_arrives(seed_settings) -> No
         views = Views(settings, Chronicle(settings))
         out = views.timeline_show("", 5, "", "", "", None)
         assert "chr-headline" not in out[2]  # the timeline is drawn without waiting for the model
-        drawn = list(views.timeline_headlines(out[-1]))
+        drawn = [story for story, *_ in views.timeline_headlines(out[-1], out[-2])]
         assert "Headline being written" in drawn[0]
         assert "No headline (it names someone" in drawn[-1] and "Headlines all in: 1 of 1 day" in drawn[-1]
         assert "Russia sends troops" not in drawn[-1]  # a refused headline is never shown as one
         assert server.chats == 1
-        assert len(list(views.timeline_headlines(out[-1]))) == 1 and server.chats == 1  # shown again: not re-asked
+        assert len(list(views.timeline_headlines(out[-1], out[-2]))) == 1 and server.chats == 1  # not re-asked
+
+
+def test_the_timeline_tabs_downloads_carry_the_kept_headline_without_waiting(seed_settings) -> None:
+    """The downloads are offered with the story (no headline yet), and written again from the page's own headline
+    records as each arrives: the Markdown then has the headline, and the model was asked once."""
+    from pathlib import Path
+
+    from app import Chronicle
+    from app.ui.views import Views
+
+    head = "Azerbaijan sends troops into Nagorno-Karabakh"
+    with FakeOpenAI(reply=json.dumps({"headline": head})) as server:
+        settings = _fake_settings(seed_settings, server.url)
+        views = Views(settings, Chronicle(settings))
+        out = views.timeline_show("", 5, "", "", "", None)
+        first_md = Path(out[3 + 2]["value"])  # status, coverage, story, then the buttons: json, csv, md, timelinejs
+        assert server.chats == 0 and head not in first_md.read_text(encoding="utf-8")
+        drawn = list(views.timeline_headlines(out[-1], out[-2]))
+        assert [type(b).__name__ for b in drawn[0][1:]] == ["dict"] * 4 and "value" not in drawn[0][1]  # unchanged
+        md = Path(drawn[-1][1 + 2]["value"])
+        assert md.parent.parent == Path(out[-2]) and md.name == first_md.name  # the session's folder, same name
+        text = md.read_text(encoding="utf-8")
+        assert f"**{head}**" in text and "written by the model" in text
+        record = json.loads(Path(drawn[-1][1]["value"]).read_text(encoding="utf-8"))
+        assert record["dates"][0]["headline"] == {"text": head, "by": "model", "reason": ""}
+        assert server.chats == 1
+        # Shown again: the downloads are written again from the records, the model is not asked again.
+        again = list(views.timeline_headlines(out[-1], out[-2]))
+        assert len(again) == 1 and f"**{head}**" in Path(again[0][3]["value"]).read_text(encoding="utf-8")
+        assert server.chats == 1
 
 
 def test_headlines_are_not_asked_for_outside_llm_mode(seed_settings) -> None:
@@ -226,7 +257,8 @@ def test_headlines_are_not_asked_for_outside_llm_mode(seed_settings) -> None:
     settings = seed_settings.model_copy(update={"answer_mode": "extractive"})
     views = Views(settings, Chronicle(settings))
     out = views.timeline_show("", 5, "", "", "", None)
-    assert [type(x).__name__ for x in views.timeline_headlines(out[-1])] == ["dict"]  # gr.update(): unchanged
+    (drawn,) = views.timeline_headlines(out[-1], out[-2])
+    assert [type(x).__name__ for x in drawn] == ["dict"] * 5 and not any("value" in x for x in drawn)  # unchanged
 
 
 # --- the real packaged model ----------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Story timeline downloads (app.export via the public API), checked on a real store: the TimelineJS3 file against
 a JSON Schema written here from Knight Lab's documented format, the CSV parsed back (one row per citation, each span
-exact in its article), the Markdown's footnotes (one per line) and the JSON's round trip.
+exact in its article), the Markdown's footnotes (one per line) and the JSON's round trip. The model's headlines
+(DayHeadline records, as the Timeline tab holds them) on the same real story: a kept one in each file, escaped for
+its format and marked as the model's; a refused or pending day's output exactly as without headlines.
 
 The schema follows https://timeline.knightlab.com/docs/json-format.html: a top-level object with ``events``
 (required, a list of slides) and an optional ``title`` slide (and optional ``eras``, ``scale``); a slide has
@@ -22,7 +24,7 @@ import re
 import jsonschema
 import pytest
 
-from app import EXPORT_FORMATS, StoryTimeline, export_story
+from app import EXPORT_FORMATS, DayHeadline, StoryTimeline, export_story
 from tests.helpers_story import DAM, HOSTILE_TITLE, write_story_articles
 
 _NUM = {"type": "number"}
@@ -160,3 +162,91 @@ def test_every_format_of_an_uncovered_story_says_why(chron) -> None:
         else:
             assert "No articles about Martian volcano eruption" in out, fmt
     jsonschema.validate(json.loads(export_story(empty, "timelinejs")), TIMELINEJS3)
+
+
+# --- the model's headlines in the downloads (issue 27, item 2) ------------------------------------------------------
+
+HOSTILE_HEAD = 'Dam <script>alert("x")</script> breaks *twice* after [rain](http://evil.example) & _floods_'
+REFUSED = "it names someone or something that no line of the day names"
+
+
+def _heads(story: StoryTimeline) -> dict[dt.date, DayHeadline]:
+    """Day 1: a kept headline full of markup; day 2: refused by the guard; the rest: not arrived yet."""
+    first, second = story.days[0], story.days[1]
+    return {
+        first.date: DayHeadline(first.date, HOSTILE_HEAD, "model", seconds=1.5),
+        second.date: DayHeadline(second.date, second.lines[0].text, "extractive", REFUSED,
+                                 proposed="Governor Smith blames the engineers", seconds=3.0),
+    }
+
+
+def _md_sections(md: str) -> list[str]:
+    return md.split("\n## ")
+
+
+def test_without_a_kept_headline_every_download_is_as_before(story: StoryTimeline) -> None:
+    refused = {d: h for d, h in _heads(story).items() if h.by != "model"}
+    for fmt in EXPORT_FORMATS:
+        plain = export_story(story, fmt)
+        assert export_story(story, fmt, None) == plain and export_story(story, fmt, {}) == plain, fmt
+        if fmt != "json":  # the JSON says why a day has no headline; the others are unchanged
+            assert export_story(story, fmt, refused) == plain, fmt
+
+
+def test_markdown_puts_a_kept_headline_above_its_day_escaped_and_marked(story: StoryTimeline) -> None:
+    plain, md = export_story(story, "md"), export_story(story, "md", _heads(story))
+    sections, before = _md_sections(md), _md_sections(plain)
+    first = sections[1].splitlines()
+    assert first[0] == story.days[0].date.strftime("%A %-d %B %Y")
+    assert first[1] == (r'**Dam \<script\>alert("x")\</script\> breaks \*twice\* after \[rain\](http://evil.example) '
+                        r"& \_floods\_**  ")
+    assert "written by the model" in first[2] and first[2].startswith("_") and first[2].endswith("_")
+    assert "<script>" not in md  # raw HTML to a Markdown viewer otherwise; the link is no link (brackets escaped)
+    assert "Governor Smith" not in md  # a refused headline is never in the file
+    assert sections[0] == before[0] and sections[2:] == before[2:]  # refused and pending days: exactly as before
+    # The day's lines and footnotes are the same, below the headline.
+    assert sections[1].split("\n", 4)[4] == before[1].split("\n", 1)[1]
+
+
+def test_timelinejs_slide_carries_a_kept_headline_html_escaped(story: StoryTimeline) -> None:
+    plain = json.loads(export_story(story, "timelinejs"))
+    data = json.loads(export_story(story, "timelinejs", _heads(story)))
+    jsonschema.validate(data, TIMELINEJS3)
+    slide = data["events"][0]
+    assert slide["text"]["headline"] == ("Dam &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; breaks *twice* after "
+                                         "[rain](http://evil.example) &amp; _floods_")
+    assert slide["text"]["text"].startswith("<p><small><em>Headline written by the model")
+    assert slide["text"]["text"].endswith(plain["events"][0]["text"]["text"])  # the lines below, unchanged
+    assert slide["start_date"] == plain["events"][0]["start_date"]
+    assert data["events"][1:] == plain["events"][1:] and data["title"] == plain["title"]
+    assert "<script>" not in json.dumps(data) and "Governor Smith" not in json.dumps(data)
+
+
+def test_json_gives_each_arrived_headline_with_its_status(story: StoryTimeline) -> None:
+    plain = json.loads(export_story(story, "json"))
+    data = json.loads(export_story(story, "json", _heads(story)))
+    days = data["dates"]
+    assert days[0]["headline"] == {"text": HOSTILE_HEAD, "by": "model", "reason": ""}  # plain text, as written
+    assert days[1]["headline"] == {"text": None, "by": "extractive", "reason": REFUSED}
+    assert all("headline" not in d for d in days[2:])  # not arrived yet
+    for d in days:
+        d.pop("headline", None)
+    assert data == plain  # nothing else changed
+    assert "Governor Smith" not in export_story(story, "json", _heads(story))
+
+
+def test_csv_gains_a_headline_column_once_a_headline_is_kept(story: StoryTimeline) -> None:
+    plain = list(csv.reader(io.StringIO(export_story(story, "csv"))))
+    rows = list(csv.reader(io.StringIO(export_story(story, "csv", _heads(story)))))
+    assert rows[0] == [*plain[0], "headline"]
+    assert [r[:-1] for r in rows] == plain  # every other cell as before
+    first = story.days[0].date.isoformat()
+    assert {r[-1] for r in rows[1:] if r[0] == first} == {HOSTILE_HEAD}
+    assert {r[-1] for r in rows[1:] if r[0] != first} == {""}  # refused and pending days: empty
+
+
+def test_a_headline_with_a_line_break_stays_one_line(story: StoryTimeline) -> None:
+    day = story.days[0]
+    heads = {day.date: DayHeadline(day.date, "Dam breaks\n## Fake heading", "model")}
+    md = export_story(story, "md", heads)
+    assert "**Dam breaks ## Fake heading**" in md and md.count("\n## ") == len(story.days)

@@ -181,8 +181,9 @@ def test_every_timeline_event_returns_one_value_per_wired_output(views: Views) -
                      "timeline_headlines"}, names
     for f in wired:
         out = f.fn(*[getattr(c, "value", None) for c in f.inputs])
-        if f.fn.__name__ == "timeline_headlines":  # a generator drawing the story again as headlines arrive
-            assert len(f.outputs) == 1 and list(out), f.fn.__name__
+        if f.fn.__name__ == "timeline_headlines":  # a generator: the story and the downloads as headlines arrive
+            drawn = list(out)
+            assert drawn and all(len(o) == len(f.outputs) == 5 for o in drawn), f.fn.__name__
             continue
         assert len(out) == len(f.outputs), f.fn.__name__
 

@@ -167,16 +167,17 @@ def _timeline_tab(gr: Any, views: Views, tab: Any) -> None:
     story_out = [status, coverage, story, *downloads, folder, shown]
     flat_in, flat_out = [actor, date_from, date_to, as_of], [actor, chart, html, ev_status, listed]
     # LLM mode: each day's headline is written after the story and the flat list are on the page (a generator: the
-    # story is drawn again as each arrives); a new request cancels the headlines still being written for the last.
+    # story is drawn again, and the downloads written again, as each arrives); a new request cancels the headlines
+    # still being written for the last.
     headlines = [tab.select(views.timeline_open, [*story_in, shown, since], story_out, **LIGHT).then(
         views.timeline_events_open, [*flat_in, listed], flat_out, **LIGHT).then(
-        views.timeline_headlines, shown, story, **LIGHT)]
+        views.timeline_headlines, [shown, folder], [story, *downloads], **LIGHT)]
     triggers = (show.click, about.submit, n_dates.submit, date_from.submit, date_to.submit, as_of.submit,
                 since.submit)
     for event in triggers:
         headlines.append(event(views.timeline_show, [*story_in, since], story_out, **LIGHT).then(
             views.timeline_events_show, flat_in, flat_out, **LIGHT).then(
-            views.timeline_headlines, shown, story, **LIGHT))
+            views.timeline_headlines, [shown, folder], [story, *downloads], **LIGHT))
     for event in triggers:
         event(None, None, None, cancels=headlines, **PRIVATE)
     actor.input(views.timeline_events_show, flat_in, flat_out, **LIGHT)

@@ -327,25 +327,29 @@ class Views:
             while len(self._stories) > STORIES_KEPT:
                 self._stories.popitem(last=False)
 
-    def timeline_headlines(self, shown: Any) -> Iterator[Any]:
+    def timeline_headlines(self, shown: Any, folder: str | None = None) -> Iterator[tuple[Any, ...]]:
         """After the story is on the page (LLM mode): the story again each time a day's headline arrives (the
         model's, when the citation guard passes it; a refused one leaves the day its line, with the reason), so
-        the timeline never waits for the model. Output: the story. Nothing to do (extractive or auto mode, no
-        story, headlines off): the page is left as it is."""
+        the timeline never waits for the model; the downloads are written again with the headlines so far (from
+        the records here: no second model call), so a download at any moment has what the page shows. Outputs: the
+        story, the four download buttons. Nothing to do (extractive or auto mode, no story, headlines off): the
+        page is left as it is."""
+        keep = (_update(),) * len(DOWNLOADS)
         entry = self._stories.get(_key(shown)) if shown else None
         if entry is None or not self.chronicle.writes_headlines:
-            yield _update()
+            yield (_update(), *keep)
             return
         story, heads = entry
         days = [d for d in story.days if d.lines]
+        out = _headline_folder(folder)
         if len(heads) >= len(days):  # this story's headlines are all in already (the tab reopened)
-            yield render_story(story, heads)
+            yield (render_story(story, heads), *_download_buttons(story, heads, out))
             return
         heads.clear()  # a second event for the same story (a second tab): written again, not mixed
-        yield render_story(story, heads)
+        yield (render_story(story, heads), *keep)  # the downloads as the story wrote them: no headline yet
         for head in self.chronicle.headlines(story):
             heads[head.date] = head
-            yield render_story(story, heads)
+            yield (render_story(story, heads), *_download_buttons(story, heads, out))
 
     def _view_key(self, *inputs: Any) -> list[Any]:
         arts = self.chronicle.articles()  # cached by the retriever: the key changes when articles come or go
@@ -478,9 +482,11 @@ DOWNLOADS = (("json", "JSON"), ("csv", "CSV"), ("md", "Markdown"), ("timelinejs"
 SUFFIXES = {"json": ".json", "csv": ".csv", "md": ".md", "timelinejs": ".timelinejs.json"}
 
 
-def write_downloads(story: StoryTimeline, folder: Path) -> dict[str, Path]:
-    """The story in each download format, written into the session's folder (earlier files there replaced), named
-    after the story: timeline-haiti-earthquake.json, .csv, .md, .timelinejs.json."""
+def write_downloads(story: StoryTimeline, folder: Path,
+                    headlines: dict[dt.date, DayHeadline] | None = None) -> dict[str, Path]:
+    """The story in each download format (with the days' headlines so far, LLM mode), written into the session's
+    folder (earlier files there replaced), named after the story: timeline-haiti-earthquake.json, .csv, .md,
+    .timelinejs.json."""
     for old in folder.glob("timeline-*"):
         old.unlink(missing_ok=True)
     stem = download_stem(story.about)
@@ -488,9 +494,42 @@ def write_downloads(story: StoryTimeline, folder: Path) -> dict[str, Path]:
     for fmt, _ in DOWNLOADS:
         assert fmt in EXPORT_FORMATS
         path = folder / f"{stem}{SUFFIXES[fmt]}"
-        path.write_text(export_story(story, fmt), encoding="utf-8")
+        path.write_text(export_story(story, fmt, headlines), encoding="utf-8")
         out[fmt] = path
     return out
+
+
+HEADLINES_PREFIX = "chronicle-headlines-"
+
+
+def _headline_folder(folder: str | None) -> Path | None:
+    """A fresh folder, inside the session's download folder, for one headlines event's files; the session's earlier
+    ones are removed. Its own folder, not the session's: a headlines event cancelled by a new request may still
+    finish writing its current day (its thread is not stopped), and must not overwrite the new story's files before
+    Gradio has copied them into its cache (Gradio serves its copy, named by content hash, so a file rewritten later
+    never changes a download already on the page). None: no session folder (no downloads to update)."""
+    if not folder or not Path(folder).is_dir():
+        return None
+    for old in Path(folder).glob(f"{HEADLINES_PREFIX}*"):
+        shutil.rmtree(old, ignore_errors=True)
+    try:
+        return Path(tempfile.mkdtemp(prefix=HEADLINES_PREFIX, dir=folder))
+    except OSError:
+        log.exception("no folder for the headlines' downloads")
+        return None
+
+
+def _download_buttons(story: StoryTimeline, heads: dict[dt.date, DayHeadline], folder: Path | None) -> list[Any]:
+    """The four buttons on the story's files with its headlines so far; a write that fails (the session ended, the
+    disk is full) leaves the buttons as they were: a download without headlines, never a lost timeline."""
+    if folder is None:
+        return [_update() for _ in DOWNLOADS]
+    try:
+        files = write_downloads(story, folder, heads)
+    except OSError:
+        log.exception("the downloads could not be written with the headlines")
+        return [_update() for _ in DOWNLOADS]
+    return [_update(value=str(files[fmt]), interactive=True) for fmt, _ in DOWNLOADS]
 
 
 def _no_downloads() -> list[Any]:
