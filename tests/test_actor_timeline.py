@@ -194,3 +194,15 @@ def test_one_article_actor_keeps_the_outline(seed_chronicle):
     assert seed_chronicle.story("Azerbaijan", n_dates=5).kind == "country"
     answer = seed_chronicle.ask("Give me a timeline of Azerbaijan", mode="extractive")
     assert answer.route == "timeline"
+
+
+@pytest.mark.parametrize("typed", ["Nagorno-Karabakh", "the Nagorno-Karabakh", "Karabakh"])
+def test_a_place_name_is_the_place_story_not_its_authorities(seed_chronicle, typed):
+    """"Nagorno-Karabakh" alone names the place's story (its title was "Timeline of Nagorno-Karabakh authorities
+    (a region)"); its authorities are the actor when an actor is asked for."""
+    story = seed_chronicle.story(typed, n_dates=5)
+    assert story.kind == "story" and story.days, story.message
+    from app.export import title_of
+
+    assert title_of(story).startswith(f"Timeline of {typed}:"), title_of(story)
+    assert seed_chronicle.story(typed, n_dates=5, kind="actor").kind == "region"

@@ -75,7 +75,7 @@ from app.records import (
     epoch,
     from_epoch,
 )
-from app.text.actors import aliases_of, lookup_alias
+from app.text.actors import aliases_of, is_place_name, lookup_alias
 from app.text.attribution import looks_like_person
 from app.text.tokens import content_tokens
 
@@ -190,6 +190,8 @@ def _resolve(retriever: Retriever, about: str, scope: set[str], forced: bool = F
     if not folded or len(folded.split()) > 6:
         return None, []
     canonical = lookup_alias(about)
+    if canonical is not None and is_place_name(about) and not forced:
+        return None, []  # "Nagorno-Karabakh": the place's story (its authorities when asked for an actor)
     if canonical is not None:
         return Subject(canonical.kind, canonical.name, aliases_of(canonical)), []
     plain = re.sub(r"^the\s+", "", " ".join(about.split()), flags=re.I).strip(" ?!.,;:\"'“”‘’")

@@ -317,8 +317,12 @@ def _same_name(token: str, name: str) -> bool:
 
 
 def names_all(names: set[str], tokens: set[str] | frozenset[str]) -> bool:
-    """Every one of ``names`` is among ``tokens`` (or its demonym)."""
-    return all(n in tokens or any(_same_name(t, n) for t in tokens) for n in names)
+    """Every one of ``names`` is among ``tokens`` (or its demonym), a hyphenated token standing for each of its
+    parts too: a headline's "Nagorno-Karabakh" is one token, and names "Karabakh" (``story_names`` splits the query
+    at hyphens; without this the seed article's own story was "No articles about Nagorno-Karabakh")."""
+    parts = {p for t in tokens if "-" in t for p in t.split("-") if p}
+    pool = tokens | parts if parts else tokens
+    return all(n in pool or any(_same_name(t, n) for t in pool) for n in names)
 
 
 def _naming_leads(

@@ -236,6 +236,12 @@ def lookup_alias(text: str) -> Actor | None:
     return _table().folded.get(_fold(text))
 
 
+def is_place_name(text: str) -> bool:
+    """Is ``text`` only the name of a place whose authorities are an actor ("Nagorno-Karabakh", "Artsakh")? Asked
+    for a timeline, such a name is the place's story, not its authorities'."""
+    return _fold(text) in {_fold(alias) for alias in _REGION_ALIASES}
+
+
 def _fold(text: str) -> str:
     text = text.strip().strip("?!.,;:\"'“”‘’").lower()
     return text.removeprefix("the ").strip()
