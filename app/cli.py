@@ -9,7 +9,7 @@
                                                               a story's timeline: the N dates that mattered, cited
   timeline --about ACTOR [--since DATE] [--kind auto|story|actor]  a person's or organisation's timeline; --since:
                                                               only what is new since that day
-  timeline --about STORY --headlines [--json]                 then a model-written, guarded headline per day
+  timeline --about STORY --headlines [--json | --format F]    then a model-written, guarded headline per day
   serve [--port P] [--share-on-network]                       the web chat (127.0.0.1 unless told otherwise)
   run                                                         ingest the bundled sample articles, then serve
   prepare                                                     assemble and verify the packaged LLM, generate one token
@@ -222,13 +222,13 @@ def _story_timeline(
         print("python -m app timeline: error: --headlines needs the model, and CHRONICLE_ANSWER_MODE=extractive says "
               "not to use one (set it to llm or auto)", file=sys.stderr)
         return 2
-    if args.headlines and fmt not in ("text", "json"):
-        print("python -m app timeline: error: --headlines works with the text or json output", file=sys.stderr)
-        return 2
     if args.headlines and fmt == "json" and timeline.days:  # one object: the timeline and every day's headline
-        record = json.loads(export_story(timeline, "json"))
-        record["headlines"] = [h.to_json() for h in chron.headlines(timeline)]
+        heads = list(chron.headlines(timeline))
+        record = json.loads(export_story(timeline, "json", {h.date: h for h in heads}))
+        record["headlines"] = [h.to_json() for h in heads]  # the refused ones' proposals too, for debugging
         text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+    elif args.headlines and fmt != "text" and timeline.days:  # a file to publish: the kept headlines in it
+        text = export_story(timeline, fmt, {h.date: h for h in chron.headlines(timeline)})
     else:
         text = export_story(timeline, fmt)
     if args.output:
@@ -357,7 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--json", action="store_true", help="print JSON (flat list: a list of events)")
     tl.add_argument("--headlines", action="store_true", help="story timeline: then a one-line headline per day, "
                     "written by the model from the day's lines after the timeline is shown (a headline naming anything "
-                    "the lines do not is refused: the day keeps its line); with --json, under \"headlines\"")
+                    "the lines do not is refused: the day keeps its line); with --json, under \"headlines\"; with "
+                    "--format md, csv or timelinejs, the kept ones in the file")
 
     command("prepare", "assemble and verify the packaged LLM, then generate one token in a child process")
 

@@ -200,6 +200,9 @@ def test_the_cli_prints_the_timeline_then_the_headlines(seed_settings, monkeypat
         assert main([*args, "--json"]) == 0
         record = json.loads(capsys.readouterr().out)
         assert record["dates"] and record["headlines"][0]["by"] == "model"
+        assert record["dates"][0]["headline"]["text"] == "Azerbaijan sends troops into Nagorno-Karabakh"
+        assert main([*args, "--format", "md"]) == 0  # a file to publish: the kept headline in it
+        assert "**Azerbaijan sends troops into Nagorno-Karabakh**" in capsys.readouterr().out
         monkeypatch.setenv("CHRONICLE_ANSWER_MODE", "extractive")
         assert main(args) == 2
         assert "--headlines needs the model" in capsys.readouterr().err
