@@ -52,6 +52,12 @@ events of 500 articles and 3.0 s with a date range; a 20-date story timeline spe
 events (cProfile, loaded machine), 0.2-0.4 s from this table. Chroma keeps them too (the source of truth; this is
 a cache like the postings). An index written before it kept events is filled from Chroma by the next ``sync``
 (once: 123 s at 20,000 articles) and stamped ``events = 1``.
+
+And the **leads**: the content tokens of each article's first passages (LEAD_CHARS), which the story finder checks
+for the story's names in each of its candidates (~2,500 at 20,000 articles: 2.5-5 s of Chroma reads and tokenising,
+cProfile, loaded machine; now one SQL read). Their stamp names the tokenizer's version (app.text.tokens.VERSION):
+a new tokenizer refills them from Chroma (21-26 s at 20,000 articles). An article whose lead row is missing (a
+refill racing another process's ingest) is read from Chroma by the story finder, as before.
 """
 
 from __future__ import annotations
@@ -410,7 +416,6 @@ class KeywordIndex:
         if extra or missing or self.generation != generation:
             self.stamp(generation)
         return len(missing), len(extra)
-
 
     def _backfill(self, kind: str, store: Store, article_ids: list[str]) -> None:
         """The events or leads of articles indexed before the index kept them (or leads of another tokenizer),
