@@ -141,6 +141,33 @@ class EventFilter:
     def and_chunks(self, chunk_ids: tuple[str, ...]) -> EventFilter:
         return replace(self, chunk_ids=chunk_ids)
 
+    def conditions(self) -> list[tuple[str, str, Any]]:
+        """Every given condition as (StoredEvent field, operator, value); the operator is "in" (the value a tuple),
+        ">=", "<=", ">", "<" or "=". The one reading of a filter, which each store renders in its own terms
+        (Chroma's metadata filter, the local index's SQL), so the two cannot drift apart."""
+        out: list[tuple[str, str, Any]] = []
+        if self.article_ids is not None:
+            out.append(("article_id", "in", self.article_ids))
+        if self.chunk_ids is not None:
+            out.append(("chunk_id", "in", self.chunk_ids))
+        if self.starts_in is not None:
+            out.append(("date_start_ts", "in", self.starts_in))
+        if self.overlaps is not None:
+            lo, hi = self.overlaps
+            if lo is not None:
+                out.append(("date_end_ts", ">=", lo))
+            if hi is not None:
+                out.append(("date_start_ts", "<=", hi))
+        if self.starts_after is not None:
+            out.append(("date_start_ts", ">", self.starts_after))
+        if self.ends_before is not None:
+            out.append(("date_end_ts", "<", self.ends_before))
+        if self.published_ts is not None:
+            out.append(("published_ts", "=", self.published_ts))
+        if self.granularity is not None:
+            out.append(("granularity", "=", self.granularity))
+        return out
+
 
 @dataclass(frozen=True)
 class EventCitation:

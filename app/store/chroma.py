@@ -555,29 +555,13 @@ def _and(conds: list[Where]) -> Where | None:
     return conds[0] if len(conds) == 1 else {"$and": conds}
 
 
+_OPERATORS = {"in": "$in", ">=": "$gte", "<=": "$lte", ">": "$gt", "<": "$lt"}
+
+
 def _event_where(q: EventFilter) -> Where | None:
-    conds: list[Where] = []
-    if q.chunk_ids is not None:
-        conds.append({"chunk_id": {"$in": list(q.chunk_ids)}})
-    if q.overlaps is not None:
-        lo, hi = q.overlaps
-        if lo is not None:
-            conds.append({"date_end_ts": {"$gte": lo}})
-        if hi is not None:
-            conds.append({"date_start_ts": {"$lte": hi}})
-    if q.starts_after is not None:
-        conds.append({"date_start_ts": {"$gt": q.starts_after}})
-    if q.ends_before is not None:
-        conds.append({"date_end_ts": {"$lt": q.ends_before}})
-    if q.published_ts is not None:
-        conds.append({"published_ts": q.published_ts})
-    if q.article_ids is not None:
-        conds.append({"article_id": {"$in": list(q.article_ids)}})
-    if q.granularity is not None:
-        conds.append({"granularity": q.granularity})
-    if q.starts_in is not None:
-        conds.append({"date_start_ts": {"$in": list(q.starts_in)}})
-    return _and(conds)
+    """The filter's conditions (EventFilter.conditions) as Chroma's metadata filter."""
+    return _and([{name: value if op == "=" else {_OPERATORS[op]: list(value) if op == "in" else value}}
+                 for name, op, value in q.conditions()])
 
 
 def _spans_json(spans: Iterable[tuple[int, int]]) -> str:

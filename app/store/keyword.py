@@ -445,8 +445,8 @@ class KeywordIndex:
         that start in its first LEAD_CHARS characters; by id, an article not indexed left out."""
         db = self._db()
         with self._read(db):
-            rows = db.execute("SELECT article_id, tokens FROM leads WHERE article_id IN "
-                              "(SELECT value FROM json_each(?))", (json.dumps(list(article_ids)),)).fetchall()
+            rows = db.execute(f"SELECT article_id, tokens FROM leads WHERE article_id {_AMONG}",
+                              (json.dumps(list(article_ids)),)).fetchall()
         return {aid: frozenset(tokens.split()) for aid, tokens in rows}
 
     # --- events -----------------------------------------------------------------------------------------------
@@ -491,41 +491,19 @@ def _event_of(event_id: str, record: str, texts: bool) -> StoredEvent:
     return StoredEvent(**fields)
 
 
+_COLUMNS = {"date_start_ts": "start_ts", "date_end_ts": "end_ts"}  # the events table's names for two fields
+_AMONG = "IN (SELECT value FROM json_each(?))"  # a list as one JSON parameter: no limit on its length, and
+# SQLite still looks each value up in the column's index
+
+
 def _event_sql(q: EventFilter | None) -> tuple[list[str], list[Any]]:
-    """An EventFilter as SQL conditions on the indexed columns; a list travels as one JSON parameter (no limit
-    on its length; SQLite still looks each value up in the column's index)."""
-    if q is None:
-        return [], []
+    """The filter's conditions (EventFilter.conditions) as SQL on the events table's indexed columns."""
     where: list[str] = []
     args: list[Any] = []
-
-    def cond(sql: str, value: Any) -> None:
-        where.append(sql)
-        args.append(value)
-
-    def among(column: str, values: Sequence[Any]) -> None:
-        cond(f"{column} IN (SELECT value FROM json_each(?))", json.dumps(list(values)))
-
-    if q.article_ids is not None:
-        among("article_id", q.article_ids)
-    if q.chunk_ids is not None:
-        among("chunk_id", q.chunk_ids)
-    if q.starts_in is not None:
-        among("start_ts", q.starts_in)
-    if q.overlaps is not None:
-        lo, hi = q.overlaps
-        if lo is not None:
-            cond("end_ts >= ?", lo)
-        if hi is not None:
-            cond("start_ts <= ?", hi)
-    if q.starts_after is not None:
-        cond("start_ts > ?", q.starts_after)
-    if q.ends_before is not None:
-        cond("end_ts < ?", q.ends_before)
-    if q.published_ts is not None:
-        cond("published_ts = ?", q.published_ts)
-    if q.granularity is not None:
-        cond("granularity = ?", q.granularity)
+    for name, op, value in q.conditions() if q is not None else ():
+        column = _COLUMNS.get(name, name)
+        where.append(f"{column} {_AMONG}" if op == "in" else f"{column} {op} ?")
+        args.append(json.dumps(list(value)) if op == "in" else value)
     return where, args
 
 
