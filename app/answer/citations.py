@@ -73,11 +73,16 @@ def said_supported(claim: str, evidence: str, known: frozenset[str] = frozenset(
     names, "Rep. Marjorie Taylor Greene, R-Ga., called for a formal impeachment inquiry into President Joe Biden"
     passed 0.5 on "... lawmakers, including Rep. Marjorie Taylor Greene, R-Ga., ... have long alleged that Biden was
     improperly involved ...": eight of its thirteen words are names; of the other four, one is there."""
+    said, unsaid = said_words(claim, evidence, known)
+    return not said or (len(said) - len(unsaid)) / len(said) >= threshold
+
+
+def said_words(claim: str, evidence: str, known: frozenset[str] = frozenset()) -> tuple[set[str], set[str]]:
+    """The claim's content words that are not words of its proper names, and those of them the evidence lacks
+    (actor aliases unified on both sides)."""
     claim = canonical_actors(CITATION.sub(" ", claim))
     said = content_tokens(claim) - {w for group in name_groups(claim, known) for w in group}
-    if not said:
-        return True
-    return len(said & content_tokens(canonical_actors(evidence))) / len(said) >= threshold
+    return said, said - content_tokens(canonical_actors(evidence))
 
 
 def names_supported(claim: str, evidence: str, known: frozenset[str] = frozenset()) -> bool:

@@ -55,13 +55,13 @@ from app.answer.citations import (
     known_names,
     names_supported,
     said_supported,
+    said_words,
     subject_in_place,
 )
 from app.answer.llm.base import ChatModel
 from app.records import DayHeadline, Source, StoryDay, StoryTimeline
-from app.text.actors import canonical_actors
 from app.text.articles import neutralise_chat_tokens
-from app.text.tokens import content_tokens, name_groups, numbers_in
+from app.text.tokens import content_tokens, numbers_in
 
 MAX_WORDS = 15  # the bound; the prompt asks for 12 so that a model that overshoots a little still fits
 # The grammar's bound on the reply's string: 15 news words are ~100 characters; a headline that reaches the bound
@@ -172,8 +172,7 @@ def refusal(headline: str, day: StoryDay) -> str:
         return "it names someone or something that no line of the day names"
     if not said_supported(headline, evidence, known):
         return "most of its words are in no line of the day"
-    said = content_tokens(canonical_actors(headline)) - {w for group in name_groups(headline, known) for w in group}
-    if len(new := sorted(said - content_tokens(canonical_actors(evidence)))) > NEW_WORDS:
+    if len(new := sorted(said_words(headline, evidence, known)[1])) > NEW_WORDS:
         return f"its words {', '.join(new)} are in no line of the day"
     if not any(subject_in_place(headline, s.text, s.label) for s in sources):
         return "its subject does not do that in any line of the day"
