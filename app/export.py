@@ -64,13 +64,14 @@ def kept_headline(day: StoryDay, headlines: Headlines | None) -> str:
     return " ".join(head.text.split())
 
 
-def _headline_record(day: StoryDay, headlines: Headlines | None) -> dict[str, Any] | None:
+def _day_headline(day: StoryDay, headlines: Headlines | None) -> dict[str, Any]:
+    """The JSON day's ``headline`` field: none until the day's headline has arrived; a refused one its reason."""
     head = headlines.get(day.date) if headlines else None
     if head is None:
-        return None
+        return {}
     if head.by == "model":
-        return {"text": kept_headline(day, headlines), "by": "model", "reason": ""}
-    return {"text": None, "by": head.by, "reason": head.reason}
+        return {"headline": {"text": kept_headline(day, headlines), "by": "model", "reason": ""}}
+    return {"headline": {"text": None, "by": head.by, "reason": head.reason}}
 
 
 def title_of(timeline: StoryTimeline) -> str:
@@ -154,11 +155,6 @@ def _record(tl: StoryTimeline, headlines: Headlines | None = None) -> dict[str, 
         "coverage": [{"date": c.date.isoformat(), "published": c.published, "mentions": c.mentions}
                      for c in tl.coverage],
     }
-
-
-def _day_headline(day: StoryDay, headlines: Headlines | None) -> dict[str, Any]:
-    record = _headline_record(day, headlines)
-    return {} if record is None else {"headline": record}
 
 
 def _json(tl: StoryTimeline, headlines: Headlines | None = None) -> str:

@@ -431,10 +431,12 @@ class KeywordIndex:
                 with self._write() as db:
                     _insert_events(db, found)
             else:
-                passages = store.passages([f"{aid}:{n}" for aid in part for n in range(LEAD_READ)])
+                of: dict[str, list[Passage]] = {}
+                for p in store.passages([f"{aid}:{n}" for aid in part for n in range(LEAD_READ)]):
+                    of.setdefault(p.article_id, []).append(p)
                 with self._write() as db:
-                    for aid in part:
-                        _insert_leads(db, [p for p in passages if p.article_id == aid])
+                    for group in of.values():
+                        _insert_leads(db, group)
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (kind, _FILLED[kind]))
 

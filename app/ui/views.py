@@ -297,8 +297,7 @@ class Views:
         more = f" ({n} asked: the story has no more dates with a usable sentence)" if len(story.days) < n else ""
         note = f" · {story.message}" if story.message else ""  # a story cut to its closest articles says so
         status = chat_markdown(f"{story_heading(story)}{more} · {seconds:.2f} s{note}")
-        buttons = [_update(value=str(files[fmt]), interactive=True) for fmt, _ in DOWNLOADS]
-        return (status, render_coverage(story), render_story(story), *buttons, folder)
+        return (status, render_coverage(story), render_story(story), *_buttons(files), folder)
 
     def timeline_open(
         self, about: str | None, n_dates: Any, date_from: str | None, date_to: str | None, as_of: str | None,
@@ -529,6 +528,11 @@ def _download_buttons(story: StoryTimeline, heads: dict[dt.date, DayHeadline], f
     except OSError:
         log.exception("the downloads could not be written with the headlines")
         return [_update() for _ in DOWNLOADS]
+    return _buttons(files)
+
+
+def _buttons(files: dict[str, Path]) -> list[Any]:
+    """The download buttons on these files."""
     return [_update(value=str(files[fmt]), interactive=True) for fmt, _ in DOWNLOADS]
 
 
