@@ -51,7 +51,6 @@ from app.query.story import (
     _Candidate,
     _candidates,
     _citation,
-    _ids_filter,
     _overlap,
     _scope,
     _usable,
@@ -400,7 +399,7 @@ def _build(retriever: Retriever, req: StoryRequest, subject: Subject | None, fou
     lo, hi = req.date_from, min(d for d in (req.until, max(published.values())) if d is not None)
     t1 = time.perf_counter()
     events = retriever.events(EventFilter(
-        article_ids=_ids_filter(found.sources, retriever), granularity="day",
+        article_ids=tuple(sorted(found.sources)), granularity="day",
         overlaps=(epoch(lo) if lo else None, epoch(hi))), texts=subject is not None)
     events = [e for e in events if e.article_id in found.sources
               and (subject is None or subject.named_in(e.text, e.article_id, e.start))]

@@ -665,13 +665,6 @@ def _scope(retriever: Retriever, req: StoryRequest) -> tuple[dict[str, StoredArt
     return scope, undated
 
 
-def _ids_filter(ids: dict[str, StoredArticle], retriever: Retriever) -> tuple[str, ...] | None:
-    """The article-id condition for a store read, or None (read all, keep the story's in Python) when the story
-    is most of the archive: Chroma's metadata filter with a long $in list cost 0.8 s of a 1.2 s whole-archive
-    timeline on the pooled T17 store (1,025 articles)."""
-    return None if len(ids) > len(retriever.articles) // 2 else tuple(sorted(ids))
-
-
 def _candidates(
     retriever: Retriever, days: list[dt.date], story: dict[str, StoredArticle], published: dict[str, dt.date],
     terms: frozenset[str] = frozenset(), loose: frozenset[str] = frozenset(),
@@ -714,7 +707,7 @@ def _candidates(
         seen.add((aid, start, day))
         out[day].append(_Candidate(aid, start, end, text.strip(), tokens, shown))
 
-    query = EventFilter(article_ids=_ids_filter(story, retriever), granularity="day",
+    query = EventFilter(article_ids=tuple(sorted(story)), granularity="day",
                         starts_in=tuple(sorted(epoch(d) for d in days)))
     found = [e for e in retriever.events(query) if e.article_id in story]
     on_days = [aid for aid, day in published.items() if day in wanted]
@@ -797,7 +790,7 @@ def story_timeline(retriever: Retriever, req: StoryRequest) -> StoryTimeline:
     lo, hi = req.date_from, min(d for d in (req.until, max(published.values())) if d is not None)
     t1 = time.perf_counter()
     overlap = (epoch(lo) if lo else None, epoch(hi))
-    dated = [e for e in retriever.events(EventFilter(article_ids=_ids_filter(story_dated, retriever),
+    dated = [e for e in retriever.events(EventFilter(article_ids=tuple(sorted(story_dated)),
                                                            granularity="day", overlaps=overlap), texts=False)
              if e.article_id in story_dated]
     pub, mentions = date_weights(dated, published, lo, hi)
