@@ -190,7 +190,17 @@ class Chronicle:
     def statements(self) -> list[StoredStatement]:
         """Every attributed statement of the visible articles."""
         visible = self.retriever.visible_articles
-        return [st for st in self.store.statements() if st.article_id in visible]
+        return [st for st in self.retriever.statements() if st.article_id in visible]
+
+    def statement_actors(self) -> list[tuple[str, int]]:
+        """Who is quoted (the actor spoken for, else the speaker), with how often, most quoted first."""
+        return self.retriever.statement_actors()
+
+    def statement_page(self, actor: str | None = None, text: str = "", limit: int = 300,
+                       ) -> tuple[list[StoredStatement], int]:
+        """The newest ``limit`` statements of ``actor`` (None: everyone's) whose sentence, speaker or article title
+        contains ``text``, and how many match in all: bounded reads for an archive of any size."""
+        return self.retriever.statement_page(actor, text, limit)
 
     def prewarm(self) -> None:
         """Load the embedding model and the keyword index, and in LLM mode start the model process with its fixed

@@ -85,11 +85,45 @@ class StoredStatement:
     quote: str  # the quoted words, if any
 
     @property
+    def actor(self) -> str:
+        """Whom the "Who said what" tab files it under: the actor spoken for, else the speaker."""
+        return self.affiliation or self.speaker or "Unattributed"
+
+    @property
     def label(self) -> str:
         """"Russia — Dmitry Peskov", or just the actor when the speaker is the actor itself."""
         if not self.speaker or self.speaker == self.affiliation:
             return self.affiliation
         return f"{self.affiliation} — {self.speaker}".strip(" —")
+
+
+@dataclass(frozen=True)
+class StatementFilter:
+    """Which stored statements to read; every given condition must hold (none given: all of them)."""
+
+    affiliation: str | None = None  # the canonical actor a speaker speaks for: "Russia"
+    speaker_key: str | None = None  # a speaker's surname, lower case: "peskov"
+    chunk_ids: tuple[str, ...] | None = None
+    article_ids: tuple[str, ...] | None = None
+
+    @property
+    def matches_nothing(self) -> bool:
+        """An empty id list: no statement can match."""
+        return self.chunk_ids == () or self.article_ids == ()
+
+    def conditions(self) -> list[tuple[str, str, Any]]:
+        """Every given condition as (StoredStatement field, operator "in" or "=", value), as EventFilter.conditions:
+        the one reading of a filter, rendered by Chroma's metadata filter and by the local index's SQL."""
+        out: list[tuple[str, str, Any]] = []
+        if self.article_ids is not None:
+            out.append(("article_id", "in", self.article_ids))
+        if self.chunk_ids is not None:
+            out.append(("chunk_id", "in", self.chunk_ids))
+        if self.affiliation is not None:
+            out.append(("affiliation", "=", self.affiliation))
+        if self.speaker_key is not None:
+            out.append(("speaker_key", "=", self.speaker_key))
+        return out
 
 
 @dataclass(frozen=True)

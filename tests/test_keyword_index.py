@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.records import EventFilter, Passage
+from app.records import EventFilter, Passage, StatementFilter
 from app.store.keyword import (
     LEAD_CHARS,
     LEAD_READ,
@@ -310,15 +310,41 @@ def test_the_local_event_index_answers_every_filter_as_chroma_does(tmp_path: Pat
         want = [p.text for p in chron.store.passages_of(aid)[:LEAD_READ] if p.start < LEAD_CHARS]
         assert want and leads[aid] == content_tokens("\n".join(want))
 
+    # statements: every kind of filter the answers use gives what Chroma gives, field for field
+    said = chron.store.statements()
+    assert len(said) >= 5
+    st = said[len(said) // 2]
+    for query in [None, StatementFilter(affiliation=st.affiliation), StatementFilter(speaker_key=st.speaker_key),
+                  StatementFilter(chunk_ids=(st.chunk_id, "nope:0")), StatementFilter(article_ids=(st.article_id,)),
+                  StatementFilter(affiliation=st.affiliation, chunk_ids=(st.chunk_id,)), StatementFilter(chunk_ids=())]:
+        want_st = sorted(chron.store.statements(query), key=lambda x: x.statement_id)
+        assert sorted(chron.retriever.statements(query), key=lambda x: x.statement_id) == want_st, query
+    assert chron.retriever.statements(StatementFilter(chunk_ids=(st.chunk_id,)))
+    # the "Who said what" tab's bounded reads: actors counted once per sentence; the newest first, with the total
+    actors = dict(chron.statement_actors())
+    assert actors[st.actor] == len({(x.article_id, x.start) for x in said if x.actor == st.actor})
+    page, total = chron.statement_page(st.actor, "", 2)
+    assert total == sum(1 for x in said if x.actor == st.actor) and len(page) == min(2, total)
+    assert all(x.actor == st.actor for x in page)
+    assert [x.published_ts for x in page] == sorted((x.published_ts for x in page), reverse=True)
+    word = st.text.split()[-1].strip(".,\"'").upper()  # any case, in the sentence, speaker or title
+    page, total = chron.statement_page(None, word, 1000)
+    assert st in page and total == len(page)
+    assert all(word.lower() in f"{x.text}\n{x.speaker}\n{x.title}".lower() for x in page)
+    assert chron.statement_page(None, "no statement says zqxv", 10) == ([], 0)
+
     victim = stored[0].article_id
     chron.remove([victim])
     assert not chron.retriever.events(EventFilter(article_ids=(victim,)))
+    assert not chron.retriever.statements(StatementFilter(article_ids=(victim,)))
+    assert sorted(chron.retriever.statements(), key=lambda x: x.statement_id) == sorted(
+        chron.store.statements(), key=lambda x: x.statement_id)
     assert victim not in chron.retriever.leads(ids) and len(chron.retriever.leads(ids)) == len(ids) - 1
     assert sorted(chron.retriever.events(), key=lambda e: e.event_id) == sorted(chron.store.events(),
                                                                                   key=lambda e: e.event_id)
 
 
-def test_an_index_written_before_it_kept_events_and_leads_gets_them_from_chroma_once(tmp_path: Path) -> None:
+def test_an_index_written_before_it_kept_events_statements_and_leads_gets_them_from_chroma_once(tmp_path: Path) -> None:
     """An upgrade: a keyword index with articles and no events or leads (and no stamps) is filled from Chroma by
     the next reader's sync, and stamped, so it is not read again."""
     from app.chronicle import Chronicle, clear_caches
@@ -327,18 +353,22 @@ def test_an_index_written_before_it_kept_events_and_leads_gets_them_from_chroma_
     chron = Chronicle(settings)
     assert chron.ingest([SEED]).added == 1
     want = sorted(chron.store.events(), key=lambda e: e.event_id)
+    said = sorted(chron.store.statements(), key=lambda x: x.statement_id)
     leads = chron.retriever.leads(sorted(chron.retriever.visible_articles))
     clear_caches()  # as a new process would: no store, retriever or index open
     db = sqlite3.connect(index_path(settings))
     db.execute("DELETE FROM events")
+    db.execute("DELETE FROM statements")
     db.execute("DELETE FROM leads")
-    db.execute("DELETE FROM meta WHERE key IN ('events', 'leads')")
+    db.execute("DELETE FROM meta WHERE key IN ('events', 'statements', 'leads')")
     db.commit()
     db.close()
     again = Chronicle(settings)
     assert sorted(again.retriever.events(), key=lambda e: e.event_id) == want
+    assert said and sorted(again.retriever.statements(), key=lambda x: x.statement_id) == said
     check = sqlite3.connect(index_path(settings))
     assert check.execute("SELECT value FROM meta WHERE key = 'events'").fetchone() == ("1",)
+    assert check.execute("SELECT value FROM meta WHERE key = 'statements'").fetchone() == ("1",)
     assert check.execute("SELECT value FROM meta WHERE key = 'leads'").fetchone() == (f"tokens-{TOKENS_VERSION}",)
     assert leads and again.retriever.leads(sorted(leads)) == leads
     # leads tokenised by an older tokenizer are refilled

@@ -332,3 +332,28 @@ def test_acronym_and_title_are_not_part_of_a_name() -> None:
     text = "NASA Administrator Bill Nelson said the station was safe. He added that crews would rotate."
     statements = extract_statements(text, split_sentences(text))
     assert [(s.speaker, s.affiliation) for s in statements] == [("Bill Nelson", None), ("Bill Nelson", None)]
+
+
+def test_who_said_what_tab_reads_a_bounded_page_with_its_total(tmp_path: Path, monkeypatch) -> None:
+    """The tab draws the newest STATEMENTS_SHOWN matching statements and says how many match in all (at 20,000
+    articles there are 138,566); picking an actor or typing words reads that actor's or those words' statements."""
+    from app.ingest.pipeline import ingest_paths
+    from app.ui import views as views_module
+    from tests.conftest import hash_encode, make_settings
+
+    settings = make_settings(tmp_path / "store", answer_mode="extractive")
+    assert ingest_paths([SEED], settings, encode=hash_encode).added == 1
+    view = views_module.Views(settings)
+    _, everything = view.statements(None, "")
+    shown = everything.count('class="chr-statement"')
+    assert shown > 6 and "chr-note" not in everything  # all of them fit: no note
+    monkeypatch.setattr(views_module, "STATEMENTS_SHOWN", 3)
+    dropdown, page = view.statements(None, "")
+    assert 1 <= page.count('class="chr-statement"') <= 3 and "The newest 3 of " in page
+    assert dropdown["choices"][0] == "All" and RU in dropdown["choices"] and dropdown["value"] == "All"
+    _, russia = view.statements(RU, "")
+    assert "<h3>Russia" in russia and "<h3>Azerbaijan" not in russia
+    _, words = view.statements(None, "ENOUGH IS ENOUGH")  # any case
+    assert "Enough is enough" in words and words.count('class="chr-statement"') == 1
+    _, none = view.statements(None, "no statement says zqxv")
+    assert "No statements match" in none

@@ -335,7 +335,8 @@ class _Run:
         _add(self.profile, "rows", time.perf_counter() - now)
         now = time.perf_counter()
         # Before the article records: an article visible to retrieval always has its keyword rows.
-        self.index.add((p for row in rows for p in row.passages), (e for row in rows for e in row.events))
+        self.index.add((p for row in rows for p in row.passages), (e for row in rows for e in row.events),
+                       (st for row in rows for st in row.statements))
         _add(self.profile, "keyword", time.perf_counter() - now)
         self.store.write(rows, self.profile)
         now = time.perf_counter()

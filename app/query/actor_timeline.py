@@ -38,6 +38,7 @@ import datetime as dt
 import re
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -65,6 +66,7 @@ from app.records import (
     CoverageDay,
     EventFilter,
     Passage,
+    StatementFilter,
     StoredArticle,
     StoredEvent,
     StoredStatement,
@@ -145,6 +147,11 @@ def with_owners(subject: Subject, passages: list[Passage]) -> Subject:
     return replace(subject, owners=dict(owners))
 
 
+def _of(passages: Sequence[Passage]) -> StatementFilter:
+    """The statements said in these passages."""
+    return StatementFilter(chunk_ids=tuple(sorted({p.chunk_id for p in passages})))
+
+
 def _fold(name: str) -> str:
     name = " ".join(name.strip().strip("?!.,;:\"'“”‘’").split())
     return re.sub(r"^the\s+", "", name, flags=re.I).lower()
@@ -203,8 +210,7 @@ def _resolve(retriever: Retriever, about: str, scope: set[str], forced: bool = F
     passages = [p for p in read if exact.search(f"{p.title}\n{p.text}")]
     if not passages:
         return None, []
-    speakers = Counter(st.speaker for st in retriever.store.statements(chunk_ids=[p.chunk_id for p in passages])
-                       if _fold(st.speaker) == folded)
+    speakers = Counter(st.speaker for st in retriever.statements(_of(passages)) if _fold(st.speaker) == folded)
     if not speakers and not forced:
         return None, []
     written = Counter(m.group() for p in passages for m in exact.finditer(p.text))  # as the archive writes it
@@ -245,7 +251,7 @@ def _actor_members(retriever: Retriever, subject: Subject, scope: dict[str, Stor
     by_article: dict[str, list[Passage]] = defaultdict(list)
     for p in passages:
         by_article[p.article_id].append(p)
-    statements = tuple(st for st in retriever.store.statements(chunk_ids=[p.chunk_id for p in passages])
+    statements = tuple(st for st in retriever.statements(_of(passages))
                        if _speaks_for(st, subject) and subject.named_in(st.text, st.article_id, st.start))
     speaking = {st.article_id for st in statements}
     articles = retriever.articles

@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from app.config import Settings
-from app.records import EventFilter, Passage, StoredArticle, StoredEvent, epoch
+from app.records import EventFilter, Passage, StatementFilter, StoredArticle, StoredEvent, StoredStatement, epoch
 from app.store.chroma import Store
 from app.store.keyword import BM25Hit, KeywordIndex, get_keyword_index
 from app.store.registry import BUILD_LOCK, get_store
@@ -56,6 +56,8 @@ class Retriever(Protocol):
     def keyword_hits(self, query: str, k: int) -> list[BM25Hit]: ...
 
     def events(self, query: EventFilter | None = None, texts: bool = True) -> list[StoredEvent]: ...
+
+    def statements(self, query: StatementFilter | None = None) -> list[StoredStatement]: ...
 
     def leads(self, article_ids: Sequence[str]) -> dict[str, frozenset[str]]: ...
 
@@ -192,6 +194,27 @@ class HybridRetriever:
         self.refresh()
         return self._bm25.events(query, texts) if self._bm25 is not None else self.store.events(query, texts)
 
+    def statements(self, query: StatementFilter | None = None) -> list[StoredStatement]:
+        """Stored statements matching a filter, as ``Store.statements`` gives them (every stored statement; callers
+        keep those of the articles they read), from the local index: reading them through Chroma loaded the
+        statements' vector index, which no query uses (287 MB of the server's memory at 20,000 articles)."""
+        self.refresh()
+        return self._bm25.statements(query) if self._bm25 is not None else self.store.statements(query)
+
+    def statement_actors(self) -> list[tuple[str, int]]:
+        """Every actor of the visible articles' statements, with its count, most quoted first (the local index
+        holds the visible articles only)."""
+        self.refresh()
+        assert self._bm25 is not None  # set by refresh
+        return self._bm25.statement_actors()
+
+    def statement_page(self, actor: str | None, text: str, limit: int) -> tuple[list[StoredStatement], int]:
+        """The newest ``limit`` visible statements of one actor (None: all) containing ``text``, and the count of
+        all that match (app.store.keyword.KeywordIndex.statement_page)."""
+        self.refresh()
+        assert self._bm25 is not None
+        return self._bm25.statement_page(actor, text, limit)
+
     def leads(self, article_ids: Sequence[str]) -> dict[str, frozenset[str]]:
         """The content tokens of each article's lead (app.store.keyword.LEAD_CHARS), by id, from the local index:
         the story finder checks the leads of a story's ~2,500 candidate articles at 20,000 articles, which cost
@@ -272,6 +295,9 @@ class AsOf:
 
     def events(self, query: EventFilter | None = None, texts: bool = True) -> list[StoredEvent]:
         return self.base.events(query, texts)
+
+    def statements(self, query: StatementFilter | None = None) -> list[StoredStatement]:
+        return self.base.statements(query)
 
     def leads(self, article_ids: Sequence[str]) -> dict[str, frozenset[str]]:
         return self.base.leads(article_ids)

@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 
 from app.query.retrieval import Retriever
-from app.records import Source, StoredStatement
+from app.records import Source, StatementFilter, StoredStatement
 from app.text.actors import actors_in_question, resolve_actor
 from app.text.asking import what_is_asked
 
@@ -73,8 +73,8 @@ def actor_sources(retriever: Retriever, names: list[str]) -> list[Source]:
     found: list[tuple[str, StoredStatement]] = []
     for name in names:
         resolved = resolve_actor(name)
-        rows = (retriever.store.statements(affiliation=resolved.name) if resolved
-                else retriever.store.statements(speaker_key=name.lower()))
+        rows = retriever.statements(StatementFilter(affiliation=resolved.name) if resolved
+                                    else StatementFilter(speaker_key=name.lower()))
         found += [(name, st) for st in rows if st.article_id in visible]
     seen: set[tuple[str, int]] = set()
     unique: list[tuple[str, StoredStatement]] = []
@@ -101,7 +101,7 @@ def label_sources(retriever: Retriever, sources: list[Source], chunk_ids: list[s
     model. One metadata lookup for all the passages involved."""
     if not sources or not chunk_ids:
         return sources
-    statements = retriever.store.statements(chunk_ids=chunk_ids)
+    statements = retriever.statements(StatementFilter(chunk_ids=tuple(sorted(set(chunk_ids)))))
     out = []
     for s in sources:
         names: list[str] = []

@@ -37,7 +37,15 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from app.config import Settings
-from app.records import EventFilter, Passage, StoredArticle, StoredEvent, StoredStatement, epoch
+from app.records import (
+    EventFilter,
+    Passage,
+    StatementFilter,
+    StoredArticle,
+    StoredEvent,
+    StoredStatement,
+    epoch,
+)
 from app.store.embeddings import backends_for
 
 COLLECTION_KINDS = ("chunks", "statements", "events", "articles")
@@ -451,26 +459,15 @@ class Store:
 
     # --- reads: statements and events -----------------------------------------------------------------------
 
-    def statements(
-        self,
-        affiliation: str | None = None,
-        speaker_key: str | None = None,
-        chunk_ids: Sequence[str] | None = None,
-        article_id: str | None = None,
-    ) -> list[StoredStatement]:
-        """Statements matching every given condition (none given: all of them)."""
-        conds: list[Where] = []
-        if affiliation is not None:
-            conds.append({"affiliation": affiliation})
-        if speaker_key is not None:
-            conds.append({"speaker_key": speaker_key})
-        if chunk_ids is not None:
-            if not chunk_ids:
-                return []
-            conds.append({"chunk_id": {"$in": sorted(set(chunk_ids))}})
-        if article_id is not None:
-            conds.append({"article_id": article_id})
-        rows = self._get_all("statements", where=_and(conds), include=("documents", "metadatas"))
+    def statements(self, query: StatementFilter | None = None) -> list[StoredStatement]:
+        """Statements matching a filter (None: all of them). A long id list is read in parts."""
+        if query is not None and query.matches_nothing:
+            return []
+        parts: list[StatementFilter | None] = [query]
+        if query is not None and query.article_ids is not None:
+            parts = [replace(query, article_ids=part) for part in _parts(query.article_ids)]
+        rows = [r for q in parts for r in self._get_all("statements", where=_where(q.conditions()) if q else None,
+                                                         include=("documents", "metadatas"))]
         return [_statement(r.id, r.document, r.metadata) for r in rows]
 
     def events(self, query: EventFilter | None = None, texts: bool = True) -> list[StoredEvent]:
@@ -483,7 +480,7 @@ class Store:
             parts: list[EventFilter | None] = [replace(query, article_ids=part) for part in _parts(query.article_ids)]
         else:
             parts = [query]
-        rows = [r for q in parts for r in self._get_all("events", where=_event_where(q) if q else None,
+        rows = [r for q in parts for r in self._get_all("events", where=_where(q.conditions()) if q else None,
                                                          include=include)]
         return [_event(r.id, r.document, r.metadata) for r in rows]
 
@@ -558,10 +555,10 @@ def _and(conds: list[Where]) -> Where | None:
 _OPERATORS = {"in": "$in", ">=": "$gte", "<=": "$lte", ">": "$gt", "<": "$lt"}
 
 
-def _event_where(q: EventFilter) -> Where | None:
-    """The filter's conditions (EventFilter.conditions) as Chroma's metadata filter."""
+def _where(conditions: Sequence[tuple[str, str, Any]]) -> Where | None:
+    """A filter's conditions (EventFilter.conditions, StatementFilter.conditions) as Chroma's metadata filter."""
     return _and([{name: value if op == "=" else {_OPERATORS[op]: list(value) if op == "in" else value}}
-                 for name, op, value in q.conditions()])
+                 for name, op, value in conditions])
 
 
 def _spans_json(spans: Iterable[tuple[int, int]]) -> str:

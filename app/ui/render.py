@@ -21,6 +21,7 @@ import datetime as dt
 import html
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,18 +194,20 @@ def render_sources(answer: Answer | None, contexts: dict[int, Context] | None = 
 # --- who said what ------------------------------------------------------------------------------------------
 
 
-def render_statements(rows: Sequence[StatementRow]) -> str:
-    """Statements grouped under their actor, each with speaker, date and article title."""
+def render_statements(rows: Sequence[StatementRow], note: str = "") -> str:
+    """Statements grouped under their actor, each with speaker, date and article title; ``note`` above them (when
+    only some are shown)."""
     if not rows:
         return '<div class="chr-statements chr-empty"><p>No statements match.</p></div>'
-    parts = ['<div class="chr-statements">']
+    parts = ['<div class="chr-statements">'] + ([f'<p class="chr-note">{esc(note)}</p>'] if note else [])
+    counts = Counter(r.actor for r in rows)
     current = None
     for r in rows:
         if r.actor != current:
             if current is not None:
                 parts.append("</ul></section>")
             current = r.actor
-            n = sum(1 for x in rows if x.actor == r.actor)
+            n = counts[r.actor]
             parts.append(
                 f'<section class="chr-actor"><h3>{esc(r.actor)} <span class="chr-count">{n} statement'
                 f'{"s" if n != 1 else ""}</span></h3><ul>'

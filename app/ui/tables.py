@@ -47,7 +47,7 @@ def statement_rows(statements: Iterable[StoredStatement]) -> list[StatementRow]:
     order."""
     rows: dict[tuple[str, str, int], StatementRow] = {}
     for st in statements:
-        actor = st.affiliation or st.speaker or "Unattributed"
+        actor = st.actor
         key = (actor, st.article_id, st.start)
         if key in rows:
             old = rows[key]
@@ -58,12 +58,6 @@ def statement_rows(statements: Iterable[StoredStatement]) -> list[StatementRow]:
                                  published=st.published or "", article_id=st.article_id, start=st.start, end=st.end,
                                  published_ts=st.published_ts)
     return sorted(rows.values(), key=lambda r: (r.actor.lower(), r.published_ts, r.article_id, r.start))
-
-
-def statement_actors(rows: Sequence[StatementRow]) -> list[str]:
-    """Actors, most quoted first (ties alphabetical): the dropdown's choices."""
-    counts = Counter(r.actor for r in rows)
-    return sorted(counts, key=lambda a: (-counts[a], a.lower()))
 
 
 def filter_statements(rows: Sequence[StatementRow], actor: str | None = None, text: str = "") -> list[StatementRow]:

@@ -86,13 +86,14 @@ from app.ui.tables import (
     event_actors,
     events_frame,
     filter_statements,
-    statement_actors,
     statement_rows,
 )
 
 log = logging.getLogger(__name__)
 
 ALL = "All"
+STATEMENTS_SHOWN = 300  # statements drawn at once in "Who said what" (newest first)
+STATEMENT_ACTORS = 500  # actors in its dropdown (most quoted first)
 HEADER = (
     '<div id="chr-header"><h1>Chronicle</h1><p>Answers from the ingested news articles only: every claim cites '
     "the exact sentence it comes from. {count}</p></div>"
@@ -231,10 +232,17 @@ class Views:
     # --- who said what ----------------------------------------------------------------------------------------
 
     def statements(self, actor: str | None, text: str) -> tuple[Any, str]:
-        rows = statement_rows(self.chronicle.statements())
-        choices = [ALL] + statement_actors(rows)
-        actor = actor if actor in choices else ALL
-        return _update(choices=choices, value=actor), render_statements(filter_statements(rows, actor, text))
+        """The actor dropdown (the STATEMENT_ACTORS most quoted) and the newest STATEMENTS_SHOWN matching statements,
+        both read with bounded SQL from the local index: at 20,000 articles (138,566 statements) reading them all
+        through Chroma and rendering them was the slowest tab."""
+        known = [a for a, _ in self.chronicle.statement_actors()]
+        actor = actor if actor in known else ALL
+        choices = [ALL] + known[:STATEMENT_ACTORS] + ([actor] if actor in known[STATEMENT_ACTORS:] else [])
+        found, total = self.chronicle.statement_page(None if actor == ALL else actor, text or "", STATEMENTS_SHOWN)
+        rows = filter_statements(statement_rows(found), actor, text)
+        note = (f"The newest {len(found)} of {total} statements: pick an actor or type words to narrow them."
+                if total > len(found) else "")
+        return _update(choices=choices, value=actor), render_statements(rows, note)
 
     # --- timeline ---------------------------------------------------------------------------------------------
     #
