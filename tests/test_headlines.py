@@ -76,6 +76,24 @@ def test_title_case_is_read_as_sentence_case_but_an_unknown_name_keeps_its_capit
     assert "Suleiman" in invented and hl.refusal(invented, day)
 
 
+def test_a_hyphenated_word_is_cased_by_its_parts_and_a_capitalised_word_no_line_writes_is_refused() -> None:
+    """Two headlines the packaged model wrote for a Haiti timeline (real T17 lines): "84-Year-Old woman ..." was
+    shown with its capitals; "UN memorial service Honors Haitian staff" passed because the name guard read
+    "Honors Haitian" as one name, passed by its last word."""
+    rescued = _day(("Two people, an 84-year-old woman and a 21-year-old man, were pulled alive from the rubble in "
+                    "Port-au-Prince on Friday.",
+                    "The 84-year-old woman survivor, rescued on Friday after 10 days in the rubble, is being treated "
+                    "by doctors at the main city hospital with intravenous fluids and drugs."))
+    cased = hl.sentence_case("84-Year-Old Woman Rescued From Port-au-Prince After 10 Days in Rubble", rescued)
+    assert cased == "84-year-old woman rescued from Port-au-Prince after 10 days in rubble"
+    assert hl.refusal(cased, rescued) == ""
+    memorial = _day(("On Thursday, the UN held a memorial service in the Haitian capital, Port-au-Prince, to "
+                     "remember dozens of its staff who were killed.",))
+    honors = hl.sentence_case("UN memorial service Honors Haitian staff", memorial)
+    assert "Honors" in honors and "Honors" in hl.refusal(honors, memorial)
+    assert hl.refusal("UN holds memorial service for Haitian staff", memorial) == ""
+
+
 def test_the_reply_is_parsed_from_json_only() -> None:
     assert hl.parse(json.dumps({"headline": " Mubarak resigns [1] "})) == "Mubarak resigns"
     with pytest.raises(hl.HeadlineError, match="not JSON"):

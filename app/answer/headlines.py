@@ -134,23 +134,40 @@ def sentence_case(headline: str, day: StoryDay) -> str:
     capitalised word after the first is lowered when the day's lines write it only in lower case ("diplomat",
     "military", "calling" for "Calls"). A word the lines do not write at all keeps its capital, so the guard still
     reads it as a name and refuses a name the lines do not hold; names and acronyms the lines capitalise stay.
-    The packaged 1.5B model wrote title case on the seed's day although the prompt asks for sentence case."""
+    A hyphenated word is read part by part ("84-Year-Old" -> "84-year-old") unless the lines write it as it stands
+    ("Port-au-Prince"). The packaged 1.5B model wrote title case on the seed's day although the prompt asks for
+    sentence case."""
     lines = " ".join(line.text for line in day.lines)
-    lower = content_tokens(" ".join(w for w in _WORD.findall(lines) if w[0].islower()))
+    lowered = [w for w in _WORD.findall(lines) if w[0].islower()]
+    lower = content_tokens(" ".join(lowered + [part for w in lowered if "-" in w for part in w.split("-")]))
     names = known_names(day_sources(day))  # words the lines capitalise inside a sentence
+
+    def fix_word(word: str, first: bool) -> str:
+        if first or not word[:1].isupper() or word.isupper():
+            return word
+        stems = content_tokens(word)
+        if not stems:  # a stopword ("To", "In", "Of"): never a name on its own
+            return word.lower()
+        return word.lower() if stems <= lower and not stems & names else word
 
     def fix(m: re.Match[str]) -> str:
         word = m.group()
-        if m.start() == 0 or not word[0].isupper() or word.isupper() or "-" in word:
+        if "-" not in word:
+            return fix_word(word, m.start() == 0)
+        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", lines):
             return word
-        stems = content_tokens(word)
-        if stems and stems <= lower and not stems & names:
-            return word.lower()
-        if not stems:  # a stopword ("To", "In", "Of"): never a name on its own
-            return word.lower()
-        return word
+        return "-".join(fix_word(part, m.start() == 0 and i == 0) for i, part in enumerate(word.split("-")))
 
     return _WORD.sub(fix, headline)
+
+
+def unwritten_capitals(headline: str, evidence: str) -> list[str]:
+    """Capitalised words after a headline's first that no line of its day writes, in any case: a name the lines do
+    not hold, or a title-case verb ("UN memorial service Honors Haitian staff"; the chat guard reads "Honors
+    Haitian" as one name, passed by its last word). Either way the headline is not one to show."""
+    written = content_tokens(evidence)
+    return [w for m in _WORD.finditer(headline) if m.start() > 0 and (w := m.group())[0].isupper()
+            and not content_tokens(w) <= written]
 
 
 def refusal(headline: str, day: StoryDay) -> str:
@@ -170,6 +187,8 @@ def refusal(headline: str, day: StoryDay) -> str:
         return f"number {', '.join(missing)} is in no line of the day"
     if not names_supported(headline, evidence, known):
         return "it names someone or something that no line of the day names"
+    if unwritten := unwritten_capitals(headline, evidence):
+        return f"its word {', '.join(unwritten)} is in no line of the day"
     if not said_supported(headline, evidence, known):
         return "most of its words are in no line of the day"
     if len(new := sorted(said_words(headline, evidence, known)[1])) > NEW_WORDS:
