@@ -38,8 +38,10 @@ def hash_encode(texts: list[str]) -> np.ndarray:
 
 
 def make_settings(tmp: Path, **overrides: object) -> Settings:
-    """Settings on a private store; the model cache is shared (the joined GGUF is 1 GB)."""
-    return load_settings(vectorstore_dir=tmp, **overrides)
+    """Settings on a private store; the model cache is shared (the joined GGUF is 1 GB). Answers are extractive
+    unless a test asks for another mode: the default ("auto") answers search questions with the packaged model,
+    which the tests of LLM mode and of "auto" start on purpose (test_llm_answers, test_pick)."""
+    return load_settings(vectorstore_dir=tmp, **{"answer_mode": "extractive", **overrides})
 
 
 @pytest.fixture(scope="session")

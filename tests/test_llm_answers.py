@@ -102,3 +102,18 @@ def test_the_model_server_constrains_a_reply_to_the_schema(seed_chronicle) -> No
     raw = "".join(model.structured(messages, pick.schema([4])))
     data = json.loads(raw)
     assert set(data) == {"sentence", "answer"} and data["sentence"] in (0, 4), raw
+
+
+def test_the_default_mode_answers_search_with_the_model_and_statements_without(seed_settings) -> None:
+    """"auto" (what a user gets without configuration) answers each route in its measured mode (ROUTE_MODES): a
+    factoid search question with the real model's pick, "What did Russia say?" with the extractive statements."""
+    from app.chronicle import Chronicle
+
+    auto = Chronicle(seed_settings.model_copy(update={"answer_mode": "auto"}))
+    answer = auto.ask("Which country launched a military operation in Nagorno-Karabakh?")
+    assert answer.mode == "llm" and answer.route == "search", (answer.mode, answer.route, answer.notes)
+    assert answer.short is not None and answer.short.by == "model" and "Azerbaijan" in answer.short.text
+    _assert_cited_exactly(answer)
+    said = auto.ask("What did Russia say?")
+    assert said.mode == "extractive" and said.route == "statements" and "stop" in said.text.lower()
+    _assert_cited_exactly(said)

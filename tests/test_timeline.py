@@ -36,7 +36,7 @@ def chron(tmp_path_factory: pytest.TempPathFactory):
     from app.config import load_settings
     from app.ingest.pipeline import ingest_paths
 
-    settings = load_settings(vectorstore_dir=tmp_path_factory.mktemp("timeline-store"))
+    settings = load_settings(vectorstore_dir=tmp_path_factory.mktemp("timeline-store"), answer_mode="extractive")
     report = ingest_paths([SEED_DIR, FIXTURES], settings)
     assert report.added == 3 and report.ok, report.summary()
     c = Chronicle(settings)
@@ -120,13 +120,13 @@ def test_date_range_filter_goes_to_the_index(chron, monkeypatch: pytest.MonkeyPa
     import app.store.keyword as keyword
 
     seen: list[tuple[list[str], list[object]]] = []
-    original = keyword._event_sql
+    original = keyword._sql
 
-    def spy(query):
-        seen.append(original(query))
+    def spy(conditions):
+        seen.append(original(conditions))
         return seen[-1]
 
-    monkeypatch.setattr(keyword, "_event_sql", spy)
+    monkeypatch.setattr(keyword, "_sql", spy)
     got = chron.timeline(date_from=D(2020, 1, 1), date_to=D(2020, 12, 31))
     assert (["end_ts >= ?", "start_ts <= ?"], [1577836800, 1609372800]) in seen
     assert [e.label for e in got] == ["2020", "2020"]

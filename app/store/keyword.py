@@ -107,7 +107,8 @@ CREATE INDEX IF NOT EXISTS events_by_chunk ON events(chunk_id);
 CREATE INDEX IF NOT EXISTS events_by_start ON events(start_ts);
 CREATE TABLE IF NOT EXISTS statements(id TEXT PRIMARY KEY, article_id TEXT NOT NULL, chunk_id TEXT NOT NULL,
                                       affiliation TEXT NOT NULL, speaker_key TEXT NOT NULL, actor TEXT NOT NULL,
-                                      start INTEGER NOT NULL, published_ts INTEGER NOT NULL, record TEXT NOT NULL);
+                                      start INTEGER NOT NULL, published_ts INTEGER NOT NULL, words TEXT NOT NULL,
+                                      record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS statements_by_article ON statements(article_id);
 CREATE INDEX IF NOT EXISTS statements_by_chunk ON statements(chunk_id);
 CREATE INDEX IF NOT EXISTS statements_by_affiliation ON statements(affiliation);
@@ -498,11 +499,11 @@ class KeywordIndex:
             return [_statement_of(record) for (record,) in db.execute(sql, args)]
 
     def statement_actors(self) -> list[tuple[str, int]]:
-        """Each actor (StoredStatement.actor) with its statements counted once per sentence, most quoted first."""
+        """Each actor (StoredStatement.actor) with its statements counted, most quoted first (read from the actor
+        index alone: counting each sentence once, as the tab draws them, took 1.1 s at 276,266 statements)."""
         db = self._db()
         with self._read(db):
-            rows = db.execute("SELECT actor, COUNT(*) FROM (SELECT DISTINCT actor, article_id, start FROM statements)"
-                              " GROUP BY actor").fetchall()
+            rows = db.execute("SELECT actor, COUNT(*) FROM statements GROUP BY actor").fetchall()
         return sorted(((str(a), int(n)) for a, n in rows), key=lambda r: (-r[1], r[0].lower()))
 
     def statement_page(self, actor: str | None, text: str, limit: int) -> tuple[list[StoredStatement], int]:
@@ -513,9 +514,8 @@ class KeywordIndex:
         if actor is not None:
             where.append("actor = ?")
             args.append(actor)
-        if needle := text.strip().lower():
-            where.append("instr(lower(json_extract(record, '$.text') || char(10) || json_extract(record, '$.speaker')"
-                         " || char(10) || json_extract(record, '$.title')), ?) > 0")
+        if needle := text.strip().lower():  # the words column: reading them out of the JSON took 2.6 s
+            where.append("instr(words, ?) > 0")
             args.append(needle)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         db = self._db()
@@ -529,9 +529,10 @@ class KeywordIndex:
 def _insert_statements(db: sqlite3.Connection, statements: Iterable[StoredStatement]) -> None:
     db.executemany(
         "INSERT OR IGNORE INTO statements(id, article_id, chunk_id, affiliation, speaker_key, actor, start,"
-        " published_ts, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " published_ts, words, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(st.statement_id, st.article_id, st.chunk_id, st.affiliation, st.speaker_key, st.actor, st.start,
-          st.published_ts, json.dumps(asdict(st), separators=(",", ":"), ensure_ascii=False)) for st in statements])
+          st.published_ts, f"{st.text}\n{st.speaker}\n{st.title}".lower(),
+          json.dumps(asdict(st), separators=(",", ":"), ensure_ascii=False)) for st in statements])
 
 
 def _statement_of(record: str) -> StoredStatement:
