@@ -230,8 +230,8 @@ class _Run:
         self.changed = any(self.index.sync(store, set(self.known), store.generation()))
         _add(self.profile, "keyword_sync", time.perf_counter() - started)
         self.by_source, stale = _latest_by_source(self.known)
-        for article_id in stale:  # a crash between "new version visible" and "old version deleted"
-            store.delete_article(article_id)
+        store.delete_articles(stale)  # a crash between "new version visible" and "old version deleted"
+        for article_id in stale:
             self.known.pop(article_id)
         self.index.remove(stale)
         self.changed = self.changed or bool(stale)
@@ -520,9 +520,8 @@ def remove_articles(refs: list[str], settings: Settings, store: Store | None = N
     index = get_keyword_index(settings)
     index.remove(store.finish_removals())
     ids, missing = resolve_article_refs(store.articles(), refs)
-    for article_id in ids:
-        store.delete_article(article_id)
-        index.remove([article_id])
+    store.delete_articles(ids)
+    index.remove(ids)
     if ids:
         finish_run(store, settings, index=index)
     return RemoveReport(tuple(ids), tuple(missing))

@@ -335,24 +335,34 @@ class Store:
                     self.collections[kind].delete(ids=got["ids"])
 
     def delete_article(self, article_id: str) -> None:
-        """Remove an article everywhere, crash-safely: the record is first marked ``removing`` (retrieval hides it
-        from then on), then its passages, statements and events go, then the record. A ``kill -9`` in between
-        leaves a marked record, invisible, which the next ingest or removal finishes (``finish_removals``)."""
+        """Remove one article everywhere (``delete_articles``)."""
+        self.delete_articles([article_id])
+
+    def delete_articles(self, article_ids: Sequence[str]) -> None:
+        """Remove articles everywhere, crash-safely: their records are first marked ``removing`` (retrieval hides
+        them from then on), then their passages, statements and events go, then the records. A ``kill -9`` in
+        between leaves marked records, invisible, which the next ingest or removal finishes (``finish_removals``).
+        One metadata delete per collection for all of them: one per article and collection took 8-12 s for 10
+        articles at 20,000 articles (each scans the collection's metadata)."""
+        if not article_ids:
+            return
         with self.using():
             col = self.collections["articles"]
-            got = col.get(ids=[article_id], include=["metadatas"])
-            if got["ids"]:
-                col.update(ids=[article_id], metadatas=[{**(got["metadatas"][0] or {}), "removing": 1}])
-            for kind in ("chunks", "statements", "events"):
-                self.collections[kind].delete(where={"article_id": article_id})
-            col.delete(ids=[article_id])
+            for part in _parts(article_ids):
+                got = col.get(ids=list(part), include=["metadatas"])
+                if got["ids"]:
+                    col.update(ids=got["ids"], metadatas=[{**(m or {}), "removing": 1} for m in got["metadatas"]])
+            for part in _parts(article_ids):
+                for kind in ("chunks", "statements", "events"):
+                    self.collections[kind].delete(where={"article_id": {"$in": list(part)}})
+                col.delete(ids=list(part))
 
     def finish_removals(self) -> list[str]:
         """Complete removals an interrupted run left half-done; returns their article ids."""
         with self.using():
             got = self.collections["articles"].get(where={"removing": 1}, include=[])
-        for article_id in got["ids"]:
-            self.delete_article(article_id)
+        if got["ids"]:
+            self.delete_articles(got["ids"])
         return list(got["ids"])
 
     def bump_generation(self, value: str) -> None:

@@ -53,6 +53,13 @@ events (cProfile, loaded machine), 0.2-0.4 s from this table. Chroma keeps them 
 a cache like the postings). An index written before it kept events is filled from Chroma by the next ``sync``
 (once: 123 s at 20,000 articles) and stamped ``events = 1``.
 
+The **statements** (who said what) are kept the same way, indexed by article, passage, actor and speaker: no query
+searches them by vector, yet reading them through Chroma loaded their collection's vector index into the server
+(287 MB at 10,064 articles, stores written before statements got placeholder vectors), and the "Who said what" tab
+read all of them (276,266 at 20,000 articles) to show a few hundred. It now reads the newest page of one actor's or
+of some words' statements, and the actors' counts, by SQL (0.13-0.75 s at 20,000 articles, loaded machine). Filled
+from Chroma once in older indexes (96 s at 20,000 articles, loaded machine).
+
 And the **leads**: the content tokens of each article's first passages (LEAD_CHARS), which the story finder checks
 for the story's names in each of its candidates (~2,500 at 20,000 articles: 2.5-5 s of Chroma reads and tokenising,
 cProfile, loaded machine; now one SQL read). Their stamp names the tokenizer's version (app.text.tokens.VERSION):
