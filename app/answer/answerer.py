@@ -51,15 +51,18 @@ ABSTAIN_TEXT = "The articles don't say."
 History = list[tuple[str, str]]
 
 # The default mode ("auto") of each route: the one that answered more questions right on the measured sets (issue 26;
-# the README's "Which mode answers" has the table). Right answers, extractive / LLM, on the same questions: search
-# 25 / 25 on the seed eval (28 questions) and 38 / 43 on all 250 RealTimeQA dev questions (202 on this route; both
-# right 38, only the LLM 5, only extractive 0: the model picks from more candidates and its answer keeps the extractive
-# sentences under its proof), so search answers with the model; timeline 11 / 11 and 2 / 2, statements 14 / 14,
-# claim 3 / 3: ties, which go to the extractive answer (the model has to earn its seconds: first token p50 6.0 s on
-# 2 cores against ~0.1 s). The story route is extractive in both modes. ``--mode llm|extractive`` (or the chat's
-# radio, or CHRONICLE_ANSWER_MODE) overrides it for every route; without a model (none configured, or it fails) an
-# LLM-mode answer is the extractive one with a note.
-ROUTE_MODES = {"search": "llm", "timeline": "extractive", "statements": "extractive", "claim": "extractive",
+# the README's "Which mode answers" has the table). Right answers, extractive / LLM, on the same questions:
+# - search: 25 / 25 on the seed eval (28 questions) and 38 / 43 on all 250 RealTimeQA dev questions (202 on this
+#   route; only the LLM right 5, only extractive 0: the model picks from more candidates and its answer keeps the
+#   extractive sentences under its proof): the model;
+# - timeline: 11 / 11 on the seed, 2 / 2 on RealTimeQA (38), 44 / 49 on the first 100 TimeQA dev questions (97 on
+#   this route; only the LLM 6, only extractive 1): the model;
+# - statements 14 / 14, claim 3 / 3: ties, which go to the extractive answer (the model has to earn its seconds:
+#   first token p50 6.0 s on 2 cores against ~0.1 s).
+# The story route is extractive in both modes. ``--mode llm|extractive`` (or the chat's radio, or
+# CHRONICLE_ANSWER_MODE) overrides it for every route; without a model (none configured, or it fails) an LLM-mode
+# answer is the extractive one with a note.
+ROUTE_MODES = {"search": "llm", "timeline": "llm", "statements": "extractive", "claim": "extractive",
                "story": "extractive"}
 
 
