@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import RESULTS, ROOT, base_parser, envelope, skip, stats_ms, write_json
+from benchmarks.common import RESULTS, ROOT, base_parser, envelope, peak_rss_of, skip, stats_ms, write_json
 from benchmarks.latency import SEED_QUESTIONS
 
 
@@ -43,17 +43,6 @@ def rss_mb(pid: int | None) -> float | None:
         return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
     except psutil.Error:
         return None
-
-
-def peak_rss_of(pid: int | None) -> float | None:
-    """Peak RSS of another process (Linux: VmHWM in /proc/<pid>/status, KiB)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError):
-        pass
-    return None
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

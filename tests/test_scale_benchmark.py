@@ -63,3 +63,23 @@ def test_no_dataset_skips_cleanly(tmp_path: Path) -> None:
     out = tmp_path / "scale.json"
     result = scale.main(["--data", str(tmp_path / "absent"), "--out", str(out)])
     assert result.get("skipped") and json.loads(out.read_text()).get("skipped")
+
+
+def test_a_served_process_reports_its_own_peak_memory_not_its_parents() -> None:
+    """getrusage's ru_maxrss is inherited from the process that starts another: the 20,000-article server, started
+    by the benchmark process that had just added articles to the store, reported that process's 4.18 GB. The
+    benchmark reads the server's own peak (VmHWM) instead."""
+    import subprocess
+    import sys
+
+    from app.config import PROJECT_ROOT
+
+    ballast = bytearray(600 * 2**20)  # this process: 600 MB more, every page touched
+    ballast[:: 4096] = b"\1" * len(range(0, len(ballast), 4096))
+    code = ("import resource; from benchmarks.common import peak_rss_mb; "
+            "print(peak_rss_mb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    own, inherited = (float(x) for x in done.stdout.split())
+    assert inherited > 600, "ru_maxrss carries the parent's peak (the error this guards against)"
+    assert own < 450, own  # the child itself: Python with the app's light imports
+    del ballast
