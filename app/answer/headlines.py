@@ -67,8 +67,8 @@ from app.text.articles import neutralise_chat_tokens
 from app.text.tokens import content_tokens, numbers_in
 
 MAX_WORDS = 15  # the issue's bound; the prompt asks for 12 so that a model that overshoots a little still fits
-# The grammar's bound on the reply's string: 15 news words are ~100 characters; a headline that reaches the bound
-# was cut off by the grammar mid-word and is refused.
+# 15 news words are ~100 characters: a headline this long or longer is refused (it was the JSON-schema grammar's
+# bound, which cut a headline mid-word, while headlines were asked under one).
 MAX_CHARS = 120
 REPLY_CHARS = MAX_CHARS + 40  # of a reply read at most: the JSON around a headline is ~16 characters
 # Words of a headline (besides its names and numbers, checked apart) that no line of its day writes: one, for the
@@ -183,7 +183,7 @@ def unwritten_capitals(headline: str, evidence: str) -> list[str]:
 
 
 def refusal(headline: str, day: StoryDay) -> str:
-    """Why ``headline`` may not stand for ``day`` ("" when it may): empty, too long, cut off by the grammar, or a
+    """Why ``headline`` may not stand for ``day`` ("" when it may): empty, too long, or a
     name, a number or a statement that the day's lines do not hold."""
     if not headline or not re.search(r"\w", headline):
         return "the model wrote an empty headline"
