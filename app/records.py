@@ -175,6 +175,11 @@ class EventFilter:
     def and_chunks(self, chunk_ids: tuple[str, ...]) -> EventFilter:
         return replace(self, chunk_ids=chunk_ids)
 
+    @property
+    def matches_nothing(self) -> bool:
+        """An empty id or day list: no event can match."""
+        return self.chunk_ids == () or self.article_ids == () or self.starts_in == ()
+
     def conditions(self) -> list[tuple[str, str, Any]]:
         """Every given condition as (StoredEvent field, operator, value); the operator is "in" (the value a tuple),
         ">=", "<=", ">", "<" or "=". The one reading of a filter, which each store renders in its own terms

@@ -483,7 +483,7 @@ class Store:
     def events(self, query: EventFilter | None = None, texts: bool = True) -> list[StoredEvent]:
         """Events matching a filter (None: all of them); ``texts=False`` leaves their sentences empty (a story's
         date counts need only the metadata: a third less to read). A long article-id list is read in parts."""
-        if query is not None and (query.chunk_ids == () or query.article_ids == () or query.starts_in == ()):
+        if query is not None and query.matches_nothing:
             return []
         include = ("documents", "metadatas") if texts else ("metadatas",)
         if query is not None and query.article_ids is not None:

@@ -484,7 +484,7 @@ class KeywordIndex:
     def events(self, query: EventFilter | None = None, texts: bool = True) -> list[StoredEvent]:
         """Events matching a filter (None: all of them), as ``Store.events`` reads them from Chroma, in the
         order they were stored; ``texts=False`` leaves their sentences empty."""
-        if query is not None and (query.chunk_ids == () or query.article_ids == () or query.starts_in == ()):
+        if query is not None and query.matches_nothing:
             return []
         where, args = _sql(query.conditions() if query is not None else ())
         sql = f"SELECT id, record FROM events{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY rowid"
