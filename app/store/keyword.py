@@ -487,7 +487,7 @@ class KeywordIndex:
         if query is not None and query.matches_nothing:
             return []
         where, args = _sql(query.conditions() if query is not None else ())
-        sql = f"SELECT id, record FROM events{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY rowid"
+        sql = f"SELECT id, record FROM events{_clause(where)} ORDER BY rowid"
         db = self._db()
         with self._read(db):
             rows = db.execute(sql, args).fetchall()
@@ -501,7 +501,7 @@ class KeywordIndex:
         if query is not None and query.matches_nothing:
             return []
         where, args = _sql(query.conditions() if query is not None else ())
-        sql = f"SELECT record FROM statements{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY rowid"
+        sql = f"SELECT record FROM statements{_clause(where)} ORDER BY rowid"
         db = self._db()
         with self._read(db):
             return [_statement_of(record) for (record,) in db.execute(sql, args)]
@@ -525,7 +525,7 @@ class KeywordIndex:
         if needle := text.strip().lower():  # the words column: reading them out of the JSON took 2.6 s
             where.append("instr(words, ?) > 0")
             args.append(needle)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        clause = _clause(where)
         db = self._db()
         with self._read(db):
             total = int(db.execute(f"SELECT COUNT(*) FROM statements{clause}", args).fetchone()[0])
@@ -589,6 +589,11 @@ def _sql(conditions: Sequence[tuple[str, str, Any]]) -> tuple[list[str], list[An
         where.append(f"{column} {_AMONG}" if op == "in" else f"{column} {op} ?")
         args.append(json.dumps(list(value)) if op == "in" else value)
     return where, args
+
+
+def _clause(where: Sequence[str]) -> str:
+    """" WHERE a AND b" for some conditions, "" for none."""
+    return f" WHERE {' AND '.join(where)}" if where else ""
 
 
 def _pack(postings: np.ndarray) -> bytes:
