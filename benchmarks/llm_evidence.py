@@ -168,7 +168,7 @@ def _candidate_rows(answerer: Any, week: str, qid: str, question: str, g: str, d
         if ev.route != "search" or not ev.candidates:
             break  # only a factoid question on the search route has candidates
         shown = ev.candidates
-        kind = prompts.factoid_kind(question) or "the answer"
+        kind = prompts.pick_kind(question)
         ids = tokens(chatml(pick.messages(question, shown, kind)))
         rows.append({"week": week, "id": qid, "budget": b, "sources": len(shown),
                      "articles": len({s.article_id for s in shown}),

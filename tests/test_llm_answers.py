@@ -87,6 +87,18 @@ def test_a_factoid_answer_is_picked_and_copied_under_the_grammar(seed_chronicle)
     _assert_cited_exactly(answer)
 
 
+def test_when_is_answered_by_the_words_that_say_when(seed_chronicle) -> None:
+    """"When ...?" on the timeline route: the model picks a dated sentence and copies its time words (or the date
+    shown beside it, cited to the sentence's own words for it); the date they resolve to is under them."""
+    answer = seed_chronicle.ask("When did Kremlin spokesman Dmitry Peskov make his comments?", mode="llm")
+    assert answer.route == "timeline" and not any("could not be used" in n for n in answer.notes), answer.notes
+    assert answer.short is not None and answer.short.by == "model", (answer.text, answer.notes)
+    assert answer.short.text == "Tuesday" and "2023-09-19: " in answer.text, answer.text
+    article = SEED.read_text(encoding="utf-8")
+    assert article[answer.short.start:answer.short.end] == "Tuesday"
+    _assert_cited_exactly(answer)
+
+
 def test_the_model_server_constrains_a_reply_to_the_schema(seed_chronicle) -> None:
     """Straight to the embedded model: a question the candidates cannot answer still gets JSON of the schema."""
     import json

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -21,7 +22,7 @@ from app.answer.llm.client import LLMError, ModelFailure, response_format
 from app.query.retrieval import get_retriever
 from app.records import Source
 from app.store.registry import get_embeddings
-from app.text.answer_spans import answer_span, fits_question
+from app.text.answer_spans import answer_span, fits_question, when_span
 from app.text.asking import what_is_asked
 
 
@@ -334,3 +335,68 @@ def test_auto_answers_each_route_in_its_measured_mode(seed_settings, monkeypatch
     assert answer.mode == "llm" and answer.short is not None and answer.short.by == "model", answer.notes
     monkeypatch.setitem(answering.ROUTE_MODES, "search", "extractive")
     assert auto.ask(KILLED).mode == "extractive" and auto.ask(KILLED, mode="llm").mode == "llm"  # --mode overrides
+
+
+# --- "When ...?": the words that say when, first (extractive rules and the model's pick) -------------------------
+
+
+def test_the_words_that_say_when_are_the_expression_that_gave_the_sentence_its_date() -> None:
+    sentence = ("Russia is in touch with both Azerbaijan and Armenia, Kremlin spokesman Dmitry Peskov said on "
+                "Tuesday, a day after talks in 2022 failed.")
+    day = dt.date(2023, 9, 19)
+    found = when_span(sentence, "2023-09-19", day)
+    assert found is not None and found.text == "Tuesday" and sentence[found.start:found.end] == "Tuesday"
+    assert when_span(sentence, "2022", day).text == "2022"  # type: ignore[union-attr]
+    assert when_span(sentence, "1990s", day) is None  # no expression of it resolves to that date
+
+
+@pytest.mark.parametrize("words, fits", [("2020", True), ("Tuesday", True), ("the 1990s", True),
+                                         ("the next 24 hours", True), ("Dmitry Peskov", False)])
+def test_a_models_words_for_when_must_be_a_time(words: str, fits: bool) -> None:
+    question = "When did Peskov make his comments?"
+    assert fits_question(what_is_asked(question), words, question) is fits
+
+
+def test_a_copied_date_label_is_the_sentences_own_expression_for_it() -> None:
+    """A dated candidate is shown as "[n] (2023-09-19) ... said on Tuesday ...": a copy of the date is cited to the
+    sentence's own words for it."""
+    text = "Kremlin spokesman Dmitry Peskov said on Tuesday that Moscow was in touch with both sides."
+    dated = [Source(1, text, "a1", "Headline", "2023-09-19", 500, 500 + len(text), label="2023-09-19")]
+    got = pick.parse(json.dumps({"sentence": 1, "answer": "2023-09-19"}), dated)
+    assert (got.text, text[got.start:got.end]) == ("Tuesday", "Tuesday")
+    with pytest.raises(pick.PickError, match="not in sentence 1"):
+        pick.parse(json.dumps({"sentence": 1, "answer": "2023-09-20"}), dated)
+
+
+WHEN = "When was the latest war?"
+
+
+def test_when_leads_with_the_words_that_say_when_in_both_modes(seed_settings) -> None:
+    """Extractive mode by its rules, LLM mode by the model's pick among the dated sentences; either way the words
+    are a span of the cited sentence and its resolved date is under them."""
+    extractive = _answerer(seed_settings, _Picker(None)).ask(WHEN, mode="extractive")
+    assert extractive.route == "timeline" and extractive.short is not None and extractive.short.by == "rules"
+    assert extractive.text.startswith(f"2020 [{extractive.short.n}]\n\n2020: "), extractive.text
+
+    holder: dict[str, Source] = {}
+    model = _Picker(lambda _: json.dumps({"sentence": holder["s"].n, "answer": "2020"}))
+    answerer = _answerer(seed_settings, model)
+    evidence = answerer.router.gather(WHEN, "llm")
+    assert evidence.route == "timeline" and evidence.candidates
+    holder["s"] = next(s for s in evidence.candidates if s.label == "2020" and "latest in 2020" in s.text)
+    answer = answerer.ask(WHEN, mode="llm")
+    n = holder["s"].n
+    assert answer.text.startswith(f"2020 [{n}]\n\n2020: ") and answer.short is not None, answer.text
+    assert answer.short.by == "model" and not answer.notes
+    assert model.schemas, "a When question on the timeline route is a pick in LLM mode"
+    for short in (extractive.short, answer.short):
+        cited = next(c for c in (extractive.citations + answer.citations) if c.n == short.n)
+        article = get_retriever(seed_settings).store.article_text(cited.article_id)
+        assert article is not None and article[short.start:short.end] == short.text == "2020"
+
+
+def test_a_when_pick_that_is_not_a_time_gives_the_extractive_answer(seed_settings) -> None:
+    model = _Picker(lambda messages: json.dumps({"sentence": 1, "answer": "Soviet Union"}))
+    answer = _answerer(seed_settings, model).ask(WHEN, mode="llm")
+    assert any("not the date or time" in n or "is not in sentence" in n for n in answer.notes), answer.notes
+    assert answer.text.startswith("2020 [") and answer.short is not None and answer.short.by == "rules"

@@ -34,6 +34,7 @@ from app.answer.compose import (
     compose_timeline,
     lead_with,
     short_extractive,
+    short_when,
 )
 from app.answer.followup import followup_focus, rewrite_followup
 from app.answer.library import Library, build_library
@@ -145,7 +146,9 @@ class _Turn:
         guarded = verify_lines(composed, sources) if self.evidence.route == "story" else verify(composed, sources)
         if guarded.empty:
             return self.answer(ABSTAIN_TEXT, [], True, notes)
-        short = short_extractive(self.standalone, sources) if self.evidence.route == "search" else None
+        route = self.evidence.route
+        short = (short_extractive(self.standalone, sources) if route == "search"
+                 else short_when(self.standalone, sources) if route == "timeline" else None)
         if short is not None and short.n not in {c.n for c in guarded.cited}:
             short = None
         return self.answer(lead_with(short, guarded.text), guarded.cited, False, notes, short=short)
@@ -394,7 +397,7 @@ class Answerer:
         """(the candidates as the model sees them numbered, the messages). Over a cached archive they keep the
         archive's numbers (its sentences are already in the prompt's cached prefix)."""
         candidates = turn.evidence.candidates
-        kind = prompts.factoid_kind(turn.standalone) or "the answer"
+        kind = prompts.pick_kind(turn.standalone)
         library = self.library() if turn.as_of is None else None
         if library is not None:
             _, pointed, extra = library.point(candidates)
@@ -424,7 +427,7 @@ class Answerer:
             _record_prompt(turn, model)
             picked = pick.parse(raw, candidates)
             if picked.n and not fits_question(what_is_asked(turn.standalone), picked.text, turn.standalone):
-                kind = prompts.factoid_kind(turn.standalone)
+                kind = prompts.pick_kind(turn.standalone)
                 raise pick.PickError(f"the model's answer {picked.text!r} is not {kind} the question asks for")
             chosen = picked
         except pick.PickError as exc:

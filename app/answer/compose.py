@@ -3,7 +3,10 @@ the LLM mode's fallback, so they are computed for every question (a few microsec
 
 - search: the best 1-3 sentences (within 85% of the best score), in source order;
 - statements: every statement, labelled with its speaker ("Russia — Dmitry Peskov: ...");
-- timeline: "DATE: sentence [n]" for each source that answers (the best few for "when" and topical ranges);
+- timeline: "DATE: sentence [n]" for each source that answers (the best few for "when" and topical ranges); a
+  "When ...?" is led by the words that say when (``short_when``), as a factoid is by its answer's words: the
+  LLM mode's free sentence had read "The ceasefire happened on 2020 [1]" where a fact-checker wants "2020 [1]" and
+  the sentence under it;
 - story: "DATE: sentence [n]" for every line of the story timeline, one line each, in date order.
 The LLM may summarise statements but may not drop one: ``complete_statements`` appends, verbatim and cited, any
 statement whose reported words the model's answer does not cover.
@@ -17,7 +20,7 @@ import re
 from app.answer.citations import cite, cited_numbers, split_claims, support_score
 from app.query.temporal import question_kind
 from app.records import ShortAnswer, Source
-from app.text.answer_spans import answer_span
+from app.text.answer_spans import answer_span, when_span
 from app.text.asking import what_is_asked
 from app.text.dates import parse_question_time
 from app.text.tokens import name_groups
@@ -43,6 +46,23 @@ def short_extractive(question: str, sources: list[Source]) -> ShortAnswer | None
     known = frozenset(w for s in sources for group in name_groups(s.text) for w in group)
     best = max(sources, key=lambda s: s.score)
     span = answer_span(asked, best.text, question, known)
+    if span is None:
+        return None
+    return ShortAnswer(span.text, best.n, best.start + span.start, best.start + span.end, "rules")
+
+
+def short_when(question: str, sources: list[Source]) -> ShortAnswer | None:
+    """For "When ...?" on the timeline route: the words of the best-scored dated sentence that say when ("2020",
+    "Tuesday"), the date it resolves to in its label under them ("2023-09-19: ... said on Tuesday ... [1]"). None
+    for other questions, or when no time expression of that sentence gave its date."""
+    if what_is_asked(question).wh != "when" or not sources:
+        return None
+    best = max(sources, key=lambda s: s.score)
+    try:
+        published = dt.date.fromisoformat(best.published[:10]) if best.published else None
+    except ValueError:
+        published = None
+    span = when_span(best.text, best.label, published)
     if span is None:
         return None
     return ShortAnswer(span.text, best.n, best.start + span.start, best.start + span.end, "rules")

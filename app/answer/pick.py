@@ -18,6 +18,7 @@ better, issue 19); a reranker model (none ships offline in a PyPI package).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from app.answer import prompts
 from app.records import Source
+from app.text.answer_spans import when_span
 
 # The copied words, at most: the grammar stops a longer copy. The model, asked for a name, copied a sentence's first
 # clause ("25 people had been killed, including two civilians, and 80 injured from Baku's military action") when
@@ -115,15 +117,15 @@ def parse(raw: str, candidates: list[Source]) -> Pick:
     by_n = {s.n: s for s in candidates}
     if n not in by_n:
         raise PickError(f"the model chose sentence {n}, which is not one of the candidates")
-    found = locate(words, by_n[n].text)
+    found = _words_in(words, by_n[n])
     if found is None:
         # The words copied right, the number wrong (the 1.5B model copies better than it counts): the candidate
         # that holds them, the scorer's best first. Still a verbatim span of the sentence it is cited to.
-        holders = sorted((s for s in candidates if locate(words, s.text)), key=lambda s: -s.score)
+        holders = sorted((s for s in candidates if _words_in(words, s)), key=lambda s: -s.score)
         if not holders:
             raise PickError(f"the model's answer {words[:80]!r} is not in sentence {n}")
         n = holders[0].n
-        found = locate(words, by_n[n].text)
+        found = _words_in(words, by_n[n])
         assert found is not None
     start, end = found
     text = by_n[n].text[start:end]
@@ -131,6 +133,21 @@ def parse(raw: str, candidates: list[Source]) -> Pick:
     if len(words.strip()) >= MAX_ANSWER_CHARS or last in _DANGLING:
         raise PickError(f"the model's answer {text!r} stops mid-phrase")
     return Pick(n, start, end, text)
+
+
+def _words_in(words: str, source: Source) -> tuple[int, int] | None:
+    """Where the copied words are in a candidate's sentence. A dated candidate is shown with its date ("[2]
+    (2023-09-19) ... said on Tuesday ..."), and the model asked "When ...?" copies that date more often than the
+    sentence's "Tuesday" (seed, 2 of 5): then the words are the sentence's time expression that resolves to it."""
+    found = locate(words, source.text)
+    if found is None and source.label and words.strip(_PUNCT_EDGES).lower() == source.label.lower():
+        try:
+            published = dt.date.fromisoformat(source.published[:10]) if source.published else None
+        except ValueError:
+            published = None
+        span = when_span(source.text, source.label, published)
+        found = (span.start, span.end) if span else None
+    return found
 
 
 _PUNCT_EDGES = " \t\n\"'“”‘’.,;:!?()[]"

@@ -53,6 +53,15 @@ def render_search(sources: str, question: str) -> str:
     return render("answer_factoid", sources=sources, question=question, kind=kind)
 
 
+def pick_kind(question: str) -> str:
+    """What the model copies when it picks (app.answer.pick): the factoid's kind, "the date or time" for "When
+    ...?" (a pick on the timeline route), else "the answer"."""
+    kind = factoid_kind(question)
+    if kind is not None:
+        return kind
+    return "the date or time" if what_is_asked(question).wh == "when" else "the answer"
+
+
 def factoid_kind(question: str) -> str | None:
     """What the answer to a question that asks for one thing should begin with ("the country"); None for others.
 

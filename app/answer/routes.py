@@ -14,7 +14,8 @@ declines (returns None) when its own evidence does not answer the question, and 
   of more passages), while the extractive answer and the LLM mode's fallback keep quoting the strict selection.
 
 In LLM mode a question that asks for one thing (who / which / where / how many ...) also gets ``candidates`` on the
-search and timeline routes: the sentences the model picks the answer from (app.answer.pick). On the search route
+search and timeline routes (and "When ...?" on the timeline route: the model copies the words that say when):
+the sentences the model picks the answer from (app.answer.pick). On the search route
 they are read wide and cheaply: the scorer scores the sentences of more passages and of the leads of the best
 articles, and the best sentence of each passage is kept (``read_wide``, ``select_candidates``).
 """
@@ -201,10 +202,12 @@ class Router:
                                  CANDIDATE_PER_PASSAGE)
         self.candidate_chars = MAX_CANDIDATE
 
-    def picks(self, retriever: Retriever, question: str, mode: str) -> bool:
-        """Does the question get candidates for the model to pick from: LLM mode, picking on, a factoid question?"""
+    def picks(self, retriever: Retriever, question: str, mode: str, dated: bool = False) -> bool:
+        """Does the question get candidates for the model to pick from: LLM mode, picking on, a factoid question,
+        or (``dated``: on the timeline route) a "When ...?" question, answered by the words that say when."""
+        asked = what_is_asked(question)
         return (mode == "llm" and self.candidate_limits[3] > 0 and retriever.settings.llm_pick
-                and what_is_asked(question).factoid)
+                and (asked.factoid or dated and asked.wh == "when"))
 
     def gather(self, question: str, mode: str, as_of: dt.date | None = None, focus: str | None = None) -> Evidence:
         """``focus``: the new subject of a follow-up ("And Turkey?"): evidence that does not mention it is none."""
@@ -297,7 +300,7 @@ class Router:
         dated = timeline_sources(retriever, question, self.encode)
         if dated is None or not dated.sources:
             return None
-        picks = self.picks(retriever, question, mode)
+        picks = self.picks(retriever, question, mode, dated=True)
         best = sorted(dated.sources, key=lambda s: -s.score)[: self.candidate_limits[3]] if picks else []
         candidates = [replace(s, n=i + 1) for i, s in enumerate(sorted(best, key=lambda s: s.n))]
         return Evidence("timeline", dated.sources, instruction=dated.instruction, sure=True, candidates=candidates)

@@ -16,11 +16,13 @@ not); the LLM mode's pick (app.answer.pick) reads the sentence with the model in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 from app.text.actors import actors_in_question, is_demonym, lookup_alias, resolve_actor
-from app.text.asking import EVENT, GPE, LOC, MONEY, NUMBER, ORG, PERCENT, PERSON, Asking
+from app.text.asking import DATE, EVENT, GPE, LOC, MONEY, NUMBER, ORG, PERCENT, PERSON, Asking
+from app.text.dates import find_time_expressions
 from app.text.tokens import content_tokens, name_stems, name_words, opens_sentence
 
 _NAMED = (PERSON, ORG, GPE, LOC, EVENT)
@@ -81,6 +83,23 @@ def answer_span(asked: Asking, sentence: str, question: str, known: frozenset[st
     return AnswerSpan(start, end, sentence[start:end])
 
 
+_AT = re.compile(r"^(?:in|on|at|during)\s+", re.I)
+_ANY_DAY = dt.date(2000, 1, 1)  # a reference day: only whether words are a time is asked, not which day
+
+
+def when_span(sentence: str, label: str, published: dt.date | None) -> AnswerSpan | None:
+    """The words of a dated sentence that say when, for "When ...?": its time expression that resolves to
+    ``label`` (the date the timeline gave the sentence: "2020", "2023-09-19" for "on Tuesday"), without a leading
+    "in" / "on"; None when no expression of the sentence resolves to it."""
+    for expr in find_time_expressions(sentence, published):
+        if expr.label != label:
+            continue
+        lead = _AT.match(expr.text)
+        start = expr.start + (lead.end() if lead else 0)
+        return AnswerSpan(start, expr.end, sentence[start:expr.end])
+    return None
+
+
 def fits_question(asked: Asking, words: str, question: str) -> bool:
     """Could ``words`` (a model's copied answer) answer the question? Not when they only repeat the question
     ("Azerbaijan" for "Which country backs Azerbaijan?"), and not when they are not of the kind asked: no number for
@@ -93,6 +112,8 @@ def fits_question(asked: Asking, words: str, question: str) -> bool:
         return False
     if asked.answer_type == PERCENT and not _PERCENT_SIGN.search(words):
         return False
+    if asked.answer_type == DATE and asked.wh == "when":
+        return bool(find_time_expressions(words, _ANY_DAY))
     if asked.head in _COUNTRY_NOUNS:
         return _is_country(words.strip())
     return not (asked.answer_type == PERSON and lookup_alias(words.strip()) is not None)
