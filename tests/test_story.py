@@ -19,7 +19,18 @@ import pytest
 
 from app.answer.citations import cited_numbers
 from app.cli import main as cli_main
-from app.query.story import StoryRequest, TimelineError, date_weights, names_all, rank_days, story_names, story_range
+from app.query.story import (
+    StoryRequest,
+    TimelineError,
+    _Candidate,
+    date_weights,
+    lead_prior,
+    names_all,
+    rank_days,
+    story_names,
+    story_range,
+    summarise_days,
+)
 from app.records import StoredEvent, epoch
 from app.text.asking import story_request
 
@@ -123,6 +134,33 @@ def test_date_weights_count_articles_not_sentences():
 
 
 # --- what happened: cited, exact, deduplicated ------------------------------------------------------------------
+
+
+def test_a_days_own_article_is_told_by_its_lead():
+    """The lead prior: a sentence deep in an article published on the day gives way to the article's lead, however
+    central; a later article's sentence recalling the day is not discounted for where it stands in that article."""
+    from app.text.tokens import content_tokens
+
+    def cand(aid: str, start: int, text: str) -> _Candidate:
+        return _Candidate(aid, start, start + len(text), text, frozenset(content_tokens(text)))
+
+    lead = cand("a", 0, "Mount Karsk erupted on Monday, sending ash over the capital of Veloria.")
+    deep = cand("a", 1800, "Ash from the eruption of Mount Karsk closed the airport at Dravo and schools in Veloria.")
+    recall = cand("c", 2500, "The ash of Mount Karsk closed the airport at Dravo for a week.")
+    published = {"a": ERUPTION, "c": ERUPTION + dt.timedelta(days=2)}
+    cands = {ERUPTION: [lead, deep, recall]}
+    assert [r[0] for r in summarise_days([ERUPTION], cands, 2)[ERUPTION]] == [deep]  # the centroid alone
+    assert [r[0] for r in summarise_days([ERUPTION], cands, 2, published)[ERUPTION]] == [recall, lead]
+    assert lead_prior(0) == 1.0 and lead_prior(1000) == 0.5 and lead_prior(-5) == 1.0
+
+
+def test_the_line_of_a_day_is_its_reports_lead(chron):
+    """On a real store: 5 March's report leads with the airport's closure; the state of emergency, its third
+    paragraph, was the centroid's pick before the lead prior."""
+    tl = chron.story("Mount Karsk eruption", n_dates=10, sentences_per_date=1)
+    day = next(d for d in tl.days if d.date == D(2024, 3, 5))
+    assert day.lines[0].text.startswith("Ash from the Karsk volcano forced the closure of Dravo international airport")
+
 
 
 def test_every_line_cites_exact_spans(chron):
