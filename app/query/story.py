@@ -661,7 +661,7 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 def lead_prior(start: int) -> float:
     """The weight of a sentence starting ``start`` characters into an article published on the day it would
-    summarise: 1 at the top, 1/2 at the end of the lead (LEAD_CHARS), less further on (see LEAD_PRIOR)."""
+    summarise: 1 at the top, 1/2 at the end of the lead (LEAD_CHARS), less further on (measured: the comment above)."""
     return 1.0 / (1.0 + max(0, start) / LEAD_CHARS)
 
 
@@ -895,5 +895,5 @@ def _with(tl: StoryTimeline, timings: dict[str, float], **changes: Any) -> Story
     return replace(tl, timings=tuple((k, round(v, 1)) for k, v in timings.items()), **changes)
 
 
-__all__ = ["StoryRequest", "TimelineError", "archive_names", "date_weights", "find_story", "rank_days",
+__all__ = ["StoryRequest", "TimelineError", "archive_names", "date_weights", "find_story", "lead_prior", "rank_days",
            "spread_over_phases", "story_names", "story_phases", "story_range", "story_timeline", "summarise_days"]
