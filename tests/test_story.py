@@ -162,6 +162,35 @@ def test_the_line_of_a_day_is_its_reports_lead(chron):
     assert day.lines[0].text.startswith("Ash from the Karsk volcano forced the closure of Dravo international airport")
 
 
+def test_across_days_only_an_undated_line_can_repeat_another_days():
+    """Monday's arrest and Friday's release share most words: Friday's line, dated by its own words, stays; a lead
+    published on Friday that retells the arrest without naming a day repeats Monday's line and gives way."""
+    from app.text.tokens import content_tokens
+
+    monday, friday = D(2024, 3, 4), D(2024, 3, 8)
+
+    def cand(aid: str, text: str, dated: bool) -> _Candidate:
+        return _Candidate(aid, 0, len(text), text, frozenset(content_tokens(text)), "", dated)
+
+    arrest = cand("a", "Police arrested the mayor of Lenz on Monday over the harbour contracts.", True)
+    release = cand("b", "Police released the mayor of Lenz on Friday without charge over the harbour contracts.", True)
+    retold = cand("c", "Police arrested the mayor of Lenz over the harbour contracts, officials said.", False)
+    for friday_cands, kept in (([release], release), ([retold], None)):
+        chosen = summarise_days([monday, friday], {monday: [arrest], friday: friday_cands}, 1)
+        assert chosen[monday][0][0] == arrest
+        assert (chosen[friday][0][0] if friday in chosen else None) == kept
+
+
+@pytest.mark.parametrize("per_day", [1, 2])
+def test_a_sequel_on_another_day_is_not_a_retelling(chron, per_day):
+    """The airport's reopening (12 March) shares most of its words with its closure (5 March), but it is another
+    event on another day, dated by its own words: its day keeps its line."""
+    tl = chron.story("Mount Karsk eruption", n_dates=10, sentences_per_date=per_day)
+    lines = {d.date: [line.text for line in d.lines] for d in tl.days}
+    assert lines[D(2024, 3, 12)][0].startswith("Dravo international airport reopened on Tuesday"), lines
+    assert any(t.startswith("Ash from the Karsk volcano forced the closure") for t in lines[D(2024, 3, 5)]), lines
+
+
 
 def test_every_line_cites_exact_spans(chron):
     tl = chron.story("Mount Karsk eruption", n_dates=10, sentences_per_date=2)
