@@ -19,7 +19,18 @@ import pytest
 
 from app.answer.citations import cited_numbers
 from app.cli import main as cli_main
-from app.query.story import StoryRequest, TimelineError, date_weights, names_all, rank_days, story_names, story_range
+from app.query.story import (
+    StoryRequest,
+    TimelineError,
+    _Candidate,
+    date_weights,
+    lead_prior,
+    names_all,
+    rank_days,
+    story_names,
+    story_range,
+    summarise_days,
+)
 from app.records import StoredEvent, epoch
 from app.text.asking import story_request
 
@@ -123,6 +134,62 @@ def test_date_weights_count_articles_not_sentences():
 
 
 # --- what happened: cited, exact, deduplicated ------------------------------------------------------------------
+
+
+def test_a_days_own_article_is_told_by_its_lead():
+    """The lead prior: a sentence deep in an article published on the day gives way to the article's lead, however
+    central; a later article's sentence recalling the day is not discounted for where it stands in that article."""
+    from app.text.tokens import content_tokens
+
+    def cand(aid: str, start: int, text: str) -> _Candidate:
+        return _Candidate(aid, start, start + len(text), text, frozenset(content_tokens(text)))
+
+    lead = cand("a", 0, "Mount Karsk erupted on Monday, sending ash over the capital of Veloria.")
+    deep = cand("a", 1800, "Ash from the eruption of Mount Karsk closed the airport at Dravo and schools in Veloria.")
+    recall = cand("c", 2500, "The ash of Mount Karsk closed the airport at Dravo for a week.")
+    published = {"a": ERUPTION, "c": ERUPTION + dt.timedelta(days=2)}
+    cands = {ERUPTION: [lead, deep, recall]}
+    assert [r[0] for r in summarise_days([ERUPTION], cands, 2)[ERUPTION]] == [deep]  # the centroid alone
+    assert [r[0] for r in summarise_days([ERUPTION], cands, 2, published)[ERUPTION]] == [recall, lead]
+    assert lead_prior(0) == 1.0 and lead_prior(1000) == 0.5 and lead_prior(-5) == 1.0
+
+
+def test_the_line_of_a_day_is_its_reports_lead(chron):
+    """On a real store: 5 March's report leads with the airport's closure; the state of emergency, its third
+    paragraph, was the centroid's pick before the lead prior."""
+    tl = chron.story("Mount Karsk eruption", n_dates=10, sentences_per_date=1)
+    day = next(d for d in tl.days if d.date == D(2024, 3, 5))
+    assert day.lines[0].text.startswith("Ash from the Karsk volcano forced the closure of Dravo international airport")
+
+
+def test_across_days_only_an_undated_line_can_repeat_another_days():
+    """Monday's arrest and Friday's release share most words: Friday's line, dated by its own words, stays; a lead
+    published on Friday that retells the arrest without naming a day repeats Monday's line and gives way."""
+    from app.text.tokens import content_tokens
+
+    monday, friday = D(2024, 3, 4), D(2024, 3, 8)
+
+    def cand(aid: str, text: str, dated: bool) -> _Candidate:
+        return _Candidate(aid, 0, len(text), text, frozenset(content_tokens(text)), "", dated)
+
+    arrest = cand("a", "Police arrested the mayor of Lenz on Monday over the harbour contracts.", True)
+    release = cand("b", "Police released the mayor of Lenz on Friday without charge over the harbour contracts.", True)
+    retold = cand("c", "Police arrested the mayor of Lenz over the harbour contracts, officials said.", False)
+    for friday_cands, kept in (([release], release), ([retold], None)):
+        chosen = summarise_days([monday, friday], {monday: [arrest], friday: friday_cands}, 1)
+        assert chosen[monday][0][0] == arrest
+        assert (chosen[friday][0][0] if friday in chosen else None) == kept
+
+
+@pytest.mark.parametrize("per_day", [1, 2])
+def test_a_sequel_on_another_day_is_not_a_retelling(chron, per_day):
+    """The airport's reopening (12 March) shares most of its words with its closure (5 March), but it is another
+    event on another day, dated by its own words: its day keeps its line."""
+    tl = chron.story("Mount Karsk eruption", n_dates=10, sentences_per_date=per_day)
+    lines = {d.date: [line.text for line in d.lines] for d in tl.days}
+    assert lines[D(2024, 3, 12)][0].startswith("Dravo international airport reopened on Tuesday"), lines
+    assert any(t.startswith("Ash from the Karsk volcano forced the closure") for t in lines[D(2024, 3, 5)]), lines
+
 
 
 def test_every_line_cites_exact_spans(chron):
