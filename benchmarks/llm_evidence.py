@@ -18,7 +18,9 @@ The weekly stores must exist (built by ``benchmarks.realtimeqa --stores DIR``); 
 ``--candidates P+AxL:MxS;...`` measures a factoid question's candidates instead (issue 26, the select-and-extract
 prompt, app.answer.pick; app.answer.routes.Router.candidate_limits): the best sentences of P retrieved passages and
 of the first L passages of the A best-ranked articles, M candidates, S per passage at most; ``/C`` after it caps a
-candidate at C characters (Router.candidate_chars; default app.query.evidence.MAX_CANDIDATE). Per budget:
+candidate at C characters (Router.candidate_chars; default app.query.evidence.MAX_CANDIDATE); ``#1`` after that
+makes the candidates' articles' headlines numbered candidates too (Router.candidate_headlines, the default; ``#0``:
+none, as before the sixth session). Per budget:
 gold_in_candidates (the gold choice occurs in a candidate's sentence: what the model can copy), gold_in_headlines
 (in a candidate's sentence or headline), prompt and new tokens of the pick prompt, over the factoid questions the
 search route answers.
@@ -145,6 +147,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return result
 
 
+CANDIDATE_HEADLINES_ON = 1  # Router.candidate_headlines as the app sets it
+
+
 def _candidate_budget(text: str) -> tuple[int, int, int, int, int]:
     """"30+3x4:10x1" -> (30, 3, 4, 10, 1): Router.candidate_limits (a "/C" suffix is the characters' cap)."""
     read, keep = text.split("/")[0].split(":")
@@ -161,9 +166,10 @@ def _candidate_rows(answerer: Any, week: str, qid: str, question: str, g: str, d
 
     rows = []
     for b in budgets:
-        answerer.router.candidate_limits = _candidate_budget(b)
+        answerer.router.candidate_limits = _candidate_budget(b.split("#")[0])
         if "/" in b:
-            answerer.router.candidate_chars = int(b.split("/")[1])
+            answerer.router.candidate_chars = int(b.split("#")[0].split("/")[1])
+        answerer.router.candidate_headlines = int(b.split("#")[1]) if "#" in b else CANDIDATE_HEADLINES_ON
         ev = answerer.router.gather(question, "llm", day)
         if ev.route != "search" or not ev.candidates:
             break  # only a factoid question on the search route has candidates

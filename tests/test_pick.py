@@ -400,3 +400,53 @@ def test_a_when_pick_that_is_not_a_time_gives_the_extractive_answer(seed_setting
     answer = _answerer(seed_settings, model).ask(WHEN, mode="llm")
     assert any("not the date or time" in n or "is not in sentence" in n for n in answer.notes), answer.notes
     assert answer.text.startswith("2020 [") and answer.short is not None and answer.short.by == "rules"
+
+
+# --- headlines: the candidates' articles' headlines are numbered candidates too ------------------------------------
+
+
+CRITICIZED = "Which country did the US criticize?"
+
+
+def test_the_headline_of_a_candidates_article_is_a_numbered_candidate(seed_settings) -> None:
+    """The headline is the article's own line, cited by its exact span, and it heads its article's candidates in
+    the prompt instead of a "From ..." line."""
+    answerer = _answerer(seed_settings, _Picker(None))
+    evidence = answerer.router.gather(CRITICIZED, "llm")
+    heads = [s for s in evidence.candidates if s.text == s.title]
+    assert evidence.route == "search" and len(heads) == 1, evidence.candidates
+    article = get_retriever(seed_settings).store.article_text(heads[0].article_id)
+    assert article is not None and article[heads[0].start:heads[0].end] == heads[0].title
+    listed = pick.format_candidates(evidence.candidates)
+    assert f"[{heads[0].n}] {heads[0].title}" in listed and "From " not in listed, listed
+    assert len(evidence.candidates) == answerer.router.candidate_limits[3] + 1  # beyond the sentences' count
+
+
+def test_words_copied_from_a_headline_lead_the_answer_cited_to_it(seed_settings) -> None:
+    holder: dict[str, Source] = {}
+    model = _Picker(lambda _: json.dumps({"sentence": holder["s"].n, "answer": "Azerbaijan"}))
+    answerer = _answerer(seed_settings, model)
+    holder["s"] = next(s for s in answerer.router.gather(CRITICIZED, "llm").candidates if s.text == s.title)
+    answer = answerer.ask(CRITICIZED, mode="llm")
+    assert answer.short is not None and (answer.short.text, answer.short.n) == ("Azerbaijan", holder["s"].n)
+    article = get_retriever(seed_settings).store.article_text(holder["s"].article_id)
+    assert article is not None and article[answer.short.start:answer.short.end] == "Azerbaijan"
+    assert answer.text.startswith(f"Azerbaijan [{holder['s'].n}]\n\n{holder['s'].title} [{holder['s'].n}]")
+
+
+def test_over_a_cached_archive_a_headline_is_not_a_candidate(seed_settings) -> None:
+    """A headline is not one of the archive's numbered sentences: over a cached archive the pick keeps to them, so
+    the prompt stays the cached prefix plus the question."""
+    seen: list = []
+
+    def reply(messages):
+        seen.append(messages[-1].content)
+        return json.dumps({"sentence": 0, "answer": ""})
+
+    answerer = _answerer(seed_settings, _Picker(reply), library=True)
+    answerer.ask(CRITICIZED, mode="llm")
+    library = answerer.library()
+    assert library is not None and seen and seen[0].startswith(library.block)
+    listed = seen[0].split("Candidate sentences:", 1)[1]
+    title = library.sources[0].title
+    assert f"] {title}" not in listed

@@ -32,6 +32,8 @@ from tests.helpers_net import chronicle_env, run_cli
         ("How much did the harbour cost?", MONEY, True),
         ("How many people were killed?", NUMBER, True),
         ("What was the death toll from Baku's offensive?", NUMBER, True),
+        ("Which political figure tested positive for Covid-19 this week?", PERSON, True),  # a who, not a number
+        ("What figure did the census give for the population?", NUMBER, True),
         ("When did the latest war happen?", "DATE", False),
         ("In what year did the Soviet Union fall?", "DATE", False),
         ("What happened after the ceasefire?", None, False),

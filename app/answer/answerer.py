@@ -400,7 +400,9 @@ class Answerer:
         kind = prompts.pick_kind(turn.standalone)
         library = self.library() if turn.as_of is None else None
         if library is not None:
-            _, pointed, extra = library.point(candidates)
+            # a headline is not one of the archive's numbered sentences, and writing it out after them would cost
+            # more than it brings over a small archive (the cached block shows each article's headline already)
+            _, pointed, extra = library.point([s for s in candidates if s.text.strip() != s.title.strip()])
             if not extra:
                 return pointed, _over_library(library, pick.library_question(turn.standalone, pointed, kind))
         return candidates, pick.messages(turn.standalone, candidates, kind)

@@ -89,7 +89,8 @@ def format_candidates(candidates: list[Source]) -> str:
         if s.article_id != current:
             current = s.article_id
             head = prompts.headline(s, HEADLINE_CHARS)
-            lines.append(f'From "{head}":' if head else "From an article:")
+            if s.text.strip() != s.title.strip():  # a candidate that is the headline heads its article itself
+                lines.append(f'From "{head}":' if head else "From an article:")
         lines.append(f"[{s.n}] ({s.label}) {s.text}" if s.label else f"[{s.n}] {s.text}")
     return "\n".join(lines)
 

@@ -124,8 +124,22 @@ WIDE_STRICT, WIDE_PASSAGES, WIDE_PER_PASSAGE, WIDE_MAX_CHARS = 2, 10, 1, 900
 # accuracy over the candidates is measured on a quiet machine (gold in the candidates is not what it picks).
 # Rejected: the extractive answer reading as wide (its strict sources from the same pool): RealTimeQA dev, all 250,
 # open 0.160 -> 0.156, shown 0.176 -> 0.172. Its few quoted sentences gain nothing from more passages.
+# Sixth session: the headline of each candidate's article is a numbered candidate too (``candidate_sources``). It
+# was already in the prompt, as the "From ..." line above its article's sentences, but the model copies only from a
+# numbered sentence, and a headline often names what its sentences only refer to ("Asian hornets threaten
+# 'catastrophe' for UK bees" above "UK bees are in danger from 'invasive hornets' ..."). Numbered, it replaces that
+# line, so it costs a few tokens. benchmarks.llm_evidence, all 9 weeks, 146 factoid questions on the search route
+# (gold in a candidate / new prompt tokens p50; today's stores and scorer, so the first row differs from above):
+#   6 x <=260 (before)                                      0.342 / 334.5
+#   6 x <=260 + their articles' headlines (chosen)          0.370 / 338.5
+#   5 x <=260 + their articles' headlines                   0.356 / 298
+#   7 x <=260                                               0.342 / 373
+#   the 8 best articles' headlines scored as sentences      0.329 / 316  (they took the answering sentences' places)
+#   6 + up to 2 headlines holding a name/number of the kind 0.349 / 340  (holds_answer misses "which species")
+# Over a cached archive (app.answer.library) headlines are not candidates: they are not its numbered sentences.
 CANDIDATE_PASSAGES, CANDIDATE_ARTICLES, CANDIDATE_LEADS = 30, 3, 4
 CANDIDATES, CANDIDATE_PER_PASSAGE = 6, 1
+CANDIDATE_HEADLINES = 8  # headlines read for the candidates' articles (headline_passages): of the best-ranked ones
 
 MIN_TERMS = 3  # ... or this many of a long question's terms (a 10-term quiz question rarely shares 6 with its answer)
 
@@ -201,6 +215,17 @@ class Router:
         self.candidate_limits = (CANDIDATE_PASSAGES, CANDIDATE_ARTICLES, CANDIDATE_LEADS, CANDIDATES,
                                  CANDIDATE_PER_PASSAGE)
         self.candidate_chars = MAX_CANDIDATE
+        self.candidate_headlines = 1  # 0: no headline candidates (benchmarks.llm_evidence measures both)
+
+    def candidate_sources(self, question: str, scored: list[ScoredSentence], heads: list[Passage]) -> list[Source]:
+        """The candidates: the best sentences of the passages read (``select_candidates``), and the headlines of
+        their articles, numbered too."""
+        _, _, _, n_candidates, per_passage = self.candidate_limits
+        titles = {p.chunk_id for p in heads}
+        body = [s for s in scored if s.passage.chunk_id not in titles]
+        chosen = {s.article_id for s in select_candidates(body, n_candidates, per_passage, self.candidate_chars)}
+        extra = [s for s in scored if s.passage.chunk_id in titles and s.passage.article_id in chosen]
+        return select_candidates(body, n_candidates, per_passage, self.candidate_chars, extra)
 
     def picks(self, retriever: Retriever, question: str, mode: str, dated: bool = False) -> bool:
         """Does the question get candidates for the model to pick from: LLM mode, picking on, a factoid question,
@@ -313,7 +338,9 @@ class Router:
         picks = self.picks(retriever, question, mode)
         retrieved = retriever.retrieve(question, max(self.k, n_passages) if picks else self.k, vectors=True)
         passages = retrieved[: self.k]
-        pool = read_wide(retriever, retrieved, n_articles, n_leads) if picks else passages
+        reads_heads = picks and self.candidate_headlines > 0
+        heads = headline_passages(retriever, retrieved, CANDIDATE_HEADLINES) if reads_heads else []
+        pool = read_wide(retriever, retrieved, n_articles, n_leads) + heads if picks else passages
         scored_all = score_sentences(question, pool, self.encode, as_of=retriever.as_of,
                                      recency_days=retriever.settings.recency_days)
         strict_ids = {p.chunk_id for p in passages}
@@ -327,11 +354,32 @@ class Router:
         wide = (label_sources(retriever, select_wide_sources(scored, strict, STRICT_CHARS, n_wide, wide_per_passage,
                                                               max_chars), chunk_ids)
                 if mode == "llm" and n_wide > 0 else [])
-        candidates = (label_sources(retriever, select_candidates(scored_all, n_candidates, per_passage,
-                                                                        self.candidate_chars), chunk_ids)
+        candidates = (label_sources(retriever, self.candidate_sources(question, scored_all, heads), chunk_ids)
                       if picks else [])
         return Evidence("search", sources, passages, sure=relevant(scored, "extractive", n_terms), wide=wide,
                         candidates=candidates)
+
+
+def headline_passages(retriever: Retriever, passages: list[Passage], n_articles: int) -> list[Passage]:
+    """The headlines of the first ``n_articles`` articles of ``passages`` as one-sentence passages of their own,
+    each with its exact span in its article's text (the stored text opens with its title line: app.text.articles;
+    an article whose text does not hold its title is left out). A headline often names what its sentences only
+    refer to ("Asian hornets threaten 'catastrophe' for UK bees" above "UK bees are in danger from 'invasive
+    hornets' ..."), and the model copies an answer only from a numbered sentence."""
+    top = list(dict.fromkeys(p.article_id for p in passages))[:n_articles]
+    first: dict[str, Passage] = {}
+    for p in passages:
+        first.setdefault(p.article_id, p)
+    texts = retriever.store.article_texts(top)
+    out = []
+    for aid in top:
+        p, text = first[aid], texts.get(aid, "")
+        words = p.title.split()
+        m = re.search(r"\s+".join(re.escape(w) for w in words), text) if words and text else None
+        if m is not None:
+            out.append(Passage(f"{aid}:title", m.group(0), aid, p.title, p.published, p.source, m.start(), m.end(),
+                               ((m.start(), m.end()),)))
+    return out
 
 
 def read_wide(retriever: Retriever, retrieved: list[Passage], n_articles: int, n_leads: int) -> list[Passage]:

@@ -399,9 +399,15 @@ class Store:
         return {aid: a for aid, a in records.items() if aid not in removing}
 
     def article_text(self, article_id: str) -> str | None:
+        return self.article_texts([article_id]).get(article_id)
+
+    def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Whole article texts by id, in one read (unknown ids are left out)."""
+        if not article_ids:
+            return {}
         with self.using():
-            got = self.collections["articles"].get(ids=[article_id], include=["documents"])
-        return got["documents"][0] if got["ids"] else None
+            got = self.collections["articles"].get(ids=list(dict.fromkeys(article_ids)), include=["documents"])
+        return {i: d or "" for i, d in zip(got["ids"], got["documents"] or [])}
 
     def count(self, kind: str, article_id: str | None = None) -> int:
         """Rows of a collection ("chunks", "statements", "events", "articles"), or of one article in it."""

@@ -138,6 +138,8 @@ def what_is_asked(question: str) -> Asking:
     kind = _TYPE_OF_HEAD.get(head, OTHER)
     if kind == DATE:
         return Asking("when", DATE, head, False)  # "which year", "what day": a time question
+    if head == "figure" and wh == "which":
+        kind = PERSON  # "Which political figure tested positive?" asks who; "What figure ...?" how many
     return Asking(wh, kind, head, True)
 
 
