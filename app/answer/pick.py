@@ -79,7 +79,8 @@ HEADLINE_CHARS = 80  # of a candidate's headline: what "the automaker" refers to
 
 
 def format_candidates(candidates: list[Source]) -> str:
-    """The candidates under one short headline line per article (they come article by article), without dates:
+    """The candidates under one short headline line per article (they come article by article; an article whose
+    headline is itself a candidate is headed by that numbered line instead, app.answer.routes), without dates:
     the route already chose them for the question's day (the as-of filter and the recency boost), and ~7 tokens a
     date are ~70 ms of first-token time each. RealTimeQA dev, 2 weeks, 6 candidates: p50 new tokens 404 with the
     search route's format (app.answer.prompts.format_by_article), fewer with this one (benchmarks.llm_evidence)."""
