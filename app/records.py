@@ -265,6 +265,14 @@ class Source:
     quote: str = ""  # the quoted words of a statement, if any
     shown: str = ""  # a story line as shown, when it differs from ``text``: "He [Hosni Mubarak] resigned ..."
 
+    @property
+    def published_day(self) -> dt.date | None:
+        """The article's publication day (None: undated, or a date that does not parse)."""
+        try:
+            return dt.date.fromisoformat(self.published[:10]) if self.published else None
+        except ValueError:
+            return None
+
     def to_citation(self) -> dict[str, object]:
         """The stable ``--json`` shape of a citation."""
         return {

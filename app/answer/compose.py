@@ -58,11 +58,7 @@ def short_when(question: str, sources: list[Source]) -> ShortAnswer | None:
     if what_is_asked(question).wh != "when" or not sources:
         return None
     best = max(sources, key=lambda s: s.score)
-    try:
-        published = dt.date.fromisoformat(best.published[:10]) if best.published else None
-    except ValueError:
-        published = None
-    span = when_span(best.text, best.label, published)
+    span = when_span(best.text, best.label, best.published_day)
     if span is None:
         return None
     return ShortAnswer(span.text, best.n, best.start + span.start, best.start + span.end, "rules")

@@ -18,7 +18,6 @@ better, issue 19); a reranker model (none ships offline in a PyPI package).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -143,11 +142,7 @@ def _words_in(words: str, source: Source) -> tuple[int, int] | None:
     sentence's "Tuesday" (seed, 2 of 5): then the words are the sentence's time expression that resolves to it."""
     found = locate(words, source.text)
     if found is None and source.label and words.strip(_PUNCT_EDGES).lower() == source.label.lower():
-        try:
-            published = dt.date.fromisoformat(source.published[:10]) if source.published else None
-        except ValueError:
-            published = None
-        span = when_span(source.text, source.label, published)
+        span = when_span(source.text, source.label, source.published_day)
         found = (span.start, span.end) if span else None
     return found
 
