@@ -223,9 +223,8 @@ class Router:
         _, _, _, n_candidates, per_passage = self.candidate_limits
         titles = {p.chunk_id for p in heads}
         body = [s for s in scored if s.passage.chunk_id not in titles]
-        chosen = {s.article_id for s in select_candidates(body, n_candidates, per_passage, self.candidate_chars)}
-        extra = [s for s in scored if s.passage.chunk_id in titles and s.passage.article_id in chosen]
-        return select_candidates(body, n_candidates, per_passage, self.candidate_chars, extra)
+        read = [s for s in scored if s.passage.chunk_id in titles]
+        return select_candidates(body, n_candidates, per_passage, self.candidate_chars, read)
 
     def picks(self, retriever: Retriever, question: str, mode: str, dated: bool = False) -> bool:
         """Does the question get candidates for the model to pick from: LLM mode, picking on, a factoid question,

@@ -259,28 +259,36 @@ MAX_CANDIDATE = 260  # characters; a longer sentence (a run-on list, a caption d
 
 
 def select_candidates(scored: list[ScoredSentence], count: int = 10, per_passage: int = 1,
-                      max_chars: int = MAX_CANDIDATE, extra: list[ScoredSentence] | None = None) -> list[Source]:
+                      max_chars: int = MAX_CANDIDATE, headlines: list[ScoredSentence] | None = None) -> list[Source]:
     """The ``count`` best sentences, at most ``per_passage`` from one passage, none a near-duplicate of a better
     one (wire copies), none a question, none longer than ``max_chars``; numbered 1..n article by article, the
     article of the best sentence first (as ``select_wide_sources``), so each headline is written once above its
-    sentences and the scorer's best guess is [1]. ``extra`` (the chosen articles' headlines) are taken beyond the
-    count, under the same checks."""
+    sentences and the scorer's best guess is [1]. ``headlines`` (articles' headlines as sentences, best first): those
+    of the chosen sentences' articles are taken too, beyond the count, under the same checks."""
     chosen: list[ScoredSentence] = []
     kept: list[set[str]] = []
     per: dict[str, int] = {}
-    for i, s in enumerate([*scored, *(extra or [])]):
-        if len(chosen) >= count and i < len(scored):
-            continue  # the count is full: only the ``extra`` ones (beyond it) are still taken
+
+    def take(s: ScoredSentence) -> None:
         text = s.text.strip()
         asks = text.rstrip(" \"'”’)").endswith("?")
         if len(text) > max_chars or asks or per.get(s.passage.chunk_id, 0) >= per_passage:
-            continue
+            return
         tokens = content_tokens(text)
         if not tokens or _near_duplicate(tokens, kept):
-            continue
+            return
         chosen.append(s)
         kept.append(tokens)
         per[s.passage.chunk_id] = per.get(s.passage.chunk_id, 0) + 1
+
+    for s in scored:
+        if len(chosen) >= count:
+            break
+        take(s)
+    articles = {s.passage.article_id for s in chosen}
+    for s in headlines or []:
+        if s.passage.article_id in articles:
+            take(s)
     return _numbered(chosen, by_relevance=True)
 
 
