@@ -179,12 +179,11 @@ def evidence_of(source: Source) -> str:
     number words ("4 astronauts" may cite "four astronauts"). Not the headline: every source of an article shares it,
     so headline words would let a claim cite any sentence of the story."""
     extra = [source.label, source.shown, number_words_as_digits(source.text)]
-    if source.published:
-        try:
-            day = dt.date.fromisoformat(source.published[:10])
-            extra.append(f"{day.isoformat()} {day.day} {day:%B} {day.year} {day:%A} {day:%b}")
-        except ValueError:
-            extra.append(source.published)
+    day = source.published_day
+    if day is not None:
+        extra.append(f"{day.isoformat()} {day.day} {day:%B} {day.year} {day:%A} {day:%b}")
+    elif source.published:
+        extra.append(source.published)
     for label_date in re.findall(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b", source.label):
         year, month, day_s = label_date
         extra.append(f"{dt.date(int(year), int(month), 1):%B} {int(day_s) if day_s else ''} {year}")
