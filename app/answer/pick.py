@@ -13,7 +13,11 @@ that cannot apply the grammar), a sentence number that is not a candidate, words
 a timeout raise ``PickError``, and the answerer shows the extractive answer with a note.
 
 Rejected: the model writing a free sentence from the wider evidence (CHRONICLE_LLM_WIDE_EVIDENCE, measured no
-better, issue 19); a reranker model (none ships offline in a PyPI package).
+better, issue 19); a reranker model (none ships offline in a PyPI package). Shorter replies (31 RealTimeQA pick
+prompts sent again, seventh session, benchmarks/results/results.md): ``n|words`` under a GBNF (6 tokens, not 14)
+and ``{"answer": "..."}`` alone (8) each saved ~1 s at that day's ~42 tok/s, but changed the model's answers: the
+first abstained on 9 of 31 (JSON: 0), the second copied other words on 11 of 31; both held the gold 8 times, the
+JSON reply 9. The JSON grammar itself costs ~0.1 s a pick (the same reply without it): the time is the prefill.
 """
 
 from __future__ import annotations

@@ -335,7 +335,10 @@ class Router:
     def search(self, retriever: Retriever, question: str, mode: str, abstain: bool = False) -> Evidence:
         """The best sentences of the retrieved passages. ``abstain``: an actor question with no statement by that
         actor has nothing to say, whatever the passages hold. A factoid question ("Who did Mubarak appoint ...?")
-        in LLM mode also gets its candidates: the best sentences of a wider read (``read_wide``)."""
+        in LLM mode also gets its candidates: the best sentences of a wider read (``read_wide``). The extractive
+        answer keeps the k passages: chosen from the wide read (and its headlines) by the same scorer, it lost 1
+        (2) of the 250 RealTimeQA questions and gained none (seventh session): the scorer's best over more text is
+        the same sentence or a worse one; the model's choice is what the wide read is for."""
         n_passages, n_articles, n_leads, n_candidates, per_passage = self.candidate_limits
         picks = self.picks(retriever, question, mode)
         retrieved = retriever.retrieve(question, max(self.k, n_passages) if picks else self.k, vectors=True)
