@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -242,7 +243,23 @@ def _model_stats(called: list[dict[str, Any]]) -> dict[str, Any]:
         values = [r[key] for r in called if key in r]
         if values:
             out[key] = {k: v for k, v in stats_ms(values).items() if k in ("n", "p50", "p95", "max", "mean")}
+    rates = prefill_rates(called)
+    if rates:
+        out["prefill_tokens_per_s_p50"] = round(statistics.median(rates), 1)
     return out
+
+
+def prefill_rates(called: list[dict[str, Any]]) -> list[float]:
+    """Per question, the new prompt tokens over the seconds from the evidence's end to the model's first token: the
+    machine's prefill speed as the reader meets it (the first reply token and the request's overhead included, so a
+    little under llama.cpp's own). Printed beside the first-token times because they scale with it, and it varies
+    between days on the same VM (~42 tok/s on 2026-12-07, ~100 on 2026-11-25): a first token is read against it."""
+    rates = []
+    for r in called:
+        seconds = (r.get("model_first_token_ms", 0.0) - r.get("retrieve_ms", 0.0)) / 1000
+        if r.get("prefill_tokens", 0) > 0 and seconds > 0:
+            rates.append(r["prefill_tokens"] / seconds)
+    return rates
 
 
 def compare(rows: list[dict[str, Any]], a: str, b: str) -> dict[str, Any]:

@@ -72,3 +72,11 @@ def test_compare_sorts_questions_by_which_pipeline_got_them_right() -> None:
 def test_a_citation_number_is_not_an_answer() -> None:
     assert realtimeqa.without_citations("According to source [5], she served 10 years [1, 2].").count("5") == 0
     assert "5 years" in realtimeqa.without_citations("She served 5 years [2].")
+
+
+def test_the_prefill_rate_is_new_tokens_over_the_time_to_the_models_first_token() -> None:
+    rows = [{"retrieve_ms": 200.0, "model_first_token_ms": 3200.0, "prefill_tokens": 300.0, "first_token_ms": 4000.0},
+            {"retrieve_ms": 100.0, "model_first_token_ms": 2100.0, "prefill_tokens": 100.0, "first_token_ms": 2500.0},
+            {"retrieve_ms": 100.0, "model_first_token_ms": 600.0, "prefill_tokens": 0.0, "first_token_ms": 700.0}]
+    assert realtimeqa.prefill_rates(rows) == [100.0, 50.0]  # a fully cached prompt has no rate
+    assert realtimeqa._model_stats(rows)["prefill_tokens_per_s_p50"] == 75.0
