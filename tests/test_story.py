@@ -129,6 +129,9 @@ def test_date_weights_count_articles_not_sentences():
     assert pub == {D(2024, 3, 5): {"a"}, D(2024, 3, 6): {"b", "c"}}
     # published share + mention share: 3/4 (0 + 2/2), 3/5 (1/2 + 1/2), 3/6 (2/2 + 0); ties in date order
     assert rank_days(pub, mentions) == [(D(2024, 3, 4), 1.0), (D(2024, 3, 5), 1.0), (D(2024, 3, 6), 1.0)]
+    # equal weights: the day whose reporting article is closest to the story first, then date order
+    closeness = {"a": 0.5, "b": 0.6, "c": 0.9}  # 3/4: a, b (0.6); 3/5: a, c (0.9); 3/6: b, c (0.9)
+    assert [d for d, _ in rank_days(pub, mentions, closeness)] == [D(2024, 3, 5), D(2024, 3, 6), D(2024, 3, 4)]
     pub[D(2024, 3, 5)].add("d")  # now 3/5 has the most publications (2/2) and half the mentions
     assert rank_days(pub, mentions)[0] == (D(2024, 3, 5), 1.5)
 
