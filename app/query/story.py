@@ -473,7 +473,11 @@ def date_weights(
 #     instead of by date: Date-F1 0.759 | 0.759 (mj#0 0.474 -> 0.500), AR-2 0.038 -> 0.038 | 0.038 (mj#0 0.056 ->
 #     0.054); with 3 days either side 0.754 and mj#0 AR-1 0.150 -> 0.144: one date of one timeline, and the window
 #     decides its sign, so not taken; ties spread over the range instead (each next the one-article day farthest
-#     from the days already chosen, as a story of years would want): 0.750 (mj#0 0.447), nearest first 0.754.
+#     from the days already chosen, as a story of years would want): 0.750 (mj#0 0.447), nearest first 0.754;
+#   - taken (seventh session): ties broken by how close the day's nearest reporting article is to the story (the
+#     story finder's own similarity; no window, no parameter), then by date: per topic 0.754 | pooled 0.759 (mj#0
+#     0.474 -> 0.500 pooled), AR-1 and AR-2 up in both (see ``rank_days``). Like the coverage window, it moves mj#0
+#     most; unlike it, nothing fell (finan#0 AR-2 0.0232 -> 0.0227 per topic aside) and no setting decides its sign.
 def rank_days(pub: dict[dt.date, set[str]], mentions: dict[dt.date, set[str]],
               closeness: dict[str, float] | None = None) -> list[tuple[dt.date, float]]:
     """Days by weight, best first: published share + mention share (each count over its maximum), a day with a
@@ -486,8 +490,7 @@ def rank_days(pub: dict[dt.date, set[str]], mentions: dict[dt.date, set[str]],
     ties and its trial none. T17 dev (seventh session), Date-F1 / AR-1 / AR-2: per topic 0.754 / 0.1526 / 0.0400 ->
     0.754 / 0.1540 / 0.0405 (mj#0 AR-1 0.165 -> 0.173, finan#0 0.1055 -> 0.1064, the rest the same); pooled
     0.754 / 0.1519 / 0.0399 -> 0.759 / 0.1547 / 0.0410 (mj#0 0.474 / 0.165 / 0.060 -> 0.500 / 0.179 / 0.067).
-    Rejected: ties spread over the range (each the farthest from the days ranked before it): mj#0 per topic
-    Date-F1 0.474 -> 0.447."""
+    The other tie-breaks tried are in the comment above."""
     closeness = closeness or {}
     max_pub = max((len(v) for v in pub.values()), default=0) or 1
     max_men = max((len(v) for v in mentions.values()), default=0) or 1
