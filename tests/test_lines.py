@@ -90,6 +90,8 @@ def test_news_sentences_are_not_furniture(text):
      "The world should prepare for a possible flu pandemic, experts said."),
     ("(AP Photo/Evan Vucci) (Evan Vucci - AP) President Bush announced plans for an emergency summit on Saturday.",
      "President Bush announced plans for an emergency summit on Saturday."),
+    ("29 September 2011 Last updated at 04:16 GMT Help A key aide and a security guard have told the trial of events.",
+     "A key aide and a security guard have told the trial of events."),
 ])
 def test_a_stamp_before_a_sentence_is_skipped(text, rest):
     assert text[content_start(text):] == rest
@@ -97,7 +99,8 @@ def test_a_stamp_before_a_sentence_is_skipped(text, rest):
 
 @pytest.mark.parametrize("text", ["Protesters gathered in Cairo on Tuesday.", "NATO said the strikes would go on.",
                                   "The meeting ended at 10:30 GMT - officials said nothing more about it.",
-                                  "Mubarak - who ruled for 30 years - resigned."])
+                                  "Mubarak - who ruled for 30 years - resigned.",
+                                  "Help Haiti appeals raised 40 million pounds in three days, the charities said."])
 def test_no_stamp_no_skip(text):
     assert content_start(text) == 0
 
