@@ -113,7 +113,11 @@ def holds_answer(asked: Asking, sentence: str, question: str, known: frozenset[s
 # capitalised runs and digits read what these answer types need).
 ANSWER_BONUS = 0.1
 
-MAX_EMBEDDED = 6  # sentences embedded per question at most (beyond whole-passage ones), on ingest_threads: ~45 ms
+# Sentences embedded per question at most (beyond whole-passage ones), on ingest_threads: ~45 ms. The rest are
+# scored with their passage's vector. Measured (eighth session, benchmarks.llm_evidence, 9 RealTimeQA weeks, the LLM
+# pick's candidates): every sentence of the pick's wide read embedded instead, gold in a candidate 0.363 -> 0.351
+# (146 -> 148 factoid questions): a sentence's own MiniLM vector ranks no better than its passage's.
+MAX_EMBEDDED = 6
 RECENCY_BONUS = 0.3  # as-of questions: a sentence of that week's news ranks above an old one
 _ANY_DAY = dt.date(2000, 1, 1)
 _TIME_WORDS = frozenset(content_tokens("recently recent latest new now currently today week weekend month year"))

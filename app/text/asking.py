@@ -10,6 +10,16 @@ after", "what happened ..." and "latest" questions ask for a timeline.
 Rules, not a model: the wh-word and the noun after "which/what" decide, with a small table of nouns per answer type.
 Rejected: spaCy's dependency parse for the head noun (a 12 MB pipeline and ~5 ms per question for what a regex
 reads exactly in these short questions).
+
+Measured and rejected (eighth session): a wider head-noun table (~70 more nouns: "species", "product", "virus",
+"broadcaster", "constituency", ...), plural heads, the head read up to the phrase's verb ("which college sport set"
+-> "the sport", not "the college"), and a wh-phrase inside the question read like a leading one ("After a 35-year
+run, which department store closed ..." -> "the store", not "the department"). It changed the kind of 50 of the
+250 RealTimeQA dev questions (the LLM pick's cue "Copy the species." instead of "Copy the answer."). Those 50 in
+LLM mode, before / after: open 11 / 11, no question gained or lost; the more specific cue made the model answer
+where it had declined (6 abstentions became wrong answers, "Wegmans" for the brewery, 2 wrong answers became
+abstentions). Extractive, all 250: 0.160 / 0.160 (same rows); TimeQA dev, extractive: 0.341 / 0.344 (22 of 485
+questions typed differently, one more right). No gain a reader would see, and more confident wrong answers.
 """
 
 from __future__ import annotations
