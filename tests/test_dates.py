@@ -380,3 +380,25 @@ def test_question_first_name_is_not_a_superlative() -> None:
 def test_partial_date_range_end_rolls_forward() -> None:
     expr = _only("The brew is available from October 27th to October 29th.", D(2023, 10, 28))
     assert (expr.is_range, expr.date_start, expr.date_end) == (True, D(2023, 10, 27), D(2023, 10, 29))
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("A survey of analysts taken April 21-27 found a slim majority.", D(2023, 4, 21), D(2023, 4, 27)),
+        ("Talks were held on 21-22 April.", D(2023, 4, 21), D(2023, 4, 22)),
+        ("The poll, conducted Sept. 5-7, 2008, found support.", D(2008, 9, 5), D(2008, 9, 7)),
+        ("The festival runs from April 21 to 27.", D(2023, 4, 21), D(2023, 4, 27)),
+        ("Talks ran between April 21 and 27.", D(2023, 4, 21), D(2023, 4, 27)),
+    ],
+)
+def test_days_of_one_month_are_one_range(text: str, first: datetime.date, last: datetime.date) -> None:
+    """ "April 21-27" is a week of days, not 21 April: a timeline must not put the survey on its first day."""
+    expr = _only(text)
+    assert (expr.is_range, expr.granularity, expr.date_start, expr.date_end) == (True, "day", first, last)
+    assert expr.label == f"{first.isoformat()}..{last.isoformat()}"
+
+
+@pytest.mark.parametrize("text", ["On April 21 and 27 they met.", "On April 21 to 27 people died."])
+def test_two_days_or_a_count_are_not_a_range(text: str) -> None:
+    assert [e.is_range for e in find_time_expressions(text, PUB)] == [False]

@@ -39,6 +39,7 @@ from app.text.dates.lexicon import (
     _RE_CAL_DATE,
     _RE_CENTURY,
     _RE_CLAUSE_CUT,
+    _RE_DAY_RANGE,
     _RE_DAY_WORD,
     _RE_DECADE,
     _RE_FUTURE_CUE,
@@ -143,6 +144,30 @@ def _find_partial_dates(text: str, pub: datetime.date | None) -> Iterator[_Cand]
             day = _match_weekday(day, _WEEKDAYS[m.group("wd").lower()])
         if day is not None:
             yield m.start(), m.end(), day, day, "day", "at", "", False
+
+
+def _find_day_ranges(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
+    """ "April 21-27", "21-22 April 2009": the days of one month from the first to the last, an explicit range."""
+    for m in _RE_DAY_RANGE.finditer(text):
+        month = _month_number(m.group("m1") or m.group("m2"))
+        first_day, last_day = (_day_number(m.group(g)) for g in (("a1", "b1") if m.group("m1") else ("a2", "b2")))
+        year = m.group("y1") or m.group("y2")
+        if first_day >= last_day or _word_after(text, m.end()).lower() in _COUNT_NOUNS:
+            continue  # "April 21 to 27 people" counts; "April 27-21" is no range
+        if (m.group("s1") or m.group("s2")).strip() == "and" and _word_before(text, m.start()) != "between":
+            continue  # "on April 21 and 27": two days
+        try:
+            if year:
+                first: datetime.date | None = datetime.date(int(year), month, first_day)
+            elif pub is not None:
+                first = _resolve_month_day(pub, month, first_day, _future_preferred(text, m.start()))
+            else:
+                continue
+            last = first.replace(day=last_day) if first is not None else None
+        except ValueError:
+            continue
+        if first is not None and last is not None:
+            yield m.start(), m.end(), first, last, "day", "at", "", True
 
 
 def _find_month_years(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
@@ -403,6 +428,7 @@ def _find_seasons(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
 _FINDERS: tuple[tuple[Callable[[str, datetime.date | None], Iterator[_Cand]], int], ...] = (
     # (finder, priority: lower wins ties between candidates of the same length)
     (_find_calendar_dates, 0),
+    (_find_day_ranges, 0),
     (_find_withins, 1),
     (_find_agos, 1),
     (_find_parts_of, 1),

@@ -94,6 +94,15 @@ _RE_PARTIAL_DATE = re.compile(
     rf"{_B}(?:(?P<wd>{_WD}),?\s+(?:the\s+)?)?(?:(?P<m1>{_MON})\s+(?P<d1>{_DAY})|(?P<d2>{_DAY})\s+(?:of\s+)?"
     rf"(?P<m2>{_MON})){_E}(?![.,]?\d)"
 )
+# A range of days within one month: "April 21-27", "Sept. 5-7, 2008", "21-22 April", "April 21 to 27", "between
+# April 21 and 27". Read as one day before, so a survey "taken April 21-27" was an event of 21 April. "April 21 and
+# 27" without "between" is two days, not a range (the finder checks the word before).
+_DAY_SEP = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|through|and)\s+)"
+_RE_DAY_RANGE = re.compile(
+    rf"{_B}(?:(?P<m1>{_MON})\s+(?P<a1>{_DAY})(?P<s1>{_DAY_SEP})(?P<b1>{_DAY})(?:,?\s+(?P<y1>{_YEAR}))?"
+    rf"|(?P<a2>{_DAY})(?P<s2>{_DAY_SEP})(?P<b2>{_DAY})\s+(?:of\s+)?(?P<m2>{_MON})(?:,?\s+(?P<y2>{_YEAR}))?)"
+    rf"{_E}(?![.,]?\d)"
+)
 # Month + year may be lowercase ("from jul 1983 to jun 1984" in typed questions): the year makes it safe.
 _RE_MONTH_YEAR = re.compile(rf"{_B}(?P<m>(?i:{_MON})),?\s+(?:of\s+)?(?P<y>{_YEAR}){_E}")
 _RE_MONTH = re.compile(rf"{_B}(?:(?P<mod>[Ll]ast|[Nn]ext|[Tt]his|[Cc]oming)\s+)?(?P<m>{_MONTH_FULL}){_E}")
