@@ -156,9 +156,18 @@ def test_a_pronoun_is_resolved_from_the_sentence_before(text, previous, shown):
     ("And on Sunday, he urged the president to leave.", PREVIOUS),  # a connective: another line instead
     ("Today is the day for celebration.", PREVIOUS),
     ("They marched to the square.", "Thousands of protesters gathered at dawn."),  # not a name
+    # an "it" that refers to nothing: a bracket would invent its subject ("It [Scottish Government] is understood")
+    ("It is understood the two travellers were admitted to hospital.", "The Scottish Government confirmed two cases."),
+    ("It emerged that the minister had known for weeks.", "The Scottish Government confirmed two cases."),
 ])
 def test_an_unresolved_opening_is_not_a_line(text, previous):
     assert resolve(text, previous) is None
+
+
+def test_an_it_with_an_infinitive_after_is_a_real_subject():
+    previous = "Dravo International Airport closed on Monday."
+    assert resolve("It is expected to reopen next week.", previous) == (
+        "It [Dravo International Airport] is expected to reopen next week.")
 
 
 @pytest.mark.parametrize("text, line", [
