@@ -337,3 +337,32 @@ def test_chat_story_shows_the_resolved_subject_and_cites_the_exact_sentence(corv
     n = int(friday[0].rsplit("[", 1)[1].split("]")[0])
     assert cited[n].text.startswith("He resigned on Friday")  # the citation is the article's own sentence
     assert corvia.article_text(cited[n].article_id)[cited[n].start:cited[n].end] == cited[n].text
+
+
+@pytest.mark.parametrize("text, lead", [
+    ("Haiti devastated by massive quake Thousands of people are feared dead after a powerful earthquake.",
+     "Thousands of people are feared dead"),
+    ("Doctors say one of the biggest risks now is secondary infection The first planeload of medicines has landed.",
+     "The first planeload"),
+    ("(Bill O'leary - The Washington Post) The head of the National Urban League is calling on the Treasury.",
+     "The head of"),
+    ("Economic Crisis Causes Rise in MBA Applicants The economic crisis's effect on business schools is taking hold.",
+     "The economic crisis's"),
+    ("Dr Murray denies any wrongdoing On 8 February, 2010, Dr Murray appeared in court in Los Angeles and pleaded "
+     "not guilty to the charge of involuntary manslaughter.", "On 8 February"),
+])
+def test_a_headline_or_caption_run_into_the_lead_is_skipped(text, lead):
+    assert text[content_start(text):].startswith(lead)
+
+
+@pytest.mark.parametrize("text", [
+    "He told The Guardian newspaper that the bank would fail on Monday.",
+    "A lack of vitamin A causes blindness in children across the region.",
+    "A Government Hand In the Economy Is as Old as the Republic.",  # a title-case headline
+    "Sarkozy Advocates Systemic Change After Crisis as leaders meet in Toulon to discuss banks.",
+    "On Wednesday, Stitt extended his “Safer At Home” order until April 30 and included all 77 counties.",
+    "The band's first On the Run tour played for six weeks in sold-out stadiums.",
+    "It was the most played song of 2018 at Triple A radio, where they were the only act.",
+])
+def test_a_title_or_a_name_mid_sentence_is_not_a_lead(text):
+    assert content_start(text) == 0
