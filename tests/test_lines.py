@@ -366,3 +366,53 @@ def test_a_headline_or_caption_run_into_the_lead_is_skipped(text, lead):
 ])
 def test_a_title_or_a_name_mid_sentence_is_not_a_lead(text):
     assert content_start(text) == 0
+
+
+@pytest.mark.parametrize("text, lead", [
+    # a photo credit, then a newspaper's dateline after the headline
+    ("(By Ariana Cubillos -- Associated Press) President Bush warned yesterday against cutting aid to poor nations.",
+     "President Bush warned"),
+    ("Sarkozy Advocates Systemic Change After Crisis TOULON, France, Sept. 25 -- French President Nicolas Sarkozy "
+     "warned Europe on Thursday that it can not escape shock waves.", "French President Nicolas Sarkozy warned"),
+    ("NASHVILLE, Oct. 7 -- On a day when the stock market took another sharp plunge, the candidates clashed.",
+     "On a day when"),
+    # a page's date and clock (no time zone) before the lead
+    ("Tuesday, September 30, 2008; 10:10 AM Most Americans see the financial situation as a crisis, a poll found.",
+     "Most Americans see"),
+])
+def test_a_credit_dateline_or_page_clock_before_the_lead_is_skipped(text, lead):
+    assert text[content_start(text):].startswith(lead)
+
+
+@pytest.mark.parametrize("text, why", [
+    (", chairman of the House Financial Services Committee, to determine whether Bernanke should retain authority.",
+     "fragment"),
+    ("A Government Hand In the Economy Is as Old as the Republic.", "heading"),  # a headline in title case
+    ("President Bush, left, makes a statement in the Rose Garden after meeting G7 finance ministers.",
+     "stamp, byline or caption"),
+    ("Workers arrive for a statement on the world economy at Camp David, Saturday, Oct. 18, 2008, in Camp David, Md.",
+     "stamp, byline or caption"),
+])
+def test_fragments_title_case_headlines_and_photo_captions_are_furniture(text, why):
+    assert furniture(text) == why
+
+
+@pytest.mark.parametrize("text", [
+    "President Barack Obama met Prime Minister Gordon Brown in London on Tuesday.",  # names, and a verb in lower case
+    '" We have been working with other teams and local people and they have been fantastic.',  # a spaced quote mark
+    '"I said, right, but you can put a price on what I spent to get home Sunday," Nelson said.',
+])
+def test_names_quotes_and_a_spoken_right_are_not_furniture(text):
+    assert furniture(text) == ""
+
+
+def test_an_it_of_evaluation_refers_to_nothing_and_a_speaker_is_never_a_pronoun():
+    previous = "A Government Hand In the Economy Is as Old as the Republic."
+    assert resolve("It has become fashionable to fret that the crisis marks the end of capitalism.", previous) is None
+    # "known as" names what "it" is: a real subject, resolved
+    assert resolve("It had been known as the Dodd Research Center since 1995.", "The Dodd Center opened in 1995.") \
+        == "It [Dodd Center] had been known as the Dodd Research Center since 1995."
+    # a page's "... you may need Adobe Reader" run into "She said ..." named "Adobe Reader She" as the one who spoke
+    previous = ("Most computers will open this document automatically, but you may need Adobe Reader She said eight of "
+                "the 10 people regarded as close contacts of the man had tested negative.")
+    assert resolve("He is thought to have picked up the virus in Texas.", previous) is None
