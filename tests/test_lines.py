@@ -416,3 +416,14 @@ def test_an_it_of_evaluation_refers_to_nothing_and_a_speaker_is_never_a_pronoun(
     previous = ("Most computers will open this document automatically, but you may need Adobe Reader She said eight of "
                 "the 10 people regarded as close contacts of the man had tested negative.")
     assert resolve("He is thought to have picked up the virus in Texas.", previous) is None
+
+
+def test_a_caption_after_the_sentence_and_a_lead_after_says_are_read():
+    """ "... the swine flu pandemic A litter of pigs.": a photo caption run onto the sentence's end; "... his
+    spokeswoman says A lawyer for Michael Jackson's doctor has denied ...": the lead after a headline's caption."""
+    assert furniture("Just as an unsustainable financial system caused the banking crisis, intensive farming is at "
+                     "the heart of the swine flu pandemic A litter of pigs.") == "stamp, byline or caption"
+    assert furniture("Critics asked why he was awaiting trial at a category B rather than a category A jail.") == ""
+    text = ("Dr Murray is doing all he can to help the inquiry, his spokeswoman says A lawyer for Michael Jackson's "
+            "doctor has denied that his client administered painkilling drugs.")
+    assert text[content_start(text):].startswith("A lawyer for")

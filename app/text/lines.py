@@ -124,9 +124,13 @@ _RUN_ON = re.compile(r"(?<=[\w'’)\]])\s+(?P<w>A|An|The|In|On|At|As|After|Despi
                      r"Millions|When|While|Although|Amid)\s+(?P<next>[^\s]+)")
 _TITLE_TAKERS = frozenset("""
 told tell tells to by of in on at from with for said says and or but nor than the a an into onto about called named
-titled read reads watched starring film movie song album book novel show series magazine newspaper vitamin type
-grade plan class section group category hepatitis flight room gate terminal level phase stage round division page
-chapter part word letter program programme column triple
+titled read reads watched starring film movie song album book novel show series magazine newspaper program programme
+column
+""".split())
+# before a letter: "vitamin A deficiency", "Triple A radio" (before "A lawyer", "The first", any word but these)
+_LETTER_TAKERS = frozenset("""
+vitamin type grade plan class section group category hepatitis flight room gate terminal level phase stage round
+division page chapter part word letter triple
 """.split())
 
 
@@ -135,13 +139,16 @@ def _run_on_lead(text: str, skip: int) -> int:
     start = skip
     for m in _RUN_ON.finditer(text, skip, skip + HEADER_CHARS):
         before = text[skip:m.start()].split()
-        if len(before) < 3 or before[-1].strip("'’\"”)]").lower() in _TITLE_TAKERS:
-            continue
+        prev = before[-1].strip("'’\"”)]").lower() if before else ""
+        article = m.group("w") in ("A", "An", "The") and (m.group("next")[:1].islower()
+                                                         or m.group("next")[:1].isdigit())
+        if len(before) < 3 or prev in _LETTER_TAKERS or (prev in _TITLE_TAKERS and not article):
+            continue  # "told The Guardian", "vitamin A"; but "his spokeswoman says A lawyer for ..." is a lead
         if before[-1].lstrip("\"“‘'(")[:1].isupper() and m.group("w") not in ("A", "An", "The"):
             continue  # "Sarkozy Advocates Systemic Change After Crisis", "Luiz In cio Lula", "“Safer At Home”"
         if m.group("w") not in ("A", "An", "The") and re.match(r"(?:the|a|an)\s+[A-Z]", text[m.start("next"):]):
             continue  # "the first On the Run tour": a title
-        if m.group("w") in ("A", "An", "The") and not (m.group("next")[:1].islower() or m.group("next")[:1].isdigit()):
+        if m.group("w") in ("A", "An", "The") and not article:
             continue
         after = text[m.start("w"):].split()
         if len(after) >= 6 and sum(w[:1].isupper() for w in after) < len(after) / 2 and _has_verb(" ".join(after)):
@@ -304,6 +311,7 @@ _SPEAKER_PRONOUN = re.compile(r"[”\"’]\s*,?\s*(?:he|she|they|it)\s+(?:said|s
                               r"\b(?:said|says|added)\s+(?:he|she|they)\s*[.!]?$", re.I)
 
 
+_TRAILING_CAPTION = re.compile(r"\b(?P<prev>[a-z]{3,})\s+(?:A|An|The)\s+[a-z][\w'’-]*(?:\s+[\w'’,-]+){0,3}\.?\s*$")
 _TITLE_CASE_SMALL = frozenset("a an the of in on at to for and or but nor as by with from via vs into over up off out "
                               "per than is are was were be its".split())
 
@@ -327,6 +335,9 @@ def furniture(text: str) -> str:
     letters = [w for w in re.findall(r"[A-Za-z]{2,}", s)]
     if letters and sum(w.isupper() for w in letters) > len(letters) / 2:
         return "heading"
+    trailing = _TRAILING_CAPTION.search(s)
+    if trailing and trailing.group("prev") not in _LETTER_TAKERS:  # not "a category A jail"
+        return "stamp, byline or caption"  # "... at the heart of the swine flu pandemic A litter of pigs."
     # a headline in title case: "A Government Hand In the Economy Is as Old as the Republic."
     words = re.findall(r"[A-Za-z][\w'’-]*", s)
     if len(words) >= 4 and all(w[0].isupper() or w.lower() in _TITLE_CASE_SMALL for w in words) and sum(
