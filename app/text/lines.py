@@ -140,16 +140,15 @@ def _run_on_lead(text: str, skip: int) -> int:
     for m in _RUN_ON.finditer(text, skip, skip + HEADER_CHARS):
         before = text[skip:m.start()].split()
         prev = before[-1].strip("'’\"”)]").lower() if before else ""
-        article = m.group("w") in ("A", "An", "The") and (m.group("next")[:1].islower()
-                                                         or m.group("next")[:1].isdigit())
+        determiner = m.group("w") in ("A", "An", "The")
+        article = determiner and (m.group("next")[:1].islower() or m.group("next")[:1].isdigit())
         if len(before) < 3 or prev in _LETTER_TAKERS or (prev in _TITLE_TAKERS and not article):
             continue  # "told The Guardian", "vitamin A"; but "his spokeswoman says A lawyer for ..." is a lead
-        if before[-1].lstrip("\"“‘'(")[:1].isupper() and m.group("w") not in ("A", "An", "The"):
-            continue  # "Sarkozy Advocates Systemic Change After Crisis", "Luiz In cio Lula", "“Safer At Home”"
-        if m.group("w") not in ("A", "An", "The") and re.match(r"(?:the|a|an)\s+[A-Z]", text[m.start("next"):]):
-            continue  # "the first On the Run tour": a title
-        if m.group("w") in ("A", "An", "The") and not article:
-            continue
+        if determiner and not article:
+            continue  # "A Royal Fleet Auxiliary ship": maybe a title
+        if not determiner and (before[-1].lstrip("\"“‘'(")[:1].isupper()
+                               or re.match(r"(?:the|a|an)\s+[A-Z]", text[m.start("next"):])):
+            continue  # "Change After Crisis", "Luiz In cio Lula", "“Safer At Home”"; "the first On the Run tour"
         after = text[m.start("w"):].split()
         if len(after) >= 6 and sum(w[:1].isupper() for w in after) < len(after) / 2 and _has_verb(" ".join(after)):
             start = m.start("w")

@@ -156,18 +156,22 @@ def _find_day_ranges(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
             continue  # "April 21 to 27 people" counts; "April 27-21" is no range
         if (m.group("s1") or m.group("s2")).strip() == "and" and _word_before(text, m.start()) != "between":
             continue  # "on April 21 and 27": two days
-        try:
-            if year:
+        if year:
+            try:
                 first: datetime.date | None = datetime.date(int(year), month, first_day)
-            elif pub is not None:
-                first = _resolve_month_day(pub, month, first_day, _future_preferred(text, m.start()))
-            else:
+            except ValueError:
                 continue
-            last = first.replace(day=last_day) if first is not None else None
-        except ValueError:
+        elif pub is not None:
+            first = _resolve_month_day(pub, month, first_day, _future_preferred(text, m.start()))
+        else:
             continue
-        if first is not None and last is not None:
-            yield m.start(), m.end(), first, last, "day", "at", "", True
+        if first is None:
+            continue
+        try:
+            last = first.replace(day=last_day)
+        except ValueError:
+            continue  # "February 27-31"
+        yield m.start(), m.end(), first, last, "day", "at", "", True
 
 
 def _find_month_years(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
