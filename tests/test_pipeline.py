@@ -249,3 +249,21 @@ def test_the_article_list_read_incrementally_equals_a_full_read(tmp_path: Path) 
     gone = sorted(store.articles())[0]
     chron.remove([gone])
     assert set(store.articles()) == set(full()) and len(store.articles()) == 2
+
+
+def test_a_question_in_an_article_is_never_quoted_as_an_answer(tmp_path: Path) -> None:
+    """An article's own questions ("Have you been affected by the earthquake?", the reader call under a story) share
+    the question's words but answer nothing: the answer quotes the sentence that tells."""
+    from app import Chronicle
+
+    (tmp_path / "quake.txt").write_text(
+        "Title: Strong earthquake strikes Valdoria\nDate: 2023-09-18\n\n"
+        "How strong was the earthquake that struck Valdoria?\n\n"
+        "A magnitude 7.0 earthquake struck Valdoria on Monday, officials said.\n\n"
+        "Have you been affected by the earthquake? Tell us your story.\n", encoding="utf-8")
+    chron = Chronicle(make_settings(tmp_path / "store"))
+    chron.ingest([tmp_path / "quake.txt"])
+    answer = chron.ask("How strong was the earthquake?")
+    assert "magnitude 7.0" in answer.text
+    assert "?" not in answer.text
+    assert all(not c.text.rstrip().endswith("?") for c in answer.citations)

@@ -315,13 +315,19 @@ _TITLE_CASE_SMALL = frozenset("a an the of in on at to for and or but nor as by 
                               "per than is are was were be its".split())
 
 
+def is_question(text: str) -> bool:
+    """Whether ``text`` asks rather than tells ("Have you been affected by the earthquake?", a quoted question
+    included): it ends with a question mark before any closing quote or bracket."""
+    return text.strip().rstrip("\"”’') ").endswith("?")
+
+
 def furniture(text: str) -> str:
     """Why ``text`` cannot be a timeline line ("" when it can): "question", "stamp", "byline or caption",
     "fragment", "unnamed speaker", "heading", "no verb". ``text`` is the sentence after ``content_start``."""
     s = text.strip()
     if not s:
         return "fragment"
-    if s.rstrip("\"”’') ").endswith("?"):
+    if is_question(s):
         return "question"
     if _FURNITURE_OPENING.match(s) or _FURNITURE_ANYWHERE.search(s):
         return "stamp, byline or caption"
@@ -486,5 +492,5 @@ def names_other_day(day: dt.date, expression_days: Iterable[dt.date]) -> bool:
     return any(d != day for d in expression_days)
 
 
-__all__ = ["content_start", "dangling", "furniture", "names_other_day", "resolve", "shown_line", "subject_of",
-           "trimmed", "ambiguous_past"]
+__all__ = ["content_start", "dangling", "furniture", "is_question", "names_other_day", "resolve", "shown_line",
+           "subject_of", "trimmed", "ambiguous_past"]
