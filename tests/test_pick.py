@@ -76,6 +76,31 @@ def test_a_lone_capital_opening_the_sentence_is_a_name_only_when_seen_elsewhere(
     assert span("Which automaker recalled 1 million SUVs?", sentence, frozenset({"toyota"})) == "Toyota"
 
 
+@pytest.mark.parametrize("question, sentence, expected", [
+    # a dotted abbreviation is one name, never its first capital
+    ("Which lawmaker was ousted as speaker of the US House?",
+     "The U.S. House voted to oust Speaker Kevin McCarthy on Tuesday.", "Kevin McCarthy"),
+    ("Which country vetoed the resolution?", "The resolution was vetoed by the U.S. on Friday.", "U.S."),
+    # an organisation is not a country
+    ("Which streaming platform raised its prices?", "The U.S. streaming platform Netflix raised its prices.",
+     "Netflix"),
+    # a party or nationality word is an adjective, not a name
+    ("Which GOP lawmaker called for an impeachment inquiry?",
+     "Members backed the Republican impeachment inquiry announced by Speaker Kevin McCarthy.", "Kevin McCarthy"),
+    ("Which country may be changing its name?", "The Turkish government may be changing its name.", None),
+    # a person is not written in capitals; a state is a state
+    ("Which pop star made a surprise appearance at the game?",
+     "The NFL made the most of the surprise appearance at the game.", None),
+    ("Hurricane Idalia made landfall in which state?",
+     "Hurricane Idalia made landfall in Florida on Wednesday, USA TODAY reported.", "Florida"),
+    ("The winning ticket was sold in which state?", "The winning ticket was sold in Los Angeles on Monday.", None),
+    # a month's abbreviation is a date, not a place
+    ("Where did the debate take place?", "The debate took place on Sept. 27 before a small crowd.", None),
+])
+def test_a_name_of_the_kind_asked(question: str, sentence: str, expected: str | None) -> None:
+    assert span(question, sentence, frozenset({"nfl"})) == expected
+
+
 @pytest.mark.parametrize("question, words, fits", [
     ("Which country backs Azerbaijan?", "Azerbaijan", False),  # the question's own word
     ("Which country backs Azerbaijan?", "Turkey", True),
