@@ -93,7 +93,7 @@ def holds_answer(asked: Asking, sentence: str, question: str, known: frozenset[s
     name the question lacks (a run of capitalised words; a lone one opening the sentence only when ``known`` holds
     it, words seen capitalised mid-sentence nearby) for "which automaker", "who", "where". False for other questions,
     and for sentences that are themselves questions."""
-    if not asked.factoid or sentence.rstrip(" \"'”’)").endswith("?"):
+    if not asked.factoid or is_question(sentence):
         return False  # a sentence that asks ("Where is the second debate?", an explainer's heading) answers nothing
     if asked.answer_type in _NUMERIC:
         if not _numbers(sentence) - _numbers(question):
@@ -282,8 +282,7 @@ def select_candidates(scored: list[ScoredSentence], count: int = 10, per_passage
 
     def take(s: ScoredSentence) -> None:
         text = s.text.strip()
-        asks = text.rstrip(" \"'”’)").endswith("?")
-        if len(text) > max_chars or asks or per.get(s.passage.chunk_id, 0) >= per_passage:
+        if len(text) > max_chars or is_question(text) or per.get(s.passage.chunk_id, 0) >= per_passage:
             return
         tokens = content_tokens(text)
         if not tokens or _near_duplicate(tokens, kept):

@@ -26,6 +26,7 @@ import pycountry
 from app.text.actors import actors_in_question, is_demonym, lookup_alias, resolve_actor
 from app.text.asking import DATE, EVENT, GPE, LOC, MONEY, NUMBER, ORG, PERCENT, PERSON, Asking
 from app.text.dates import find_time_expressions
+from app.text.lines import is_question
 from app.text.tokens import content_tokens, name_stems, name_words, opens_sentence
 
 _NAMED = (PERSON, ORG, GPE, LOC, EVENT)
@@ -66,7 +67,7 @@ def answer_span(asked: Asking, sentence: str, question: str, known: frozenset[st
     """The words of ``sentence`` that answer a factoid question of the kind ``asked``, or None (not factoid, no
     such words, or only words the question already says). ``known``: words seen capitalised mid-sentence nearby
     (a lone capital opening the sentence is a name only then, as in app.text.tokens.name_groups)."""
-    if not asked.factoid or sentence.rstrip(" \"'”’)").endswith("?"):
+    if not asked.factoid or is_question(sentence):
         return None
     if asked.answer_type in _NUMERIC:
         found = _numbers(asked.answer_type, sentence, question)
@@ -220,7 +221,7 @@ _AFFILIATIONS = frozenset("republican republicans democrat democrats democratic 
 @cache
 def _subdivision_names() -> frozenset[str]:
     """The names of the world's states, provinces and regions (ISO 3166-2, from pycountry, as app.text.actors reads
-    countries): "Florida", "Bavaria"."""
+    countries): "Florida", "Ontario", "Bayern"."""
     return frozenset(sub.name.lower() for sub in pycountry.subdivisions)
 
 
