@@ -267,3 +267,32 @@ def test_a_question_in_an_article_is_never_quoted_as_an_answer(tmp_path: Path) -
     assert "magnitude 7.0" in answer.text
     assert "?" not in answer.text
     assert all(not c.text.rstrip().endswith("?") for c in answer.citations)
+
+
+def test_what_someone_said_about_a_topic_is_what_they_said_about_it(tmp_path: Path) -> None:
+    """"What did X say about Y?" over several articles quotes X's statements that name Y, not everything X said;
+    when none of them does, the sentences that name X and Y answer (a quote the attribution rules did not read as a
+    statement); a plain "What did X say?" still lists every statement."""
+    from app import Chronicle
+
+    (tmp_path / "rallies.txt").write_text(
+        "Title: Mayor speaks at two rallies\nDate: 2023-10-16\n\n"
+        "Mayor Ana Dalton said the new bridge over the river would open in May.\n\n"
+        "In her second speech, Dalton did not mention Judge Carla Ortiz by name, but said: \"The judge does not "
+        "like me too much.\"\n\n"
+        "The stadium will be finished in June.\n", encoding="utf-8")
+    (tmp_path / "budget.txt").write_text(
+        "Title: City budget approved\nDate: 2023-10-17\n\n"
+        "The council approved the city budget on Tuesday.\n\n"
+        "Mayor Ana Dalton said taxes would not rise this year.\n", encoding="utf-8")
+    chron = Chronicle(make_settings(tmp_path / "store"))
+    chron.ingest([tmp_path / "rallies.txt", tmp_path / "budget.txt"])
+
+    taxes = chron.ask("What did Dalton say about taxes?")
+    assert taxes.route == "statements" and "taxes would not rise" in taxes.text and "bridge" not in taxes.text
+
+    judge = chron.ask("What did Dalton say about the judge?")
+    assert not judge.abstained and "does not like me" in judge.text and "bridge" not in judge.text
+
+    everything = chron.ask("What did Dalton say?")
+    assert everything.route == "statements" and "bridge" in everything.text and "taxes" in everything.text

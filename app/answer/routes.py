@@ -42,10 +42,11 @@ from app.query.evidence import (
     select_wide_sources,
 )
 from app.query.retrieval import HybridRetriever, Retriever, scoped
-from app.query.statements import actor_sources, label_sources, statement_question_actors
+from app.query.statements import actor_sources, label_sources, statement_question_actors, statement_topic
 from app.query.story import StoryRequest, TimelineError, story_range
 from app.query.temporal import reference_date, timeline_sources
 from app.records import Passage, Source, StoryTimeline
+from app.text.actors import canonical_actors
 from app.text.asking import StoryAsk, story_request, what_is_asked
 from app.text.tokens import content_tokens
 
@@ -269,12 +270,14 @@ class Router:
                 return found
         actors = statement_question_actors(question)
         if actors:
-            found = self.statements(retriever, actors)
+            found = self.statements(retriever, actors, question)
             if found is not None:
                 return found
         dated = self.timeline(retriever, question, mode)
         if dated is not None:
             return dated
+        if actors and statement_topic(question, actors):  # what X said about Y, in words not read as a statement
+            return self.search(retriever, question, mode, naming=actors)
         return self.search(retriever, question, mode, abstain=bool(actors))
 
     def claim(self, retriever: Retriever, claim: str) -> Evidence:
@@ -315,8 +318,8 @@ class Router:
                                   score=float(line.n_articles), shown=line.text if line.text != first.text else ""))
         return Evidence("story", sources, sure=bool(sources))
 
-    def statements(self, retriever: Retriever, actors: list[str]) -> Evidence | None:
-        sources = actor_sources(retriever, actors)
+    def statements(self, retriever: Retriever, actors: list[str], question: str = "") -> Evidence | None:
+        sources = actor_sources(retriever, actors, question)
         if not sources:
             return None
         return Evidence("statements", sources, speaker=" and ".join(actors), sure=True)
@@ -332,9 +335,13 @@ class Router:
         candidates = [replace(s, n=i + 1) for i, s in enumerate(sorted(best, key=lambda s: s.n))]
         return Evidence("timeline", dated.sources, instruction=dated.instruction, sure=True, candidates=candidates)
 
-    def search(self, retriever: Retriever, question: str, mode: str, abstain: bool = False) -> Evidence:
+    def search(self, retriever: Retriever, question: str, mode: str, abstain: bool = False,
+               naming: list[str] | None = None) -> Evidence:
         """The best sentences of the retrieved passages. ``abstain``: an actor question with no statement by that
-        actor has nothing to say, whatever the passages hold. A factoid question ("Who did Mubarak appoint ...?")
+        actor has nothing to say, whatever the passages hold. ``naming``: only sentences that name one of these
+        actors ("What did Trump say about the judge?" when no statement of his names the judge: 'Trump did not
+        mention Chutkan by name, but said: "The judge doesn't like me too much."', a sentence the ingest's
+        attribution rules did not read as a statement). A factoid question ("Who did Mubarak appoint ...?")
         in LLM mode also gets its candidates: the best sentences of a wider read (``read_wide``). The extractive
         answer keeps the k passages: chosen from the wide read (and its headlines) by the same scorer, it lost 1
         (2) of the 250 RealTimeQA questions and gained none (seventh session): the scorer's best over more text is
@@ -350,6 +357,9 @@ class Router:
                                      recency_days=retriever.settings.recency_days)
         strict_ids = {p.chunk_id for p in passages}
         scored = [s for s in scored_all if s.passage.chunk_id in strict_ids]
+        if naming:
+            names = content_tokens(canonical_actors(" ".join(naming)))
+            scored = [s for s in scored if names & content_tokens(canonical_actors(s.text))]
         n_terms = len(question_terms(question))
         if abstain or not scored or not relevant(scored, mode, n_terms):
             return Evidence("search", passages=passages)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from app.query.evidence import question_terms
 from app.query.retrieval import Retriever
 from app.records import Source, StatementFilter, StoredStatement
-from app.text.actors import actors_in_question, resolve_actor
+from app.text.actors import actors_in_question, canonical_actors, resolve_actor
 from app.text.asking import what_is_asked
+from app.text.tokens import content_tokens
 
 MAX_STATEMENT_SOURCES = 12
 
@@ -67,8 +69,31 @@ _SUBJECT = re.compile(
 )
 
 
-def actor_sources(retriever: Retriever, names: list[str]) -> list[Source]:
-    """Every visible statement of the named actors/people, deduplicated by sentence, in date then text order."""
+# Words that ask for statements, not what they are about ("What did Trump say about the judge?": "judge").
+_INTENT_WORDS = frozenset(content_tokens(
+    "say says said saying tell told react reacted reaction reactions respond responded response responses position "
+    "stance view views think thinks comment comments commented statement statements criticise criticize criticised "
+    "criticized condemn condemned warn warned urge urged call called claim claimed accuse accused announce announced "
+    "stand line official"))
+
+
+def statement_topic(question: str, names: list[str]) -> set[str]:
+    """What a statement question asks the actor's words to be about, as content tokens: {"judge"} for "What did
+    Trump say about the judge?"; empty for "What did Russia say?" (its words name the actor or ask for words)."""
+    subject = _SUBJECT.search(question)
+    said_by = next((g for g in subject.groups() if g), "") if subject else ""
+    actor_words = content_tokens(canonical_actors(f"{said_by} {' '.join(names)}"))
+    return question_terms(question) - _INTENT_WORDS - actor_words
+
+
+def actor_sources(retriever: Retriever, names: list[str], question: str = "") -> list[Source]:
+    """Every visible statement of the named actors/people, deduplicated by sentence, in date then text order. When
+    ``question`` asks what they said about something (``statement_topic``) and their statements come from several
+    articles, only the statements that name it, in their words or their article's headline: none when none does
+    (the search route then answers from the sentences that name them). A new user's "What did Trump say about the
+    judge?" over 62 articles had listed twelve Trump statements on cars and unions. Within one article every
+    statement is about its story, named or not ("What was Russia's response to the offensive?" on the seed, whose
+    Russian statements say "stop fighting" and "urged negotiations"): all of them are kept."""
     visible = retriever.visible_articles
     found: list[tuple[str, StoredStatement]] = []
     for name in names:
@@ -82,6 +107,9 @@ def actor_sources(retriever: Retriever, names: list[str]) -> list[Source]:
         if (st.article_id, st.start) not in seen:
             seen.add((st.article_id, st.start))
             unique.append((name, st))
+    topic = statement_topic(question, names) if question else set()
+    if topic and len({st.article_id for _, st in unique}) > 1:
+        unique = [(name, st) for name, st in unique if topic & content_tokens(f"{st.title} {st.text}")]
     unique = unique[-MAX_STATEMENT_SOURCES:]  # the most recent ones when an actor said a lot
     return [
         Source(n=i + 1, text=st.text, article_id=st.article_id, title=st.title, published=st.published,
