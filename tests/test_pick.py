@@ -375,6 +375,22 @@ def test_the_words_that_say_when_are_the_expression_that_gave_the_sentence_its_d
     assert when_span(sentence, "1990s", day) is None  # no expression of it resolves to that date
 
 
+def test_a_span_counted_back_from_the_writing_does_not_say_when() -> None:
+    """"in the past 170 years" (1853-08-28..2023-08-28) scores high for "When did Idalia make landfall?" but says
+    how rare, not when: the lead is the best sentence that dates the event."""
+    from app.answer.compose import short_when
+
+    back = "Idalia could be the second major hurricane to make landfall there in the past 170 years, he said."
+    day = "Idalia made landfall on Wednesday morning near Keaton Beach."
+    sources = [Source(1, back, "a", "Idalia", "2023-08-28", 0, len(back), label="1853-08-28..2023-08-28", score=0.9),
+               Source(2, day, "b", "Idalia", "2023-08-30", 0, len(day), label="2023-08-30", score=0.7)]
+    short = short_when("When did Hurricane Idalia make landfall?", sources)
+    assert short is not None and (short.text, short.n) == ("Wednesday", 2)
+    decade = "The region saw an earlier conflict in the 1990s, he said."  # a period, not a span back from the day
+    older = Source(3, decade, "c", "War", "2023-09-19", 0, len(decade), label="1990s", score=0.9)
+    assert short_when("When was the earlier conflict?", [older]).text == "the 1990s"  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("words, fits", [("2020", True), ("Tuesday", True), ("the 1990s", True),
                                          ("the next 24 hours", True), ("Dmitry Peskov", False)])
 def test_a_models_words_for_when_must_be_a_time(words: str, fits: bool) -> None:

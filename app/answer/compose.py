@@ -18,7 +18,7 @@ import datetime as dt
 import re
 
 from app.answer.citations import cite, cited_numbers, split_claims, support_score
-from app.query.temporal import question_kind
+from app.query.temporal import looks_back, question_kind
 from app.records import ShortAnswer, Source
 from app.text.answer_spans import answer_span, when_span
 from app.text.asking import what_is_asked
@@ -55,9 +55,10 @@ def short_when(question: str, sources: list[Source]) -> ShortAnswer | None:
     """For "When ...?" on the timeline route: the words of the best-scored dated sentence that say when ("2020",
     "Tuesday"), the date it resolves to in its label under them ("2023-09-19: ... said on Tuesday ... [1]"). None
     for other questions, or when no time expression of that sentence gave its date."""
-    if what_is_asked(question).wh != "when" or not sources:
+    dated = [s for s in sources if not looks_back(s)]
+    if what_is_asked(question).wh != "when" or not dated:
         return None
-    best = max(sources, key=lambda s: s.score)
+    best = max(dated, key=lambda s: s.score)
     span = when_span(best.text, best.label, best.published_day)
     if span is None:
         return None

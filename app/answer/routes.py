@@ -44,7 +44,7 @@ from app.query.evidence import (
 from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors, statement_topic
 from app.query.story import StoryRequest, TimelineError, story_range
-from app.query.temporal import reference_date, timeline_sources
+from app.query.temporal import looks_back, reference_date, timeline_sources
 from app.records import Passage, Source, StoryTimeline
 from app.text.actors import canonical_actors
 from app.text.asking import StoryAsk, story_request, what_is_asked
@@ -331,7 +331,8 @@ class Router:
         if dated is None or not dated.sources:
             return None
         picks = self.picks(retriever, question, mode, dated=True)
-        best = sorted(dated.sources, key=lambda s: -s.score)[: self.candidate_limits[3]] if picks else []
+        dating = [s for s in dated.sources if not looks_back(s)]  # "in the past 170 years" says no when
+        best = sorted(dating, key=lambda s: -s.score)[: self.candidate_limits[3]] if picks else []
         candidates = [replace(s, n=i + 1) for i, s in enumerate(sorted(best, key=lambda s: s.n))]
         return Evidence("timeline", dated.sources, instruction=dated.instruction, sure=True, candidates=candidates)
 

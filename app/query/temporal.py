@@ -468,3 +468,17 @@ def timeline_sources(retriever: Retriever, question: str, encode: Encode) -> Dat
         return None
     chosen = _chronological(_merge(hits[:MAX_LIST], encode))
     return DatedSources(_sources(chosen), "The sources are dated events in date order; say what happened and when.")
+
+
+def looks_back(source: Source) -> bool:
+    """A range of more than a year that ends on its article's day ("in the past 170 years", "over the past two
+    years": 1853-08-28..2023-08-28) measures a span back from the writing; it never says when something happened.
+    A new user's "When did Hurricane Idalia make landfall?" had been led by "the past 170 years"."""
+    first, _, last = source.label.partition("..")
+    published = source.published_day
+    if not last or published is None or last != published.isoformat():
+        return False
+    try:
+        return (published - dt.date.fromisoformat(first)).days > 366
+    except ValueError:
+        return False
