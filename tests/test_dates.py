@@ -140,6 +140,9 @@ def test_weekday_modifiers_and_future_cue() -> None:
     assert _only("They meet next Tuesday.").date_start == D(2023, 9, 26)
     assert _only("Leaders will meet in Brussels on Friday.").date_start == D(2023, 9, 22)
     assert _only("Leaders met in Brussels on Friday.").date_start == D(2023, 9, 15)
+    # a forecast speaks of the coming days: "is forecast to make landfall ... early Wednesday" (a new user's storm)
+    assert _only("The storm is forecast to make landfall early on Friday.").date_start == D(2023, 9, 22)
+    assert _only("The storm is likely to weaken by Friday.").date_start == D(2023, 9, 22)
 
 
 def test_holiday_names_are_not_weekdays() -> None:
