@@ -272,7 +272,7 @@ def test_a_question_in_an_article_is_never_quoted_as_an_answer(tmp_path: Path) -
 def test_what_someone_said_about_a_topic_is_what_they_said_about_it(tmp_path: Path) -> None:
     """"What did X say about Y?" over several articles quotes X's statements that name Y, not everything X said;
     when none of them does, the sentences that name X and Y answer (a quote the attribution rules did not read as a
-    statement); a plain "What did X say?" still lists every statement."""
+    statement); someone with no statement abstains; a plain "What did X say?" still lists every statement."""
     from app import Chronicle
 
     (tmp_path / "rallies.txt").write_text(
@@ -293,6 +293,9 @@ def test_what_someone_said_about_a_topic_is_what_they_said_about_it(tmp_path: Pa
 
     judge = chron.ask("What did Dalton say about the judge?")
     assert not judge.abstained and "does not like me" in judge.text and "bridge" not in judge.text
+
+    # someone with no statement at all: nothing they said, whatever the sentences that name them hold
+    assert chron.ask("What did Ortiz say about the mayor?").abstained
 
     everything = chron.ask("What did Dalton say?")
     assert everything.route == "statements" and "bridge" in everything.text and "taxes" in everything.text

@@ -276,8 +276,8 @@ class Router:
         dated = self.timeline(retriever, question, mode)
         if dated is not None:
             return dated
-        if actors and statement_topic(question, actors):  # what X said about Y, in words not read as a statement
-            return self.search(retriever, question, mode, naming=actors)
+        if actors and statement_topic(question, actors) and actor_sources(retriever, actors):
+            return self.search(retriever, question, mode, naming=actors)  # X spoke, but not of Y in a statement
         return self.search(retriever, question, mode, abstain=bool(actors))
 
     def claim(self, retriever: Retriever, claim: str) -> Evidence:
