@@ -171,6 +171,7 @@ class ReadWriteLock:
 # one collection, opened by ``count()``: +123 MB with 384 floats, +36 MB with 2 (2.05 -> 0.60 KB a row): ~440 MB
 # less of those 621 MB at 10,064 articles. The rest is the rows' text and metadata.
 LIGHT_DIM = 2
+FIRST_ROW_TRIES = 5  # reads of a collection a concurrent writer is still creating (``_first_row``)
 
 
 def light_vector(row_id: str) -> list[float]:
@@ -305,10 +306,23 @@ class Store:
     def _vector(self, kind: str, row_id: str, passage_vector: list[float]) -> list[float]:
         """A statement's or event's stored vector: the light placeholder, or its passage's in a store written so."""
         if kind not in self._dims:
-            with self.using():
-                got = self.collections[kind].get(limit=1, include=["embeddings"])
+            got = self._first_row(kind)
             self._dims[kind] = len(got["embeddings"][0]) if got["ids"] else LIGHT_DIM
         return light_vector(row_id) if self._dims[kind] == LIGHT_DIM else passage_vector
+
+    def _first_row(self, kind: str) -> Any:
+        """One row of a collection with its vector. A Chroma server that another ingest process is writing a new
+        collection to can answer "Error creating hnsw segment reader: Nothing found on disk" until that
+        collection's index is on disk (seen once in the two-shard server test, ninth session): the read is tried
+        again a few times before the error is the caller's."""
+        for attempt in range(1, FIRST_ROW_TRIES):
+            try:
+                with self.using():
+                    return self.collections[kind].get(limit=1, include=["embeddings"])
+            except chromadb.errors.InternalError:
+                time.sleep(0.5 * attempt)
+        with self.using():
+            return self.collections[kind].get(limit=1, include=["embeddings"])
 
     def _upsert(self, kind: str, rows: list[_Row]) -> None:
         """Chroma applies each call in one transaction; batches above the client's limit are split."""
