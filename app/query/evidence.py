@@ -282,7 +282,7 @@ def select_candidates(scored: list[ScoredSentence], count: int = 10, per_passage
 
     def take(s: ScoredSentence) -> None:
         text = s.text.strip()
-        if len(text) > max_chars or is_question(text) or per.get(s.passage.chunk_id, 0) >= per_passage:
+        if len(text) > max_chars or per.get(s.passage.chunk_id, 0) >= per_passage:  # no question: score_sentences
             return
         tokens = content_tokens(text)
         if not tokens or _near_duplicate(tokens, kept):
