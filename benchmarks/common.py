@@ -130,6 +130,14 @@ def search_results(path: Path) -> list[dict[str, Any]]:
     return [r for row in read_jsonl(path) for r in row.get("search_result") or [] if isinstance(r, dict)]
 
 
+def question_day(question: dict[str, Any]) -> dt.date | None:
+    """The day a RealTimeQA question was asked ("2023/09/01"), or None."""
+    try:
+        return dt.date(*(int(x) for x in str(question.get("question_date", "")).split("/")))
+    except (TypeError, ValueError):
+        return None
+
+
 def gold(question: dict[str, Any]) -> str:
     return str(question["choices"][int(question["answer"][0])])
 

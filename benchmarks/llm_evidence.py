@@ -40,6 +40,7 @@ from benchmarks.common import (
     contains,
     envelope,
     gold,
+    question_day,
     read_jsonl,
     skip,
     weeks,
@@ -86,7 +87,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from app.answer import prompts
     from app.answer.llm.client import chatml
     from app.answer.llm.model_files import packaged_model_path
-    from benchmarks.realtimeqa import _question_day
 
     settings = load_settings(vectorstore_dir=args.stores / ws[0].name)
     vocab = llama_cpp.Llama(model_path=str(settings.llm_model_path or packaged_model_path(settings.model_cache_dir)),
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         chron = Chronicle(load_settings(vectorstore_dir=args.stores / w.name))
         answerer = chron.answerer
         for q in read_jsonl(w.qa)[: args.limit]:
-            question, g, day = q["question_sentence"], gold(q), _question_day(q)
+            question, g, day = q["question_sentence"], gold(q), question_day(q)
             if candidate_budgets:
                 rows += _candidate_rows(answerer, w.name, q["question_id"], question, g, day, candidate_budgets,
                                         tokens, pick_fixed)

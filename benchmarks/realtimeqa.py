@@ -36,7 +36,6 @@ gets 34.6 exact match (open) and 66.5 % multiple choice; human multiple-choice a
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import statistics
@@ -45,6 +44,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.answerable import LABELS, by_label, load_labels
 from benchmarks.common import (
     DEFAULT_DATA,
     NOTA,
@@ -55,6 +55,7 @@ from benchmarks.common import (
     envelope,
     gold,
     normalise,
+    question_day,
     read_jsonl,
     search_results,
     skip,
@@ -88,13 +89,6 @@ def pick(choices: list[str], answer_text: str, passages: list[str]) -> int | Non
         return idx
     nota = [i for i, c in enumerate(choices) if normalise(c) == NOTA]
     return nota[0] if nota else None
-
-
-def _question_day(q: dict[str, Any]) -> dt.date | None:
-    try:
-        return dt.date(*(int(x) for x in str(q.get("question_date", "")).split("/")))
-    except (TypeError, ValueError):
-        return None
 
 
 def _seen(ans: Any) -> list[str]:
@@ -176,7 +170,7 @@ def evaluate_week(week: Week, plan: dict[str, int | None], stores: Path | None, 
                      else Chronicle(settings.model_copy(update={"llm_wide_evidence": True})))
             mode = "extractive" if pipeline == "extractive" else "llm"
             for q in all_questions[: plan[pipeline]]:
-                ans = asker.ask(q["question_sentence"], mode=mode, as_of=_question_day(q))
+                ans = asker.ask(q["question_sentence"], mode=mode, as_of=question_day(q))
                 timings = {key: ans.timings.get(key, 0.0) for key in ("retrieve_ms", "first_token_ms", "total_ms")}
                 # the model's prompt (embedded model only): its tokens, and those not reused from the KV cache
                 timings.update({key: ans.timings[key] for key in ("prompt_tokens", "prefill_tokens", "llm_ms",
@@ -300,6 +294,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     help="questions in total for the llm-wide pipeline, spread evenly (default: as the llm pipeline)")
     ap.add_argument("--stores", type=Path, default=None, help="keep and reuse the weekly stores in this folder")
     ap.add_argument("--k", type=int, default=None, help="passages per question (default settings.k)")
+    ap.add_argument("--answerable", type=Path, default=LABELS,
+                    help="a reader's labels of which questions the articles answer (benchmarks.answerable); each "
+                         "pipeline is scored on each label when its questions are labelled there")
     args = ap.parse_args(argv)
     ws = weeks(args.data) if args.data.exists() else []
     if not ws:
@@ -320,8 +317,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         plan: dict[str, int | None] = {p: limits.get(p, args.limit) for p in pipelines}
         rows.extend(evaluate_week(w, plan, args.stores, args.k))
         write_json(args.out.with_name(args.out.stem + "-rows.json"), rows)  # so far: a long run can be read early
+    labels = load_labels(args.answerable)
     for p in pipelines:
         payload[p] = summarise([r for r in rows if r["pipeline"] == p])
+        if answerable := by_label([r for r in rows if r["pipeline"] == p], labels):
+            payload[p]["answerable"] = answerable
         print(p, json.dumps(payload[p]), flush=True)
     for model_pipeline in ("llm", "llm-wide"):
         if "extractive" not in pipelines or model_pipeline not in pipelines:

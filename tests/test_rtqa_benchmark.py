@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks import realtimeqa
+import pytest
+
+from benchmarks import answerable, realtimeqa
 
 ARTICLES = [
     {"url": "https://example.org/2031/03/04/harbour", "title": "Veloria opens its new harbour",
@@ -39,8 +41,10 @@ def test_extractive_run_on_a_small_week_scores_each_question(tmp_path: Path) -> 
                                          for q, a in zip(QUESTIONS, ARTICLES, strict=True)])
     _write(data / "20310306_qa.jsonl", QUESTIONS)
     out = tmp_path / "rtqa.json"
+    labels = tmp_path / "labels.jsonl"
+    _write(labels, [{"id": "20310306_0", "label": "yes", "why": "the harbour's opening"}])
     result = realtimeqa.main(["--data", str(data), "--pipelines", "extractive", "--stores", str(tmp_path / "stores"),
-                              "--out", str(out)])
+                              "--out", str(out), "--answerable", str(labels)])
     summary = result["extractive"]
     assert summary["questions"] == 2
     rows = json.loads(out.with_name("rtqa-rows.json").read_text(encoding="utf-8"))
@@ -50,6 +54,45 @@ def test_extractive_run_on_a_small_week_scores_each_question(tmp_path: Path) -> 
     assert by_id["20310306_1"]["open"], by_id["20310306_1"]["answer"]
     assert summary["open_acc"] == 1.0
     assert (tmp_path / "stores" / "20310306").is_dir()  # kept for the next run
+    # scored on the reader's labels: the labelled question is answerable and answered; the other is unlabelled
+    assert summary["answerable"]["yes"] == {"questions": 1, "open": 1, "shown": 1, "abstained": 0}
+    assert summary["answerable"]["none"]["questions"] == 1
+    assert summary["answerable"]["answerable_share"] == 0.5 and summary["answerable"]["open_on_answerable"] == 1.0
+
+    # the labelling sheet, from the same kept store: each question with the sentences that hold its gold
+    sheet_path = tmp_path / "sheet.json"
+    answerable.main(["--data", str(data), "--stores", str(tmp_path / "stores"), "--out", str(sheet_path)])
+    sheet = {r["id"]: r for r in json.loads(sheet_path.read_text(encoding="utf-8"))}
+    assert [s["sentence"] for s in sheet["20310306_0"]["sentences"]] == [
+        "The island of Veloria opened its new deep-water harbour on Tuesday."]
+    assert sheet["20310306_0"]["sentences"][0]["headline"] == "Veloria opens its new harbour"
+    assert "Four villages were evacuated" in sheet["20310306_1"]["sentences"][0]["sentence"]
+
+
+def test_rows_are_scored_on_each_label_and_a_dataset_without_labels_gets_none() -> None:
+    rows = [{"id": "a", "open": True, "shown": True, "abstained": False},
+            {"id": "b", "open": False, "shown": True, "abstained": False},
+            {"id": "c", "open": True, "shown": True, "abstained": False},  # right by a chance match
+            {"id": "d", "open": False, "shown": False, "abstained": True}]
+    scored = answerable.by_label(rows, {"a": "yes", "b": "yes", "c": "no"})
+    assert scored["yes"] == {"questions": 2, "open": 1, "shown": 2, "abstained": 0}
+    assert scored["none"] == {"questions": 1, "open": 0, "shown": 0, "abstained": 1}
+    assert scored["open_on_answerable"] == 0.5 and scored["open_by_chance"] == 1
+    assert scored["answerable_share"] == 0.5 and scored["answerable_or_partial_share"] == 0.5
+    assert answerable.by_label(rows, {"z": "yes"}) == {}
+
+
+def test_the_bundled_labels_cover_the_dev_weeks_and_a_wrong_label_is_refused(tmp_path: Path) -> None:
+    labels = answerable.load_labels()
+    assert len(labels) == 122 and set(labels.values()) == {"yes", "partial", "no"}
+    assert sum(v == "yes" for v in labels.values()) == 51
+    assert {i.split("_")[0] for i in labels} <= {"20230901", "20230908", "20230915", "20230922", "20230929",
+                                                   "20231006", "20231013", "20231020", "20231027"}
+    bad = tmp_path / "bad.jsonl"
+    _write(bad, [{"id": "x", "label": "maybe"}])
+    with pytest.raises(ValueError, match="'maybe'"):
+        answerable.load_labels(bad)
+    assert answerable.load_labels(tmp_path / "absent.jsonl") == {}
 
 
 def test_compare_sorts_questions_by_which_pipeline_got_them_right() -> None:
