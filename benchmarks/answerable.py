@@ -27,6 +27,7 @@ Usage: ``python -m benchmarks.answerable --stores DIR --out sheet.json`` (the we
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -87,29 +88,33 @@ def by_label(rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, An
     return out
 
 
+def _words(text: str) -> set[str]:
+    """Lower-case words of four letters or more: enough to put the sentences sharing the question's words first."""
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3}
+
+
 def sheet(stores: Path, data: Path) -> list[dict[str, Any]]:
     """The labelling sheet: for each question (in week order), the sentences of articles published up to its day
     that hold its gold, most question words first."""
     from app import Chronicle, clear_caches, load_settings
-    from app.query.retrieval import get_retriever
-    from app.text.tokens import content_tokens
 
     out = []
     for week in weeks(data):
         settings = load_settings(vectorstore_dir=stores / week.name)
-        Chronicle(settings).ingest([week.gcs])  # a no-op on a kept store
-        retriever = get_retriever(settings)
+        chron = Chronicle(settings)
+        chron.ingest([week.gcs])  # a no-op on a kept store
+        retriever = chron.retriever
         for q in read_jsonl(week.qa):
             answer, allowed = gold(q), retriever.allowed(question_day(q))
             ids = [h.chunk_id for h in retriever.keyword_hits(answer, GOLD_FETCH)]
             ids += [h.chunk_id for h in retriever.keyword_hits(q["question_sentence"], QUESTION_FETCH)]
             ids = [cid for cid in dict.fromkeys(ids) if cid.split(":")[0] in allowed]
-            asked = content_tokens(q["question_sentence"])
+            asked = _words(q["question_sentence"])
             found: dict[str, tuple[int, dict[str, str]]] = {}
             for p in retriever.store.passages(ids):
                 for _start, _end, text in p.sentence_texts():
                     if contains(text, answer) and text.strip() not in found:
-                        found[text.strip()] = (len(content_tokens(f"{p.title} {text}") & asked),
+                        found[text.strip()] = (len(_words(f"{p.title} {text}") & asked),
                                                {"headline": p.title, "published": p.published or "",
                                                 "sentence": text.strip()})
             best = sorted(found.values(), key=lambda x: -x[0])[:SHEET_SENTENCES]
