@@ -24,6 +24,14 @@ def from_epoch(ts: int) -> dt.date:
     return (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=int(ts))).date()
 
 
+def day_of(published: str | None) -> dt.date | None:
+    """The day of a stored publication date ("2023-09-19T10:00:00" -> 2023-09-19); None: undated or unparsable."""
+    try:
+        return dt.date.fromisoformat(published[:10]) if published else None
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class StoredArticle:
     """One completely ingested article, as the store lists it (its text is fetched apart: ``Store.article_text``)."""
@@ -63,6 +71,11 @@ class Passage:
 
     def rank(self, retriever: str) -> int | None:
         return dict(self.ranks).get(retriever)
+
+    @property
+    def published_day(self) -> dt.date | None:
+        """The article's publication day (None: undated, or a date that does not parse)."""
+        return day_of(self.published)
 
 
 @dataclass(frozen=True)
@@ -268,10 +281,7 @@ class Source:
     @property
     def published_day(self) -> dt.date | None:
         """The article's publication day (None: undated, or a date that does not parse)."""
-        try:
-            return dt.date.fromisoformat(self.published[:10]) if self.published else None
-        except ValueError:
-            return None
+        return day_of(self.published)
 
     def to_citation(self) -> dict[str, object]:
         """The stable ``--json`` shape of a citation."""

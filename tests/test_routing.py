@@ -121,6 +121,31 @@ def test_a_time_qualified_factoid_is_a_search(archive) -> None:
     assert "Orinda" in " ".join(c.title + " " + c.text for c in answer.citations)
 
 
+def test_this_weeks_question_reads_no_article_published_before_the_week(archive) -> None:
+    """An article cannot report what happened in a period that began after it was published: the 2022 recall is
+    not evidence for "this week" (it had been among the passages, and could be quoted or picked)."""
+    answer = archive.ask("Which automaker recalled cars this week?", mode="extractive", as_of=dt.date(2023, 10, 6))
+    assert answer.passages and all(p.published >= "2023-09-25" for p in answer.passages), [
+        (p.title, p.published) for p in answer.passages]
+    assert answer.citations and all("Kestrel" not in c.title for c in answer.citations), answer.text
+    # nothing published in the week asked about: the older articles are what there is, and they still answer
+    earlier = archive.ask("Which automaker recalled SUVs this week?", mode="extractive", as_of=dt.date(2023, 1, 15))
+    assert earlier.citations and "Kestrel" in earlier.citations[0].title, earlier.text
+
+
+@pytest.mark.parametrize(("question", "earliest"), [
+    ("Which automaker recalled vehicles this week?", dt.date(2023, 9, 25)),  # the week of 2 October, less 7 days
+    ("What happened on Tuesday?", dt.date(2023, 9, 26)),
+    ("Which automaker recalled SUVs in 2022?", None),  # a named year: the range reader's, not a publication window
+    ("Where will next year's summit be held?", None),  # a future period: earlier articles preview it
+    ("Which automaker recalled SUVs?", None),
+])
+def test_the_earliest_article_that_can_report_the_period_asked(question: str, earliest: dt.date | None) -> None:
+    from app.query.temporal import reported_since
+
+    assert reported_since(question, dt.date(2023, 10, 6)) == earliest
+
+
 def test_a_factoid_with_a_year_reads_the_events_of_that_period(archive) -> None:
     """'Which automaker ... in 2022?' is a search among the events dated in 2022 (the TimeQA kind of question):
     the 2022 recall, not this year's."""

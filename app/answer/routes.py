@@ -44,7 +44,7 @@ from app.query.evidence import (
 from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors, statement_topic
 from app.query.story import StoryRequest, TimelineError, story_range
-from app.query.temporal import looks_back, reference_date, timeline_sources
+from app.query.temporal import looks_back, published_since, reference_date, reported_since, timeline_sources
 from app.records import Passage, Source, StoryTimeline
 from app.text.actors import canonical_actors
 from app.text.asking import StoryAsk, story_request, what_is_asked
@@ -346,10 +346,16 @@ class Router:
         in LLM mode also gets its candidates: the best sentences of a wider read (``read_wide``). The extractive
         answer keeps the k passages: chosen from the wide read (and its headlines) by the same scorer, it lost 1
         (2) of the 250 RealTimeQA questions and gained none (seventh session): the scorer's best over more text is
-        the same sentence or a worse one; the model's choice is what the wide read is for."""
+        the same sentence or a worse one; the model's choice is what the wide read is for. A question about a
+        period that has begun ("this week") reads no article published before it (``reported_since``)."""
         n_passages, n_articles, n_leads, n_candidates, per_passage = self.candidate_limits
         picks = self.picks(retriever, question, mode)
-        retrieved = retriever.retrieve(question, max(self.k, n_passages) if picks else self.k, vectors=True)
+        fetch = max(self.k, n_passages) if picks else self.k
+        earliest = reported_since(question, reference_date(retriever))
+        if earliest is None:
+            retrieved = retriever.retrieve(question, fetch, vectors=True)
+        else:  # "this week": no article published before the week began (app.query.temporal.reported_since)
+            retrieved = published_since(retriever.retrieve(question, 2 * fetch, vectors=True), earliest)[:fetch]
         passages = retrieved[: self.k]
         reads_heads = picks and self.candidate_headlines > 0
         heads = headline_passages(retriever, retrieved, CANDIDATE_HEADLINES) if reads_heads else []

@@ -33,7 +33,7 @@ import numpy as np
 
 from app.query.events import merge_events, overlapping, sort_key, visible_events
 from app.query.retrieval import Retriever
-from app.records import EventFilter, Source, StoredEvent, from_epoch
+from app.records import EventFilter, Passage, Source, StoredEvent, from_epoch
 from app.text.asking import what_is_asked
 from app.text.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
 from app.text.tokens import content_tokens
@@ -468,6 +468,34 @@ def timeline_sources(retriever: Retriever, question: str, encode: Encode) -> Dat
         return None
     chosen = _chronological(_merge(hits[:MAX_LIST], encode))
     return DatedSources(_sources(chosen), "The sources are dated events in date order; say what happened and when.")
+
+
+# An article cannot report what happened in a period that began after it was published: "Which major strike in the
+# US ended this week?" (asked 2023-09-28) had the model pick "It was the 1994 Major League Baseball strike" from a
+# 2014 article, beside the week's "Screenwriters and studios make deal". A few days' margin keeps the previews and
+# the reports of the days just before ("this week" read as the calendar week, asked on a Monday).
+PERIOD_MARGIN = dt.timedelta(days=7)
+
+
+def reported_since(question: str, reference: dt.date) -> dt.date | None:
+    """The earliest publication day of an article that can report on the period the question asks about ("this
+    week", "this month", "on Tuesday", "over the past week"): the period's start less PERIOD_MARGIN. None when the
+    question names no relative period that has begun by ``reference``: no period, a named year ("in 2005": the
+    range reader's, over documents whose publication day says nothing of what they cover), a future one ("next
+    year", which earlier articles preview)."""
+    constraint = parse_question_time(question, reference)
+    if constraint is None or constraint.start is None or constraint.start > reference:
+        return None
+    if _absolute(question, constraint):
+        return None
+    return constraint.start - PERIOD_MARGIN
+
+
+def published_since(passages: list[Passage], earliest: dt.date) -> list[Passage]:
+    """The passages of articles published on or after ``earliest`` (and undated ones), when any dated passage is;
+    else all of them (the archive holds nothing of the period: its older articles are what there is)."""
+    kept = [p for p in passages if (day := p.published_day) is None or day >= earliest]
+    return kept if any(p.published_day is not None for p in kept) else passages
 
 
 def looks_back(source: Source) -> bool:
