@@ -351,10 +351,10 @@ class Router:
         n_passages, n_articles, n_leads, n_candidates, per_passage = self.candidate_limits
         picks = self.picks(retriever, question, mode)
         fetch = max(self.k, n_passages) if picks else self.k
+        retrieved = retriever.retrieve(question, fetch, vectors=True)
         earliest = reported_since(question, reference_date(retriever))
-        if earliest is None:
-            retrieved = retriever.retrieve(question, fetch, vectors=True)
-        else:  # "this week": no article published before the week began (app.query.temporal.reported_since)
+        if earliest is not None and published_since(retrieved, earliest) != retrieved:
+            # "this week": no article published before the week began (app.query.temporal.reported_since)
             retrieved = published_since(retriever.retrieve(question, 2 * fetch, vectors=True), earliest)[:fetch]
         passages = retrieved[: self.k]
         reads_heads = picks and self.candidate_headlines > 0
