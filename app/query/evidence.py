@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.records import Passage, Source
+from app.records import Passage, Source, day_of
 from app.text.actors import canonical_actors
 from app.text.asking import EVENT, GPE, LOC, MONEY, NUMBER, ORG, PERCENT, PERSON, Asking, what_is_asked
 from app.text.dates import find_time_expressions
@@ -64,13 +64,10 @@ def headline_coverage(terms: set[str], sentence: str, headline: str) -> float:
 def recency_bonus(published: str | None, as_of: dt.date | None, days: float) -> float:
     """Up to RECENCY_BONUS for a sentence of an article published shortly before the as-of day (``days``: the
     age scale, Settings.recency_days, the same as the retriever's recency boost)."""
-    if as_of is None or not published:
+    day = day_of(published)
+    if as_of is None or day is None:
         return 0.0
-    try:
-        age = (as_of - dt.date.fromisoformat(published[:10])).days
-    except ValueError:
-        return 0.0
-    return RECENCY_BONUS * math.exp(-max(age, 0) / days)
+    return RECENCY_BONUS * math.exp(-max((as_of - day).days, 0) / days)
 
 
 _PERCENT = re.compile(r"\d\s*(?:%|percent\b|per\s*cent\b)|\b(?:half|third|quarter|fifth|tenth)s?\b", re.I)
