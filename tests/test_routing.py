@@ -131,6 +131,40 @@ def test_this_weeks_question_reads_no_article_published_before_the_week(archive)
     # nothing published in the week asked about: the older articles are what there is, and they still answer
     earlier = archive.ask("Which automaker recalled SUVs this week?", mode="extractive", as_of=dt.date(2023, 1, 15))
     assert earlier.citations and "Kestrel" in earlier.citations[0].title, earlier.text
+    # ... and the reader is told so, not left to notice the citation's date
+    assert "Nothing published since 2 January 2023 matches this question" in earlier.notes[0], earlier.notes
+    assert "the newest is from 5 October 2022" in earlier.notes[0], earlier.notes
+    assert not answer.notes, answer.notes  # the week had an article: nothing to say
+
+
+def test_the_older_sources_note_is_in_an_llm_mode_answer_too(archive) -> None:
+    """The note belongs to the evidence, not to a mode: a model's reply (here a deterministic fake that abstains,
+    so the quoted sentences are shown) carries it as the extractive answer does."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from app.answer.answerer import Answerer
+    from app.answer.llm.client import LangChainChat
+
+    settings = archive.settings.model_copy(update={"llm_pick": False})
+    model = GenericFakeChatModel(messages=iter([AIMessage(content="The articles don't say.")] * 3))
+    answerer = Answerer(settings, archive.retriever, archive.embed_batch, lambda: LangChainChat(model))
+    answer = answerer.ask("Which automaker recalled SUVs this week?", mode="llm", as_of=dt.date(2023, 1, 15))
+    assert answer.notes and answer.notes[0].startswith("Nothing published since 2 January 2023"), answer.notes
+
+
+def test_the_older_sources_note_is_said_only_when_no_passage_is_from_the_period() -> None:
+    from app.answer.routes import older_note
+    from app.records import Passage
+
+    def passage(published: str | None) -> Passage:
+        return Passage(f"a{published}:0", "Text.", f"a{published}", "Title", published, "", 0, 5, ((0, 5),))
+
+    earliest = dt.date(2023, 9, 25)
+    assert older_note([passage("2023-09-01"), passage("2022-01-03")], earliest).endswith(
+        "(the newest is from 1 September 2023).")
+    assert older_note([passage("2023-09-01"), passage("2023-09-27")], earliest) == ""
+    assert older_note([passage(None)], earliest) == ""  # undated: nothing can be said of its period
 
 
 @pytest.mark.parametrize(("question", "earliest"), [

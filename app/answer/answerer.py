@@ -132,7 +132,10 @@ class _Turn:
 
     def answer(self, text: str, cited: list[Source], abstained: bool, notes: list[str] | None = None,
                sources: list[Source] | None = None, short: ShortAnswer | None = None) -> Answer:
-        """``sources``: the numbered sources the text's [n] refer to (default: the evidence's strict ones)."""
+        """``sources``: the numbered sources the text's [n] refer to (default: the evidence's strict ones). The
+        evidence's note comes first in every answer of the turn, whichever mode and exit built it."""
+        if self.evidence.note and self.evidence.note not in (notes or []):
+            notes = [self.evidence.note, *(notes or [])]
         self.timings["total_ms"] = _ms(self.started)
         self.timings.setdefault("first_token_ms", self.timings["total_ms"])
         return Answer(text, cited, self.mode, abstained, self.evidence.route, self.question, self.standalone,
@@ -267,7 +270,7 @@ class Answerer:
         # A story timeline is its articles' own sentences, one per key date: rewriting a dozen dated lines would
         # cost the model a minute here and add nothing the citations do not already show.
         if mode == "extractive" or evidence.route == "story":
-            answer = turn.extractive(extractive, [evidence.note] if evidence.note else None)
+            answer = turn.extractive(extractive)
             timings["first_token_ms"] = _ms(t0)
             yield answer.text
             yield answer

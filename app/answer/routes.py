@@ -69,8 +69,9 @@ class Evidence:
     # search route, a factoid question: the model's candidates for select-and-extract (app.answer.pick), numbered
     # 1..n on their own; the best sentence or two of many more passages than the strict selection reads.
     candidates: list[Source] = field(default_factory=list)
-    # story route: what the answer says when there are no sources ("Nothing new since ..."), and a note on what was
-    # built ("The timeline of a person: ...")
+    # story route: what the answer says when there are no sources ("Nothing new since ..."); a note every answer to
+    # the question carries: what was built ("The timeline of a person: ..."), or on the search route that the
+    # period asked about ("this week") has no article and older ones answer (``older_note``)
     message: str = ""
     note: str = ""
 
@@ -357,6 +358,7 @@ class Router:
             # "this week": no article published before the week began (app.query.temporal.reported_since)
             retrieved = published_since(retriever.retrieve(question, 2 * fetch, vectors=True), earliest)[:fetch]
         passages = retrieved[: self.k]
+        note = older_note(passages, earliest) if earliest is not None else ""
         reads_heads = picks and self.candidate_headlines > 0
         heads = headline_passages(retriever, retrieved, CANDIDATE_HEADLINES) if reads_heads else []
         pool = read_wide(retriever, retrieved, n_articles, n_leads) + heads if picks else passages
@@ -369,7 +371,7 @@ class Router:
             scored = [s for s in scored if names & content_tokens(canonical_actors(s.text))]
         n_terms = len(question_terms(question))
         if abstain or not scored or not relevant(scored, mode, n_terms):
-            return Evidence("search", passages=passages)
+            return Evidence("search", passages=passages, note=note)
         chunk_ids = [p.chunk_id for p in pool]
         sources = label_sources(retriever, select_sources(scored, STRICT_SOURCES, STRICT_CHARS), chunk_ids)
         strict, n_wide, wide_per_passage, max_chars = self.wide_limits
@@ -379,7 +381,19 @@ class Router:
         candidates = (label_sources(retriever, self.candidate_sources(question, scored_all, heads), chunk_ids)
                       if picks else [])
         return Evidence("search", sources, passages, sure=relevant(scored, "extractive", n_terms), wide=wide,
-                        candidates=candidates)
+                        candidates=candidates, note=note)
+
+
+def older_note(passages: list[Passage], earliest: dt.date) -> str:
+    """What the reader is told when a question about a period that has begun ("this week") is answered from older
+    articles because the archive gave nothing published since ``earliest`` (``published_since``): each citation
+    shows its date, but "this week" asked and a month-old article answering must be said outright. Empty when a
+    passage is from the period, or none is dated."""
+    days = [d for p in passages if (d := p.published_day) is not None]
+    if not days or max(days) >= earliest:
+        return ""
+    return (f"Nothing published since {earliest:%-d %B %Y} matches this question; the sources are older (the newest "
+            f"is from {max(days):%-d %B %Y}).")
 
 
 def headline_passages(retriever: Retriever, passages: list[Passage], n_articles: int) -> list[Passage]:
