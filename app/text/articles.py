@@ -163,6 +163,21 @@ _DATE_LINE = re.compile(
 )
 
 
+_DAY = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+        r"|\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2})")
+_CLOCK = r"\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[A-Z]{2,4}\b)?"
+# A news site's dateline, copied with the text: a byline and a date on one line, a time beside the date ("By Jane
+# Doe | October 3, 2023", "By Staff | 2023/10/03", "October 3, 2023 at 9:15 a.m. EDT", "Updated 5:12 PM EDT, Tue
+# October 3, 2023"). A new user's articles pasted from news pages had their dates on such lines, and were ingested
+# undated (relative dates unresolved) while _DATE_LINE wants the date alone on its line.
+_DATELINE = re.compile(
+    rf"^(?:by\s+(?P<by>[^|•·\n]{{2,80}}?)\s*[|•·]\s*)?(?:(?:published|updated|posted)\s*:?\s*)?(?:{_CLOCK},?\s+)?"
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+|(?:mon|tue|wed|thu|fri|sat|sun)\.?,?\s+)?"
+    rf"(?P<date>{_DAY})(?:,?\s+(?:at\s+)?{_CLOCK})?\s*$",
+    re.IGNORECASE,
+)
+
+
 def parse_date(value: Any) -> dt.date | None:
     """A publication date from an ISO string, 'YYYY/MM/DD', 'Tuesday 19 September, 2023', or None."""
     if value is None or value == "":
@@ -191,6 +206,11 @@ def parse_date(value: Any) -> dt.date | None:
 def _header_field(line: str) -> tuple[str, str] | None:
     m = re.match(r"^(title|date|published|source|url|by|byline|author)\s*:\s*(.+)$", line.strip(), re.IGNORECASE)
     return (m.group(1).lower(), m.group(2).strip()) if m else None
+
+
+# A headline cut short by the page it was copied from ("Matt Gaetz threatens to remove Kevin McCarthy as House
+# speaker ...") is still the title, not a first sentence: a sentence ends in one full stop.
+_CUT_TITLE = re.compile(r"(?:\.\.\.|…)$")
 
 
 def parse_plain(text: str, source: str, fmt: str = "txt") -> Article:
@@ -226,7 +246,12 @@ def parse_plain(text: str, source: str, fmt: str = "txt") -> Article:
         elif published is None and _DATE_LINE.match(stripped):
             published = parse_date(stripped)
             header_end = line_end
-        elif title is None and len(stripped) <= 200 and not stripped.endswith((".", "?", "!", ",")) or (
+        elif published is None and (dateline := _DATELINE.match(stripped)):
+            published = parse_date(dateline.group("date"))
+            byline = byline or (dateline.group("by") or "").strip() or None
+            header_end = line_end
+        elif title is None and len(stripped) <= 200 and (_CUT_TITLE.search(stripped) or not stripped.endswith(
+                (".", "?", "!", ","))) or (
             title is None and fmt == "md" and line.lstrip().startswith("#")
         ):
             title = stripped
