@@ -321,6 +321,17 @@ def is_question(text: str) -> bool:
     return text.strip().rstrip("\"”’') ").endswith("?")
 
 
+_CONDITION = re.compile(r"^\W*(?:if|unless|should|in\s+case|in\s+the\s+event)\b", re.IGNORECASE)
+
+
+def hypothetical(text: str) -> bool:
+    """Whether ``text`` says what would happen rather than what happened: a question, or a sentence opening with
+    a condition ("If the House decides to remove McCarthy as speaker, then someone from a private backup list
+    provided by McCarthy at the beginning of the year will fill his slot ..."). Its time expression dates the
+    condition's setting, never the event asked about."""
+    return is_question(text) or bool(_CONDITION.match(text))
+
+
 def furniture(text: str) -> str:
     """Why ``text`` cannot be a timeline line ("" when it can): "question", "stamp", "byline or caption",
     "fragment", "unnamed speaker", "heading", "no verb". ``text`` is the sentence after ``content_start``."""
