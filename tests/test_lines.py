@@ -44,6 +44,11 @@ D = dt.date
     ("Last updated at 10:35 GMT on Friday, 11 February 2011.", "stamp, byline or caption"),
     ("6:25 pm Protesters are gathering again outside the state television building.", "stamp, byline or caption"),
     ("Reporting by Tom Perry; Editing by Giles Elgood", "stamp, byline or caption"),
+    # a new user's CNN pages (eleventh session): a caption and a note about the page on a story's timeline
+    ("The chamber of the House of Representatives is seen at the Capitol on February 28, 2022.",
+     "stamp, byline or caption"),
+    ("A version of this story appeared in CNN’s What Matters newsletter.", "stamp, byline or caption"),
+    ("Protesters are pictured outside the parliament in Tbilisi on Thursday.", "stamp, byline or caption"),
     ("the president said on Tuesday that he would not stand again.", "fragment"),
     ("... and the army would not fire on the crowds, a spokesman said.", "fragment"),
     ("We will stay in the square until he leaves, ” said one protester at the barricades.", "fragment"),
@@ -66,6 +71,8 @@ def test_furniture_is_never_a_line(text, reason):
     "The broader group meeting this weekend, known as the Group of 20, also includes Brazil and Mexico.",
     "The U.S. embassy in Cairo told Americans to leave the country at 6 p.m. on Monday.",
     "The quake struck at 4:53 p.m. local time (2153 GMT) on Tuesday, 15 kilometres from Port-au-Prince.",
+    "The ruling is seen as a blow to the government's plans for the port.",
+    "Ticket sales are shown to have fallen by a third since March, the league said.",
 ])
 def test_news_sentences_are_not_furniture(text):
     assert furniture(text) == ""

@@ -72,7 +72,13 @@ _FURNITURE_ANYWHERE = re.compile(
     r"last\s+updated|updated\s+at|posted\s+(?:at|on|by)|published\s+at|comments?\s+(?:was|were|have\s+been)\s+"
     r"(?:removed|closed)|(?:AP|AFP|Reuters|Getty)\s+(?:Photo|Images)|photo\s*(?:credit|illustration)|"
     r"contributed\s+to\s+this\s+report|(?:reporting|editing|writing)\s+by|associated\s+press\s+writer|"
-    r"e-?mail\s+(?:this|to\s+a\s+friend)|follow\s+us|share\s+this)\b|"
+    r"e-?mail\s+(?:this|to\s+a\s+friend)|follow\s+us|share\s+this|"
+    # the page about the story, not the story: "A version of this story appeared in CNN's What Matters newsletter."
+    r"a\s+version\s+of\s+this\s+(?:story|article)|this\s+(?:story|article)\s+(?:has\s+been|was)\s+(?:updated|"
+    r"corrected|originally\s+published|first\s+published))\b|"
+    # a photo caption: "The chamber of the House of Representatives is seen at the Capitol on February 28, 2022."
+    # (not "is seen as a blow", "is shown to work")
+    r"\b(?:is|are)\s+(?:seen|pictured|shown)\b(?!\s+(?:as|to|by|that)\b)|"
     # a photo caption: "President Bush, left, makes a statement ... , Saturday, Oct. 11, 2008, in Washington."
     r"\b(?-i:[A-Z])[\w'’.-]+,\s+(?:left|right|center|centre|second\s+(?:from\s+)?(?:left|right)|foreground|background)\s*,|"
     rf",\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+{_MONTH}\s+\d{{1,2}},\s+\d{{4}}(?:,?\s+in\s+[A-Z][^.]{{0,40}})?\.?$",
