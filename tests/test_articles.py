@@ -32,6 +32,11 @@ def test_plain_text_without_header(tmp_path: Path) -> None:
     assert article.warnings  # no date: relative dates cannot be resolved, and the user is told
 
 
+def _read(folder: Path, text: str, name: str = "story.txt"):
+    (folder / name).write_text(text)
+    return read_file(folder / name, LIMIT).articles[0]
+
+
 @pytest.mark.parametrize("dateline", [
     "By Staff | 2023/10/03",
     "By Jane Doe | October 3, 2023",
@@ -40,9 +45,7 @@ def test_plain_text_without_header(tmp_path: Path) -> None:
 ])
 def test_a_news_sites_dateline_gives_the_publication_day(tmp_path: Path, dateline: str) -> None:
     """Articles pasted from news pages carry the date on a byline or time line; they had been ingested undated."""
-    p = tmp_path / "story.txt"
-    p.write_text(f"Speaker ousted in historic vote\n{dateline}\n\nThe House voted on Tuesday to remove its speaker.\n")
-    article = read_file(p, LIMIT).articles[0]
+    article = _read(tmp_path, f"Speaker ousted in historic vote\n{dateline}\n\nThe House voted on Tuesday to remove it.\n")
     assert article.published == dt.date(2023, 10, 3), dateline
     assert article.title == "Speaker ousted in historic vote"
     assert article.text[article.body_start :].lstrip().startswith("The House voted")
@@ -51,17 +54,14 @@ def test_a_news_sites_dateline_gives_the_publication_day(tmp_path: Path, datelin
 
 
 def test_a_headline_cut_short_is_still_the_title(tmp_path: Path) -> None:
-    p = tmp_path / "story.txt"
-    p.write_text("Gaetz threatens to remove McCarthy as House speaker ...\nBy Staff | 2023/09/12\n\nGaetz spoke.\n")
-    article = read_file(p, LIMIT).articles[0]
+    article = _read(tmp_path, "Gaetz threatens to remove McCarthy as House speaker ...\nBy Staff | 2023/09/12\n\nGaetz.\n")
     assert article.title == "Gaetz threatens to remove McCarthy as House speaker ..."
     assert article.published == dt.date(2023, 9, 12)
 
 
 def test_a_date_inside_a_sentence_is_not_a_dateline(tmp_path: Path) -> None:
-    p = tmp_path / "story.txt"
-    p.write_text("Speaker ousted in historic vote\nThe vote happened on October 3, 2023\n\nMore text here.\n")
-    assert read_file(p, LIMIT).articles[0].published is None
+    text = "Speaker ousted in historic vote\nThe vote happened on October 3, 2023\n\nMore text here.\n"
+    assert _read(tmp_path, text).published is None
 
 
 def test_key_value_header_and_markdown(tmp_path: Path) -> None:
