@@ -154,17 +154,14 @@ def clean_text(text: str) -> str:
 
 # --- dates ------------------------------------------------------------------------------------------------------
 
-_DATE_LINE = re.compile(
-    r"^(?:on\s+|published:?\s*|date:?\s*|posted:?\s*|updated:?\s*)?"
-    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-    r"(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2})"
-    r"\s*$",
-    re.IGNORECASE,
-)
-
-
+# A full date: "19 September, 2023", "Sept. 19th 2023", "2023-09-19", "2023/09/19".
 _DAY = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
         r"|\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2})")
+_DATE_LINE = re.compile(
+    r"^(?:on\s+|published:?\s*|date:?\s*|posted:?\s*|updated:?\s*)?"
+    rf"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?{_DAY}\s*$",
+    re.IGNORECASE,
+)
 _CLOCK = r"\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[A-Z]{2,4}\b)?"
 # A news site's dateline, copied with the text: a byline and a date on one line, a time beside the date ("By Jane
 # Doe | October 3, 2023", "By Staff | 2023/10/03", "October 3, 2023 at 9:15 a.m. EDT", "Updated 5:12 PM EDT, Tue
