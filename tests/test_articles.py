@@ -59,6 +59,25 @@ def test_a_headline_cut_short_is_still_the_title(tmp_path: Path) -> None:
     assert article.published == dt.date(2023, 9, 12)
 
 
+@pytest.mark.parametrize("headline", [
+    "Prison escapees elude police without violence. Will they be caught?",
+    "Two-week manhunt ends in Pa.",
+    "Storm makes landfall!",
+])
+def test_a_headline_that_ends_like_a_sentence_is_the_title_above_a_date(tmp_path: Path, headline: str) -> None:
+    """Such headlines stopped the header reader, so the "Published:" line under them was not read."""
+    article = _read(tmp_path, f"{headline}\nPublished: 2023-09-13\n\nThe escaped prisoner was captured Wednesday.\n")
+    assert article.title == headline
+    assert article.published == dt.date(2023, 9, 13)
+    assert article.text[article.body_start :].lstrip().startswith("The escaped prisoner")
+
+
+def test_a_first_sentence_above_the_body_is_not_a_title(tmp_path: Path) -> None:
+    article = _read(tmp_path, "The prisoner was captured Wednesday.\nHe had escaped two weeks before.\n")
+    assert article.title == "The prisoner was captured Wednesday."
+    assert article.body_start == 0
+
+
 def test_a_date_inside_a_sentence_is_not_a_dateline(tmp_path: Path) -> None:
     text = "Speaker ousted in historic vote\nThe vote happened on October 3, 2023\n\nMore text here.\n"
     assert _read(tmp_path, text).published is None
