@@ -312,6 +312,14 @@ def archive_names(about: str, texts: Iterable[str]) -> set[str]:
             for t in content_tokens(w)}
 
 
+def query_names(retriever: Retriever, about: str) -> set[str]:
+    """The names a query gives its story: its own capitals (``story_names``) and the words the archive writes
+    capitalised (``archive_names``, read in the query's best NAME_PASSAGES keyword passages)."""
+    spelled = [f"{p.title}\n{p.text}" for p in retriever.store.passages(
+        [h.chunk_id for h in retriever.keyword_hits(about, NAME_PASSAGES)])]
+    return story_names(about) | archive_names(about, spelled)
+
+
 def _same_name(token: str, name: str) -> bool:
     """A token is the name or its demonym ("syria"/"syrian", "egypt"/"egyptian", "iraq"/"iraqi"): one a prefix of
     the other, at most three letters longer ("jackson" is not "jacksonvill")."""
@@ -354,9 +362,10 @@ def _naming_leads(
     return {aid for aid, ok in known.items() if ok}
 
 
-def find_story(retriever: Retriever, about: str, scope: dict[str, StoredArticle]) -> dict[str, float]:
+def find_story(retriever: Retriever, about: str, scope: dict[str, StoredArticle],
+               names: set[str] | None = None) -> dict[str, float]:
     """The story's articles among ``scope`` (id -> cosine to the story's centroid); all of them when ``about`` is
-    empty; none when nothing is about it."""
+    empty; none when nothing is about it. ``names``: ``query_names(retriever, about)`` when the caller has them."""
     if not about.strip():
         return dict.fromkeys(scope, 1.0)
     if not content_tokens(about) or not scope:
@@ -365,9 +374,7 @@ def find_story(retriever: Retriever, about: str, scope: dict[str, StoredArticle]
     query = retriever.store.embed_query(about)
     dense = {aid: sim for aid, sim in matrix.similarities(query).items() if aid in scope}
     best = max(dense.values(), default=0.0)
-    spelled = [f"{p.title}\n{p.text}" for p in retriever.store.passages(
-        [h.chunk_id for h in retriever.keyword_hits(about, NAME_PASSAGES)])]
-    names = story_names(about) | archive_names(about, spelled)
+    names = query_names(retriever, about) if names is None else names
     known: dict[str, bool] = {}
     keyword, focused = _keyword_articles(retriever, about, scope)
     near = {aid for aid, sim in dense.items() if sim >= SEED_COSINE and sim >= SEED_RELATIVE * best}

@@ -4,7 +4,10 @@ Question kinds (parse_question_time gives the constraint; the wording gives the 
 - "When did X ...?"                 events ranked by how close their sentence is to the question; the label of each
                                     source is the date of the expression nearest to the question's words in it;
 - "What happened before/after X?"   X's date from the best-matching event, then the events after/before it
-                                    (source 1 is X itself, so the answer can say what the reference is);
+                                    (source 1 is X itself, so the answer can say what the reference is), from X's
+                                    story (``anchor_story``) when the question names no subject of its own;
+"When did ...?" and "after X" are dated by what happened: not a question, a condition, or (asked about the past) a
+forecast when a report is nearly as relevant (``_happened``).
 - "What happened in 2020 / between A and B / before 1995?"  a Chroma date filter, ranked by relevance if the
                                     question has a topic, then shown in date order;
 - "Which came first, X or Y?"       the best event for each phrase, in date order;
@@ -33,10 +36,11 @@ import numpy as np
 
 from app.query.events import merge_events, overlapping, sort_key, visible_events
 from app.query.retrieval import Retriever
+from app.query.story import STORY_COSINE, find_story, names_all, query_names
 from app.records import EventFilter, Passage, Source, StoredEvent, from_epoch
 from app.text.asking import what_is_asked
 from app.text.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
-from app.text.lines import hypothetical
+from app.text.lines import hypothetical, speculative
 from app.text.tokens import content_tokens
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -59,6 +63,8 @@ SCOPED_PASSAGES = 60  # ... of this many passages
 MAX_RANGE_ENCODE = 60  # at most this many in-range sentences are scored per question (cheap word pre-rank first)
 ENCODE_BUDGET = 12  # ... of which at most this many are embedded now (~9-17 ms each); the rest: their passage's vector
 MIN_COSINE, MIN_OVERLAP = 0.3, 0.5  # below both: no event matches the phrase
+NEAR_BEST = 0.8  # "when" keeps the sources scoring at least this share of the best
+SCHEDULED_DAYS = 7  # "after X" lists what its article scheduled for at most this many days ahead (``_reported``)
 
 _RE_WHEN = re.compile(
     r"(?i:^\s*(?:and\s+|so\s+)?(?:when|since\s+when|how\s+long|what\s+(?:year|date|day|month|time|decade|century)|"
@@ -247,10 +253,40 @@ def _score(hits: list[_Hit], text: str, encode: Encode) -> list[_Hit]:
     return sorted(scored, key=lambda h: -h.score)
 
 
-def _happened(hits: list[_Hit]) -> list[_Hit]:
+def _happened(hits: list[_Hit], past: bool = False) -> list[_Hit]:
     """The hits whose sentence states what happened: "when" and the reference event of "after X" are dated by them,
-    never by a question or a condition (app.text.lines.hypothetical)."""
-    return [h for h in hits if not hypothetical(h.event.text)]
+    never by a question or a condition (app.text.lines.hypothetical). For a question about the past, a forecast or
+    a speculation gives way to a report of what happened (``_reported``, app.text.lines.speculative) when one is
+    nearly as relevant (NEAR_BEST of the best score, the share "when" keeps its sources within)."""
+    hits = [h for h in hits if not hypothetical(h.event.text)]
+    if past and hits:
+        reports = [h for h in hits if _reported(h) and not speculative(h.event.text)]
+        best = max(h.score for h in hits)
+        if reports and max(h.score for h in reports) >= NEAR_BEST * best:
+            return reports
+    return hits
+
+
+def _reported(h: _Hit, horizon_days: int = 0) -> bool:
+    """The day its expression names had come (or comes within ``horizon_days``) when its article was published: an
+    article published on Monday that says a storm "is expected to strengthen by the end of Tuesday before making
+    landfall in Florida on Wednesday" dates a forecast, not a landfall. Over a new user's archive (twelfth session)
+    "When did Idalia make landfall?" was answered "Tuesday" from that sentence, beside the Wednesday reports of the
+    landfall itself, and "What happened after Idalia made landfall?" listed a senator asked about running "in
+    2026". The "after" list keeps what was scheduled for the week after its article (SCHEDULED_DAYS: "talks will
+    be held in Yevlakh on Thursday", the next step after the seed's ceasefire, quoted with its "will"), not
+    forecasts further out. Undated articles: kept."""
+    return not h.event.published_ts or h.event.date_start_ts <= h.event.published_ts + horizon_days * 86400
+
+
+# "When did X ...?", "What year was X ...?": the question asks what has happened; "When will X ...?" does not.
+_RE_ASKS_PAST = re.compile(r"(?i:\b(?:did|was|were|had|has|have|happened)\b)")
+_RE_ASKS_FUTURE = re.compile(r"(?i:\b(?:will|would|shall|going\s+to|expected|scheduled|due|planned|next|upcoming)\b)")
+
+
+def asks_past(question: str) -> bool:
+    """The question asks when something happened, not when it will."""
+    return bool(_RE_ASKS_PAST.search(question)) and not _RE_ASKS_FUTURE.search(question)
 
 
 def _nearest_expression(hits: list[_Hit], text: str) -> list[_Hit]:
@@ -265,16 +301,19 @@ def _nearest_expression(hits: list[_Hit], text: str) -> list[_Hit]:
             out.append(group[0])
             continue
         sentence = group[0].event.text
-        positions = [m.start() for m in _RE_WORD.finditer(sentence) if content_tokens(m.group()) & tokens]
-        out.append(min(group, key=partial(_expression_distance, positions=positions)))
+        words = [m.span() for m in _RE_WORD.finditer(sentence) if content_tokens(m.group()) & tokens]
+        out.append(min(group, key=partial(_expression_distance, words=words)))
     return sorted(out, key=lambda h: -h.score)
 
 
-def _expression_distance(h: _Hit, positions: list[int]) -> tuple[int, int]:
-    """How far a hit's time expression is from the asked words (positions in its sentence): inside first."""
+def _expression_distance(h: _Hit, words: list[tuple[int, int]]) -> tuple[int, int]:
+    """How far a hit's time expression is from the asked words (their spans in its sentence): inside first, then
+    the characters between the expression and the nearest word's near end ("by the end of Tuesday before making
+    landfall in Florida on Wednesday": "landfall" is 12 characters from "on Wednesday" and 15 from "Tuesday";
+    measured from the word's start it was 21, and the landfall was dated Tuesday)."""
     s, e = h.event.expr_start - h.event.start, h.event.expr_end - h.event.start
-    inside = [p for p in positions if s <= p < e]  # "the 2020 war": the year itself is the asked word
-    gap = min((min(abs(p - s), abs(p - e)) for p in positions), default=10**6)
+    inside = [a for a, _ in words if s <= a < e]  # "the 2020 war": the year itself is the asked word
+    gap = min((s - b if b <= s else a - e if a >= e else 0 for a, b in words), default=10**6)
     return (0 if inside else 1, gap)
 
 
@@ -327,11 +366,11 @@ def _when(
 ) -> DatedSources | None:
     query = overlapping(constraint.start, constraint.end) if constraint else None
     hits = _score(_candidates(retriever, question, query), question, encode)
-    hits = _nearest_expression(_happened(hits), question)
+    hits = _nearest_expression(_happened(hits, asks_past(question)), question)
     if not hits or not hits[0].relevant:
         return None
     best = hits[0].score
-    chosen = [h for h in hits if h.relevant and h.score >= 0.8 * best][:MAX_WHEN]
+    chosen = [h for h in hits if h.relevant and h.score >= NEAR_BEST * best][:MAX_WHEN]
     chosen = _merge(chosen, encode)
     note = "Each source is labelled with the date it describes. State the date of the event the question asks about."
     return DatedSources(_sources(chosen), note)
@@ -341,20 +380,58 @@ def _anchor(
     retriever: Retriever, question: str, constraint: TimeConstraint, encode: Encode
 ) -> DatedSources | None:
     anchor_text = constraint.anchor_text or ""
-    hits = _nearest_expression(_happened(_score(_candidates(retriever, anchor_text), anchor_text, encode)), anchor_text)
+    past = asks_past(question)
+    hits = _nearest_expression(_happened(_score(_candidates(retriever, anchor_text), anchor_text, encode), past),
+                               anchor_text)
     if not hits or not hits[0].relevant:
         return None
     ref = _best_anchor(hits)
     after = constraint.relation == "after"
     bound = ref.event.date_end_ts if after else ref.event.date_start_ts
     query = EventFilter(starts_after=bound) if after else EventFilter(ends_before=bound)
-    rows = [h for h in _scoped_rows(retriever, question, query) if h.key != ref.key]
     topic = topic_tokens(question[: constraint.span[0]] if constraint.span else question)
+    rows = [h for h in _scoped_rows(retriever, question, query) if h.key != ref.key]
+    if not topic:
+        story, names = anchor_story(retriever, anchor_text, ref.event)
+        rows = [h for h in rows if h.event.article_id in story or (names and names_all(
+            names, content_tokens(h.event.title) | content_tokens(h.event.text)))]
+    if past:  # what happened: not a condition ("If search teams hadn't captured him when they did, ..."), nor a
+        # forecast years out
+        rows = [h for h in rows if _reported(h, SCHEDULED_DAYS) and not hypothetical(h.event.text)]
     rows = _pick(rows, question, topic, encode, nearest_to=bound, after=after)
     word = "after" if after else "before"
     note = (f"Source 1 is the reference event ({ref.event.date_label}). The other sources happened {word} it, "
             "in date order; say what happened and when.")
     return DatedSources(_sources([ref] + _chronological(rows)), note)
+
+
+def anchor_story(retriever: Retriever, anchor_text: str, ref: StoredEvent) -> tuple[set[str], set[str]]:
+    """The articles of the reference event's story, which "What happened after X?" reads its events from, and the
+    names the anchor gives it (an event whose headline or sentence holds them all is of the story too: an
+    aftermath report, "Odile's floods recede", can be further from the story's centroid than the story finder's
+    threshold).
+
+    Without it the events nearest after X's day came from the whole archive: over a new user's 25 articles of two
+    stories (twelfth session), "What happened after Cavalcante escaped?" listed the Labor Day holiday's history and
+    flamingos flung by Hurricane Idalia beside the manhunt, and "... after Idalia made landfall?" the prison escape.
+    The story is the story finder's for the anchor's words (``find_story``, as ``timeline --about``: "Cavalcante
+    escaped" -> the 12 manhunt articles, "Idalia made landfall" -> the 11 storm articles); when that does not hold
+    the reference event's article ("the ceasefire" names no story), the articles whose vector is within
+    STORY_COSINE of that article's. An anchor that names nothing takes its names from that article's headline
+    ("the ceasefire" -> "Karabakh separatists accept ceasefire ..." -> Karabakh): the story's next day, "First talks
+    held in Yevlakh on Karabakh's future", was further from the ceasefire article than STORY_COSINE."""
+    scope = {aid: retriever.articles[aid] for aid in retriever.visible_articles if aid in retriever.articles}
+    article_id = ref.article_id
+    names = query_names(retriever, anchor_text) or query_names(retriever, ref.title)
+    story = set(find_story(retriever, anchor_text, scope, names))
+    if article_id in story:
+        return story, names
+    near = retriever.article_matrix()
+    if article_id not in near.ids:
+        return {article_id}, names
+    vector = near.vectors[near.ids.index(article_id)]
+    return {aid for aid, sim in near.similarities(vector).items() if aid in scope and sim >= STORY_COSINE} | {
+        article_id}, names
 
 
 def _best_anchor(hits: list[_Hit]) -> _Hit:

@@ -338,6 +338,21 @@ def hypothetical(text: str) -> bool:
     return is_question(text) or bool(_CONDITION.match(text))
 
 
+# A modal or a forecast: what may, could or is expected to happen.
+_SPECULATION = re.compile(
+    r"\b(?:will|won't|would|could|might|may|shall|(?:is|are|was|were)\s+(?:expected|set|due|likely|forecast|"
+    r"projected|poised|scheduled)\s+to|plans?\s+to)\b"
+)
+
+
+def speculative(text: str) -> bool:
+    """Whether ``text`` says what may, could or is expected to happen ("Idalia could become just the second
+    Category 3 hurricane to make landfall there in the past 170 years", "is expected to strengthen ... before
+    making landfall in Florida on Wednesday"): its time expressions date a forecast or a comparison. Case-sensitive
+    on the modals, so the month May is not one."""
+    return bool(_SPECULATION.search(text))
+
+
 def furniture(text: str) -> str:
     """Why ``text`` cannot be a timeline line ("" when it can): "question", "stamp", "byline or caption",
     "fragment", "unnamed speaker", "heading", "no verb". ``text`` is the sentence after ``content_start``."""

@@ -1,0 +1,129 @@
+"""The timeline route over an archive of two stories: "after X" stays in X's story, "when did" is dated by a report.
+
+Found trying Chronicle as a new user (twelfth session: 25 news pages on a prison escape and a hurricane, the same
+weeks): "What happened after Cavalcante escaped?" listed the Labor Day holiday's history and flamingos flung by the
+hurricane beside the manhunt; "When did Idalia make landfall?" was answered "Tuesday" from a Monday article's
+forecast ("is expected to strengthen ... by the end of Tuesday before making landfall in Florida on Wednesday"),
+beside Wednesday's report of the landfall. Real store, real embedding model; the archive is invented and written here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.query.temporal import asks_past
+from tests.conftest import make_settings
+
+ARTICLES = {
+    "escape-1.txt": (
+        "Title: Inmate escapes Harwick County jail\nDate: 2024-05-02\n\n"
+        "Convicted robber Tomas Verhoeven escaped from the Harwick County jail on Thursday morning, the sheriff said.\n\n"
+        "Verhoeven climbed a wall of the exercise yard while a guard in the tower did not see him.\n"),
+    "escape-2.txt": (
+        "Title: Search for Verhoeven widens\nDate: 2024-05-06\n\n"
+        "Verhoeven was seen on a doorbell camera near Millbrook on Saturday, police said.\n\n"
+        "Federal marshals joined the search for Verhoeven on Sunday.\n"),
+    "escape-3.txt": (
+        "Title: Verhoeven captured after ten days on the run\nDate: 2024-05-11\n\n"
+        "Tomas Verhoeven was captured in a barn outside Millbrook on Saturday, ending the manhunt.\n\n"
+        "If marshals had not caught him on Saturday, he would have crossed the state line by Sunday, the sheriff "
+        "said.\n"),
+    "storm-1.txt": (
+        "Title: Hurricane Odile strengthens over the gulf\nDate: 2024-06-10\n\n"
+        "Odile could become the strongest hurricane to make landfall on the Corran coast in 80 years, "
+        "a forecaster said.\n\n"
+        "Odile is expected to strengthen by the end of Tuesday before making landfall on the Corran coast on "
+        "Wednesday.\n\n"
+        "The state's governor declared an emergency on Sunday.\n"),
+    "storm-2.txt": (
+        "Title: Hurricane Odile makes landfall\nDate: 2024-06-12\n\n"
+        "Hurricane Odile made landfall near Port Selwyn on Wednesday morning with 120 mph winds.\n\n"
+        "Crews restored power to 40,000 homes on Thursday, the utility company expects.\n"),
+    "storm-3.txt": (
+        "Title: Odile's floods recede\nDate: 2024-06-16\n\n"
+        "Flood water left by Hurricane Odile receded from Port Selwyn on Saturday.\n\n"
+        "The town's schools will reopen on Monday.\n\n"
+        "A new sea wall for Port Selwyn will be finished in 2027.\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory):
+    from app import Chronicle
+
+    folder = tmp_path_factory.mktemp("two-stories")
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    chron = Chronicle(make_settings(tmp_path_factory.mktemp("two-stories-store")))
+    report = chron.ingest([folder])
+    assert report.added == len(ARTICLES), report.summary()
+    return chron
+
+
+def _titles(answer) -> set[str]:
+    return {c.title for c in answer.citations}
+
+
+def test_after_x_lists_only_x_s_story(archive) -> None:
+    answer = archive.ask("What happened after Verhoeven escaped?", mode="extractive")
+    assert answer.route == "timeline", answer.route
+    assert answer.citations[0].text.startswith("Convicted robber Tomas Verhoeven escaped"), answer.text
+    texts = " ".join(c.text for c in answer.citations)
+    assert "captured in a barn" in texts, answer.text
+    assert not any("Odile" in t for t in _titles(answer)), answer.text
+
+
+def test_after_x_in_the_other_story(archive) -> None:
+    answer = archive.ask("What happened after Odile made landfall?", mode="extractive")
+    assert answer.route == "timeline", answer.route
+    assert "receded from Port Selwyn" in " ".join(c.text for c in answer.citations), answer.text
+    assert not any("Verhoeven" in t for t in _titles(answer)), answer.text
+
+
+def test_after_x_lists_the_next_days_plans_but_not_forecasts_years_out(archive) -> None:
+    """"The schools will reopen on Monday" (the day after its article) is the story's next step, quoted with its
+    "will"; "will be finished in 2027" is a forecast years after its article's day, not what happened."""
+    answer = archive.ask("What happened after Odile made landfall?", mode="extractive")
+    texts = " ".join(c.text for c in answer.citations)
+    assert "will reopen on Monday" in texts, answer.text
+    assert "2027" not in texts, answer.text
+
+
+def test_when_did_is_dated_by_the_report_not_the_forecast(archive) -> None:
+    answer = archive.ask("When did Odile make landfall?", mode="extractive")
+    assert answer.route == "timeline", answer.route
+    assert answer.citations[0].text.startswith("Hurricane Odile made landfall near Port Selwyn"), answer.text
+    assert "2024-06-12" in answer.text, answer.text
+    assert not any(c.text.startswith(("Odile could", "Odile is expected")) for c in answer.citations), answer.text
+
+
+@pytest.mark.parametrize(("question", "past"), [
+    ("When did Odile make landfall?", True),
+    ("What happened after the ceasefire?", True),
+    ("When was the speaker ousted?", True),
+    ("When will Odile make landfall?", False),
+    ("When is the storm expected to make landfall?", False),
+    ("What happens next?", False),
+])
+def test_asks_past(question: str, past: bool) -> None:
+    assert asks_past(question) is past
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Odile could become the strongest hurricane to make landfall there in 80 years.", True),
+    ("Odile is expected to strengthen before making landfall on Wednesday.", True),
+    ("The schools will reopen on Monday.", True),
+    ("The council plans to vote in June.", True),
+    ("Hurricane Odile made landfall near Port Selwyn on Wednesday.", False),
+    ("The fair opened in May and closed in June.", False),  # the month, not the modal
+])
+def test_a_forecast_is_told_from_a_report(text: str, expected: bool) -> None:
+    from app.text.lines import speculative
+
+    assert speculative(text) is expected
+
+
+def test_after_x_does_not_list_a_condition(archive) -> None:
+    """"If marshals had not caught him on Saturday, ..." says what would have happened, not what did."""
+    answer = archive.ask("What happened after Verhoeven escaped?", mode="extractive")
+    assert not any(c.text.startswith("If ") for c in answer.citations), answer.text
