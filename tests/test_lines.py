@@ -49,6 +49,11 @@ D = dt.date
      "stamp, byline or caption"),
     ("A version of this story appeared in CNN’s What Matters newsletter.", "stamp, byline or caption"),
     ("Protesters are pictured outside the parliament in Tbilisi on Thursday.", "stamp, byline or caption"),
+    # a new user's storm pages (twelfth session): notes about the page on a story's timeline
+    ("Editor's note: This page recaps news related to Hurricane Ortega from Tuesday, Aug. 29.",
+     "stamp, byline or caption"),
+    ("This page recaps the storm's news from Tuesday.", "stamp, byline or caption"),
+    ("Correction: An earlier version of this story misstated the wind speed.", "stamp, byline or caption"),
     ("the president said on Tuesday that he would not stand again.", "fragment"),
     ("... and the army would not fire on the crowds, a spokesman said.", "fragment"),
     ("We will stay in the square until he leaves, ” said one protester at the barricades.", "fragment"),
@@ -72,6 +77,7 @@ def test_furniture_is_never_a_line(text, reason):
     "The U.S. embassy in Cairo told Americans to leave the country at 6 p.m. on Monday.",
     "The quake struck at 4:53 p.m. local time (2153 GMT) on Tuesday, 15 kilometres from Port-au-Prince.",
     "The ruling is seen as a blow to the government's plans for the port.",
+    "The court issued a correction to its ruling on Monday.",
     "Ticket sales are shown to have fallen by a third since March, the league said.",
 ])
 def test_news_sentences_are_not_furniture(text):

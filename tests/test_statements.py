@@ -357,3 +357,11 @@ def test_who_said_what_tab_reads_a_bounded_page_with_its_total(tmp_path: Path, m
     assert "Enough is enough" in words and words.count('class="chr-statement"') == 1
     _, none = view.statements(None, "no statement says zqxv")
     assert "No statements match" in none
+
+
+def test_a_storm_that_slams_into_a_coast_says_nothing() -> None:
+    """A landfall read as a statement by the storm made "Hurricane Idalia" a person to the timeline (twelfth
+    session); "slammed the attack" is still one."""
+    text = ('Hurricane Ortega slammed into the coast on Wednesday, bringing a "record surge" to the bay.\n\n'
+            'Senator Ana Ruiz slammed the response as "far too slow".')
+    assert [(s.speaker, s.verb) for s in extract_statements(text, split_sentences(text))] == [("Ana Ruiz", "slammed")]

@@ -75,10 +75,12 @@ _INVERTIBLE = {"said", "says", "added", "told", "wrote", "continued", "asked", "
 # Verbs that report speech only before a quote or punctuation: "“...,” she continued." but not
 # "North Korea continued to threaten"; "he asked:" but not "Robert asked to read a statement".
 _QUOTE_ONLY = {"continued", "asked"}
-# "called in a team", "responded by defying", "people accused of crimes": actions, not statements.
+# "called in a team", "responded by defying", "people accused of crimes", "Hurricane Idalia slammed into Florida's
+# Big Bend ..., bringing an "unprecedented event"" (a storm's landfall read as a statement by the storm, and its
+# story timeline then titled "a person"): actions, not statements.
 _WROTE_NEXT = {"that", "on", "in", "to", "about", "online", "separately"}
 _NOT_AFTER = {"called": {"in", "off", "up", "out", "back"}, "responded": {"by", "with"},
-              "accused": {"of"}, "asked": {"to"}}
+              "accused": {"of"}, "asked": {"to"}, "slammed": {"into", "onto", "through", "against", "ashore", "shut"}}
 
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_][\w'’.-]*[^\W_]|[^\W_]|#+|[,;:.!?“”\"()–—-]")
 _HARD_STOPS = {";", ":", ".", "!", "?", "(", ")", "–", "—", "-", "“", "”", '"'}

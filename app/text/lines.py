@@ -75,7 +75,8 @@ _FURNITURE_ANYWHERE = re.compile(
     r"e-?mail\s+(?:this|to\s+a\s+friend)|follow\s+us|share\s+this|"
     # the page about the story, not the story: "A version of this story appeared in CNN's What Matters newsletter."
     r"a\s+version\s+of\s+this\s+(?:story|article)|this\s+(?:story|article)\s+(?:has\s+been|was)\s+(?:updated|"
-    r"corrected|originally\s+published|first\s+published))\b|"
+    r"corrected|originally\s+published|first\s+published)|this\s+(?:page|post|live\s+blog|blog)\s+(?:recaps|"
+    r"is\s+no\s+longer|will\s+be\s+updated|has\s+ended))\b|"
     # a photo caption: "The chamber of the House of Representatives is seen at the Capitol on February 28, 2022."
     # (not "is seen as a blow", "is shown to work")
     r"\b(?:is|are)\s+(?:seen|pictured|shown)\b(?!\s+(?:as|to|by|that)\b)|"
@@ -86,7 +87,7 @@ _FURNITURE_ANYWHERE = re.compile(
 # Furniture at the start: stamps, bylines, captions, live-blog clocks.
 _FURNITURE_OPENING = re.compile(
     rf"^\W*(?:(?i:updated?\b|update\s*\d|(?:photo|photograph|picture|image|video|watch|listen|caption|pictured|"
-    rf"file|credit|related|see\s+also)\s*:|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}},?\s*(?:at\s+)?{_CLOCK}|{_TIME}|"
+    rf"file|credit|related|see\s+also|editor['’]?s\s+note|editors\s+note|correction|clarification)\s*:|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}},?\s*(?:at\s+)?{_CLOCK}|{_TIME}|"
     rf"{_CLOCK}\b)|By\s+(?!{_NOT_BYLINE})[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){{1,3}}\s*(?:,|$|\|))")
 # A stamp before the sentence it carries: "(Update 1:00 a.m. in Cairo, 6:00 p.m. ET) ", "CAIRO (Reuters) - ",
 # "(AP Photo/Evan Vucci) (Evan Vucci - AP) ",
