@@ -79,9 +79,15 @@ def _word_after(text: str, pos: int) -> str:
     return match.group(1) if match else ""
 
 
+FUTURE_WINDOW = 120
+
+
 def _future_preferred(text: str, pos: int) -> bool:
-    """True when the clause before pos speaks of the future ("... will meet on Friday")."""
-    window = text[max(0, pos - 60) : pos]
+    """True when the clause before pos speaks of the future ("... will meet on Friday"): a cue in the FUTURE_WINDOW
+    characters before it, after the last clause break ("is expected to strengthen into a major hurricane by the
+    end of Tuesday before making landfall in Florida on Wednesday": 102 characters; with 60 that Wednesday was the
+    one before the Monday article)."""
+    window = text[max(0, pos - FUTURE_WINDOW) : pos]
     cuts = [m.end() for m in _RE_CLAUSE_CUT.finditer(window)]
     return bool(_RE_FUTURE_CUE.search(window[cuts[-1] :] if cuts else window))
 

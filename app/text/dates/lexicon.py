@@ -152,7 +152,10 @@ _RE_QUALIFIER = re.compile(
 )
 _RE_FUTURE_CUE = re.compile(
     r"(?i:\b(?:will|won't|shall|is\s+due|are\s+due|is\s+set\s+to|are\s+set\s+to|scheduled|expected\s+to|"
-    r"plans?\s+to|planned|going\s+to|upcoming|(?:forecast|predicted|projected|poised|likely)\s+to)\b)"
+    r"plans?\s+to|planned|going\s+to|upcoming|(?:forecast|predicted|projected|poised|likely)\s+to|"
+    # "Idalia is likely bringing rain ... on Wednesday", "may make landfall on Wednesday" (not "may have", "might
+    # not"; not "could": "said he could see the smoke on Monday" is the past)
+    r"(?:is|are)\s+(?:likely|expected)|(?-i:might|may)\s+(?!have\b|not\b|be\s+reached\b))\b)"
 )
 # Where a clause ends: a sentence stop (not "p.m." / "U.S."), a line break, a comma, or a reporting verb.
 _RE_CLAUSE_CUT = re.compile(r"(?<!\.[A-Za-z])[.!?]\s+|\n|,\s|\b(?:said|says|told)\b")
