@@ -143,6 +143,16 @@ def test_weekday_modifiers_and_future_cue() -> None:
     # a forecast speaks of the coming days: "is forecast to make landfall ... early Wednesday" (a new user's storm)
     assert _only("The storm is forecast to make landfall early on Friday.").date_start == D(2023, 9, 22)
     assert _only("The storm is likely to weaken by Friday.").date_start == D(2023, 9, 22)
+    # a new user's storm pages (twelfth session): forecasts in a Monday article dated to the past days
+    assert _only("The storm is likely bringing rain and winds to the coast on Friday.").date_start == D(2023, 9, 22)
+    assert _only("The storm may make landfall on Friday.").date_start == D(2023, 9, 22)
+    long = ("The storm is expected to strengthen into a major hurricane by the end of Wednesday before making "
+            "landfall on the coast on Friday.")
+    assert [e.date_start for e in find_time_expressions(long, PUB)] == [D(2023, 9, 20), D(2023, 9, 22)]
+    # ... and what was, or was not, done stays in the past
+    assert _only("He may have left the city on Friday.").date_start == D(2023, 9, 15)
+    assert _only("Officials might not have known on Friday.").date_start == D(2023, 9, 15)
+    assert _only("He said he could see the smoke on Friday.").date_start == D(2023, 9, 15)
 
 
 def test_holiday_names_are_not_weekdays() -> None:
