@@ -1,10 +1,12 @@
-"""The timeline route over an archive of two stories: "after X" stays in X's story, "when did" is dated by a report.
+"""An archive of two stories: "after X" stays in X's story, "when did" is dated by a report, and a person the
+articles call by one name can be asked what they said.
 
 Found trying Chronicle as a new user (twelfth session: 25 news pages on a prison escape and a hurricane, the same
 weeks): "What happened after Cavalcante escaped?" listed the Labor Day holiday's history and flamingos flung by the
 hurricane beside the manhunt; "When did Idalia make landfall?" was answered "Tuesday" from a Monday article's
 forecast ("is expected to strengthen ... by the end of Tuesday before making landfall in Florida on Wednesday"),
-beside Wednesday's report of the landfall. Real store, real embedding model; the archive is invented and written here.
+beside Wednesday's report of the landfall; "What did Cavalcante tell investigators?" abstained. Real store, real
+embedding model; the archive is invented and written here.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ ARTICLES = {
         "Title: Verhoeven captured after ten days on the run\nDate: 2024-05-11\n\n"
         "Tomas Verhoeven was captured in a barn outside Millbrook on Saturday, ending the manhunt.\n\n"
         "If marshals had not caught him on Saturday, he would have crossed the state line by Sunday, the sheriff "
-        "said.\n"),
+        "said.\n\n"
+        "Verhoeven told investigators he had slept in barns and eaten apples from the orchards.\n"),
     "storm-1.txt": (
         "Title: Hurricane Odile strengthens over the gulf\nDate: 2024-06-10\n\n"
         "Odile could become the strongest hurricane to make landfall on the Corran coast in 80 years, "
@@ -127,3 +130,21 @@ def test_after_x_does_not_list_a_condition(archive) -> None:
     """"If marshals had not caught him on Saturday, ..." says what would have happened, not what did."""
     answer = archive.ask("What happened after Verhoeven escaped?", mode="extractive")
     assert not any(c.text.startswith("If ") for c in answer.citations), answer.text
+
+
+def test_what_a_person_known_by_one_name_said(archive) -> None:
+    """The article calls him "Verhoeven" when he speaks: a one-word speaker had no key to be asked by, and "What
+    did Cavalcante tell investigators?" abstained (twelfth session)."""
+    answer = archive.ask("What did Verhoeven tell investigators?", mode="extractive")
+    assert answer.route == "statements", (answer.route, answer.text)
+    assert any(c.text.startswith("Verhoeven told investigators") for c in answer.citations), answer.text
+
+
+@pytest.mark.parametrize(("speaker", "key"), [
+    ("Antony Blinken", "blinken"), ("Cavalcante", "cavalcante"), ("CNN", "cnn"),
+    ("Russia", ""), ("the ministry", ""), ("Armenia's foreign ministry", ""),
+])
+def test_speaker_key(speaker: str, key: str) -> None:
+    from app.text.attribution import speaker_key
+
+    assert speaker_key(speaker) == key
