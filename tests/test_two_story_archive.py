@@ -148,3 +148,34 @@ def test_speaker_key(speaker: str, key: str) -> None:
     from app.text.attribution import speaker_key
 
     assert speaker_key(speaker) == key
+
+
+@pytest.fixture(scope="module")
+def live_blog(tmp_path_factory: pytest.TempPathFactory):
+    """A live blog of the manhunt whose every update says "latest" (the passages that best match "the latest on
+    Verhoeven"), then a short report of the capture, published three days later."""
+    from app import Chronicle
+
+    folder = tmp_path_factory.mktemp("live-blog")
+    days = ["Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday"]
+    updates = "\n\n".join(
+        f"The latest on Verhoeven, update {n + 1}: on {days[n % 7]}, officers searched the woods near Millbrook "
+        f"for Tomas Verhoeven again, sector {n + 1} of the map, with dogs, a helicopter and volunteers from the town, "
+        f"and the latest sightings of Verhoeven were checked one by one without a result, the sheriff's office "
+        f"said in its latest statement on the search for the escaped robber Verhoeven."
+        for n in range(14))
+    (folder / "blog.txt").write_text(f"Title: Verhoeven manhunt: the latest\nDate: 2024-05-09\n\n{updates}\n",
+                                     encoding="utf-8")
+    (folder / "capture.txt").write_text(
+        "Title: Escaped robber caught in barn\nDate: 2024-05-12\n\n"
+        "Tomas Verhoeven was captured in a barn outside Millbrook on Saturday, ending a ten-day manhunt.\n",
+        encoding="utf-8")
+    chron = Chronicle(make_settings(tmp_path_factory.mktemp("live-blog-store")))
+    assert chron.ingest([folder]).added == 2
+    return chron
+
+
+def test_the_latest_on_x_is_its_story_s_newest_report(live_blog) -> None:
+    answer = live_blog.ask("What is the latest on Verhoeven?", mode="extractive")
+    assert answer.route == "timeline", answer.route
+    assert answer.citations and answer.citations[0].title == "Escaped robber caught in barn", answer.text

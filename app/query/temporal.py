@@ -480,10 +480,29 @@ def _range(retriever: Retriever, question: str, constraint: TimeConstraint, enco
     return DatedSources(_sources(chosen), note)
 
 
+def _story_newest(retriever: Retriever, question: str, encode: Encode) -> list[_Hit]:
+    """The relevant dated sentences of the newest article of the question's story (``find_story``): "What is the
+    latest on Cavalcante?" over a new user's 25 articles (twelfth session) had been answered from a search-timeline
+    article of 8 September, the newest among the passages that best match the question's words, while the story's
+    newest article, of 14 September, reported his capture. What happened, as for "when" (``_happened``). Empty when
+    the question names no story the archive holds or its newest article has no dated sentence; when none of them
+    shares the question's words ("the latest news on the manhunt"), all of them, best first."""
+    scope = {aid: retriever.articles[aid] for aid in retriever.visible_articles if aid in retriever.articles}
+    story = [aid for aid in find_story(retriever, question, scope) if scope[aid].published_ts]
+    if not story:
+        return []
+    newest = max(scope[aid].published_ts for aid in story)
+    ids = tuple(sorted(aid for aid in story if scope[aid].published_ts == newest))
+    scored = _happened(_score(_rows(retriever, EventFilter(article_ids=ids)), question, encode), past=True)
+    return [h for h in scored if h.relevant] or scored  # the story is found: its newest report is the latest
+
+
 def _superlative(retriever: Retriever, question: str, relation: str, encode: Encode) -> DatedSources | None:
     topic = topic_tokens(question)
     if topic:
         hits = [h for h in _score(_candidates(retriever, question), question, encode) if h.relevant]
+        if relation == "latest":
+            hits = _story_newest(retriever, question, encode) or hits
         if not hits:
             return None
         best = hits[0].score

@@ -76,7 +76,8 @@ _FURNITURE_ANYWHERE = re.compile(
     # the page about the story, not the story: "A version of this story appeared in CNN's What Matters newsletter."
     r"a\s+version\s+of\s+this\s+(?:story|article)|this\s+(?:story|article)\s+(?:has\s+been|was)\s+(?:updated|"
     r"corrected|originally\s+published|first\s+published)|this\s+(?:page|post|live\s+blog|blog)\s+(?:recaps|"
-    r"is\s+no\s+longer|will\s+be\s+updated|has\s+ended))\b|"
+    r"is\s+(?:a\s+summary|no\s+longer)|will\s+be\s+updated|has\s+ended)|please\s+(?:check|see|visit|refer\s+to)\s+"
+    r"(?:our|the)\b)\b|"
     # a photo caption: "The chamber of the House of Representatives is seen at the Capitol on February 28, 2022."
     # (not "is seen as a blow", "is shown to work")
     r"\b(?:is|are)\s+(?:seen|pictured|shown)\b(?!\s+(?:as|to|by|that)\b)|"
