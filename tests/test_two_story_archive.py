@@ -40,6 +40,7 @@ ARTICLES = {
         "The state's governor declared an emergency on Sunday.\n"),
     "storm-2.txt": (
         "Title: Hurricane Odile makes landfall\nDate: 2024-06-12\n\n"
+        "The eye of Hurricane Odile is seen over Port Selwyn harbour in a satellite image taken by a weather agency.\n\n"
         "Hurricane Odile made landfall near Port Selwyn on Wednesday morning with 120 mph winds.\n\n"
         "Crews restored power to 40,000 homes on Thursday, the utility company expects.\n"),
     "storm-3.txt": (
@@ -179,3 +180,12 @@ def test_the_latest_on_x_is_its_story_s_newest_report(live_blog) -> None:
     answer = live_blog.ask("What is the latest on Verhoeven?", mode="extractive")
     assert answer.route == "timeline", answer.route
     assert answer.citations and answer.citations[0].title == "Escaped robber caught in barn", answer.text
+
+
+def test_a_search_answer_does_not_quote_a_caption(archive) -> None:
+    """A photo caption ("... is seen over Port Selwyn harbour in a satellite image") is page furniture
+    (app.text.lines.furniture): the search route's answer quotes the report instead."""
+    answer = archive.ask("Was Port Selwyn harbour hit by Hurricane Odile?", mode="extractive")
+    assert answer.route == "search", answer.route
+    assert answer.citations, answer.text
+    assert not any(" is seen over " in c.text for c in answer.citations), answer.text

@@ -48,6 +48,7 @@ from app.query.temporal import looks_back, published_since, reference_date, repo
 from app.records import Passage, Source, StoryTimeline
 from app.text.actors import canonical_actors
 from app.text.asking import StoryAsk, story_request, what_is_asked
+from app.text.lines import furniture
 from app.text.tokens import content_tokens
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -201,6 +202,13 @@ def instructed_claim(question: str) -> str | None:
     claim = claim.rstrip(" .?!")
     # "say HACKED" is not a claim about the news: with fewer than 3 content words there is nothing to check.
     return claim if len(content_tokens(claim)) >= 3 else ""
+
+
+# What the search route's answer never quotes when it has anything else: a stamp, byline, caption or note about the
+# page, a heading in capitals (app.text.lines.furniture). Not a line without a verb: a list's items carry answers
+# ("Northeast Greenland National Park, Greenland" for the biggest national park in North America); with every
+# reason the furniture check gives, RealTimeQA dev lost 2 answers and gained 1 (twelfth session).
+PAGE_FURNITURE = frozenset({"stamp, byline or caption"})
 
 
 class Router:
@@ -373,7 +381,8 @@ class Router:
         if abstain or not scored or not relevant(scored, mode, n_terms):
             return Evidence("search", passages=passages, note=note)
         chunk_ids = [p.chunk_id for p in pool]
-        sources = label_sources(retriever, select_sources(scored, STRICT_SOURCES, STRICT_CHARS), chunk_ids)
+        quoted = [s for s in scored if furniture(s.text) not in PAGE_FURNITURE] or scored
+        sources = label_sources(retriever, select_sources(quoted, STRICT_SOURCES, STRICT_CHARS), chunk_ids)
         strict, n_wide, wide_per_passage, max_chars = self.wide_limits
         wide = (label_sources(retriever, select_wide_sources(scored, strict, STRICT_CHARS, n_wide, wide_per_passage,
                                                               max_chars), chunk_ids)
