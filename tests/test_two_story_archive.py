@@ -24,7 +24,9 @@ ARTICLES = {
     "escape-2.txt": (
         "Title: Search for Verhoeven widens\nDate: 2024-05-06\n\n"
         "Verhoeven was seen on a doorbell camera near Millbrook on Saturday, police said.\n\n"
-        "Federal marshals joined the search for Verhoeven on Sunday.\n"),
+        "Federal marshals joined the search for Verhoeven on Sunday.\n\n"
+        "How Verhoeven escaped from the jail\n\n"
+        "Video shows Verhoeven's escape\n"),
     "escape-3.txt": (
         "Title: Verhoeven captured after ten days on the run\nDate: 2024-05-11\n\n"
         "Tomas Verhoeven was captured in a barn outside Millbrook on Saturday, ending the manhunt.\n\n"
@@ -189,3 +191,13 @@ def test_a_search_answer_does_not_quote_a_caption(archive) -> None:
     assert answer.route == "search", answer.route
     assert answer.citations, answer.text
     assert not any(" is seen over " in c.text for c in answer.citations), answer.text
+
+
+def test_how_is_answered_by_sentences_not_subheads(archive) -> None:
+    """Subheads repeat the question's words ("How Verhoeven escaped from the jail") and say nothing; "How did
+    Cavalcante escape?" was answered with three of them (twelfth session)."""
+    answer = archive.ask("How did Verhoeven escape?", mode="extractive")
+    assert answer.route == "search", answer.route
+    texts = [c.text for c in answer.citations]
+    assert texts and not any(t.startswith(("How Verhoeven", "Video shows")) for t in texts), answer.text
+    assert all(t.endswith(".") for t in texts), answer.text

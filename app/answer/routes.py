@@ -209,6 +209,11 @@ def instructed_claim(question: str) -> str | None:
 # ("Northeast Greenland National Park, Greenland" for the biggest national park in North America); with every
 # reason the furniture check gives, RealTimeQA dev lost 2 answers and gained 1 (twelfth session).
 PAGE_FURNITURE = frozenset({"stamp, byline or caption"})
+# A sentence ends in a stop (before closing quotes or brackets); a mid-article subhead ("How Cavalcante escaped
+# from prison", "Video shows Cavalcante's escape") does not. A question that wants an explanation ("How did
+# Cavalcante escape?") is answered by sentences, not by the subheads that repeat its words (a new user's archive,
+# twelfth session); a factoid's answer may be a list item ("Northeast Greenland National Park, Greenland").
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 
 
 class Router:
@@ -382,6 +387,8 @@ class Router:
             return Evidence("search", passages=passages, note=note)
         chunk_ids = [p.chunk_id for p in pool]
         quoted = [s for s in scored if furniture(s.text) not in PAGE_FURNITURE] or scored
+        if not what_is_asked(question).factoid:  # "How did X escape?" is not answered by a subhead
+            quoted = [s for s in quoted if _SENTENCE_END.search(s.text)] or quoted
         sources = label_sources(retriever, select_sources(quoted, STRICT_SOURCES, STRICT_CHARS), chunk_ids)
         strict, n_wide, wide_per_passage, max_chars = self.wide_limits
         wide = (label_sources(retriever, select_wide_sources(scored, strict, STRICT_CHARS, n_wide, wide_per_passage,
