@@ -149,7 +149,9 @@ def test_weekday_modifiers_and_future_cue() -> None:
     long = ("The storm is expected to strengthen into a major hurricane by the end of Wednesday before making "
             "landfall on the coast on Friday.")
     assert [e.date_start for e in find_time_expressions(long, PUB)] == [D(2023, 9, 20), D(2023, 9, 22)]
+    assert _only('The forecaster said Friday will be "a dangerous day".').date_start == D(2023, 9, 22)
     # ... and what was, or was not, done stays in the past
+    assert _only("The forecaster said Friday that the storm was weakening.").date_start == D(2023, 9, 15)
     assert _only("He may have left the city on Friday.").date_start == D(2023, 9, 15)
     assert _only("Officials might not have known on Friday.").date_start == D(2023, 9, 15)
     assert _only("He said he could see the smoke on Friday.").date_start == D(2023, 9, 15)

@@ -80,6 +80,8 @@ def _word_after(text: str, pos: int) -> str:
 
 
 FUTURE_WINDOW = 120
+# A day that is the subject of a future verb: 'Truchelut said Tuesday will be "a dangerous day"' (a Monday article).
+_RE_FUTURE_SUBJECT = re.compile(r"\s+(?:will|is\s+(?:expected|forecast|likely|set)\s+to|could\s+be|may\s+be)\b")
 
 
 def _future_preferred(text: str, pos: int) -> bool:
@@ -243,7 +245,7 @@ def _find_weekdays(text: str, pub: datetime.date | None) -> Iterator[_Cand]:
             delta = ahead or 7
         elif mod == "this":
             delta = target - pub.weekday()
-        elif _future_preferred(text, m.start()):
+        elif _future_preferred(text, m.start()) or _RE_FUTURE_SUBJECT.match(text, m.end()):
             delta = ahead
         else:
             delta = -back
