@@ -201,3 +201,17 @@ def test_how_is_answered_by_sentences_not_subheads(archive) -> None:
     texts = [c.text for c in answer.citations]
     assert texts and not any(t.startswith(("How Verhoeven", "Video shows")) for t in texts), answer.text
     assert all(t.endswith(".") for t in texts), answer.text
+
+
+
+@pytest.mark.parametrize(("text", "usable"), [
+    ("If search teams had not captured him when they did, he may have committed more violence by Thursday, he told "
+     "investigators.", False),
+    ("A plane using thermal imaging spotted his heat signal overnight, and by morning crews surrounded him.", True),
+])
+def test_a_story_line_is_not_a_condition(text: str, usable: bool) -> None:
+    """A condition says what would have happened: a new user's "what is new since" timeline had one as the line of
+    its newest day (twelfth session)."""
+    from app.query.story import _usable
+
+    assert _usable(text) is usable

@@ -77,7 +77,15 @@ from app.records import (
 )
 from app.store.keyword import LEAD_CHARS, LEAD_READ
 from app.text.dates import find_time_expressions, parse_question_time
-from app.text.lines import ambiguous_past, content_start, dangling, furniture, names_other_day, shown_line
+from app.text.lines import (
+    ambiguous_past,
+    content_start,
+    dangling,
+    furniture,
+    hypothetical,
+    names_other_day,
+    shown_line,
+)
 from app.text.tokens import STOPWORDS, content_tokens
 
 MAX_DATES = 366
@@ -626,9 +634,12 @@ _BOILERPLATE = re.compile(r"\b(?:last\s+updated|updated\s+at|posted\s+(?:at|on)|
 
 def _usable(text: str) -> bool:
     """A sentence that can say what happened: 6-60 words, not page furniture (app.text.lines.furniture: not a
-    question, a stamp, a byline, a caption, a fragment, nor without a verb)."""
+    question, a stamp, a byline, a caption, a fragment, nor without a verb), nor a condition ("If search teams
+    hadn't captured him when they did, he may have already committed more violence by Thursday, he told
+    investigators": a new user's "what is new since" line, twelfth session; app.text.lines.hypothetical)."""
     words = len(text.split())
-    return MIN_WORDS <= words <= MAX_WORDS and not _BOILERPLATE.search(text) and not furniture(text)
+    return (MIN_WORDS <= words <= MAX_WORDS and not _BOILERPLATE.search(text) and not furniture(text)
+            and not hypothetical(text))
 
 
 def _tfidf(cands: Iterable[_Candidate]) -> dict[str, float]:
