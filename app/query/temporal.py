@@ -5,14 +5,16 @@ Question kinds (parse_question_time gives the constraint; the wording gives the 
                                     source is the date of the expression nearest to the question's words in it;
 - "What happened before/after X?"   X's date from the best-matching event, then the events after/before it
                                     (source 1 is X itself, so the answer can say what the reference is), from X's
-                                    story (``anchor_story``) when the question names no subject of its own;
-"When did ...?" and "after X" are dated by what happened: not a question, a condition, or (asked about the past) a
-forecast when a report is nearly as relevant (``_happened``).
+                                    story (``anchor_story``, in a small archive) when the question names no
+                                    subject of its own;
 - "What happened in 2020 / between A and B / before 1995?"  a Chroma date filter, ranked by relevance if the
                                     question has a topic, then shown in date order;
 - "Which came first, X or Y?"       the best event for each phrase, in date order;
 - "latest / most recent"            the newest article's events when articles differ in publication date, else the
-                                    events with the latest date; "earliest / first": the earliest event date.
+                                    events with the latest date ("the latest on X", X a name: the newest article
+                                    of X's story, ``_story_newest``); "earliest / first": the earliest event date.
+"When did ...?" and "after X" are dated by what happened: not a question, a condition, or (asked about the past) a
+forecast when a report is nearly as relevant (``_happened``).
 Relevance is the evidence route's score: MiniLM cosine + 0.5 x content-word overlap. Candidates come from the
 hybrid retriever's passages (events carry their chunk id), so cost does not grow with the number of events.
 
@@ -508,9 +510,8 @@ def _story_newest(retriever: Retriever, question: str, encode: Encode) -> list[_
 def _superlative(retriever: Retriever, question: str, relation: str, encode: Encode) -> DatedSources | None:
     topic = topic_tokens(question)
     if topic:
-        hits = [h for h in _score(_candidates(retriever, question), question, encode) if h.relevant]
-        if relation == "latest":
-            hits = _story_newest(retriever, question, encode) or hits
+        hits = _story_newest(retriever, question, encode) if relation == "latest" else []
+        hits = hits or [h for h in _score(_candidates(retriever, question), question, encode) if h.relevant]
         if not hits:
             return None
         best = hits[0].score
