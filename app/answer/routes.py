@@ -205,9 +205,9 @@ def instructed_claim(question: str) -> str | None:
 
 
 # What the search route's answer never quotes when it has anything else: a stamp, byline, caption or note about the
-# page, a heading in capitals (app.text.lines.furniture). Not a line without a verb: a list's items carry answers
-# ("Northeast Greenland National Park, Greenland" for the biggest national park in North America); with every
-# reason the furniture check gives, RealTimeQA dev lost 2 answers and gained 1 (twelfth session).
+# page (app.text.lines.furniture). Not a heading or a line without a verb: a list's items carry answers ("Northeast
+# Greenland National Park, Greenland" for the biggest national park in North America); with every reason the
+# furniture check gives, RealTimeQA dev lost 2 answers and gained 1, with headings too 1 lost (twelfth session).
 PAGE_FURNITURE = frozenset({"stamp, byline or caption"})
 # A sentence ends in a stop (before closing quotes or brackets); a mid-article subhead ("How Cavalcante escaped
 # from prison", "Video shows Cavalcante's escape") does not. A question that wants an explanation ("How did
