@@ -1,12 +1,13 @@
-"""An archive of two stories: "after X" stays in X's story, "when did" is dated by a report, and a person the
-articles call by one name can be asked what they said.
+"""An archive of two stories: "after X" stays in X's story, "when did" is dated by a report, "the latest on X" is
+X's newest report, a person the articles call by one name can be asked what they said, and answers and story lines
+quote neither captions, subheads nor conditions.
 
 Found trying Chronicle as a new user (twelfth session: 25 news pages on a prison escape and a hurricane, the same
 weeks): "What happened after Cavalcante escaped?" listed the Labor Day holiday's history and flamingos flung by the
 hurricane beside the manhunt; "When did Idalia make landfall?" was answered "Tuesday" from a Monday article's
 forecast ("is expected to strengthen ... by the end of Tuesday before making landfall in Florida on Wednesday"),
-beside Wednesday's report of the landfall; "What did Cavalcante tell investigators?" abstained. Real store, real
-embedding model; the archive is invented and written here.
+beside Wednesday's report of the landfall; "What did Cavalcante tell investigators?" abstained; "How did Cavalcante
+escape?" was answered with subheads. Real store, real embedding model; the archive is invented and written here.
 """
 
 from __future__ import annotations
