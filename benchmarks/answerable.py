@@ -19,7 +19,8 @@ by keyword search for the gold and for the question among the articles published
 question words first. Two readers labelled half each, strictly ("yes" only when the sentence's subject is the
 question's); 14 drawn at random were read again by a third (all kept). Of the 250 questions (six asked twice), 51
 are answerable (0.204), 58 with the partial ones (0.232); 67 hold the gold by chance only; 125 not at all. The labels
-hold question ids and a short reason, no article text.
+hold question ids and labels only: the readers' one-line reasons were dropped (2026-12-07, twelfth session), as
+17 of them repeated five-word runs of the dataset's headlines.
 
 Usage: ``python -m benchmarks.answerable --stores DIR --out sheet.json`` (the weekly stores of
 ``benchmarks.realtimeqa --stores DIR``) writes a sheet to label, for other weeks or a second reader.
