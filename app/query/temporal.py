@@ -427,7 +427,7 @@ def anchor_story(retriever: Retriever, anchor_text: str, ref: StoredEvent) -> tu
     archive; a larger one reads the events of the passages retrieved for the question (``_scoped_rows``), which are
     about it already, and the story finder there cost seconds per question (2,600 articles: 2.8 s -> 12 s for
     "What happened after the earthquake?", the machine loaded)."""
-    scope = {aid: retriever.articles[aid] for aid in retriever.visible_articles if aid in retriever.articles}
+    scope = retriever.articles  # every visible article (as of the question's day in an as-of view)
     article_id = ref.article_id
     names = query_names(retriever, anchor_text) or query_names(retriever, ref.title)
     story = set(find_story(retriever, anchor_text, scope, names))
@@ -497,7 +497,7 @@ def _story_newest(retriever: Retriever, question: str, encode: Encode) -> list[_
     names = query_names(retriever, question)
     if not names:  # "the latest on the swine flu": a story found by its vectors alone may end in a neighbour's
         return []  # newest article (2023's COVID-19 tests, in an archive holding both)
-    scope = {aid: retriever.articles[aid] for aid in retriever.visible_articles if aid in retriever.articles}
+    scope = retriever.articles  # every visible article (as of the question's day in an as-of view)
     story = [aid for aid in find_story(retriever, question, scope, names) if scope[aid].published_ts]
     if not story:
         return []
