@@ -399,7 +399,7 @@ def _anchor(
             names, content_tokens(h.event.title) | content_tokens(h.event.text)))]
     if past:  # what happened: not a condition ("If search teams hadn't captured him when they did, ..."), nor a
         # forecast years out
-        rows = [h for h in rows if _reported(h, SCHEDULED_DAYS) and not hypothetical(h.event.text)]
+        rows = [h for h in _happened(rows) if _reported(h, SCHEDULED_DAYS)]
     rows = _pick(rows, question, topic, encode, nearest_to=bound, after=after)
     word = "after" if after else "before"
     note = (f"Source 1 is the reference event ({ref.event.date_label}). The other sources happened {word} it, "
