@@ -83,6 +83,7 @@ def test_unknown_actor_abstains(seed_chronicle) -> None:
 
 def test_followup_is_rewritten_with_history(seed_chronicle) -> None:
     assert rewrite_followup("And Turkey?", [("What did Russia say?", "...")]) == "What did Turkey say?"
+    assert rewrite_followup("And McCarthy?", [("What did Ron DeSantis say?", "...")]) == "What did McCarthy say?"
     answer = seed_chronicle.ask("And Turkey?", history=[("What did Russia say?", "Russia called ...")],
                                 mode="extractive")
     assert answer.standalone_question == "What did Turkey say?"

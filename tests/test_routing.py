@@ -53,6 +53,10 @@ def test_statements_route_only_when_the_actor_speaks() -> None:
     assert statement_question_actors("What did Russia say?") == ["Russia"]
     assert statement_question_actors("How did Moscow react?") == ["Russia"]
     assert statement_question_actors("What was Ankara's stance?") == ["Turkey"]
+    # a capital inside a surname: "[A-Z][a-z]+" read "Ron DeSantis" as "Ron" and "DeSantis" as no name at all
+    assert statement_question_actors("What did Ron DeSantis say?") == ["DeSantis"]
+    assert statement_question_actors("How did McCarthy react?") == ["McCarthy"]
+    assert statement_question_actors("What did Mohamed ElBaradei say?") == ["ElBaradei"]
     assert statement_question_actors("Which pro sports league announced it will play a game in Brazil?") == []
     assert statement_question_actors("Which American football team claimed victory against the Chiefs?") == []
 

@@ -50,7 +50,9 @@ ARTICLES = {
         "Title: Odile's floods recede\nDate: 2024-06-16\n\n"
         "Flood water left by Hurricane Odile receded from Port Selwyn on Saturday.\n\n"
         "The town's schools will reopen on Monday.\n\n"
-        "A new sea wall for Port Selwyn will be finished in 2027.\n"),
+        "\"We will rebuild the harbour wall first,\" Mayor Dana McAllister said on Sunday.\n\n"
+        "A new sea wall for Port Selwyn will be finished in 2027.\n\n"
+        "Mayor Dana McAllister said on Sunday that they will rebuild the harbour wall first.\n"),
 }
 
 
@@ -142,6 +144,18 @@ def test_what_a_person_known_by_one_name_said(archive) -> None:
     answer = archive.ask("What did Verhoeven tell investigators?", mode="extractive")
     assert answer.route == "statements", (answer.route, answer.text)
     assert any(c.text.startswith("Verhoeven told investigators") for c in answer.citations), answer.text
+
+
+def test_what_a_person_with_a_capital_inside_their_name_said(archive) -> None:
+    """"What did Ron DeSantis say?" abstained over a week of news holding 20 of his statements: the question's
+    names were read as capitalised words without a capital inside them; and a statement said twice is listed once
+    (twelve of his statements in that week held one four times, in four articles) (thirteenth session)."""
+    for question in ("What did Dana McAllister say?", "What did McAllister say?"):
+        answer = archive.ask(question, mode="extractive")
+        assert answer.route == "statements", (question, answer.route, answer.text)
+        assert [c.text for c in answer.citations] == [
+            "\"We will rebuild the harbour wall first,\" Mayor Dana McAllister said on Sunday."], answer.text
+        assert all(s.label == "Dana McAllister" for s in answer.sources), [s.label for s in answer.sources]
 
 
 @pytest.mark.parametrize(("speaker", "key"), [

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 
 from app.text.actors import find_actor_mentions
+from app.text.tokens import NAME_WORD
 
 _SHORT_FOLLOWUP = re.compile(
     r"^\s*(?:and|and what about|what about|how about|and how about|same for|what of)\s+(?P<x>.+?)\s*[?.!]*\s*$", re.I
 )
 _PRONOUN = re.compile(r"\b(he|she|they|them|it|its|his|her|their|that|this|those|these|there|then)\b", re.I)
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\b")
+_NAME = re.compile(rf"\b{NAME_WORD}(?:\s+{NAME_WORD})*\b")
 _SKIP = {"What", "How", "Who", "When", "Where", "Why", "Which", "Did", "Does", "And", "The"}
 
 

@@ -208,7 +208,8 @@ NEAR_DUPLICATE = 0.7  # content-word Jaccard above which two sentences are one (
 MAX_WIDE_SENTENCE = 400  # characters; a longer sentence (a run-on list, a caption dump) is left to the strict picks
 
 
-def _near_duplicate(tokens: set[str], kept: list[set[str]]) -> bool:
+def near_duplicate(tokens: set[str], kept: list[set[str]]) -> bool:
+    """``tokens`` (a sentence's content tokens) are one of ``kept``'s sentences again: a wire copy or retelling."""
     return any(len(tokens & k) / max(len(tokens | k), 1) >= NEAR_DUPLICATE for k in kept)
 
 
@@ -236,7 +237,7 @@ def select_wide_sources(
         nonlocal used
         key = (s.passage.article_id, s.start)
         tokens = content_tokens(s.text)
-        if key in seen or used + len(s.text) > limit or _near_duplicate(tokens, kept):
+        if key in seen or used + len(s.text) > limit or near_duplicate(tokens, kept):
             return False
         chosen.append(s)
         seen.add(key)
@@ -282,7 +283,7 @@ def select_candidates(scored: list[ScoredSentence], count: int = 10, per_passage
         if len(text) > max_chars or per.get(s.passage.chunk_id, 0) >= per_passage:  # no question: score_sentences
             return
         tokens = content_tokens(text)
-        if not tokens or _near_duplicate(tokens, kept):
+        if not tokens or near_duplicate(tokens, kept):
             return
         chosen.append(s)
         kept.append(tokens)

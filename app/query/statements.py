@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from app.query.evidence import question_terms
+from app.query.evidence import near_duplicate, question_terms
 from app.query.retrieval import Retriever
 from app.records import Source, StatementFilter, StoredStatement
 from app.text.actors import actors_in_question, canonical_actors, resolve_actor
 from app.text.asking import what_is_asked
-from app.text.tokens import content_tokens
+from app.text.tokens import NAME_WORD, content_tokens
 
 MAX_STATEMENT_SOURCES = 12
 
@@ -25,7 +25,7 @@ _STATEMENT_INTENT = re.compile(
     r"announc\w*|reaction|stand|line on|official line)\b|^\s*(and|what about|how about)\b",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*\b")
+_NAME = re.compile(rf"\b{NAME_WORD}(?:[- ]{NAME_WORD})*\b")
 _QUESTION_WORDS = {"What", "How", "Who", "When", "Where", "Why", "Which", "Did", "Does", "Do", "And", "Compare",
                    "Tell", "Is", "Was", "Were", "Has", "Have", "The", "About", "Summarize", "Summarise", "List"}
 
@@ -87,7 +87,10 @@ def statement_topic(question: str, names: list[str]) -> set[str]:
 
 
 def actor_sources(retriever: Retriever, names: list[str], question: str = "") -> list[Source]:
-    """Every visible statement of the named actors/people, deduplicated by sentence, in date then text order. When
+    """Every visible statement of the named actors/people, deduplicated by sentence, in date then text order; a later
+    copy of a statement already listed (``near_duplicate``: wire copies, retellings, a live page's summary box) is
+    not listed again: a week of news listed "DeSantis declared a state of emergency for 49 counties" four times in
+    twelve. When
     ``question`` asks what they said about something (``statement_topic``) and their statements come from several
     articles, only the statements that name it, in their words or their article's headline: none when none does
     (the search route then answers from the sentences that name them). A new user's "What did Trump say about the
@@ -102,11 +105,15 @@ def actor_sources(retriever: Retriever, names: list[str], question: str = "") ->
                                     else StatementFilter(speaker_key=name.lower()))
         found += [(name, st) for st in rows if st.article_id in visible]
     seen: set[tuple[str, int]] = set()
+    told: list[set[str]] = []  # the kept statements' content tokens
     unique: list[tuple[str, StoredStatement]] = []
     for name, st in sorted(found, key=lambda r: (r[1].published_ts, r[1].article_id, r[1].start)):
-        if (st.article_id, st.start) not in seen:
-            seen.add((st.article_id, st.start))
-            unique.append((name, st))
+        tokens = content_tokens(st.text)
+        if (st.article_id, st.start) in seen or near_duplicate(tokens, told):
+            continue
+        seen.add((st.article_id, st.start))
+        told.append(tokens)
+        unique.append((name, st))
     topic = statement_topic(question, names) if question else set()
     if topic and len({st.article_id for _, st in unique}) > 1:
         unique = [(name, st) for name, st in unique if topic & content_tokens(f"{st.title} {st.text}")]
@@ -119,8 +126,11 @@ def actor_sources(retriever: Retriever, names: list[str], question: str = "") ->
 
 
 def _label(st: StoredStatement, asked: str) -> str:
-    """"Russia — Dmitry Peskov"; a speaker with no known affiliation is labelled with the name that was asked."""
+    """"Russia — Dmitry Peskov"; a speaker with no known affiliation is labelled with the name that was asked, or
+    with their own name when it holds the asked one ("Ron DeSantis", not "DeSantis — Ron DeSantis")."""
     actor = st.affiliation or asked
+    if not st.affiliation and st.speaker and asked.lower() in st.speaker.lower():
+        return st.speaker
     return actor if not st.speaker or st.speaker == actor else f"{actor} — {st.speaker}"
 
 

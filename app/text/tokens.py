@@ -65,6 +65,11 @@ def numbers_in(text: str) -> set[str]:
     return {t for t in content_tokens(text) if t[0].isdigit()}
 
 
+# One capitalised word of a name, with a capital inside it too: "Blinken", "DeSantis", "McCarthy", "ElBaradei" (the
+# chat's statement and follow-up questions read names with it; "[A-Z][a-z]+" read "Ron DeSantis" as "Ron", and "What
+# did Ron DeSantis say?" found none of his 20 statements in a week of news). Not an all-capitals word ("US").
+NAME_WORD = r"[A-Z][a-z]{0,3}[A-Z]?[a-z]+"
+
 # A run of capitalised words: "International Space Station", "Prime Minister Nikol Pashinyan", "On Tuesday".
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
 # What may stand before the first word of a sentence or quotation.
