@@ -49,6 +49,7 @@ ARTICLES = {
     "storm-3.txt": (
         "Title: Odile's floods recede\nDate: 2024-06-16\n\n"
         "Flood water left by Hurricane Odile receded from Port Selwyn on Saturday.\n\n"
+        "Odile is the fourth hurricane to reach the Corran coast in 2024.\n\n"
         "The town's schools will reopen on Monday.\n\n"
         "\"We will rebuild the harbour wall first,\" Mayor Dana McAllister said on Sunday.\n\n"
         "A new sea wall for Port Selwyn will be finished in 2027.\n\n"
@@ -144,6 +145,17 @@ def test_what_a_person_known_by_one_name_said(archive) -> None:
     answer = archive.ask("What did Verhoeven tell investigators?", mode="extractive")
     assert answer.route == "statements", (answer.route, answer.text)
     assert any(c.text.startswith("Verhoeven told investigators") for c in answer.citations), answer.text
+
+
+def test_what_happened_on_a_day_is_that_day_s_reports(archive) -> None:
+    """"What happened on 1 September 2023?" over a week of news listed eight sentences dated only "2023"; over
+    130 articles "What happened on 30 August 2023?" (the hurricane's landfall, eight articles that day) answered
+    "It happened the evening of July 22" from 2014: the day's events were looked for among the passages retrieved
+    for the words "what happened on" (thirteenth session)."""
+    answer = archive.ask("What happened on 12 June 2024?", mode="extractive")
+    texts = [c.text for c in answer.citations]
+    assert texts and texts[0].startswith("Hurricane Odile made landfall near Port Selwyn on Wednesday"), answer.text
+    assert not any("2024" in t for t in texts), answer.text  # "the fourth hurricane ... in 2024" is not that day
 
 
 def test_what_a_person_with_a_capital_inside_their_name_said(archive) -> None:

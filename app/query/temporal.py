@@ -42,7 +42,7 @@ from app.query.story import STORY_COSINE, find_story, names_all, query_names
 from app.records import EventFilter, Passage, Source, StoredEvent, from_epoch
 from app.text.asking import what_is_asked
 from app.text.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
-from app.text.lines import hypothetical, speculative
+from app.text.lines import dangling, furniture, hypothetical, speculative
 from app.text.tokens import content_tokens
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -66,6 +66,8 @@ MAX_RANGE_ENCODE = 60  # at most this many in-range sentences are scored per que
 ENCODE_BUDGET = 12  # ... of which at most this many are embedded now (~9-17 ms each); the rest: their passage's vector
 MIN_COSINE, MIN_OVERLAP = 0.3, 0.5  # below both: no event matches the phrase
 NEAR_BEST = 0.8  # "when" keeps the sources scoring at least this share of the best
+SHORT_PERIOD_DAYS = 7  # a question about at most this many days is not answered by an event dated a month or a year
+DAY_SECONDS = 86_400
 SCHEDULED_DAYS = 7  # "after X" lists what its article scheduled for at most this many days ahead (``_reported``)
 
 _RE_WHEN = re.compile(
@@ -462,6 +464,39 @@ def _pick(rows: list[_Hit], question: str, topic: set[str], encode: Encode, near
     return rows[:MAX_LIST]
 
 
+def _short(constraint: TimeConstraint) -> bool:
+    return (constraint.start is not None and constraint.end is not None
+            and (constraint.end - constraint.start).days < SHORT_PERIOD_DAYS)
+
+
+def _stands_alone(text: str) -> bool:
+    """A line of a day's list: not page furniture, a condition, nor an opening that needs the sentence before it
+    ("It's time for Wednesday's news", "And on Sunday, he urged ..."), nor a quotation opening it ("“We’ve dreamed
+    big here tonight…": what someone said, not what happened)."""
+    return (not furniture(text) and not hypothetical(text) and not dangling(text)
+            and not text.lstrip().startswith(('"', "“", "'", "‘")))
+
+
+def _news_first(h: _Hit) -> tuple[bool, bool, bool, int, str]:
+    """What a period's events are listed by when the question names no subject: those an article published in the
+    period or the day after it dates to one day (not "this week"), reports before forecasts, by their place in
+    the article (a lead says what happened first); then later recollections."""
+    e = h.event
+    fresh = e.date_start_ts <= e.published_ts <= e.date_end_ts + DAY_SECONDS
+    return not fresh, e.date_end_ts - e.date_start_ts > DAY_SECONDS, not _reported(h), e.start, e.article_id
+
+
+def _within(constraint: TimeConstraint, hits: list[_Hit]) -> list[_Hit]:
+    """Of events overlapping a short period (a day or a week: SHORT_PERIOD_DAYS), those whose own date is not much
+    wider than it: "What happened on 1 September 2023?" was answered with eight sentences dated "2023" ("There
+    will be two solar eclipses ... in 2023"), which overlap the day but do not say anything about it. A longer
+    period keeps them all: "Which club did X play for in 2006?" is answered by "from 2003 to 2008 ..." (TimeQA)."""
+    if not _short(constraint):
+        return hits
+    widest = SHORT_PERIOD_DAYS * DAY_SECONDS
+    return [h for h in hits if h.event.date_end_ts - h.event.date_start_ts <= widest]
+
+
 def _range(retriever: Retriever, question: str, constraint: TimeConstraint, encode: Encode) -> DatedSources:
     query = overlapping(constraint.start, constraint.end)
     topic = topic_tokens(question)
@@ -474,8 +509,18 @@ def _range(retriever: Retriever, question: str, constraint: TimeConstraint, enco
             hits = _pick(_scoped_rows(retriever, question, query), question, topic, encode)
         best = hits[0].score if hits else 0.0
         rows = _merge([h for h in hits if h.score >= 0.7 * best][:MAX_TOPICAL], encode)
+    elif _short(constraint):
+        # "What happened on 30 August?": the period's own events, read by date (a short period holds few; the
+        # passages retrieved for the words "what happened on" are no guide to them), the day's reports first
+        rows = _dedupe_sentences(sorted(_within(constraint, _rows(retriever, query)), key=_news_first))
+        rows = [h for h in rows if _stands_alone(h.event.text)] or rows
+        if asks_past(question):  # "what happened": what was reported, not what was forecast for the day
+            rows = [h for h in rows if _reported(h) and not speculative(h.event.text)] or rows
+        rows = _merge(rows[: MAX_LIST * 2], encode)
+        rows = rows[:MAX_LIST]
     else:
         rows = _pick(_scoped_rows(retriever, question, query), question, topic, encode)
+    rows = _within(constraint, rows)
     if constraint.relation in ("latest", "earliest"):
         rows.sort(key=lambda h: sort_key(h.event), reverse=constraint.relation == "latest")
         chosen = rows[:MAX_WHEN]
