@@ -73,6 +73,8 @@ _EXPORTS = {
     "evidence_of": "app.answer.citations",
     "is_abstention": "app.answer.citations",
     "split_sentences": "app.text.sentences",
+    # Whether a quoted name is a person's, as the speaker rules read it (the chat's example questions use it):
+    "looks_like_person": "app.text.attribution",
 }
 __all__ = [  # the names of _EXPORTS, spelled out for readers and linters
     "Answer", "CaseFile", "CaseFileError", "CaseFileProblem", "Chronicle", "CoverageDay", "DayHeadline",
@@ -83,7 +85,8 @@ __all__ = [  # the names of _EXPORTS, spelled out for readers and linters
     "QuestionError", "RemoveReport", "SavedCase", "SentenceCitation", "Settings", "Source", "StoreError",
     "StoredArticle", "StoredStatement", "StoryDay", "StoryLine", "StoryTimeline", "TestCase", "TestSetError",
     "TimelineError", "TimelineEvent", "__version__", "clear_caches", "evidence_of", "export_story", "is_abstention",
-    "load_settings", "load_testset", "parse_as_of", "parse_date_bound", "read_testset", "split_sentences",
+    "load_settings", "load_testset", "looks_like_person", "parse_as_of", "parse_date_bound", "read_testset",
+    "split_sentences",
     "support_score",
 ]
 
@@ -126,6 +129,7 @@ if TYPE_CHECKING:
         load_testset,
         read_testset,
     )
+    from app.text.attribution import looks_like_person
     from app.text.dates import parse_as_of, parse_date_bound
     from app.text.sentences import split_sentences
 

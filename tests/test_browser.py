@@ -172,6 +172,26 @@ def test_chat_timeline_and_statements_in_a_real_browser(browser, extractive_app)
     page.close()
 
 
+def test_the_example_questions_are_the_archive_s_and_ask_when_clicked(browser, extractive_app) -> None:
+    """The examples name who this archive quotes most (app.ui.examples), not the questions of one bundled article;
+    a click asks the question it shows."""
+    url, _, _ = extractive_app
+    page, box, _ = _open(browser, url)
+    first = page.locator("#chr-example-0")
+    first.wait_for(state="visible", timeout=30_000)
+    shown = [b.inner_text().strip() for b in page.locator("[id^='chr-example-']").all() if b.is_visible()]
+    assert shown and shown[0].startswith("What did ") and shown[0].endswith(" say?"), shown
+    assert "And Turkey?" not in shown and len(shown) <= 5, shown
+    answers_before = page.locator("#chr-chat [data-testid='bot']").count()
+    first.click()
+    page.locator("#chr-chat [data-testid='bot']").nth(answers_before).wait_for(timeout=60_000)
+    expect(page.locator("#chr-send")).to_be_enabled(timeout=30_000)
+    assert shown[0] in page.locator("#chr-chat [data-testid='user']").last.inner_text()
+    answer = page.locator("#chr-chat [data-testid='bot']").nth(answers_before).inner_text()
+    assert "[1]" in answer and "don't say" not in answer, answer
+    page.close()
+
+
 def test_a_short_question_is_answered_first_in_bold_with_its_sentence_under_it(browser, extractive_app) -> None:
     """Issue 26: "How many people were killed?" shows the answer's words first, in bold, with the sentence that proves
     them under them; the Sources panel marks the sentence and, inside it, the words."""

@@ -5,6 +5,7 @@
                articles) and ``TestSetViews`` (judging answers in the chat, the Test set tab); no HTML
     render.py  HTML and SVG from records: pure functions, every article text escaped
     tables.py  rows, pandas frames and dropdown choices for Gradio's tables and plots: pure functions
+    examples.py  the chat's example questions from the archive's most quoted names: a pure function
 
 A tab is a section (``# --- timeline ---``) in each layer, not a module. Rejected: one module per tab (handlers and
 HTML together, as the Test set tab had): the escaping rules and the page's one Chronicle would then be repeated or

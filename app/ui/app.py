@@ -18,20 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from app import Chronicle, Settings
 from app.offline import enforce_offline
+from app.ui.examples import MAX_EXAMPLES
 from app.ui.render import render_sources
 from app.ui.views import ALL, DOWNLOADS, HEADER, MAX_DATES, MUST_SAY_HINT, RUN_MODES, VERDICTS, TestSetViews, Views
 
 if TYPE_CHECKING:
     import gradio as gr
 
-EXAMPLES = (
-    "What did Russia say?",
-    "What did the US say?",
-    "How many people were killed?",
-    "When was the latest war?",
-    "What did China say?",
-    "And Turkey?",
-)
 MODES = [("Auto (per question, as measured)", "auto"), ("LLM", "llm"), ("Extractive (no model)", "extractive")]
 CSS = "\n".join(Path(__file__).with_name(name).read_text(encoding="utf-8") for name in ("chronicle.css", "testset.css"))
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
@@ -42,7 +35,9 @@ LIGHT: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": None}
 CHAT: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": None, "concurrency_id": "chat"}
 
 
-def _chat_tab(gr: Any, views: Views, settings: Settings, tsv: TestSetViews) -> None:
+def _chat_tab(gr: Any, views: Views, settings: Settings, tsv: TestSetViews) -> list[Any]:
+    """The chat; returns the example row (its hint and buttons), which the page fills from the archive on load and
+    after each ingest (app.ui.examples)."""
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
             chatbot = gr.Chatbot(
@@ -57,9 +52,10 @@ def _chat_tab(gr: Any, views: Views, settings: Settings, tsv: TestSetViews) -> N
                     max_lines=1, elem_id="chr-question", autofocus=True, scale=6, container=False,
                 )
                 send = gr.Button("Send", variant="primary", scale=1, min_width=90, elem_id="chr-send")
-            gr.Markdown("Try an example:", elem_classes="chr-hint")
+            hint = gr.Markdown("Try an example:", elem_classes="chr-hint", visible=False)
             with gr.Row(elem_classes="chr-examples"):
-                examples = [gr.Button(q, size="sm", variant="secondary", scale=0, min_width=0) for q in EXAMPLES]
+                examples = [gr.Button("", size="sm", variant="secondary", scale=0, min_width=0, visible=False,
+                                      elem_id=f"chr-example-{i}") for i in range(MAX_EXAMPLES)]
             with gr.Row():
                 mode = gr.Radio(
                     MODES, value=settings.answer_mode, label="Answer mode", elem_id="chr-mode", scale=4,
@@ -80,11 +76,12 @@ def _chat_tab(gr: Any, views: Views, settings: Settings, tsv: TestSetViews) -> N
     outputs = [question, chatbot, pairs, sources, send, answers]
     question.submit(tsv.respond, inputs, outputs, **CHAT)
     send.click(tsv.respond, inputs, outputs, **CHAT)
-    for button, q in zip(examples, EXAMPLES, strict=True):
-        button.click(lambda q=q: q, None, question, queue=False, **PRIVATE).then(tsv.respond, inputs, outputs,
+    for button in examples:  # a button's value is its question
+        button.click(lambda q: q, button, question, queue=False, **PRIVATE).then(tsv.respond, inputs, outputs,
                                                                                  **CHAT)
     clear.click(views.clear_chat, None, [chatbot, pairs, sources, question], **LIGHT).then(
         lambda: ({}, gr.update(visible=False)), None, [answers, judge], **LIGHT)
+    return [hint, *examples]
 
 
 def _judge_panel(gr: Any, tsv: TestSetViews, chatbot: Any, answers: Any) -> Any:
@@ -183,7 +180,7 @@ def _timeline_tab(gr: Any, views: Views, tab: Any) -> None:
     actor.input(views.timeline_events_show, flat_in, flat_out, **LIGHT)
 
 
-def _articles_tab(gr: Any, views: Views, tab: Any, head: Any) -> None:
+def _articles_tab(gr: Any, views: Views, tab: Any, head: Any, examples: list[Any]) -> None:
     with gr.Row():
         search = gr.Textbox(label="Search", placeholder="words of the title, source or URL, or an ID", scale=3,
                             elem_id="chr-articles-search")
@@ -224,9 +221,9 @@ def _articles_tab(gr: Any, views: Views, tab: Any, head: Any) -> None:
         return views.ingest_upload(path, progress, text, lo, hi, n)
 
     upload.upload(ingest, [upload, *filters, page], [*shown, report, head], concurrency_limit=1,
-                  api_visibility="private")
+                  api_visibility="private").then(views.examples, None, examples, **LIGHT)
     remove.click(views.remove, [ref, *filters, page], [*shown, report, head], concurrency_limit=1,
-                 api_visibility="private")
+                 api_visibility="private").then(views.examples, None, examples, **LIGHT)
 
 
 def _testset_tab(gr: Any, tsv: TestSetViews, tab: Any) -> None:
@@ -273,16 +270,17 @@ def build_app(settings: Settings, chronicle: Chronicle | None = None, views: Vie
         head = gr.HTML(HEADER.format(count="Loading the archive…"), elem_id="chr-header-box")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                _chat_tab(gr, views, settings, tsv)
+                examples = _chat_tab(gr, views, settings, tsv)
             with gr.Tab("Who said what", id="statements") as tab:
                 _statements_tab(gr, views, tab)
             with gr.Tab("Timeline", id="timeline") as tab:
                 _timeline_tab(gr, views, tab)
             with gr.Tab("Articles", id="articles") as tab:
-                _articles_tab(gr, views, tab, head)
+                _articles_tab(gr, views, tab, head, examples)
             with gr.Tab("Test set", id="testset") as tab:
                 _testset_tab(gr, tsv, tab)
         demo.load(views.header, None, head, **LIGHT)
+        demo.load(views.examples, None, examples, **LIGHT)
     return demo
 
 

@@ -58,6 +58,7 @@ from app import (
 from app.eval.history import compare_runs, find_previous, new_run_dir
 from app.eval.report import write_run
 from app.eval.runner import QuestionResult, run_testset
+from app.ui.examples import MAX_EXAMPLES, example_questions
 from app.ui.render import (
     Context,
     answer_markdown,
@@ -152,6 +153,19 @@ class Views:
         return HEADER.format(count=f"{n} article{'s' if n != 1 else ''} available.")
 
     # --- chat ---------------------------------------------------------------------------------------------------
+
+    def examples(self) -> list[Any]:
+        """The example row: its hint, then MAX_EXAMPLES buttons (app.ui.examples: the archive's most quoted names);
+        buttons without a question, and the hint when there is none, hidden."""
+        try:
+            questions = example_questions(self.chronicle.statement_actors())
+        except Exception:
+            log.exception("example questions failed")
+            questions = ()
+        return [_update(visible=bool(questions))] + [
+            _update(value=questions[i], visible=True) if i < len(questions) else _update(visible=False)
+            for i in range(MAX_EXAMPLES)]
+
 
     def respond(
         self, question: str, chat: ChatLog, pairs: History, mode: str, as_of: str | None = None,
