@@ -107,6 +107,16 @@ def test_when_did_is_dated_by_the_report_not_the_forecast(archive) -> None:
     assert not any(c.text.startswith(("Odile could", "Odile is expected")) for c in answer.citations), answer.text
 
 
+def test_when_will_is_dated_by_the_expression_of_the_event_not_of_its_verb(archive) -> None:
+    """"... by the end of Tuesday before making landfall on the Corran coast on Wednesday": the landfall is
+    Wednesday's. "making" stands next to "Tuesday", and "When will Idalia make landfall?" was answered "Tuesday"
+    (thirteenth session): a light verb does not place the date when the event's noun is there."""
+    answer = archive.ask("When will Odile make landfall?", mode="extractive")
+    assert answer.route == "timeline", answer.route
+    assert answer.citations[0].text.startswith("Odile is expected to strengthen"), answer.text
+    assert "2024-06-12" in answer.text and "2024-06-11" not in answer.text, answer.text
+
+
 @pytest.mark.parametrize(("question", "past"), [
     ("When did Odile make landfall?", True),
     ("What happened after the ceasefire?", True),

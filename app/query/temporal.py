@@ -81,6 +81,14 @@ _GENERIC = frozenset(content_tokens(
     "earliest first timeline chronology going on occurred took place there today now current currently last "
     "came come first earlier later"
 ))
+# Verbs that carry little of an event ("make landfall", "take office", "hold talks"): a time expression is placed
+# by the event's noun when the sentence shares one. "is expected to strengthen ... by the end of Tuesday before
+# making landfall in Florida on Wednesday" dated "When will Idalia make landfall?" Tuesday: "making" is 8
+# characters from "Tuesday", "landfall" 12 from "on Wednesday" (thirteenth session).
+_LIGHT_VERBS = frozenset(content_tokens("make makes made making take takes took taken taking have has had having "
+                                        "get gets got getting do does did done doing give gives gave given giving "
+                                        "hold holds held holding go goes went gone going"))
+BEFORE_WORD = 2
 _RE_FIRST_WORD = re.compile(r"(?i:\b(?:first|earlier|sooner)\b\s*[,:]?\s*)")
 _RE_TAIL_WHICH = re.compile(r"(?i:,?\s*(?:which|what)\b[^?]*\b(?:first|earlier|sooner)\b.*$)")
 # "before the 2020 war": an event phrase that contains a date is still an event, not the date range 2020.
@@ -305,7 +313,9 @@ def _nearest_expression(hits: list[_Hit], text: str) -> list[_Hit]:
             out.append(group[0])
             continue
         sentence = group[0].event.text
-        words = [m.span() for m in _RE_WORD.finditer(sentence) if content_tokens(m.group()) & tokens]
+        shared = [m for m in _RE_WORD.finditer(sentence) if content_tokens(m.group()) & tokens]
+        words = [m.span() for m in shared if not content_tokens(m.group()) <= _LIGHT_VERBS] or [
+            m.span() for m in shared]
         out.append(min(group, key=partial(_expression_distance, words=words)))
     return sorted(out, key=lambda h: -h.score)
 
@@ -314,10 +324,13 @@ def _expression_distance(h: _Hit, words: list[tuple[int, int]]) -> tuple[int, in
     """How far a hit's time expression is from the asked words (their spans in its sentence): inside first, then
     the characters between the expression and the nearest word's near end ("by the end of Tuesday before making
     landfall in Florida on Wednesday": "landfall" is 12 characters from "on Wednesday" and 15 from "Tuesday";
-    measured from the word's start it was 21, and the landfall was dated Tuesday)."""
+    measured from the word's start it was 21, and the landfall was dated Tuesday). An expression before the word
+    counts BEFORE_WORD times its gap: English puts the time after what it dates ("strengthen by the end of Tuesday
+    before making landfall on the Corran coast on Wednesday": "landfall" is 15 characters after "Tuesday" and 21
+    before "on Wednesday")."""
     s, e = h.event.expr_start - h.event.start, h.event.expr_end - h.event.start
     inside = [a for a, _ in words if s <= a < e]  # "the 2020 war": the year itself is the asked word
-    gap = min((s - b if b <= s else a - e if a >= e else 0 for a, b in words), default=10**6)
+    gap = min((s - b if b <= s else BEFORE_WORD * (a - e) if a >= e else 0 for a, b in words), default=10**6)
     return (0 if inside else 1, gap)
 
 
