@@ -117,6 +117,15 @@ def test_when_will_is_dated_by_the_expression_of_the_event_not_of_its_verb(archi
     assert "2024-06-12" in answer.text and "2024-06-11" not in answer.text, answer.text
 
 
+def test_where_did_is_answered_by_the_report_not_the_forecast(archive) -> None:
+    """"Where did Idalia make landfall?" was answered "Cedar Key" from "Idalia could make landfall near Cedar Key"
+    (thirteenth session); the report of the landfall scored a little lower."""
+    answer = archive.ask("Where did Odile make landfall?", mode="extractive")
+    assert answer.short is not None and answer.short.text == "Port Selwyn", answer.text
+    cited = {c.n: c.text for c in answer.citations}
+    assert cited[answer.short.n].startswith("Hurricane Odile made landfall near Port Selwyn"), answer.text
+
+
 @pytest.mark.parametrize(("question", "past"), [
     ("When did Odile make landfall?", True),
     ("What happened after the ceasefire?", True),

@@ -44,11 +44,19 @@ from app.query.evidence import (
 from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors, statement_topic
 from app.query.story import StoryRequest, TimelineError, story_range
-from app.query.temporal import looks_back, published_since, reference_date, reported_since, timeline_sources
+from app.query.temporal import (
+    NEAR_BEST,
+    asks_past,
+    looks_back,
+    published_since,
+    reference_date,
+    reported_since,
+    timeline_sources,
+)
 from app.records import Passage, Source, StoryTimeline
 from app.text.actors import canonical_actors
 from app.text.asking import StoryAsk, story_request, what_is_asked
-from app.text.lines import furniture
+from app.text.lines import furniture, hypothetical, speculative
 from app.text.tokens import content_tokens
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -389,6 +397,8 @@ class Router:
         quoted = [s for s in scored if furniture(s.text) not in PAGE_FURNITURE] or scored
         if not what_is_asked(question).factoid:  # "How did X escape?" is not answered by a subhead
             quoted = [s for s in quoted if _SENTENCE_END.search(s.text)] or quoted
+        if asks_past(question):
+            quoted = reports_first(quoted)
         sources = label_sources(retriever, select_sources(quoted, STRICT_SOURCES, STRICT_CHARS), chunk_ids)
         strict, n_wide, wide_per_passage, max_chars = self.wide_limits
         wide = (label_sources(retriever, select_wide_sources(scored, strict, STRICT_CHARS, n_wide, wide_per_passage,
@@ -398,6 +408,17 @@ class Router:
                       if picks else [])
         return Evidence("search", sources, passages, sure=relevant(scored, "extractive", n_terms), wide=wide,
                         candidates=candidates, note=note)
+
+
+def reports_first(scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    """For a question about what happened, the sentences that forecast or suppose it (app.text.lines.speculative,
+    hypothetical) weigh NEAR_BEST of their score: a report scoring at least that share of the best comes first, and
+    is the one the answer's words are taken from. "Where did Idalia make landfall?" was answered "Cedar Key" from
+    "Idalia could make landfall near Cedar Key", above "Idalia made landfall at about 7:45 a.m. EDT Wednesday near
+    Keaton Beach" (thirteenth session)."""
+    weighed = [replace(s, score=s.score * NEAR_BEST) if speculative(s.text) or hypothetical(s.text) else s
+               for s in scored]
+    return sorted(weighed, key=lambda s: -s.score)
 
 
 def older_note(passages: list[Passage], earliest: dt.date) -> str:

@@ -197,7 +197,10 @@ def _names(sentence: str, question: str, known: frozenset[str]) -> list[tuple[in
 _COUNTRY_NOUNS = frozenset({"country", "nation"})
 _TITLES = frozenset("president vice prime minister secretary spokesman spokeswoman foreign defence defense interior "
                     "chief general senator sen rep gov governor mayor king queen prince ambassador envoy adviser "
-                    "advisor leader chairman ceo director judge justice pope speaker top state deputy".split())
+                    "advisor leader chairman ceo director judge justice pope speaker top state deputy "
+                    # a storm's kind stands before its name as a title does: "Hurricane Idalia" is no answer to
+                    # "Where did Idalia make landfall?" (thirteenth session)
+                    "hurricane tropical storm typhoon cyclone".split())
 
 
 def _is_title(word: str, asked: frozenset[str]) -> bool:
