@@ -56,8 +56,8 @@ from app.query.temporal import (
 from app.records import Passage, Source, StoryTimeline
 from app.text.actors import canonical_actors
 from app.text.asking import StoryAsk, story_request, what_is_asked
-from app.text.lines import furniture, hypothetical, speculative
-from app.text.tokens import content_tokens
+from app.text.lines import furniture, hypothetical, speculates_on
+from app.text.tokens import content_tokens, name_groups
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -398,7 +398,7 @@ class Router:
         if not what_is_asked(question).factoid:  # "How did X escape?" is not answered by a subhead
             quoted = [s for s in quoted if _SENTENCE_END.search(s.text)] or quoted
         if asks_past(question):
-            quoted = reports_first(quoted)
+            quoted = reports_first(question, quoted)
         sources = label_sources(retriever, select_sources(quoted, STRICT_SOURCES, STRICT_CHARS), chunk_ids)
         strict, n_wide, wide_per_passage, max_chars = self.wide_limits
         wide = (label_sources(retriever, select_wide_sources(scored, strict, STRICT_CHARS, n_wide, wide_per_passage,
@@ -410,13 +410,16 @@ class Router:
                         candidates=candidates, note=note)
 
 
-def reports_first(scored: list[ScoredSentence]) -> list[ScoredSentence]:
-    """For a question about what happened, the sentences that forecast or suppose it (app.text.lines.speculative,
-    hypothetical) weigh NEAR_BEST of their score: a report scoring at least that share of the best comes first, and
-    is the one the answer's words are taken from. "Where did Idalia make landfall?" was answered "Cedar Key" from
-    "Idalia could make landfall near Cedar Key", above "Idalia made landfall at about 7:45 a.m. EDT Wednesday near
-    Keaton Beach" (thirteenth session)."""
-    weighed = [replace(s, score=s.score * NEAR_BEST) if speculative(s.text) or hypothetical(s.text) else s
+def reports_first(question: str, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    """For a question about what happened, the sentences that forecast or suppose what it asks about (a modal
+    before its words: app.text.lines.speculates_on; a condition: hypothetical) weigh NEAR_BEST of their score: a
+    report scoring at least that share of the best comes first, and is the one the answer's words are taken from.
+    "Where did Idalia make landfall?" was answered "Cedar Key" from "Idalia could make landfall near Cedar Key",
+    above "Idalia made landfall at about 7:45 a.m. EDT Wednesday near Keaton Beach" (thirteenth session). A modal
+    elsewhere in a report does not count ("... may be a fan of famed rapper Eminem, but ..."): demoting every
+    sentence with a modal lost 2 of RealTimeQA dev's 250 answers."""
+    words = question_terms(question) - {w for group in name_groups(question) for w in group}
+    weighed = [replace(s, score=s.score * NEAR_BEST) if speculates_on(s.text, words) or hypothetical(s.text) else s
                for s in scored]
     return sorted(weighed, key=lambda s: -s.score)
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from app.query.events import merge_events, overlapping, sort_key, visible_events
 from app.query.retrieval import Retriever
-from app.query.story import STORY_COSINE, find_story, names_all, query_names
+from app.query.story import STORY_COSINE, find_story, names_all, query_names, story_names
 from app.records import EventFilter, Passage, Source, StoredEvent, from_epoch
 from app.text.asking import what_is_asked
 from app.text.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
@@ -383,6 +383,9 @@ def _when(
 ) -> DatedSources | None:
     query = overlapping(constraint.start, constraint.end) if constraint else None
     hits = _score(_candidates(retriever, question, query), question, encode)
+    names = story_names(question)
+    if names:  # "When did the Morocco earthquake happen?" is dated by a sentence of an article that names Morocco
+        hits = [h for h in hits if names_all(names, content_tokens(f"{h.event.title} {h.event.text}"))]
     hits = _nearest_expression(_happened(hits, asks_past(question)), question)
     if not hits or not hits[0].relevant:
         return None

@@ -58,6 +58,7 @@ import re
 from collections.abc import Iterable
 
 from app.text.actors import resolve_actor
+from app.text.tokens import content_tokens
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
@@ -353,6 +354,27 @@ def speculative(text: str) -> bool:
     making landfall in Florida on Wednesday"): its time expressions date a forecast or a comparison. Case-sensitive
     on the modals, so the month May is not one."""
     return bool(_SPECULATION.search(text))
+
+
+def speculates_on(text: str, words: set[str]) -> bool:
+    """Whether ``text`` forecasts or supposes one of ``words`` (content tokens of what is asked: its verbs and
+    nouns, not its names): a modal of what may happen or a forecast phrase (not "will": a plan) with one of them
+    in the rest of its clause, at most SPECULATED_WORDS words ("Idalia is expected to strengthen by the end of
+    Tuesday before making landfall" speculates on {make, landfal}; "Vivek Ramaswamy may be a fan of famed rapper
+    Eminem, but ..." does not speculate on {ask, stop, use, rap, song})."""
+    for m in _UNCERTAIN.finditer(text):
+        clause = _CLAUSE_END.split(text[m.end():], maxsplit=1)[0]
+        if content_tokens(" ".join(clause.split()[:SPECULATED_WORDS])) & words:
+            return True
+    return False
+
+
+SPECULATED_WORDS = 12
+_CLAUSE_END = re.compile(r"[,;:—–]|\b(?:but|and|while|although)\b")
+# What may happen, not what is planned: "will be honored with a U.S. commemorative postage stamp in a ceremony on
+# Monday" reports a schedule and answered "Which famous figure was recently honored on a new US postage stamp?".
+_UNCERTAIN = re.compile(r"\b(?:could|might|may|would|(?:is|are|was|were)\s+(?:expected|likely|forecast|projected|"
+                        r"poised)\s+to)\b")
 
 
 def furniture(text: str) -> str:
