@@ -41,6 +41,14 @@ def test_a_number_with_its_unit_nearest_the_question_words() -> None:
     assert span("How many were injured?", sentence) == "138 injured"  # the question's own words after it
 
 
+def test_a_number_counting_another_thing_the_question_names_is_not_the_answer() -> None:
+    """"How many people died in the earthquake?" was answered "5.1 earthquake" (its magnitude): "earthquake" is a
+    word of the question, but not what it counts (thirteenth session)."""
+    sentence = "A magnitude 5.1 earthquake shook Port Selwyn on Friday night, killing three people."
+    assert span("How many people died in the Port Selwyn earthquake?", sentence) == "three people"
+    assert span("How many people died in the earthquake?", "A magnitude 5.1 earthquake shook the town.") is None
+
+
 def test_a_number_the_question_already_holds_is_not_the_answer() -> None:
     sentence = "In 2023, the 12 member states pledged 4,000 troops."
     assert span("How many troops did the 12 member states pledge?", sentence) == "4,000 troops"

@@ -43,7 +43,7 @@ from app.query.evidence import (
 )
 from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors, statement_topic
-from app.query.story import StoryRequest, TimelineError, story_range
+from app.query.story import StoryRequest, TimelineError, names_all, story_names, story_range
 from app.query.temporal import (
     NEAR_BEST,
     asks_past,
@@ -390,6 +390,7 @@ class Router:
         if naming:
             names = content_tokens(canonical_actors(" ".join(naming)))
             scored = [s for s in scored if names & content_tokens(canonical_actors(s.text))]
+        scored = _naming(question, scored)
         n_terms = len(question_terms(question))
         if abstain or not scored or not relevant(scored, mode, n_terms):
             return Evidence("search", passages=passages, note=note)
@@ -408,6 +409,21 @@ class Router:
                       if picks else [])
         return Evidence("search", sources, passages, sure=relevant(scored, "extractive", n_terms), wide=wide,
                         candidates=candidates, note=note)
+
+
+def _naming(question: str, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    """The sentences of passages that name every name of the question (``story_names``: "Morocco" of "What
+    happened after the earthquake in Morocco?"), in the passage's text or its article's headline; none when no
+    passage does: a week without the earthquake answered "It's not an earthquake" from a California flood story
+    (thirteenth session)."""
+    names = story_names(question)
+    if not names:
+        return scored
+    named: dict[str, bool] = {}
+    for s in scored:
+        if s.passage.chunk_id not in named:
+            named[s.passage.chunk_id] = names_all(names, content_tokens(f"{s.passage.title} {s.passage.text}"))
+    return [s for s in scored if named[s.passage.chunk_id]]
 
 
 def reports_first(question: str, scored: list[ScoredSentence]) -> list[ScoredSentence]:

@@ -378,14 +378,21 @@ def reference_date(retriever: Retriever) -> dt.date:
 # --------------------------------------------------------------------------------------------------------------
 
 
+def _named(hits: list[_Hit], text: str) -> list[_Hit]:
+    """The hits whose sentence or article headline holds every name of ``text`` (``story_names``): "When did the
+    Morocco earthquake happen?" over a week without it was answered "December 1861" (a California megaflood), and
+    "What happened after the earthquake in Morocco?" listed Libya's floods (thirteenth session)."""
+    names = story_names(text)
+    if not names:
+        return hits
+    return [h for h in hits if names_all(names, content_tokens(f"{h.event.title} {h.event.text}"))]
+
+
 def _when(
     retriever: Retriever, question: str, constraint: TimeConstraint | None, encode: Encode
 ) -> DatedSources | None:
     query = overlapping(constraint.start, constraint.end) if constraint else None
-    hits = _score(_candidates(retriever, question, query), question, encode)
-    names = story_names(question)
-    if names:  # "When did the Morocco earthquake happen?" is dated by a sentence of an article that names Morocco
-        hits = [h for h in hits if names_all(names, content_tokens(f"{h.event.title} {h.event.text}"))]
+    hits = _named(_score(_candidates(retriever, question, query), question, encode), question)
     hits = _nearest_expression(_happened(hits, asks_past(question)), question)
     if not hits or not hits[0].relevant:
         return None
@@ -401,8 +408,8 @@ def _anchor(
 ) -> DatedSources | None:
     anchor_text = constraint.anchor_text or ""
     past = asks_past(question)
-    hits = _nearest_expression(_happened(_score(_candidates(retriever, anchor_text), anchor_text, encode), past),
-                               anchor_text)
+    hits = _named(_score(_candidates(retriever, anchor_text), anchor_text, encode), anchor_text)
+    hits = _nearest_expression(_happened(hits, past), anchor_text)
     if not hits or not hits[0].relevant:
         return None
     ref = _best_anchor(hits)

@@ -123,6 +123,8 @@ def fits_question(asked: Asking, words: str, question: str) -> bool:
 def _numbers(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
     asked = {_digits(m.group()) for m in _NUMBER.finditer(question)}
     question_words = content_tokens(question)
+    how_many = _HOW_MANY.search(question)
+    counted = content_tokens(how_many.group(1)) if how_many else set()
     out = []
     for m in _NUMBER.finditer(sentence):
         value = _digits(m.group())
@@ -135,6 +137,10 @@ def _numbers(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
                                   or re.search(r"million|billion|trillion", text, re.I)):
             continue
         end = m.end()
+        first = _UNIT.match(sentence, end)
+        unit = content_tokens(first.group(1)) if first else set()
+        if kind == NUMBER and counted and unit & question_words and not unit & counted:
+            continue  # "a magnitude 5.1 earthquake" counts no people for "How many people died in the earthquake?"
         if kind == NUMBER:  # "25 people", "60 military posts": the question's own words after the number
             for _ in range(2):
                 unit = _UNIT.match(sentence, end)
@@ -145,6 +151,7 @@ def _numbers(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
     return out
 
 
+_HOW_MANY = re.compile(r"\bhow\s+many\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)  # what is counted, and its verb
 _NEXT_WORD = re.compile(r"\s+([a-z][a-z-]+)")
 ABOUT_ELSE = 40  # characters added to a number's distance when the word after it counts something else
 

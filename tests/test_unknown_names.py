@@ -1,0 +1,57 @@
+"""A question naming what the archive does not hold is not answered from a story that shares its other words.
+
+Found asking a week of news as a new user (thirteenth session, a RealTimeQA week without the Morocco earthquake):
+"When did the Morocco earthquake happen?" was answered "December 1861" from a California megaflood story, "What
+happened after the earthquake in Morocco?" with Libya's floods, and "It's not an earthquake [1]" once the
+timeline route declined. Real store, real embedding model; the archive is invented and written here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app import is_abstention
+from tests.conftest import make_settings
+
+ARTICLES = {
+    "flood.txt": (
+        "Title: A megaflood could hit the Corran valley, experts say\nDate: 2022-08-12\n\n"
+        "A megaflood is the biggest natural disaster risk the Corran valley faces, experts say.\n\n"
+        "It's not an earthquake.\n\n"
+        "The catastrophe began in December 1861, when nearly 15 feet of snow fell on the Corran hills.\n\n"
+        "The 1861 flood turned the valley into an inland sea for weeks.\n"),
+    "quake.txt": (
+        "Title: Earthquake shakes Port Selwyn\nDate: 2024-03-02\n\n"
+        "A magnitude 5.1 earthquake shook Port Selwyn on Friday night, damaging the old harbour wall.\n\n"
+        "No one was killed, the mayor said.\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory):
+    from app import Chronicle
+
+    folder = tmp_path_factory.mktemp("unknown-names")
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    chron = Chronicle(make_settings(tmp_path_factory.mktemp("unknown-names-store")))
+    assert chron.ingest([folder]).added == len(ARTICLES)
+    return chron
+
+
+@pytest.mark.parametrize("question", [
+    "When did the Kallisto earthquake happen?",
+    "What happened after the earthquake in Kallisto?",
+    "How many people died in the Kallisto earthquake?",
+])
+def test_a_name_the_archive_does_not_hold_is_not_answered(archive, question: str) -> None:
+    answer = archive.ask(question, mode="extractive")
+    assert is_abstention(answer.text) and not answer.citations, (answer.route, answer.text)
+
+
+def test_the_name_the_archive_holds_is_answered(archive) -> None:
+    answer = archive.ask("When did the Port Selwyn earthquake happen?", mode="extractive")
+    assert answer.short is not None and answer.short.text == "Friday", answer.text
+    assert "2024-03-01" in answer.text, answer.text
+    died = archive.ask("How many people died in the Port Selwyn earthquake?", mode="extractive")
+    assert died.short is None or "5.1" not in died.short.text, died.text  # the magnitude counts no one
