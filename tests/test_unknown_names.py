@@ -55,3 +55,13 @@ def test_the_name_the_archive_holds_is_answered(archive) -> None:
     assert "2024-03-01" in answer.text, answer.text
     died = archive.ask("How many people died in the Port Selwyn earthquake?", mode="extractive")
     assert died.short is None or "5.1" not in died.short.text, died.text  # the magnitude counts no one
+
+
+def test_a_nationality_word_is_not_a_name_the_passage_must_hold() -> None:
+    """"Who is the American top diplomat who criticised Baku?" is answered by "The top US diplomat slammed
+    Azerbaijan ... calling on Baku": requiring "American" abstained on the seed eval."""
+    from app.query.story import asked_names
+
+    assert asked_names("Who is the American top diplomat who criticised Baku?") == {"baku"}
+    assert asked_names("What happened after the earthquake in Morocco?") == {"morocco"}
+    assert asked_names("How many people were killed?") == set()

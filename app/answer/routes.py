@@ -43,7 +43,7 @@ from app.query.evidence import (
 )
 from app.query.retrieval import HybridRetriever, Retriever, scoped
 from app.query.statements import actor_sources, label_sources, statement_question_actors, statement_topic
-from app.query.story import StoryRequest, TimelineError, names_all, story_names, story_range
+from app.query.story import StoryRequest, TimelineError, asked_names, names_all, story_range
 from app.query.temporal import (
     NEAR_BEST,
     asks_past,
@@ -412,11 +412,11 @@ class Router:
 
 
 def _naming(question: str, scored: list[ScoredSentence]) -> list[ScoredSentence]:
-    """The sentences of passages that name every name of the question (``story_names``: "Morocco" of "What
+    """The sentences of passages that name every name of the question (``asked_names``: "Morocco" of "What
     happened after the earthquake in Morocco?"), in the passage's text or its article's headline; none when no
     passage does: a week without the earthquake answered "It's not an earthquake" from a California flood story
     (thirteenth session)."""
-    names = story_names(question)
+    names = asked_names(question)
     if not names:
         return scored
     named: dict[str, bool] = {}
@@ -437,6 +437,8 @@ def reports_first(question: str, scored: list[ScoredSentence]) -> list[ScoredSen
     words = question_terms(question) - {w for group in name_groups(question) for w in group}
     weighed = [replace(s, score=s.score * NEAR_BEST) if speculates_on(s.text, words) or hypothetical(s.text) else s
                for s in scored]
+    if all(w is s for w, s in zip(weighed, scored, strict=True)):
+        return scored  # nothing speculates: the scorer's order stands
     return sorted(weighed, key=lambda s: -s.score)
 
 

@@ -76,6 +76,7 @@ from app.records import (
     from_epoch,
 )
 from app.store.keyword import LEAD_CHARS, LEAD_READ
+from app.text.actors import is_demonym
 from app.text.dates import find_time_expressions, parse_question_time
 from app.text.lines import (
     ambiguous_past,
@@ -289,6 +290,12 @@ def story_names(about: str) -> set[str]:
             continue
         names |= content_tokens(part)
     return names
+
+
+def asked_names(question: str) -> set[str]:
+    """The names a question asks about (``story_names``), without nationality words: "Who is the American top
+    diplomat who criticised Baku?" is answered by "The top US diplomat slammed Azerbaijan ... calling on Baku"."""
+    return story_names(" ".join(w for w in question.split() if not is_demonym(w.strip("?!.,;:'’\"“”"))))
 
 
 # A word the archive writes with a capital inside a sentence is a name, whatever the asker typed: "Syrian civil

@@ -38,7 +38,7 @@ import numpy as np
 
 from app.query.events import merge_events, overlapping, sort_key, visible_events
 from app.query.retrieval import Retriever
-from app.query.story import STORY_COSINE, find_story, names_all, query_names, story_names
+from app.query.story import STORY_COSINE, asked_names, find_story, names_all, query_names
 from app.records import EventFilter, Passage, Source, StoredEvent, from_epoch
 from app.text.asking import what_is_asked
 from app.text.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
@@ -379,10 +379,10 @@ def reference_date(retriever: Retriever) -> dt.date:
 
 
 def _named(hits: list[_Hit], text: str) -> list[_Hit]:
-    """The hits whose sentence or article headline holds every name of ``text`` (``story_names``): "When did the
+    """The hits whose sentence or article headline holds every name of ``text`` (``asked_names``): "When did the
     Morocco earthquake happen?" over a week without it was answered "December 1861" (a California megaflood), and
     "What happened after the earthquake in Morocco?" listed Libya's floods (thirteenth session)."""
-    names = story_names(text)
+    names = asked_names(text)
     if not names:
         return hits
     return [h for h in hits if names_all(names, content_tokens(f"{h.event.title} {h.event.text}"))]

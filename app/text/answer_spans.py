@@ -123,8 +123,7 @@ def fits_question(asked: Asking, words: str, question: str) -> bool:
 def _numbers(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
     asked = {_digits(m.group()) for m in _NUMBER.finditer(question)}
     question_words = content_tokens(question)
-    how_many = _HOW_MANY.search(question)
-    counted = content_tokens(how_many.group(1)) if how_many else set()
+    counted = {t for m in _HOW_MANY.finditer(question) for t in content_tokens(m.group(1))}
     out = []
     for m in _NUMBER.finditer(sentence):
         value = _digits(m.group())
@@ -138,8 +137,8 @@ def _numbers(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
             continue
         end = m.end()
         first = _UNIT.match(sentence, end)
-        unit = content_tokens(first.group(1)) if first else set()
-        if kind == NUMBER and counted and unit & question_words and not unit & counted:
+        counts = content_tokens(first.group(1)) if first else set()
+        if kind == NUMBER and counted and counts & question_words and not counts & counted:
             continue  # "a magnitude 5.1 earthquake" counts no people for "How many people died in the earthquake?"
         if kind == NUMBER:  # "25 people", "60 military posts": the question's own words after the number
             for _ in range(2):
