@@ -65,3 +65,11 @@ def test_a_nationality_word_is_not_a_name_the_passage_must_hold() -> None:
     assert asked_names("Who is the American top diplomat who criticised Baku?") == {"baku"}
     assert asked_names("What happened after the earthquake in Morocco?") == {"morocco"}
     assert asked_names("How many people were killed?") == set()
+
+
+def test_a_year_or_a_letter_is_not_a_name() -> None:
+    """TimeQA's "The Norway island of Karlsøy was chaired by whom from 2011 to 2015?" required "2011" and "2015"
+    (and "y", a piece of "Karlsøy") in the passage, and abstained on passages about Karlsøy."""
+    from app.query.story import asked_names
+
+    assert asked_names("The Norway island of Karlsøy was chaired by whom from 2011 to 2015?") == {"norway", "karl"}

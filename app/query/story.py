@@ -293,9 +293,12 @@ def story_names(about: str) -> set[str]:
 
 
 def asked_names(question: str) -> set[str]:
-    """The names a question asks about (``story_names``), without nationality words: "Who is the American top
-    diplomat who criticised Baku?" is answered by "The top US diplomat slammed Azerbaijan ... calling on Baku"."""
-    return story_names(" ".join(w for w in question.split() if not is_demonym(w.strip("?!.,;:'’\"“”"))))
+    """The names a question asks about (``story_names``), without nationality words ("Who is the American top
+    diplomat who criticised Baku?" is answered by "The top US diplomat slammed Azerbaijan ... calling on Baku"),
+    numbers (a year is when, not what: TimeQA's "... from 2011 to 2015?") or single letters (a word with a letter
+    outside A-Z, "Karlsøy", is tokenised in pieces)."""
+    names = story_names(" ".join(w for w in question.split() if not is_demonym(w.strip("?!.,;:'’\"“”"))))
+    return {n for n in names if len(n) > 1 and not n.isdigit()}
 
 
 # A word the archive writes with a capital inside a sentence is a name, whatever the asker typed: "Syrian civil
