@@ -44,6 +44,20 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
     return load_settings(vectorstore_dir=tmp, **{"answer_mode": "extractive", **overrides})
 
 
+def written_archive(tmp_path_factory: pytest.TempPathFactory, name: str, articles: dict[str, str]):
+    """A Chronicle over a new store holding ``articles`` (file name -> text), written as files and ingested: the
+    invented archives tests write to show one behaviour."""
+    from app import Chronicle
+
+    folder = tmp_path_factory.mktemp(name)
+    for file_name, text in articles.items():
+        (folder / file_name).write_text(text, encoding="utf-8")
+    chron = Chronicle(make_settings(tmp_path_factory.mktemp(f"{name}-store")))
+    report = chron.ingest([folder])
+    assert report.added == len(articles), report.summary()
+    return chron
+
+
 @pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A store with the seed article ingested once for the whole session (read-only for tests)."""

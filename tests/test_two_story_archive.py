@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from app.query.temporal import asks_past
-from tests.conftest import make_settings
+from tests.conftest import written_archive
 
 ARTICLES = {
     "escape-1.txt": (
@@ -59,15 +59,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory):
-    from app import Chronicle
-
-    folder = tmp_path_factory.mktemp("two-stories")
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    chron = Chronicle(make_settings(tmp_path_factory.mktemp("two-stories-store")))
-    report = chron.ingest([folder])
-    assert report.added == len(ARTICLES), report.summary()
-    return chron
+    return written_archive(tmp_path_factory, "two-stories", ARTICLES)
 
 
 def _titles(answer) -> set[str]:
@@ -203,9 +195,6 @@ def test_speaker_key(speaker: str, key: str) -> None:
 def live_blog(tmp_path_factory: pytest.TempPathFactory):
     """A live blog of the manhunt whose every update says "latest" (the passages that best match "the latest on
     Verhoeven"), then a short report of the capture, published three days later."""
-    from app import Chronicle
-
-    folder = tmp_path_factory.mktemp("live-blog")
     days = ["Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday"]
     updates = "\n\n".join(
         f"The latest on Verhoeven, update {n + 1}: on {days[n % 7]}, officers searched the woods near Millbrook "
@@ -213,15 +202,10 @@ def live_blog(tmp_path_factory: pytest.TempPathFactory):
         f"and the latest sightings of Verhoeven were checked one by one without a result, the sheriff's office "
         f"said in its latest statement on the search for the escaped robber Verhoeven."
         for n in range(14))
-    (folder / "blog.txt").write_text(f"Title: Verhoeven manhunt: the latest\nDate: 2024-05-09\n\n{updates}\n",
-                                     encoding="utf-8")
-    (folder / "capture.txt").write_text(
-        "Title: Escaped robber caught in barn\nDate: 2024-05-12\n\n"
-        "Tomas Verhoeven was captured in a barn outside Millbrook on Saturday, ending a ten-day manhunt.\n",
-        encoding="utf-8")
-    chron = Chronicle(make_settings(tmp_path_factory.mktemp("live-blog-store")))
-    assert chron.ingest([folder]).added == 2
-    return chron
+    return written_archive(tmp_path_factory, "live-blog", {
+        "blog.txt": f"Title: Verhoeven manhunt: the latest\nDate: 2024-05-09\n\n{updates}\n",
+        "capture.txt": "Title: Escaped robber caught in barn\nDate: 2024-05-12\n\n"
+        "Tomas Verhoeven was captured in a barn outside Millbrook on Saturday, ending a ten-day manhunt.\n"})
 
 
 def test_the_latest_on_x_is_its_story_s_newest_report(live_blog) -> None:

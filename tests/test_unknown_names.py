@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from app import is_abstention
-from tests.conftest import make_settings
+from tests.conftest import written_archive
 
 ARTICLES = {
     "flood.txt": (
@@ -29,14 +29,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory):
-    from app import Chronicle
-
-    folder = tmp_path_factory.mktemp("unknown-names")
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    chron = Chronicle(make_settings(tmp_path_factory.mktemp("unknown-names-store")))
-    assert chron.ingest([folder]).added == len(ARTICLES)
-    return chron
+    return written_archive(tmp_path_factory, "unknown-names", ARTICLES)
 
 
 @pytest.mark.parametrize("question", [
