@@ -410,3 +410,6 @@ def test_example_questions_are_the_archive_s_most_quoted_names() -> None:
         "What did the United States say?", "What did Ron DeSantis say?", "What is the latest on Ron DeSantis?",
         "Timeline of Ron DeSantis")  # the most quoted person, not the country every story quotes
     assert example_questions([]) == () and example_questions([("officials", 4)]) == ()
+    # a capitalised description or title is not a name; one person under two keys is asked about once
+    congress = [("McCarthy", 43), ("Officials", 21), ("Dr", 20), ("Kevin McCarthy", 18), ("Mike Pence", 17)]
+    assert example_questions(congress)[:2] == ("What did McCarthy say?", "What did Mike Pence say?")

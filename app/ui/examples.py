@@ -28,13 +28,21 @@ _THE_FIRST = frozenset({"United", "European", "International", "World", "Kremlin
                         "National", "Federal", "Supreme", "State", "Justice", "Foreign", "Defense", "Defence"})
 
 
+_NOT_NAMES = frozenset("officials official experts expert police authorities sources source witnesses residents "
+                       "analysts researchers scientists doctors lawmakers critics observers dr mr mrs ms prof sen rep "
+                       "gov gen".split())
+
+
 def example_questions(quoted: Iterable[tuple[str, int]]) -> tuple[str, ...]:
     """Up to MAX_EXAMPLES questions about the most quoted names (``quoted``: name and count, most quoted first, as
     ``Chronicle.statement_actors`` lists them): what the first three said; the latest on the most quoted person
     among the first PERSON_WITHIN (a week of news quotes "the United States" most, whose "latest" and timeline are
     the whole week's), else on the first name, and their timeline.
     () when no one is quoted by name: the page then shows no examples rather than ones the archive cannot answer."""
-    named = [name for name, _ in quoted if _is_name(name)]
+    named: list[str] = []
+    for name, _ in quoted:
+        if _is_name(name) and not any(_same_person(name, n) for n in named):
+            named.append(name)
     if not named:
         return ()
     said = [f"What did {_spoken(n)} say?" for n in named[:3]]
@@ -43,9 +51,16 @@ def example_questions(quoted: Iterable[tuple[str, int]]) -> tuple[str, ...]:
 
 
 def _is_name(name: str) -> bool:
-    """A proper name ("Ron DeSantis", "NASA"), not a description the ingest kept ("experts", "officials")."""
+    """A proper name ("Ron DeSantis", "NASA"), not a description the ingest kept ("experts", "Officials" opening a
+    sentence, "Dr" of a doctor it did not name: a week of news quoted "Officials" 21 times and "Dr" 20)."""
     name = name.strip()
-    return bool(name) and name[0].isupper() and len(name) <= 40
+    return (bool(name) and name[0].isupper() and len(name) <= 40
+            and not (" " not in name and name.lower().rstrip(".") in _NOT_NAMES))
+
+
+def _same_person(name: str, other: str) -> bool:
+    """"Kevin McCarthy" and "McCarthy" (the ingest keys a speaker by the name its article uses)."""
+    return name.split()[-1] == other.split()[-1] and (" " not in name or " " not in other)
 
 
 def _spoken(name: str) -> str:
