@@ -288,7 +288,7 @@ def _reported(h: _Hit, horizon_days: int = 0) -> bool:
     2026". The "after" list keeps what was scheduled for the week after its article (SCHEDULED_DAYS: "talks will
     be held in Yevlakh on Thursday", the next step after the seed's ceasefire, quoted with its "will"), not
     forecasts further out. Undated articles: kept."""
-    return not h.event.published_ts or h.event.date_start_ts <= h.event.published_ts + horizon_days * 86400
+    return not h.event.published_ts or h.event.date_start_ts <= h.event.published_ts + horizon_days * DAY_SECONDS
 
 
 # "When did X ...?", "What year was X ...?": the question asks what has happened; "When will X ...?" does not.
