@@ -232,6 +232,33 @@ def test_a_follow_up_about_a_new_subject_needs_evidence_about_it(seed_chronicle)
     assert "80 injured" in injured.text
 
 
+def test_a_quoted_sentence_that_opens_with_a_pronoun_names_its_referent(seed_chronicle) -> None:
+    """"And Armenia?" with no history quoted "It said it was acting to restore the constitutional order ..." first:
+    the "It" is Azerbaijan's defence ministry, which a reader took for Armenia. The answer names it in brackets, and
+    the citation still points at the article's exact sentence."""
+    answer = seed_chronicle.ask("And Armenia?", mode="extractive")
+    quoted = next(c for c in answer.citations if c.text.startswith("It said it was acting"))
+    assert "It [Azerbaijan’s defense ministry] said it was acting" in answer.text
+    article = seed_chronicle.article_text(quoted.article_id)
+    assert article[quoted.start:quoted.end] == quoted.text
+
+
+def test_subject_shown_from_the_sentence_before_when_no_statement_says_who() -> None:
+    from app.query.statements import subject_shown
+    from app.records import Source
+
+    context = "Hosni Mubarak addressed the nation on Thursday night. He refused to step down before September."
+    source = Source(n=1, text="He refused to step down before September.", article_id="a", title="t",
+                    published="2011-02-10", start=55, end=97, context=context)
+    assert subject_shown(source, []) == "He [Hosni Mubarak] refused to step down before September."
+    alone = Source(n=1, text=source.text, article_id="a", title="t", published=None, start=0, end=42,
+                   context=source.text)
+    assert subject_shown(alone, []) == ""  # nothing before it: no referent is guessed
+    plain = Source(n=1, text=context.split(". ")[0] + ".", article_id="a", title="t", published=None, start=0,
+                   end=54, context=context)
+    assert subject_shown(plain, []) == ""
+
+
 @pytest.mark.parametrize(
     ("question", "begins_with"),
     [

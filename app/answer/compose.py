@@ -1,7 +1,8 @@
 """The no-model answers: the evidence's own sentences, quoted and cited. They are the extractive mode's answer and
 the LLM mode's fallback, so they are computed for every question (a few microseconds).
 
-- search: the best 1-3 sentences (within 85% of the best score), in source order;
+- search: the best 1-3 sentences (within 85% of the best score), in source order, an opening pronoun's referent in
+  brackets ("It [Azerbaijan’s defense ministry] said ...": app.query.statements.subject_shown);
 - statements: every statement, labelled with its speaker ("Russia — Dmitry Peskov: ...");
 - timeline: "DATE: sentence [n]" for each source that answers (the best few for "when" and topical ranges); a
   "When ...?" is led by the words that say when (``short_when``), as a factoid is by its answer's words: the
@@ -33,7 +34,7 @@ def compose_extractive(route: str, sources: list[Source]) -> str:
     ranked = sorted(sources, key=lambda s: -s.score)
     best = ranked[0].score if ranked else 0.0
     chosen = [s for s in ranked[:3] if s.score >= 0.85 * best]
-    return " ".join(cite(s.text, s.n) for s in sorted(chosen, key=lambda s: s.n))
+    return " ".join(cite(s.shown or s.text, s.n) for s in sorted(chosen, key=lambda s: s.n))
 
 
 def short_extractive(question: str, sources: list[Source]) -> ShortAnswer | None:

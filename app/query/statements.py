@@ -15,9 +15,12 @@ from app.query.retrieval import Retriever
 from app.records import Source, StatementFilter, StoredStatement
 from app.text.actors import actors_in_question, canonical_actors, resolve_actor
 from app.text.asking import what_is_asked
+from app.text.lines import dangling, named_subject, pronoun_speaks, resolve
+from app.text.sentences import split_sentences
 from app.text.tokens import NAME_WORD, content_tokens
 
 MAX_STATEMENT_SOURCES = 12
+_PRONOUNS = frozenset("he she it they him her them his its their".split())
 
 _STATEMENT_INTENT = re.compile(
     r"\b(say|says|said|saying|tell|told|react\w*|respon\w*|position|stance|view|views|think|thinks|comment\w*|"
@@ -143,9 +146,32 @@ def label_sources(retriever: Retriever, sources: list[Source], chunk_ids: list[s
     out = []
     for s in sources:
         names: list[str] = []
-        for st in statements:
-            if st.article_id == s.article_id and st.start < s.end and st.end > s.start:
-                if st.label and st.label not in names:
-                    names.append(st.label)
-        out.append(replace(s, label="; ".join(names)) if names else s)
+        overlapping = [st for st in statements
+                       if st.article_id == s.article_id and st.start < s.end and st.end > s.start]
+        for st in overlapping:
+            if st.label and st.label not in names:
+                names.append(st.label)
+        shown = s.shown or subject_shown(s, overlapping)
+        out.append(replace(s, label="; ".join(names) or s.label, shown=shown))
     return out
+
+
+def subject_shown(source: Source, statements: list[StoredStatement]) -> str:
+    """The sentence with its opening pronoun's referent in brackets, "" when it opens with none or it cannot be
+    told. "And Armenia?" over the seed article was answered "It said it was acting to “restore the constitutional
+    order ...” [2]", the "It" being Azerbaijan's defence ministry: a reader took it for Armenia. The referent is the
+    speaker the ingest attributed the pronoun's reporting verb to ("It [Azerbaijan’s defense ministry] said ..."),
+    else the subject of the sentence before it in the passage (``resolve``, as a timeline line's)."""
+    if not dangling(source.text):
+        return ""
+    for st in statements:
+        speaker = st.speaker.strip()
+        if speaker and speaker.lower() not in _PRONOUNS and pronoun_speaks(source.text, st.verb):
+            return named_subject(source.text, speaker)
+    at = source.context.find(source.text)
+    before = source.context[:at].rstrip() if at > 0 else ""
+    spans = split_sentences(before) if before else []
+    if not spans:
+        return ""
+    resolved = resolve(source.text, spans[-1].text(before))
+    return resolved if resolved and resolved != source.text else ""

@@ -505,12 +505,27 @@ def resolve(text: str, previous: str) -> str | None:
     if re.search(r"\b(?:he|she|it|they|his|her|its|their)\b", p.group("lead"), re.I):
         return None  # "If he performs well, he could ...": two pronouns, one bracket would not settle them
     who = subject_of(previous, p.group("pronoun"))
-    if not who:
-        return None
+    return named_subject(text, who) or None
+
+
+def named_subject(text: str, who: str) -> str:
+    """``text`` with ``who`` in brackets after its opening pronoun ("It [Azerbaijan’s defense ministry] said ...",
+    "Its [Hosni Mubarak’s] ..."); "" when it opens with no personal pronoun or ``who`` is empty."""
+    p = _PRONOUN.match(text.strip())
+    if not who or p is None or p.group("pronoun").lower() not in _PRONOUN_SUBJECTS:
+        return ""
     if _PRONOUN_SUBJECTS[p.group("pronoun").lower()].endswith("'s"):
         who = who + "’s" if not who.endswith("s") else who + "’"
     at = len(text) - len(text.lstrip()) + p.end()
     return f"{text[:at]} [{who}]{text[at:]}"
+
+
+def pronoun_speaks(text: str, verb: str) -> bool:
+    """``text`` opens with a pronoun subject whose verb is ``verb`` ("It said ...", "He later told ..."): the
+    speaker the ingest attributed that verb's statement to is the pronoun's referent."""
+    first = verb.split()[0] if verb.split() else ""
+    return bool(first) and re.match(rf"(?:he|she|it|they)\s+(?:\w+ly\s+|also\s+|then\s+)?{re.escape(first)}\b",
+                                    text.strip(), re.I) is not None
 
 
 _BARE_WEEKDAY = re.compile(r"(?:on\s+)?(?:early|late)?\s*(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -548,5 +563,5 @@ def names_other_day(day: dt.date, expression_days: Iterable[dt.date]) -> bool:
     return any(d != day for d in expression_days)
 
 
-__all__ = ["content_start", "dangling", "furniture", "is_question", "names_other_day", "resolve", "shown_line",
-           "subject_of", "trimmed", "ambiguous_past"]
+__all__ = ["content_start", "dangling", "furniture", "is_question", "named_subject", "names_other_day",
+           "pronoun_speaks", "resolve", "shown_line", "subject_of", "trimmed", "ambiguous_past"]
