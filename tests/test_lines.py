@@ -65,6 +65,11 @@ D = dt.date
     ("“We will not leave until he leaves,” he said.", "unnamed speaker"),
     ("EGYPT UPRISING: MUBARAK STEPS DOWN AFTER 18 DAYS", "heading"),
     ("Thousands of protesters in Tahrir Square on the eighteenth day", "no verb"),
+    ("This grab taken from a UGC footage provided to AFP by Marut Vanyan on September 19, 2023 shows smoke rising "
+     "from artillery strikes on a hilltop outside Stepanakert.", "stamp, byline or caption"),
+    ("This handout photo released by the Ukrainian Presidential Press Service shows Zelensky in Bakhmut.",
+     "stamp, byline or caption"),
+    ("A picture taken on Monday shows the damaged bridge over the Dnipro.", "stamp, byline or caption"),
 ])
 def test_furniture_is_never_a_line(text, reason):
     assert furniture(text) == reason
@@ -83,6 +88,9 @@ def test_furniture_is_never_a_line(text, reason):
     "The ruling is seen as a blow to the government's plans for the port.",
     "The court issued a correction to its ruling on Monday.",
     "Ticket sales are shown to have fallen by a third since March, the league said.",
+    "A photo released by the army showed the bridge had collapsed.",  # a report of what a photo showed
+    "This still shows the lines are long, the mayor said.",
+    "The data provided by Reuters shows factory output grew in March.",
 ])
 def test_news_sentences_are_not_furniture(text):
     assert furniture(text) == ""

@@ -243,6 +243,16 @@ def test_a_quoted_sentence_that_opens_with_a_pronoun_names_its_referent(seed_chr
     assert article[quoted.start:quoted.end] == quoted.text
 
 
+def test_what_happened_after_lists_no_caption_and_no_far_bound(seed_chronicle) -> None:
+    """Over the seed article, "What happened after the ceasefire?" listed an AFP photo's caption ("This grab taken
+    from a UGC footage provided to AFP ... shows smoke rising ...") and, dated "2023-02", Vardanyan's appeal, whose
+    only date is the end of his term ("a top official ... until February"). Neither is an event after 2020."""
+    answer = seed_chronicle.ask("What happened after the ceasefire?", mode="extractive")
+    assert answer.citations and "Azerbaijan sent troops" in answer.text
+    assert "This grab taken" not in answer.text and "Vardanyan" not in answer.text
+    assert "2023-02" not in answer.text
+
+
 def test_subject_shown_from_the_sentence_before_when_no_statement_says_who() -> None:
     from app.query.statements import subject_shown
     from app.records import Source

@@ -417,7 +417,11 @@ def _anchor(
     bound = ref.event.date_end_ts if after else ref.event.date_start_ts
     query = EventFilter(starts_after=bound) if after else EventFilter(ends_before=bound)
     topic = topic_tokens(question[: constraint.span[0]] if constraint.span else question)
-    rows = [h for h in _scoped_rows(retriever, question, query) if h.key != ref.key]
+    # not a caption, nor a sentence dated only by the far bound of something else ("a top official ... until
+    # February, appealed for ..." is no event of February, after the ceasefire or before it)
+    beyond = "before" if after else "after"
+    rows = [h for h in _scoped_rows(retriever, question, query)
+            if h.key != ref.key and h.event.relation != beyond and not furniture(h.event.text)]
     if not topic and not _large_archive(retriever):
         story, names = anchor_story(retriever, anchor_text, ref.event)
         rows = [h for h in rows if h.event.article_id in story or (names and names_all(

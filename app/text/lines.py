@@ -86,6 +86,14 @@ _FURNITURE_ANYWHERE = re.compile(
     r"\b(?-i:[A-Z])[\w'’.-]+,\s+(?:left|right|center|centre|second\s+(?:from\s+)?(?:left|right)|foreground|background)\s*,|"
     rf",\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+{_MONTH}\s+\d{{1,2}},\s+\d{{4}}(?:,?\s+in\s+[A-Z][^.]{{0,40}})?\.?$",
     re.I)
+# An agency photo's caption: "This grab taken from a UGC footage provided to AFP by Marut Vanyan on September 19, 2023
+# shows smoke rising ..." (the seed article's; the chat's "What happened after the ceasefire?" listed it as an event),
+# "This handout photo released by the Ukrainian Presidential Press Service shows ..." (a caption's present tense: "A
+# photo released by the army showed the damaged bridge" is a report).
+_AGENCY_CAPTION = re.compile(
+    r"^\W*(?i:this|an?)\s+(?:\w+\s+){0,2}?(?i:photo(?:graph)?|picture|image|grab|screengrab|handout)\s+"
+    r"(?i:(?:taken|released|provided|obtained|made\s+available|distributed)\b.{0,240}?\bshows|shows|showing)\b|"
+    r"\bprovided\s+to\s+(?:AFP|AP|Reuters|Getty\s+Images|EPA)\b")
 # Furniture at the start: stamps, bylines, captions, live-blog clocks.
 _FURNITURE_OPENING = re.compile(
     rf"^\W*(?:(?i:updated?\b|update\s*\d|(?:photo|photograph|picture|image|video|watch|listen|caption|pictured|"
@@ -385,7 +393,7 @@ def furniture(text: str) -> str:
         return "fragment"
     if is_question(s):
         return "question"
-    if _FURNITURE_OPENING.match(s) or _FURNITURE_ANYWHERE.search(s):
+    if _FURNITURE_OPENING.match(s) or _FURNITURE_ANYWHERE.search(s) or _AGENCY_CAPTION.search(s):
         return "stamp, byline or caption"
     first = s.lstrip("\"“‘'( ")
     if not first or first[0].islower() or s.startswith(("...", "…", "-", "–", "—")) or _starts_inside_a_quote(s) or (
