@@ -206,3 +206,22 @@ def test_a_place_name_is_the_place_story_not_its_authorities(seed_chronicle, typ
 
     assert title_of(story).startswith(f"Timeline of {typed}:"), title_of(story)
     assert seed_chronicle.story(typed, n_dates=5, kind="actor").kind == "region"
+
+
+def test_an_actors_equal_days_spread_from_the_newest_over_the_span() -> None:
+    """17 days of one article each (a RealTimeQA week's McCarthy): 8 dates ran from the oldest and left out the
+    newest (his ouster); spread, they reach from the newest back over the span, and a day with two reporting
+    articles still comes first."""
+    from app.query.actor_timeline import spread_ties
+    from app.query.story import rank_days
+
+    days = [dt.date(2022, 11, 7) + dt.timedelta(days=20 * i) for i in range(17)]
+    pub = {d: {f"a{i}"} for i, d in enumerate(days)}
+    mentions = {days[3]: {"a9"}}  # the fourth day is also recalled by a later article: two reporters
+    ranked = rank_days(pub, mentions)
+    assert [d for d, _ in ranked[:3]] == [days[3], days[0], days[1]]  # rank_days: ties oldest first
+    spread = spread_ties(ranked, pub, mentions, keep=8)
+    first = [d for d, _ in spread[:8]]
+    assert first[0] == days[3] and first[1] == days[-1]  # the heavier day, then the newest
+    assert days[0] in first and max(first) == days[-1]  # the span's both ends
+    assert sorted(d for d, _ in spread) == sorted(days)  # nothing lost, only reordered
