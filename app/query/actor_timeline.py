@@ -488,7 +488,7 @@ def spread_ties(ranked: list[tuple[dt.date, float]], pub: dict[dt.date, set[str]
         if len(group) > 2 and len(out) < keep:
             taken = [d.toordinal() for d, _ in out]
             rest = sorted(group, key=lambda dw: dw[0], reverse=True)
-            ordered = []
+            ordered: list[tuple[dt.date, float]] = []
             while rest and len(out) + len(ordered) < keep:
                 pick = max(rest, key=lambda dw: (min((abs(dw[0].toordinal() - t) for t in taken), default=0),
                                                   dw[0])) if taken else rest[0]
