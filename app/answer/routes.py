@@ -397,7 +397,6 @@ class Router:
         quoted = [s for s in scored if furniture(s.text) not in PAGE_FURNITURE] or scored
         if not what_is_asked(question).factoid:  # "How did X escape?" is not answered by a subhead
             quoted = [s for s in quoted if _SENTENCE_END.search(s.text)] or quoted
-        quoted = naming_first(question, quoted)
         if asks_past(question):
             quoted = reports_first(question, quoted)
         sources = label_sources(retriever, select_sources(quoted, STRICT_SOURCES, STRICT_CHARS), chunk_ids)
@@ -416,28 +415,14 @@ def _names_nothing_asked(question: str, passages: list[Passage]) -> bool:
     (``asked_names``): "What happened after the earthquake in Kallisto?" over an archive without Kallisto was
     answered with another town's earthquake. Any one name is enough: requiring them all in the passage that answers
     ("President Biden", "San Francisco", "the US" written "Biden", "the city", "American") lost 11 of RealTimeQA
-    dev's 41 right extractive answers (thirteenth session)."""
+    dev's 41 right extractive answers (thirteenth session). Weighing the sentences of passages that name none of
+    them 0.8 (when another passage names one) lost 2 and gained none (fourteenth session): a list item
+    ("Northeast Greenland National Park, Greenland" for the biggest park in North America) names nothing asked."""
     names = asked_names(question)
     if not names:
         return False
     held = content_tokens(" ".join(f"{p.title} {p.text}" for p in passages))
     return not any(names_all({name}, held) for name in names)
-
-
-def naming_first(question: str, scored: list[ScoredSentence]) -> list[ScoredSentence]:
-    """The sentences of passages (with their headline) that name none of the names the question asks about
-    (``asked_names``) weigh NEAR_BEST of their score when any passage names one: "When did the Morocco earthquake
-    happen?" over a week whose only mention of Morocco was a related-link headline quoted "It's not an
-    earthquake" from a California megaflood story (thirteenth session)."""
-    names = asked_names(question)
-    if not names or not scored:
-        return scored
-    held = {s.passage.chunk_id: content_tokens(f"{s.passage.title} {s.passage.text}") for s in scored}
-    naming = {cid for cid, tokens in held.items() if any(names_all({name}, tokens) for name in names)}
-    if not naming or len(naming) == len(held):
-        return scored
-    weighed = [s if s.passage.chunk_id in naming else replace(s, score=s.score * NEAR_BEST) for s in scored]
-    return sorted(weighed, key=lambda s: -s.score)
 
 
 def reports_first(question: str, scored: list[ScoredSentence]) -> list[ScoredSentence]:
