@@ -56,6 +56,7 @@ from app.query.temporal import (
 from app.records import Passage, Source, StoryTimeline
 from app.text.actors import canonical_actors
 from app.text.asking import StoryAsk, story_request, what_is_asked
+from app.text.attribution import looks_like_person, names_a_speaker
 from app.text.lines import furniture, hypothetical, speculates_on
 from app.text.tokens import content_tokens, name_groups
 
@@ -364,8 +365,11 @@ class Router:
         actor has nothing to say, whatever the passages hold. ``naming``: only sentences that name one of these
         actors ("What did Trump say about the judge?" when no statement of his names the judge: 'Trump did not
         mention Chutkan by name, but said: "The judge doesn't like me too much."', a sentence the ingest's
-        attribution rules did not read as a statement). A factoid question ("Who did Mubarak appoint ...?")
-        in LLM mode also gets its candidates: the best sentences of a wider read (``read_wide``). The extractive
+        attribution rules did not read as a statement), a person as the one speaking
+        (app.text.attribution.names_a_speaker: not "The Biden administration has being criticized ..." for
+        "What did Biden say about Israel?"), in words of what was asked about (``statement_topic``). A factoid
+        question ("Who did Mubarak appoint ...?") in LLM mode also gets its candidates: the best sentences of a
+        wider read (``read_wide``). The extractive
         answer keeps the k passages: chosen from the wide read (and its headlines) by the same scorer, it lost 1
         (2) of the 250 RealTimeQA questions and gained none (seventh session): the scorer's best over more text is
         the same sentence or a worse one; the model's choice is what the wide read is for. A question about a
@@ -389,7 +393,11 @@ class Router:
         scored = [s for s in scored_all if s.passage.chunk_id in strict_ids]
         if naming:
             names = content_tokens(canonical_actors(" ".join(naming)))
-            scored = [s for s in scored if names & content_tokens(canonical_actors(s.text))]
+            people = [n for n in naming if looks_like_person(n)]  # a country speaks through its ministries
+            topic = statement_topic(question, naming)
+            scored = [s for s in scored if names & content_tokens(canonical_actors(s.text))
+                      and (not people or names_a_speaker(s.text, people))
+                      and (not topic or topic & content_tokens(s.text))]
         n_terms = len(question_terms(question))
         if abstain or not scored or not relevant(scored, mode, n_terms) or _names_nothing_asked(question, pool):
             return Evidence("search", passages=passages, note=note)

@@ -702,3 +702,32 @@ def looks_like_person(name: str) -> bool:
     ("the Muslim Brotherhood", "Los Angeles Police Department", "CNN")?"""
     name = " ".join(name.split())
     return bool(name) and not name.lower().startswith("the ") and _person_name(name) == name
+
+
+# What a name can stand before that makes it a modifier, not the one speaking: "the Biden administration has been
+# criticized", "Biden's campaign said", "Trump aides told".
+_NAME_MODIFIES = re.compile(r"\s*(?:['’]s?\b|(?:administration|campaign|officials?|aides?|allies|team|government|"
+                            r"family|lawyers?|attorneys?|spokes(?:wo)?man|spokesperson|supporters|critics|"
+                            r"presidency|era|years?)\b)", re.I)
+SPEAKS_WITHIN = 12  # words between a speaker's name and the reporting verb ("Trump did not mention Chutkan by name,
+# but said: ...": 9)
+
+
+def names_a_speaker(sentence: str, names: list[str]) -> bool:
+    """One of ``names`` speaks in ``sentence``: written before a reporting verb (within SPEAKS_WITHIN words, not as
+    a modifier: "the Biden administration", "Biden's aides") or right after an invertible one ("..., said Biden").
+    The search route's answer to "What did Biden say about Israel?" when no statement of his names Israel quoted
+    "The Biden administration has being criticized for the agreement with Iran ..." (fourteenth session): what
+    others say of him is not what he said."""
+    for name in names:
+        for m in re.finditer(rf"\b{re.escape(name)}\b", sentence, re.I):
+            if _NAME_MODIFIES.match(sentence, m.end()):
+                continue
+            after = sentence[m.end():]
+            words = re.findall(r"[\w'’-]+", after)[:SPEAKS_WITHIN + 1]
+            if any(w.lower() in _VERB_OF_FORM or w.lower() in _CALL_FORMS for w in words):
+                return True
+            before = re.findall(r"[\w'’-]+", sentence[:m.start()])[-2:]
+            if any(w.lower() in _VERB_OF_FORM and _VERB_OF_FORM[w.lower()] in _INVERTIBLE for w in before):
+                return True
+    return False
