@@ -269,6 +269,30 @@ def test_subject_shown_from_the_sentence_before_when_no_statement_says_who() -> 
     assert subject_shown(plain, []) == ""
 
 
+def test_the_speaker_attributed_is_named_only_when_the_sentence_before_names_them() -> None:
+    """After "He didn't blame the moderators ..., But Allison did", "He called the event “the worst debate ...”"
+    (a RealTimeQA week) had been attributed to the Collier quoted two sentences up: no bracket is better than a
+    wrong one."""
+    from app.query.statements import subject_shown
+    from app.records import Source, StoredStatement
+
+    context = ("“It’s hard to get that many people to have a real conversation,” Collier said. He didn’t blame the "
+               "moderators: Dana Perino of Fox News and Ilia Calderón of Univision, But Allison did. He called the "
+               "event “the worst debate that I have ever seen,” due to the moderators.")
+    text = "He called the event “the worst debate that I have ever seen,” due to the moderators."
+    start = context.index(text)
+    source = Source(n=1, text=text, article_id="a", title="t", published=None, start=start, end=start + len(text),
+                    context=context)
+    said = StoredStatement("s", text, "a", "c", "t", None, 0, start, start + len(text), "Chris Collier", "",
+                           "collier", "called", "the worst debate that I have ever seen")
+    assert subject_shown(source, [said]) == ""
+    named = "Chris Collier, a pollster, spoke to the panel. " + text
+    source = Source(n=1, text=text, article_id="a", title="t", published=None, start=47, end=47 + len(text),
+                    context=named)
+    assert subject_shown(source, [said]) == "He [Chris Collier] called the event “the worst debate that I have ever " \
+                                            "seen,” due to the moderators."
+
+
 @pytest.mark.parametrize(
     ("question", "begins_with"),
     [

@@ -151,27 +151,39 @@ def label_sources(retriever: Retriever, sources: list[Source], chunk_ids: list[s
         for st in overlapping:
             if st.label and st.label not in names:
                 names.append(st.label)
-        shown = s.shown or subject_shown(s, overlapping)
+        shown = s.shown
+        if not shown and dangling(s.text):  # the sentence before it, maybe in the passage before: the article
+            text = retriever.store.article_text(s.article_id) or ""
+            before = text[max(0, s.start - 2000):s.start] if text[s.start:s.end] == s.text else ""
+            shown = subject_shown(s, overlapping, before)
         out.append(replace(s, label="; ".join(names) or s.label, shown=shown))
     return out
 
 
-def subject_shown(source: Source, statements: list[StoredStatement]) -> str:
+def subject_shown(source: Source, statements: list[StoredStatement], before: str = "") -> str:
     """The sentence with its opening pronoun's referent in brackets, "" when it opens with none or it cannot be
     told. "And Armenia?" over the seed article was answered "It said it was acting to “restore the constitutional
     order ...” [2]", the "It" being Azerbaijan's defence ministry: a reader took it for Armenia. The referent is the
-    speaker the ingest attributed the pronoun's reporting verb to ("It [Azerbaijan’s defense ministry] said ..."),
-    else the subject of the sentence before it in the passage (``resolve``, as a timeline line's)."""
+    speaker the ingest attributed the pronoun's reporting verb to when the sentence before names that speaker ("It
+    [Azerbaijan’s defense ministry] said ..." after "Azerbaijan’s defense ministry spoke in an earlier statement
+    ..."), else the subject of the sentence before (``resolve``, as a timeline line's). The speaker alone is not
+    enough: after "He didn't blame the moderators ..., But Allison did", a RealTimeQA week's "He called the event
+    “the worst debate ...”" was attributed to the Collier quoted two sentences up. ``before``: the article's text
+    before the sentence (else the passage's, ``source.context``)."""
     if not dangling(source.text):
         return ""
-    for st in statements:
-        speaker = st.speaker.strip()
-        if speaker and speaker.lower() not in _PRONOUNS and pronoun_speaks(source.text, st.verb):
-            return named_subject(source.text, speaker)
-    at = source.context.find(source.text)
-    before = source.context[:at].rstrip() if at > 0 else ""
+    if not before.strip():
+        at = source.context.find(source.text)
+        before = source.context[:at] if at > 0 else ""
+    before = before.rstrip()
     spans = split_sentences(before) if before else []
     if not spans:
         return ""
-    resolved = resolve(source.text, spans[-1].text(before))
+    previous = spans[-1].text(before)
+    for st in statements:
+        speaker = st.speaker.strip()
+        if speaker and speaker.lower() not in _PRONOUNS and pronoun_speaks(source.text, st.verb) \
+                and re.search(rf"\b{re.escape(speaker.split()[-1])}\b", previous):
+            return named_subject(source.text, speaker)
+    resolved = resolve(source.text, previous)
     return resolved if resolved and resolved != source.text else ""
