@@ -173,7 +173,7 @@ def test_whats_new_needs_a_day():
 def test_chat_timeline_of_a_person(chron):
     answer = chron.ask(f"Give me a timeline of {PERSON}", as_of=D.fromisoformat(LAST))
     assert answer.route == "story" and not answer.abstained
-    assert any("(person)" in note for note in answer.notes), answer.notes
+    assert any("(person): the days they did" in note for note in answer.notes), answer.notes  # not "it"
     lines = answer.text.splitlines()
     assert len(lines) >= 4 and sum(names_her(line) for line in lines) / len(lines) >= 0.9, answer.text
 

@@ -196,7 +196,8 @@ def timeline_note(timeline: StoryTimeline) -> str:
     """What the chat says it built: an actor's timeline, or what is new since a day (a plain story: nothing)."""
     whose = f"The timeline of {timeline.subject} ({timeline.kind})" if timeline.is_actor else ""
     if timeline.since is None:
-        return f"{whose}: the days it did, said or suffered something." if whose else ""
+        pronoun = "they" if timeline.kind == "person" else "it"  # "the days it did" read of a man, for George Bivens
+        return f"{whose}: the days {pronoun} did, said or suffered something." if whose else ""
     changed = sum(d.status == "changed" for d in timeline.days)
     return (f"{whose or 'The story'}: what {len(timeline.new_articles)} article(s) published after "
             f"{timeline.since:%-d %B %Y} report; {changed} earlier day(s) they changed are marked (changed).")
