@@ -37,28 +37,15 @@ def example_questions(quoted: Iterable[tuple[str, int]]) -> tuple[str, ...]:
     """Up to MAX_EXAMPLES questions about the most quoted names (``quoted``: name and count, most quoted first, as
     ``Chronicle.statement_actors`` lists them): what the first three said; the latest on the most quoted person
     among the first PERSON_WITHIN (a week of news quotes "the United States" most, whose "latest" and timeline are
-    the whole week's), else on the first name, and their timeline. A one-word person's name is asked with the
-    archive's one full name ending in it ("Kevin McCarthy" for "McCarthy"); one without (a first name an article
-    used alone: "What did Gena say?", "What did Cindy say?" led three RealTimeQA weeks' examples) comes after
-    every other name.
+    the whole week's), else on the first name, and their timeline. A one-word name is asked as the archive
+    quotes it: mapping "Murphy" to the one full name ending in it ("Jim Murphy", 4 statements) asked about Phil
+    Murphy's 96; and a one-word name with no full name is as often a surname ("Arpaio", "Bezos") as a first name an
+    article used alone ("Gena", "Cindy"), so neither goes last (fourteenth session, RealTimeQA weeks).
     () when no one is quoted by name: the page then shows no examples rather than ones the archive cannot answer."""
-    names = [name.strip() for name, _ in quoted if _is_name(name)]
-    full: dict[str, set[str]] = {}  # a one-word name -> the one longer name ending in it ("McCarthy" -> "Kevin McCarthy")
-    for name in names:
-        if " " in name:
-            full.setdefault(name.split()[-1], set()).add(name)
     named: list[str] = []
-    bare: list[str] = []
-    for name in names:
-        if " " not in name and looks_like_person(name):
-            longer = full.get(name, set())
-            if len(longer) != 1:  # "Gena", "Cindy": a first name an article used alone, or a surname of two people
-                bare.append(name)
-                continue
-            name = next(iter(longer))
-        if name not in named and not any(_same_person(name, n) for n in named):
+    for name, _ in quoted:
+        if _is_name(name) and not any(_same_person(name, n) for n in named):
             named.append(name)
-    named += [n for n in bare if not any(_same_person(n, m) for m in named)]
     if not named:
         return ()
     said = [f"What did {_spoken(n)} say?" for n in named[:3]]
