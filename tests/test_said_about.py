@@ -56,3 +56,31 @@ def test_a_sentence_where_the_person_speaks_of_it_answers(archive) -> None:
 def test_names_a_speaker(sentence: str, speaks: bool) -> None:
     name = "Trump" if "Trump" in sentence else "Biden"
     assert names_a_speaker(sentence, [name]) is speaks
+
+
+TWO_PEOPLE = {
+    "governor.txt": (
+        "Title: Governor Phil Ostrander campaign promise tracker\nDate: 2031-02-08\n\n"
+        "Ostrander said he would raise the minimum wage to $15 an hour within two years.\n\n"
+        "“Every worker in this state deserves a raise,” Ostrander said at a rally.\n"),
+    "clinic.txt": (
+        "Title: Clinics brace for a hard flu season\nDate: 2031-10-18\n\n"
+        "Jim Ostrander, who runs the county's clinics, said the flu season had started early.\n\n"
+        "“We’re kind of preparing for the worst here,” Jim Ostrander said.\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def two_people(tmp_path_factory: pytest.TempPathFactory):
+    return written_archive(tmp_path_factory, "two-ostranders", TWO_PEOPLE)
+
+
+def test_a_full_name_asked_is_that_person_not_everyone_of_the_surname(two_people) -> None:
+    """The ingest keys speakers by surname: "What did Jim Murphy say?" over a RealTimeQA week listed Phil Murphy's
+    96 statements (a headline naming him, the statements by "Murphy" alone) beside Jim Murphy's 4."""
+    jim = two_people.ask("What did Jim Ostrander say?", mode="extractive")
+    assert "preparing for the worst" in jim.text and "minimum wage" not in jim.text, jim.text
+    phil = two_people.ask("What did Phil Ostrander say?", mode="extractive")
+    assert "minimum wage" in phil.text and "preparing for the worst" not in phil.text, phil.text
+    both = two_people.ask("What did Ostrander say?", mode="extractive")  # the surname alone: everyone of it
+    assert "minimum wage" in both.text and "preparing for the worst" in both.text, both.text

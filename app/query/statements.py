@@ -106,7 +106,8 @@ def actor_sources(retriever: Retriever, names: list[str], question: str = "") ->
         resolved = resolve_actor(name)
         rows = retriever.statements(StatementFilter(affiliation=resolved.name) if resolved
                                     else StatementFilter(speaker_key=name.lower()))
-        found += [(name, st) for st in rows if st.article_id in visible]
+        given = _given_name(question, name) if question and not resolved else ""
+        found += [(name, st) for st in rows if st.article_id in visible and not _someone_else(st, name, given)]
     seen: set[tuple[str, int]] = set()
     told: list[set[str]] = []  # the kept statements' content tokens
     unique: list[tuple[str, StoredStatement]] = []
@@ -126,6 +127,33 @@ def actor_sources(retriever: Retriever, names: list[str], question: str = "") ->
                start=st.start, end=st.end, label=_label(st, name), verb=st.verb, quote=st.quote)
         for i, (name, st) in enumerate(unique)
     ]
+
+
+_NOT_GIVEN = frozenset("""president vice prime minister secretary gen general sen senator rep representative gov
+governor king queen prince chancellor chief judge justice mr mrs ms dr pope sheikh ambassador mayor leader speaker
+former late house senate what did does do how when why who and the about""".split())
+
+
+def _given_name(question: str, surname: str) -> str:
+    """The given name the question puts before ``surname`` ("What did Jim Murphy say?" -> "Jim"), "" for none."""
+    m = re.search(rf"\b([A-Z][a-z'’-]+)\s+{re.escape(surname)}\b", question)
+    return m.group(1) if m and m.group(1).lower() not in _NOT_GIVEN else ""
+
+
+def _someone_else(st: StoredStatement, surname: str, given: str) -> bool:
+    """A statement keyed by ``surname`` that is another person's than the asked "``given`` ``surname``": its speaker
+    is written with another given name, or it is written by surname alone in an article whose headline names the
+    surname with another given name. The ingest keys speakers by surname, so "What did Jim Murphy say?" listed the
+    96 statements of "Phil Murphy campaign promise tracker ..." beside Jim Murphy's 4 (a RealTimeQA week,
+    fourteenth session)."""
+    if not given:
+        return False
+    words = st.speaker.split()
+    if len(words) >= 2 and words[-1].lower() == surname.lower():
+        first = next((w for w in words[:-1] if w.lower().strip(".") not in _NOT_GIVEN), "")
+        return bool(first) and first.lower() != given.lower()
+    headline = _given_name(st.title, surname)
+    return bool(headline) and headline.lower() != given.lower()
 
 
 def _label(st: StoredStatement, asked: str) -> str:
