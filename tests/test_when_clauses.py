@@ -23,6 +23,9 @@ ARTICLES = {
         "Over half the valley's population fled, according to the U.N. Several conflicts between Corran and its "
         "neighbours followed over the next decades.\n\n"
         "On Thursday an airstrike killed at least 45 people in a refugee camp, the interior ministry said.\n"),
+    "lanterns.txt": (
+        "Title: Corran's shops get ready for the lantern festival\nDate: 2031-10-16\n\n"
+        "Shops across Corran brought back their paper lanterns for the autumn festival this week.\n"),
 }
 
 
@@ -50,3 +53,12 @@ def test_an_expression_in_a_clause_of_another_event() -> None:
     assert temporal._OTHER_CLAUSE.search(", after the talks had collapsed ")
     assert not temporal._OTHER_CLAUSE.search(" that caught the army off-guard ")  # a relative clause of the event
     assert not temporal._OTHER_CLAUSE.search(" across the border by land and sea ")
+
+
+def test_a_day_is_not_answered_by_an_event_of_its_week(archive) -> None:
+    """"What happened on 18 October 2023?" over a week with no article of that day was answered "... brings back
+    its Boo Buckets for Halloween this week", dated 2023-W42 (fourteenth session)."""
+    day = archive.ask("What happened on 15 October 2031?", mode="extractive")
+    assert "lanterns" not in day.text, day.text
+    days = archive.ask("What happened between 13 and 17 October 2031?", mode="extractive")
+    assert "lanterns" in days.text, days.text  # a period of days keeps its week's events

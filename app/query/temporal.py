@@ -79,7 +79,7 @@ _RE_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+")
 _GENERIC = frozenset(content_tokens(
     "what happened happen happens latest recent recently most newest news new events event update updates "
     "earliest first timeline chronology going on occurred took place there today now current currently last "
-    "came come first earlier later"
+    "came come first earlier later between until till through throughout during since within"
 ))
 # Verbs that carry little of an event ("make landfall", "take office", "hold talks"): a time expression is placed
 # by the event's noun when the sentence shares one. "is expected to strengthen ... by the end of Tuesday before
@@ -561,10 +561,14 @@ def _within(constraint: TimeConstraint, hits: list[_Hit]) -> list[_Hit]:
     """Of events overlapping a short period (a day or a week: SHORT_PERIOD_DAYS), those whose own date is not much
     wider than it: "What happened on 1 September 2023?" was answered with eight sentences dated "2023" ("There
     will be two solar eclipses ... in 2023"), which overlap the day but do not say anything about it. A longer
-    period keeps them all: "Which club did X play for in 2006?" is answered by "from 2003 to 2008 ..." (TimeQA)."""
+    period keeps them all: "Which club did X play for in 2006?" is answered by "from 2003 to 2008 ..." (TimeQA).
+    "Not much wider" is a week, and two days for a day: "What happened on 18 October 2023?" over a week with no
+    article of that day was answered "Boo Buckets:McDonald's brings back its Boo Buckets for Halloween this week",
+    dated 2023-W42 (fourteenth session); "between 13 and 17 October" keeps that week's events."""
     if not _short(constraint):
         return hits
-    widest = SHORT_PERIOD_DAYS * DAY_SECONDS
+    one_day = constraint.start == constraint.end
+    widest = (2 if one_day else SHORT_PERIOD_DAYS) * DAY_SECONDS
     return [h for h in hits if h.event.date_end_ts - h.event.date_start_ts <= widest]
 
 
