@@ -155,6 +155,11 @@ def test_weekday_modifiers_and_future_cue() -> None:
     assert _only("He may have left the city on Friday.").date_start == D(2023, 9, 15)
     assert _only("Officials might not have known on Friday.").date_start == D(2023, 9, 15)
     assert _only("He said he could see the smoke on Friday.").date_start == D(2023, 9, 15)
+    # what people are told to do is ahead: a Monday storm page's "Residents are urged to limit travel on Wednesday"
+    # stood under the Wednesday before (fourteenth session); what they were told to do stays in the past
+    assert _only("Residents are urged to limit travel on Friday.").date_start == D(2023, 9, 22)
+    assert _only("Everyone is asked to stay home on Friday.").date_start == D(2023, 9, 22)
+    assert _only("Residents were urged to limit travel on Friday.").date_start == D(2023, 9, 15)
 
 
 def test_holiday_names_are_not_weekdays() -> None:

@@ -155,7 +155,10 @@ _RE_FUTURE_CUE = re.compile(
     r"plans?\s+to|planned|going\s+to|upcoming|(?:forecast|predicted|projected|poised|likely)\s+to|"
     # "Idalia is likely bringing rain ... on Wednesday", "may make landfall on Wednesday" (not "may have", "might
     # not"; not "could": "said he could see the smoke on Monday" is the past)
-    r"(?:is|are)\s+(?:likely|expected)|(?-i:might|may)\s+(?!have\b|not\b|be\s+reached\b))\b)"
+    r"(?:is|are)\s+(?:likely|expected)|(?-i:might|may)\s+(?!have\b|not\b|be\s+reached\b)|"
+    # what people are told to do: "Residents are urged to limit travel on Wednesday" (a Monday article: the coming
+    # Wednesday, not the last; "were urged to" is the past)
+    r"(?:is|are)\s+(?:being\s+)?(?:urged|asked|advised|encouraged|ordered|told|warned)\s+to)\b)"
 )
 # Where a clause ends: a sentence stop (not "p.m." / "U.S."), a line break, a comma, or a reporting verb.
 _RE_CLAUSE_CUT = re.compile(r"(?<!\.[A-Za-z])[.!?]\s+|\n|,\s|\b(?:said|says|told)\b")
