@@ -104,6 +104,13 @@ def test_a_lone_capital_opening_the_sentence_is_a_name_only_when_seen_elsewhere(
     ("The winning ticket was sold in which state?", "The winning ticket was sold in Los Angeles on Monday.", None),
     # a month's abbreviation is a date, not a place
     ("Where did the debate take place?", "The debate took place on Sept. 27 before a small crowd.", None),
+    # a body is not a person, and a title word of the question is not cut off a body's name (fourteenth session)
+    ("Who is the new speaker of the House?",
+     "He may be the first freshman ever elected speaker of the House of Representatives.", None),
+    ("Who is the new speaker of the House?",
+     "The clerk of the House from the prior Congress presides as speaker until one is elected.", None),
+    ("Who is the new speaker of the House?", "Mike Johnson was elected speaker of the House on Wednesday.",
+     "Mike Johnson"),
 ])
 def test_a_name_of_the_kind_asked(question: str, sentence: str, expected: str | None) -> None:
     assert span(question, sentence, frozenset({"nfl"})) == expected

@@ -188,7 +188,9 @@ def _names(sentence: str, question: str, known: frozenset[str]) -> list[tuple[in
         if lead and lead.end() < len(text):
             start, text = start + lead.end(), text[lead.end():]
         text = re.sub(r"['’]s$", "", text)
-        while " " in text and _is_title(text.split(" ", 1)[0], asked):  # "Azerbaijani President Ilham Aliyev"
+        # "Azerbaijani President Ilham Aliyev"; not "House" of "House of Representatives" ("of Representatives" was
+        # the lead for "Who is the new speaker of the House?", fourteenth session)
+        while " " in text and _is_title(text.split(" ", 1)[0], asked) and text.split(" ", 1)[1][:1].isupper():
             head_word = text.split(" ", 1)[0]
             start, text = start + len(head_word) + 1, text[len(head_word) + 1:]
         words = set(name_stems(text))
@@ -207,6 +209,14 @@ _TITLES = frozenset("president vice prime minister secretary spokesman spokeswom
                     # a storm's kind stands before its name as a title does: "Hurricane Idalia" is no answer to
                     # "Where did Idalia make landfall?" (thirteenth session)
                     "hurricane tropical storm typhoon cyclone".split())
+
+
+# A name holding one of these is a body, not a person: "Congress" and "House of Representatives" were the leads for
+# "Who is the new speaker of the House?" (fourteenth session).
+_BODY_WORDS = frozenset("congress house senate parliament representatives assembly council committee commission "
+                        "department ministry agency court party government administration office bureau service "
+                        "university college school institute association union league federation company corp inc "
+                        "ltd group bank fund foundation network army navy police".split())
 
 
 def _is_title(word: str, asked: frozenset[str]) -> bool:
@@ -253,7 +263,8 @@ def _of_kind(asked: Asking, name: str) -> bool:
         return _is_country(bare) or bare.lower() in _subdivision_names()
     if asked.answer_type == PERSON:
         letters = re.sub(r"[^A-Za-z]", "", bare)
-        return resolve_actor(bare) is None and not (len(letters) > 1 and letters.isupper())
+        return (resolve_actor(bare) is None and not (len(letters) > 1 and letters.isupper())
+                and not {w.lower() for w in bare.split()} & _BODY_WORDS)
     if asked.answer_type in (ORG, EVENT):
         return not _is_country(bare)
     return True
