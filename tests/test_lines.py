@@ -170,6 +170,12 @@ PREVIOUS = "Egyptian President Hosni Mubarak said on Tuesday that he would not r
     ("It filed for bankruptcy protection on Monday.", "Lehman Brothers said its talks with Barclays had failed.",
      "It [Lehman Brothers] filed for bankruptcy protection on Monday."),
     ("Mubarak resigned on Friday.", PREVIOUS, "Mubarak resigned on Friday."),
+    # the one doing, not the school he led to a title (a RealTimeQA week's "He [Lawrence Central] played 33 games")
+    ("He played 33 games for IU as a freshman.",
+     "A first-team selection as a junior and senior, Hollowell averaged 23.9 points per game and led Lawrence "
+     "Central to its first sectional title since 1998.", "He [Hollowell] played 33 games for IU as a freshman."),
+    # the police speak as many: the one person the sentence names
+    ("She said it was over.", "Police said Maria Lopez was found on Monday.", "She [Maria Lopez] said it was over."),
 ])
 def test_a_pronoun_is_resolved_from_the_sentence_before(text, previous, shown):
     assert resolve(text, previous) == shown

@@ -465,6 +465,36 @@ def _person(name: str) -> bool:
         for w in words)
 
 
+# Who speak as many: "Police said Maria Lopez was found ..." gives a "She" no referent ("She [Police] said").
+_GROUP_NOUNS = frozenset("police officials authorities witnesses residents experts sources analysts prosecutors "
+                         "investigators officers doctors troops protesters lawmakers critics observers scientists "
+                         "researchers organizers organisers officers firefighters rescuers survivors".split())
+
+
+def _acting(sentence: str, names: list[str]) -> str:
+    """The name written right before a finite verb, mid-sentence (the sentence's subject: "..., Hollowell averaged
+    23.9 points ... and led Lawrence Central to its first sectional title"), when it may be a person; "" for none.
+    Without it the "He" of the next sentence was "[Lawrence Central]", a school, the one two-word name there (a
+    RealTimeQA week, fourteenth session). A sentence with a "he" or "she" of its own has two people in play ("He
+    didn't blame the moderators ..., But Allison did"): none."""
+    if re.search(r"\b(?:he|she)\b", sentence, re.I):
+        return ""
+    for name in names:
+        for m in re.finditer(rf"(?<![\w'’-]){re.escape(name)}\s+([a-z][\w'’-]*)", sentence):
+            verb = m.group(1)
+            if not (verb in _VERB_WORDS or _FINITE_ENDING.match(verb)) or opens_here(sentence, m.start()):
+                continue
+            if _person(name) or (len(name.split()) == 1 and resolve_actor(name) is None
+                                 and name.lower() not in _NOT_NAMES | _GROUP_NOUNS):
+                return name
+    return ""
+
+
+def opens_here(sentence: str, at: int) -> bool:
+    """``at`` is where the sentence's words begin (a capital there may be any word's)."""
+    return not sentence[:at].strip(" \"“‘'(")
+
+
 def subject_of(previous: str, pronoun: str) -> str:
     """Who ``pronoun`` refers to in the sentence before: for he/she/his/her the one person named there (none when
     two different people are named: ambiguous); for it/they/its/their the name the sentence opens with."""
@@ -480,9 +510,13 @@ def subject_of(previous: str, pronoun: str) -> str:
         if any(s.split()[-1].lower() in _PRONOUN_SUBJECTS for s in said):
             return ""  # "... you may need Adobe Reader She said ...": the one who spoke is unnamed there
         speakers = [s for s in said
-                    if not s.startswith("The ") and (_person(s) or (len(s.split()) == 1 and resolve_actor(s) is None))]
+                    if not s.startswith("The ") and (_person(s) or (len(s.split()) == 1 and resolve_actor(s) is None
+                                                                    and s.lower() not in _GROUP_NOUNS))]
         if speakers and len({s.split()[-1] for s in speakers}) == 1 and speakers[0].lower() not in _NOT_NAMES:
             return speakers[0]
+        acting = _acting(previous, names)
+        if acting:
+            return acting
         people = [n for n in names if _person(n)]
         # "President Hosni Mubarak" and "Mubarak" are one person; a second, different surname is ambiguous
         surnames = {p.split()[-1] for p in people}
