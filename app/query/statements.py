@@ -171,6 +171,8 @@ def label_sources(retriever: Retriever, sources: list[Source], chunk_ids: list[s
     if not sources or not chunk_ids:
         return sources
     statements = retriever.statements(StatementFilter(chunk_ids=tuple(sorted(set(chunk_ids)))))
+    # the sentence before a pronoun-led one may be in the passage before: its articles read once, together
+    texts = retriever.store.article_texts(sorted({s.article_id for s in sources if not s.shown and dangling(s.text)}))
     out = []
     for s in sources:
         names: list[str] = []
@@ -180,8 +182,8 @@ def label_sources(retriever: Retriever, sources: list[Source], chunk_ids: list[s
             if st.label and st.label not in names:
                 names.append(st.label)
         shown = s.shown
-        if not shown and dangling(s.text):  # the sentence before it, maybe in the passage before: the article
-            text = retriever.store.article_text(s.article_id) or ""
+        if not shown and dangling(s.text):
+            text = texts.get(s.article_id, "")
             before = text[max(0, s.start - 2000):s.start] if text[s.start:s.end] == s.text else ""
             shown = subject_shown(s, overlapping, before)
         out.append(replace(s, label="; ".join(names) or s.label, shown=shown))

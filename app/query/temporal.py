@@ -323,11 +323,15 @@ def _nearest_expression(hits: list[_Hit], text: str) -> list[_Hit]:
             out.append(group[0])
             continue
         sentence = group[0].event.text
-        shared = [m for m in _RE_WORD.finditer(sentence) if content_tokens(m.group()) & tokens]
-        words = [m.span() for m in shared if not content_tokens(m.group()) <= _LIGHT_VERBS] or [
-            m.span() for m in shared]
+        words = _asked_spans(sentence, tokens) or _asked_spans(sentence, tokens, light=True)
         out.append(min(group, key=partial(_expression_distance, words=words)))
     return sorted(out, key=lambda h: -h.score)
+
+
+def _asked_spans(sentence: str, tokens: set[str], light: bool = False) -> list[tuple[int, int]]:
+    """Where ``sentence`` has the asked words (``tokens``); not the light verbs among them unless ``light``."""
+    return [m.span() for m in _RE_WORD.finditer(sentence) if content_tokens(m.group()) & tokens
+            and (light or not content_tokens(m.group()) <= _LIGHT_VERBS)]
 
 
 def _expression_distance(h: _Hit, words: list[tuple[int, int]]) -> tuple[int, int]:
@@ -355,8 +359,7 @@ def _dates_another_clause(h: _Hit, tokens: set[str]) -> bool:
     the nearest of them (``_OTHER_CLAUSE``)."""
     sentence = h.event.text
     s = h.event.expr_start - h.event.start
-    spans = [m.span() for m in _RE_WORD.finditer(sentence)
-             if content_tokens(m.group()) & tokens and not content_tokens(m.group()) <= _LIGHT_VERBS]
+    spans = _asked_spans(sentence, tokens)
     if not spans or any(a >= s for a, _ in spans):
         return False  # an asked word inside or after the expression: the expression may well date it
     between = sentence[max(b for _, b in spans):s]

@@ -468,7 +468,7 @@ def _person(name: str) -> bool:
 # Who speak as many: "Police said Maria Lopez was found ..." gives a "She" no referent ("She [Police] said").
 _GROUP_NOUNS = frozenset("police officials authorities witnesses residents experts sources analysts prosecutors "
                          "investigators officers doctors troops protesters lawmakers critics observers scientists "
-                         "researchers organizers organisers officers firefighters rescuers survivors".split())
+                         "researchers organizers organisers firefighters rescuers survivors".split())
 
 
 def _acting(sentence: str, names: list[str]) -> str:
