@@ -111,6 +111,19 @@ def test_a_lone_capital_opening_the_sentence_is_a_name_only_when_seen_elsewhere(
      "The clerk of the House from the prior Congress presides as speaker until one is elected.", None),
     ("Who is the new speaker of the House?", "Mike Johnson was elected speaker of the House on Wednesday.",
      "Mike Johnson"),
+    # a title or a party tag alone is no one, and a prize is not a person (fifteenth session)
+    ("Who did Governor John Carney endorse?", "But Gov. John Carney endorsed Lt. Gov. Bethany Hall-Long on Monday.",
+     "Bethany Hall-Long"),
+    ("Who did House Republicans pick as their nominee?", "House Republicans (R-Calif.) picked their nominee.", None),
+    ("Who is the American finalist for the teacher prize?", "A finalist for the Nobel Prize for Teaching spoke.",
+     None),
+    ("Who is the American finalist for the teacher prize?", "The finalists teach in schools in Maine.", None),
+    ("Who was hired as the police chief?", "A new police chief was hired, the News Journal reported.", None),
+    # "where": a country, a state, or a name after a word of place; never a person
+    ("Where is the UN headquartered?", "The UN General Assembly meets this week, where President Joe Biden will "
+     "speak.", None),
+    ("Where is the UN headquartered?", "The UN is headquartered in New York, where President Joe Biden will speak.",
+     "New York"),
 ])
 def test_a_name_of_the_kind_asked(question: str, sentence: str, expected: str | None) -> None:
     assert span(question, sentence, frozenset({"nfl"})) == expected

@@ -42,6 +42,15 @@ from tests.helpers_net import chronicle_env, run_cli
         ("What was Russia's reaction to the offensive?", None, False),
         ("What was the response from Turkey?", None, False),
         ("What reaction did Armenia have to the offer?", None, False),
+        # the context first, then the sentence that asks (RealTimeQA's quiz form)
+        ("The House has been in disarray since McCarthy's ousting. Who did House Republicans pick as their nominee?",
+         PERSON, True),
+        ("World leaders gathered at the UN this week. Where is the UN headquartered?", GPE, True),
+        ("What did the U.S. Navy say?", None, False),  # an abbreviation's full stop is no sentence before a question
+        # a number asked inside the sentence
+        ("Three astronauts returned to Earth this week after how many days in space?", NUMBER, True),
+        ("Approximately how many refugees have been admitted to the US this year?", NUMBER, True),
+        ("UK house prices fell by how much in August?", NUMBER, True),
     ],
 )
 def test_what_is_asked(question: str, answer_type: str | None, factoid: bool) -> None:
@@ -190,6 +199,37 @@ def test_a_factoid_with_a_year_reads_the_events_of_that_period(archive) -> None:
     answer = archive.ask("Which automaker recalled SUVs over a brake fault in 2022?", mode="extractive")
     assert answer.route == "timeline", answer.route
     assert answer.citations and all("Kestrel" in c.title for c in answer.citations), answer.text
+
+
+@pytest.mark.parametrize(("question", "reads_the_period"), [
+    ("Which team did Pele play for from 2004 to 2005?", True),  # TimeQA's kind: the events of a past period
+    ("In the first half of 2022, which state saw the largest rise?", True),
+    ("One winner of the 2020 Nobel Memorial Prize, Wilson, attended which school from 1958 to 1959?", True),
+    ("Which car company criticised the decision to delay the UK's 2030 ban on petrol cars?", False),  # a name
+    ("Which 2022 Republican contender ended his campaign?", False),  # a year naming a thing, not a period
+    ("Who did the governor endorse for governor in 2024?", False),  # a period not begun: only previews of it
+    ("Which airport ranked last in 2023?", False),  # the period still running: its reports rarely date the answer
+    ("Which automaker recalled SUVs this week?", False),  # relative: a search with a recency preference
+])
+def test_the_periods_a_factoid_question_reads_among_dated_events(question: str, reads_the_period: bool) -> None:
+    from app.query.temporal import _past_period
+    from app.text.dates import parse_question_time
+
+    reference = dt.date(2023, 10, 6)
+    assert _past_period(question, parse_question_time(question, reference), reference) is reads_the_period
+
+
+def test_a_factoid_about_a_named_or_coming_year_is_a_search(archive) -> None:
+    """"... the 2023 recall ..." names the recall, and "in 2024" has not begun: neither is a period whose dated
+    events answer the question (they had gone to the timeline route and listed dated events)."""
+    named = archive.ask("Which automaker announced a 2023 recall over a fire risk?", mode="extractive",
+                        as_of=dt.date(2023, 10, 6))
+    assert named.route == "search", named.route
+    assert named.citations and "Orinda" in named.citations[0].title, named.text
+    coming = archive.ask("Which league will play a regular-season game in Brazil in 2024?", mode="extractive",
+                         as_of=dt.date(2023, 10, 6))
+    assert coming.route == "search", coming.route
+    assert coming.citations and "Northern Hockey League" in coming.citations[0].title, coming.text
 
 
 def test_an_announcement_question_is_not_who_said_what(archive) -> None:

@@ -66,3 +66,16 @@ def test_a_year_or_a_letter_is_not_a_name() -> None:
     from app.query.story import asked_names
 
     assert asked_names("The Norway island of Karlsøy was chaired by whom from 2011 to 2015?") == {"norway", "karl"}
+
+
+def test_a_sentence_opener_or_a_countrys_initials_is_not_a_name() -> None:
+    """"The largest health care strike in US history began this week. Around how many hospital employees walked off
+    the job?" asked for "Around" and "US": neither is in "More than 75,000 Kaiser Permanente health care workers
+    ... walked off the job Wednesday in several states", so Chronicle said the articles don't say (RealTimeQA)."""
+    from app.query.story import asked_names
+
+    assert asked_names("The largest health care strike in US history began this week. Around how many hospital "
+                       "employees walked off the job?") == set()
+    assert asked_names("What did the U.S. Navy say?") == asked_names("What did the US Navy say?") == {"navi"}
+    assert asked_names("Kaiser workers went on strike. When did Kaiser settle?") == {"kaiser"}
+    assert asked_names("What happened in the UAE and in Qatar?") == {"qatar"}

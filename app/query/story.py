@@ -76,7 +76,7 @@ from app.records import (
     from_epoch,
 )
 from app.store.keyword import LEAD_CHARS, LEAD_READ
-from app.text.actors import is_demonym
+from app.text.actors import is_country_initials, is_demonym
 from app.text.dates import find_time_expressions, parse_question_time
 from app.text.lines import (
     ambiguous_past,
@@ -87,6 +87,7 @@ from app.text.lines import (
     names_other_day,
     shown_line,
 )
+from app.text.sentences import split_sentences
 from app.text.tokens import STOPWORDS, content_tokens
 
 MAX_DATES = 366
@@ -296,8 +297,12 @@ def asked_names(question: str) -> set[str]:
     """The names a question asks about (``story_names``), without nationality words ("Who is the American top
     diplomat who criticised Baku?" is answered by "The top US diplomat slammed Azerbaijan ... calling on Baku"),
     numbers (a year is when, not what: TimeQA's "... from 2011 to 2015?") or single letters (a word with a letter
-    outside A-Z, "Karlsøy", is tokenised in pieces)."""
-    names = story_names(" ".join(w for w in question.split() if not is_demonym(w.strip("?!.,;:'’\"“”"))))
+    outside A-Z, "Karlsøy", is tokenised in pieces), nor a country's initials (``is_country_initials``: "U.S." is
+    single letters already, and "US" is no more a name). Each sentence's first word is read as the question's is:
+    "The largest health care strike in US history began this week. Around how many ...?" asks of no name at all."""
+    text = " ".join(w for w in question.split()
+                    if not is_demonym(bare := w.strip("?!.,;:'’\"“”")) and not is_country_initials(bare))
+    names = {name for span in split_sentences(text) for name in story_names(span.text(text))}
     return {n for n in names if len(n) > 1 and not n.isdigit()}
 
 

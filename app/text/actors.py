@@ -329,6 +329,13 @@ def is_demonym(word: str) -> bool:
     return word.endswith(_DEMONYM_SUFFIXES) and word not in _country_names_and_places()
 
 
+def is_country_initials(word: str) -> bool:
+    """True for a country's initials ("US", "UK", "UAE"): written as many ways as its demonym ("U.S.", "United
+    States", "American") or, in its own press, not at all ("walked off the job in several states")."""
+    actor = _table().by_alias.get(word)
+    return actor is not None and actor.kind == "country" and word.isupper() and len(word) <= 3
+
+
 @cache
 def _country_names_and_places() -> frozenset[str]:
     names = {getattr(c, attr, "") or "" for c in pycountry.countries for attr in ("name", "common_name")}

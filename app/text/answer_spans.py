@@ -72,7 +72,7 @@ def answer_span(asked: Asking, sentence: str, question: str, known: frozenset[st
     if asked.answer_type in _NUMERIC:
         found = _numbers(asked.answer_type, sentence, question)
     elif asked.answer_type in _NAMED:
-        found = [(a, b) for a, b in _names(sentence, question, known) if _of_kind(asked, sentence[a:b])]
+        found = [(a, b) for a, b in _names(sentence, question, known) if _of_kind(asked, sentence[a:b], sentence[:a])]
     else:
         return None
     anchors = _anchor_positions(sentence, question, asked.head)
@@ -196,15 +196,20 @@ def _names(sentence: str, question: str, known: frozenset[str]) -> list[tuple[in
         words = set(name_stems(text))
         if not words or set(text.split()) <= _CALENDAR or words <= asked or lookup_alias(text) in named:
             continue  # "US" is no answer to "Which American diplomat ...?"
+        if text.lower() in _TITLES or _PARTY_TAG.fullmatch(text):
+            continue  # "Gov" of "Gov. John Carney", "R-Calif" of "(R-Calif.)": no one's name (fifteenth session)
         if " " not in text and opens_sentence(sentence[:start]) and not words <= known:
             continue  # "Officials said": a lone capital opening the sentence is a name only when seen elsewhere
         out.append((start, start + len(text)))
     return out
 
 
+# A lawmaker's party and state, "(R-Calif.)", "D-N.Y.": a tag after the name, not one.
+_PARTY_TAG = re.compile(r"[RDI]-[A-Z][A-Za-z.]*")
 _COUNTRY_NOUNS = frozenset({"country", "nation"})
 _TITLES = frozenset("president vice prime minister secretary spokesman spokeswoman foreign defence defense interior "
                     "chief general senator sen rep gov governor mayor king queen prince ambassador envoy adviser "
+                    "lt col sgt capt maj adm cmdr atty rev dr mr mrs ms pres "
                     "advisor leader chairman ceo director judge justice pope speaker top state deputy "
                     # a storm's kind stands before its name as a title does: "Hurricane Idalia" is no answer to
                     # "Where did Idalia make landfall?" (thirteenth session)
@@ -216,7 +221,11 @@ _TITLES = frozenset("president vice prime minister secretary spokesman spokeswom
 _BODY_WORDS = frozenset("congress house senate parliament representatives assembly council committee commission "
                         "department ministry agency court party government administration office bureau service "
                         "university college school institute association union league federation company corp inc "
-                        "ltd group bank fund foundation network army navy police".split())
+                        "ltd group bank fund foundation network army navy police "
+                        # ... and so is a prize, a contest or a place: "Nobel Prize for Teaching" was the lead for
+                        # "Who is the only American finalist for the ... Global Teacher Prize?" (fifteenth session)
+                        "prize award awards cup championship tournament festival museum airport stadium "
+                        "hospital news journal gazette herald tribune".split())
 
 
 def _is_title(word: str, asked: frozenset[str]) -> bool:
@@ -244,11 +253,17 @@ def _subdivision_names() -> frozenset[str]:
     return frozenset(sub.name.lower() for sub in pycountry.subdivisions)
 
 
-def _of_kind(asked: Asking, name: str) -> bool:
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|near|from|to|into|outside|inside|across|around|toward|towards|throughout)"
+                           r"\s+(?:the\s+)?$", re.I)
+
+
+def _of_kind(asked: Asking, name: str, before: str = "") -> bool:
     """Could the name ``name`` be what the question asks for? Its kinds are told apart by what a name is known to
     be, never by a guess: a nationality or party word is an adjective, not a name ("Turkish" for "Which country
     ...?", "Republican" for "Which GOP lawmaker ...?"); "which country" wants a country; "which state" a country or
-    a state, province or region ("Los Angeles" is neither); a person is not a country, organisation or region, nor
+    a state, province or region ("Los Angeles" is neither); "where" a country, a state or a name after a word of
+    place ("in", "at", "near": ``before``, the sentence up to the name); a person is not a country, organisation or
+    region, a body or a prize, nor
     written in capitals ("NFL" for "Which pop star ...?"); an organisation or event is not a country ("U.S." for
     "Which streaming platform ...?"). With "U.S." read as one name and month abbreviations as dates (ninth
     session), RealTimeQA dev, 250 questions, extractive: 39 -> 29 leads, the same 6 holding the gold, wrong leads
@@ -261,10 +276,14 @@ def _of_kind(asked: Asking, name: str) -> bool:
         return _is_country(bare)
     if asked.head in _STATE_NOUNS:
         return _is_country(bare) or bare.lower() in _subdivision_names()
+    if asked.wh == "where":
+        # "Where is the UN headquartered?": a country, a state or region, or a name after a word of place; "Biden"
+        # of "... in New York this week ..., where President Joe Biden and ... will speak" had been the lead
+        return _is_country(bare) or bare.lower() in _subdivision_names() or bool(_PLACE_BEFORE.search(before))
     if asked.answer_type == PERSON:
         letters = re.sub(r"[^A-Za-z]", "", bare)
         return (resolve_actor(bare) is None and not (len(letters) > 1 and letters.isupper())
-                and not {w.lower() for w in bare.split()} & _BODY_WORDS)
+                and not {w.lower() for w in bare.split()} & _BODY_WORDS and bare.lower() not in _subdivision_names())
     if asked.answer_type in (ORG, EVENT):
         return not _is_country(bare)
     return True

@@ -28,6 +28,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from app.text.sentences import split_sentences
+
 # Answer types, named as spaCy's NER labels are (the reader matches candidates to them).
 PERSON, ORG, GPE, LOC, NUMBER, MONEY, PERCENT, DATE, EVENT, OTHER = (
     "PERSON", "ORG", "GPE", "LOC", "NUMBER", "MONEY", "PERCENT", "DATE", "EVENT", "OTHER",
@@ -69,6 +71,12 @@ _WH = re.compile(
 )
 # "Xi Jinping met with Joe Biden in which city?": the wh-phrase inside the question
 _INNER_WH = re.compile(r"\b(?P<wh>which|what)\s+(?P<head>[a-z][\w-]*)", re.I)
+# "Three astronauts returned to Earth this week after how many days in space?", "... rates increased by how much
+# between 2021 and 2022?": a number asked inside the sentence
+_INNER_HOW = re.compile(r"\b(?P<wh>how\s+(?:many|much))\b(?:\s+(?P<head>[a-z][\w-]*))?", re.I)
+# "The House has been in disarray since ... . Who did House Republicans pick as their nominee?": the context first,
+# then the sentence that asks (a quiz's form, and a user's who pastes a line before asking)
+_ASKING_SENTENCE = re.compile(r"(?:how|which|what|whose|whom|who|where|when|why)\b", re.I)
 _MONEY_WORDS = re.compile(r"\b(cost|costs|price|worth|paid|pay|fine|fined|salary|budget|raise[ds]?|dollars?|"
                           r"\$|euros?|pounds?|billion|million)\b", re.I)
 _PERCENT_WORDS = re.compile(r"\b(percent|per cent|percentage|rate|%)\b", re.I)
@@ -110,9 +118,15 @@ def what_is_asked(question: str) -> Asking:
         return Asking("what", None, (opinion.group("a") or opinion.group("b")).lower(), False)
     m = _WH.match(body) if question else None
     if not m:
+        asking = [span for span in split_sentences(question or "")[1:] if _ASKING_SENTENCE.match(question, span.start)]
+        if asking:
+            return what_is_asked(question[asking[-1].start:])
         inner = _INNER_WH.search(question or "")
         if inner is None:
-            return Asking("", None, "", False)
+            how = _INNER_HOW.search(question or "")
+            if how is None:
+                return Asking("", None, "", False)
+            return _how(" ".join(how.group("wh").lower().split()), (how.group("head") or "").lower(), question)
         head = inner.group("head").lower()
         kind = _TYPE_OF_HEAD.get(head, OTHER)
         if kind == DATE:
@@ -128,12 +142,10 @@ def what_is_asked(question: str) -> Asking:
     words = next((words[:i] for i, w in enumerate(words) if i and w in _AUX), words)
     # "Which Ivy League school ...": the last known noun of the phrase is its head
     head = next((w for w in reversed(words) if w in _TYPE_OF_HEAD), words[0] if words else "")
-    if wh in ("how many", "how old", "how long", "how far", "how big", "how large", "how tall", "how often"):
-        kind = NUMBER if wh != "how long" else DATE
-        return Asking(wh, kind, head, wh != "how long")
-    if wh == "how much":
-        kind = PERCENT if _PERCENT_WORDS.search(question) else MONEY if _MONEY_WORDS.search(question) else NUMBER
-        return Asking(wh, kind, head, True)
+    if wh.startswith("how ") and wh != "how long":
+        return _how(wh, head, question)
+    if wh == "how long":
+        return Asking(wh, DATE, head, False)
     if wh in ("who", "whom", "whose"):
         if _WHO_IS_NAME.match(question):
             return Asking(wh, None, head, False)  # "Who is Hikmet Hajiyev?" asks what the person is, not a name
@@ -150,6 +162,14 @@ def what_is_asked(question: str) -> Asking:
         return Asking("when", DATE, head, False)  # "which year", "what day": a time question
     if head == "figure" and wh == "which":
         kind = PERSON  # "Which political figure tested positive?" asks who; "What figure ...?" how many
+    return Asking(wh, kind, head, True)
+
+
+def _how(wh: str, head: str, question: str) -> Asking:
+    """"How many" / "how old" / ... asks for a number; "how much" for a share, a sum or a number."""
+    if wh != "how much":
+        return Asking(wh, NUMBER, head, True)
+    kind = PERCENT if _PERCENT_WORDS.search(question) else MONEY if _MONEY_WORDS.search(question) else NUMBER
     return Asking(wh, kind, head, True)
 
 
