@@ -23,7 +23,7 @@ from app.store.keyword import (
 )
 from app.text.chunking import keyword_text
 from app.text.tokens import VERSION as TOKENS_VERSION
-from app.text.tokens import content_tokens
+from app.text.tokens import written_names
 from tests.conftest import SEED, hash_encode, make_settings
 
 QUERIES = ["What did Turkey say?", "How many people were killed?", "Stepanakert Khankendi",
@@ -308,7 +308,7 @@ def test_the_local_event_index_answers_every_filter_as_chroma_does(tmp_path: Pat
     assert set(leads) == set(ids)
     for aid in ids:
         want = [p.text for p in chron.store.passages_of(aid)[:LEAD_READ] if p.start < LEAD_CHARS]
-        assert want and leads[aid] == content_tokens("\n".join(want))
+        assert want and leads[aid] == written_names("\n".join(want))  # the names it writes
 
     # statements: every kind of filter the answers use gives what Chroma gives, field for field
     said = chron.store.statements()
@@ -369,7 +369,7 @@ def test_an_index_written_before_it_kept_events_statements_and_leads_gets_them_f
     check = sqlite3.connect(index_path(settings))
     assert check.execute("SELECT value FROM meta WHERE key = 'events'").fetchone() == ("1",)
     assert check.execute("SELECT value FROM meta WHERE key = 'statements'").fetchone() == ("1",)
-    assert check.execute("SELECT value FROM meta WHERE key = 'leads'").fetchone() == (f"tokens-{TOKENS_VERSION}",)
+    assert check.execute("SELECT value FROM meta WHERE key = 'leads'").fetchone() == (f"names-{TOKENS_VERSION}",)
     assert leads and again.retriever.leads(sorted(leads)) == leads
     # leads tokenised by an older tokenizer are refilled
     check.execute("UPDATE leads SET tokens = 'stale'")

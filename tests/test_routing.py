@@ -51,6 +51,8 @@ from tests.helpers_net import chronicle_env, run_cli
         ("Three astronauts returned to Earth this week after how many days in space?", NUMBER, True),
         ("Approximately how many refugees have been admitted to the US this year?", NUMBER, True),
         ("UK house prices fell by how much in August?", NUMBER, True),
+        # a clause of time first: the question is what follows it
+        ("When most of the games were played in Ohio, which team did he coach?", ORG, True),
     ],
 )
 def test_what_is_asked(question: str, answer_type: str | None, factoid: bool) -> None:

@@ -79,3 +79,6 @@ def test_a_sentence_opener_or_a_countrys_initials_is_not_a_name() -> None:
     assert asked_names("What did the U.S. Navy say?") == asked_names("What did the US Navy say?") == {"navi"}
     assert asked_names("Kaiser workers went on strike. When did Kaiser settle?") == {"kaiser"}
     assert asked_names("What happened in the UAE and in Qatar?") == {"qatar"}
+    # a month or a weekday is when, as a year is: "last month" answers "in August"
+    assert asked_names("According to Halifax, house prices fell by how much in August?") == {"halifax"}
+    assert asked_names("The prisoner was captured Wednesday. How many days was he free?") == set()

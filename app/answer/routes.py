@@ -47,6 +47,7 @@ from app.query.story import StoryRequest, TimelineError, asked_names, names_all,
 from app.query.temporal import (
     NEAR_BEST,
     asks_past,
+    event_words,
     looks_back,
     published_since,
     reference_date,
@@ -57,8 +58,9 @@ from app.records import Passage, Source, StoryTimeline
 from app.text.actors import canonical_actors
 from app.text.asking import StoryAsk, story_request, what_is_asked
 from app.text.attribution import looks_like_person, names_a_speaker
+from app.text.dates import find_time_expressions
 from app.text.lines import furniture, hypothetical, speculates_on
-from app.text.tokens import content_tokens, name_groups
+from app.text.tokens import content_tokens, name_groups, written_names
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -302,7 +304,7 @@ class Router:
             return dated
         if actors and statement_topic(question, actors) and actor_sources(retriever, actors):
             return self.search(retriever, question, mode, naming=actors)  # X spoke, but not of Y in a statement
-        return self.search(retriever, question, mode, abstain=bool(actors))
+        return self.search(retriever, question, mode, abstain=bool(actors), about=story.about if story else None)
 
     def claim(self, retriever: Retriever, claim: str) -> Evidence:
         """Only a sentence that states the claim counts; it is checked, never obeyed."""
@@ -361,7 +363,7 @@ class Router:
         return Evidence("timeline", dated.sources, instruction=dated.instruction, sure=True, candidates=candidates)
 
     def search(self, retriever: Retriever, question: str, mode: str, abstain: bool = False,
-               naming: list[str] | None = None) -> Evidence:
+               naming: list[str] | None = None, about: str | None = None) -> Evidence:
         """The best sentences of the retrieved passages. ``abstain``: an actor question with no statement by that
         actor has nothing to say, whatever the passages hold. ``naming``: only sentences that name one of these
         actors ("What did Trump say about the judge?" when no statement of his names the judge: 'Trump did not
@@ -374,7 +376,9 @@ class Router:
         answer keeps the k passages: chosen from the wide read (and its headlines) by the same scorer, it lost 1
         (2) of the 250 RealTimeQA questions and gained none (seventh session): the scorer's best over more text is
         the same sentence or a worse one; the model's choice is what the wide read is for. A question about a
-        period that has begun ("this week") reads no article published before it (``reported_since``)."""
+        period that has begun ("this week") reads no article published before it (``reported_since``). ``about``:
+        the story of a timeline request neither the story nor the timeline route could build: only sentences of it
+        (``of_the_story``)."""
         n_passages, n_articles, n_leads, n_candidates, per_passage = self.candidate_limits
         picks = self.picks(retriever, question, mode)
         fetch = max(self.k, n_passages) if picks else self.k
@@ -399,6 +403,8 @@ class Router:
             scored = [s for s in scored if names & content_tokens(canonical_actors(s.text))
                       and (not people or names_a_speaker(s.text, people))
                       and (not topic or topic & content_tokens(s.text))]
+        if about is not None:
+            scored = [s for s in scored if of_the_story(about, s)]
         n_terms = len(question_terms(question))
         if abstain or not scored or not relevant(scored, mode, n_terms) or _names_nothing_asked(question, pool):
             return Evidence("search", passages=passages, note=note)
@@ -406,6 +412,17 @@ class Router:
         quoted = [s for s in scored if furniture(s.text) not in PAGE_FURNITURE] or scored
         if not what_is_asked(question).factoid:  # "How did X escape?" is not answered by a subhead
             quoted = [s for s in quoted if _SENTENCE_END.search(s.text)] or quoted
+        if what_is_asked(question).wh == "when":
+            # "When did the Morocco earthquake happen?" over a week whose one mention of it is a link had quoted "It's
+            # not an earthquake", then a dated sentence about Libya's floods, and "When did Kim Jong Un meet Putin?"
+            # Trump's meetings with Kim: a sentence that says no time, no word of the asked event (the timeline
+            # route's ``event_words``), or not each name asked (a word of it, in the sentence or its headline: "Kim"
+            # for "Kim Jong Un") does not say when it happened (fifteenth session)
+            event = event_words(question)
+            quoted = [s for s in quoted if says_when(s) and (not event or event & content_tokens(s.text))
+                      and holds_each_name(question, s.passage.title, s.text)]
+            if not quoted:
+                return Evidence("search", passages=passages, note=note)
         if asks_past(question):
             quoted = reports_first(question, quoted)
         sources = label_sources(retriever, select_sources(quoted, STRICT_SOURCES, STRICT_CHARS), chunk_ids)
@@ -430,8 +447,33 @@ def _names_nothing_asked(question: str, passages: list[Passage]) -> bool:
     names = asked_names(question)
     if not names:
         return False
-    held = content_tokens(" ".join(f"{p.title} {p.text}" for p in passages))
+    # a passage's names as it writes them (app.text.tokens.written_names: "the main entrance" names no Maine)
+    held = content_tokens(" ".join(p.title for p in passages)) | written_names(" ".join(p.text for p in passages))
     return not any(names_all({name}, held) for name in names)
+
+
+def holds_each_name(question: str, title: str, text: str) -> bool:
+    """Does a sentence (``text``, under its article's ``title``) hold a word of each name the question asks about
+    (``asked_names``, read as the runs of capitalised words they come from: "Kim" names "Kim Jong Un"), written as
+    a name (app.text.tokens.written_names: "the main gym doors" names no Maine)?"""
+    asked = asked_names(question)
+    tokens = content_tokens(title) | written_names(text)
+    groups = [set(group) & asked for group in name_groups(question)]
+    return all(any(names_all({word}, tokens) for word in group) for group in groups if group)
+
+
+def of_the_story(about: str, sentence: ScoredSentence) -> bool:
+    """Is the sentence of the story asked for: each of its names (in the sentence or its headline) and a word of
+    its event ("shooting" of "the Maine shooting") in the sentence? "Timeline of the Maine shooting", over a week
+    without it, had quoted Colorado's and Nashville's shootings (fifteenth session)."""
+    event = event_words(about)
+    return (holds_each_name(about, sentence.passage.title, sentence.text)
+            and (not event or bool(event & content_tokens(sentence.text))))
+
+
+def says_when(sentence: ScoredSentence) -> bool:
+    """Does the sentence hold a time expression (a date, a weekday, "last year")?"""
+    return bool(find_time_expressions(sentence.text, sentence.passage.published_day or dt.date.today()))
 
 
 def reports_first(question: str, scored: list[ScoredSentence]) -> list[ScoredSentence]:

@@ -217,7 +217,7 @@ class HybridRetriever:
         return self._bm25.statement_page(actor, text, limit)
 
     def leads(self, article_ids: Sequence[str]) -> dict[str, frozenset[str]]:
-        """The content tokens of each article's lead (app.store.keyword.LEAD_CHARS), by id, from the local index:
+        """The names of each article's lead (app.store.keyword.LEAD_CHARS), by id, from the local index:
         the story finder checks the leads of a story's ~2,500 candidate articles at 20,000 articles, which cost
         2.5-5 s of Chroma reads and tokenising (cProfile, loaded machine)."""
         self.refresh()

@@ -88,7 +88,7 @@ from app.text.lines import (
     shown_line,
 )
 from app.text.sentences import split_sentences
-from app.text.tokens import STOPWORDS, content_tokens
+from app.text.tokens import STOPWORDS, content_tokens, written_names
 
 MAX_DATES = 366
 MAX_SENTENCES = 10
@@ -299,7 +299,11 @@ def asked_names(question: str) -> set[str]:
     numbers (a year is when, not what: TimeQA's "... from 2011 to 2015?") or single letters (a word with a letter
     outside A-Z, "Karlsøy", is tokenised in pieces), nor a country's initials (``is_country_initials``: "U.S." is
     single letters already, and "US" is no more a name). Each sentence's first word is read as the question's is:
-    "The largest health care strike in US history began this week. Around how many ...?" asks of no name at all."""
+    "The largest health care strike in US history began this week. Around how many ...?" asks of no name at all.
+    A time expression is when, not what, as a year is: "... fell by how much year-on-year in August?" is answered by
+    a sentence that says "last month"."""
+    for expression in sorted(find_time_expressions(question, dt.date(2000, 1, 1)), key=lambda e: -e.start):
+        question = question[: expression.start] + " " + question[expression.end :]
     text = " ".join(w for w in question.split()
                     if not is_demonym(bare := w.strip("?!.,;:'’\"“”")) and not is_country_initials(bare))
     names = {name for span in split_sentences(text) for name in story_names(span.text(text))}
@@ -366,8 +370,10 @@ def _naming_leads(
 ) -> set[str]:
     """Of ``ids``, the articles whose headline or lead (their passages that start in the first LEAD_CHARS
     characters, among the first LEAD_READ) holds every name: what the article is about, not a story it mentions
-    further down ("as in Syria, protesters in Libya ..."). ``known`` caches this call's earlier answers. The leads
-    come from the local index in one read (an article not indexed yet: its passages from Chroma, by id)."""
+    further down ("as in Syria, protesters in Libya ..."). A lead's names are its capitalised words
+    (app.text.tokens.written_names: "the main entrance" names no Maine). ``known`` caches this call's earlier
+    answers. The leads come from the local index in one read (an article not indexed yet: its passages from
+    Chroma, by id)."""
     ids = [aid for aid in ids if aid not in known]
     todo = []
     for aid in ids:
@@ -379,7 +385,7 @@ def _naming_leads(
     for p in retriever.store.passages([f"{aid}:{i}" for aid in todo if aid not in lead  # not in the index yet
                                        for i in range(min(LEAD_READ, max(1, scope[aid].n_chunks)))]):
         if p.start < LEAD_CHARS:
-            lead[p.article_id] = lead.get(p.article_id, set()) | content_tokens(p.text)
+            lead[p.article_id] = lead.get(p.article_id, set()) | written_names(p.text)
     for aid in todo:
         known[aid] = names_all(names, lead.get(aid, set()))
     return {aid for aid, ok in known.items() if ok}

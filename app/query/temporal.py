@@ -43,7 +43,7 @@ from app.records import EventFilter, Passage, Source, StoredEvent, from_epoch
 from app.text.asking import what_is_asked
 from app.text.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
 from app.text.lines import dangling, furniture, hypothetical, speculative
-from app.text.tokens import content_tokens
+from app.text.tokens import content_tokens, written_names
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -432,14 +432,33 @@ def _named(hits: list[_Hit], text: str) -> list[_Hit]:
     names = asked_names(text)
     if not names:
         return hits
-    return [h for h in hits if names_all(names, content_tokens(f"{h.event.title} {h.event.text}"))]
+    # the sentence's names as it writes them (app.text.tokens.written_names: "the main suspect" names no Maine)
+    return [h for h in hits if names_all(names, content_tokens(h.event.title) | written_names(h.event.text))]
+
+
+def event_words(question: str) -> set[str]:
+    """The words of the asked event itself: the question's topic words that are neither a name nor a light verb
+    ("visit" of "When did Biden visit Israel?", "landfall" of "When did Idalia make landfall?")."""
+    return topic_tokens(question) - asked_names(question) - _LIGHT_VERBS
+
+
+def _of_the_event(hits: list[_Hit], question: str) -> list[_Hit]:
+    """The hits whose sentence holds a word of the asked event (``event_words``), if it has any. "When did Biden
+    visit Israel?", over a week without the visit, had been answered "earlier this month" from "He focused instead
+    on Iran and President Joe Biden, blaming both for the outbreak of more violence in the region earlier this
+    month" under a headline naming Israel (fifteenth session)."""
+    event = event_words(question)
+    if not event:
+        return hits
+    return [h for h in hits if event & content_tokens(h.event.text)]
 
 
 def _when(
     retriever: Retriever, question: str, constraint: TimeConstraint | None, encode: Encode
 ) -> DatedSources | None:
     query = overlapping(constraint.start, constraint.end) if constraint else None
-    hits = _named(_score(_candidates(retriever, question, query), question, encode), question)
+    hits = _of_the_event(_named(_score(_candidates(retriever, question, query), question, encode), question),
+                         question)
     hits = _own_clause(_nearest_expression(_happened(hits, asks_past(question)), question), question)
     if not hits or not hits[0].relevant:
         return None
@@ -748,8 +767,10 @@ def timeline_sources(retriever: Retriever, question: str, encode: Encode) -> Dat
         return _range(retriever, question, constraint, encode)
     if kind in ("latest", "earliest"):
         return _superlative(retriever, question, kind, encode)
-    # Temporal wording without a constraint ("timeline of the talks", "how long ago"): relevant events in order.
-    hits = _score(_candidates(retriever, question), question, encode)
+    # Temporal wording without a constraint ("timeline of the talks", "how long ago"): relevant events in order,
+    # of what the question names and of its event ("Timeline of the Maine shooting", over a week without it, had
+    # listed other shootings, then a Maine teacher's award: fifteenth session).
+    hits = _of_the_event(_named(_score(_candidates(retriever, question), question, encode), question), question)
     hits = [h for h in _nearest_expression(hits, question) if h.relevant]
     if not hits:
         return None

@@ -61,11 +61,12 @@ read all of them (276,266 at 20,000 articles) to show a few hundred. It now read
 of some words' statements, and the actors' counts, by SQL (0.13-0.75 s at 20,000 articles, loaded machine). Filled
 from Chroma once in older indexes (96 s at 20,000 articles, loaded machine).
 
-And the **leads**: the content tokens of each article's first passages (LEAD_CHARS), which the story finder checks
-for the story's names in each of its candidates (~2,500 at 20,000 articles: 2.5-5 s of Chroma reads and tokenising,
-cProfile, loaded machine; now one SQL read). Their stamp names the tokenizer's version (app.text.tokens.VERSION):
-a new tokenizer refills them from Chroma (21-26 s at 20,000 articles). An article whose lead row is missing (a
-refill racing another process's ingest) is read from Chroma by the story finder, as before.
+And the **leads**: the names (the tokens of the capitalised words) of each article's first passages (LEAD_CHARS),
+which the story finder checks for the story's names in each of its candidates (~2,500 at 20,000 articles: 2.5-5 s
+of Chroma reads and tokenising, cProfile, loaded machine; now one SQL read). Their stamp names what they hold and
+the tokenizer's version (app.text.tokens.VERSION): a new one refills them from Chroma (21-26 s at 20,000 articles).
+An article whose lead row is missing (a refill racing another process's ingest) is read from Chroma by the story
+finder, as before.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ from app.config import Settings
 from app.records import EventFilter, Passage, StatementFilter, StoredEvent, StoredStatement
 from app.text.chunking import keyword_text
 from app.text.tokens import VERSION as TOKENS_VERSION
-from app.text.tokens import content_tokens
+from app.text.tokens import written_names
 
 if TYPE_CHECKING:
     from app.store.chroma import Store
@@ -126,9 +127,10 @@ CREATE INDEX IF NOT EXISTS statements_by_actor ON statements(actor, published_ts
 K1, B = 1.5, 0.75  # bm25s's defaults (Lucene's BM25), as the index before this one scored
 MERGE_FACTOR = 4  # segments of one size class merged into one (tiered merging: a posting is rewritten O(log n) times)
 _SYNC_PART = 200  # articles read from Chroma per part when the index catches up
-# Kept beside the postings since: a stamp per kind says the rows are complete. The leads hold content tokens, so their
-# stamp names the tokenizer's version: a new one refills them.
-_FILLED = {"events": "1", "statements": "1", "leads": f"tokens-{TOKENS_VERSION}"}
+# Kept beside the postings since: a stamp per kind says the rows are complete. The leads hold the tokens of their
+# capitalised words (app.text.tokens.written_names; all their content tokens before the fifteenth session), so their
+# stamp names what they hold and the tokenizer's version: a new one refills them.
+_FILLED = {"events": "1", "statements": "1", "leads": f"names-{TOKENS_VERSION}"}
 # An article's lead, what the story finder reads to tell whether an article is about a story (app.query.story): its
 # passages among the first LEAD_READ that start in its first LEAD_CHARS characters.
 LEAD_CHARS = 1000
@@ -471,7 +473,7 @@ class KeywordIndex:
     # --- leads ------------------------------------------------------------------------------------------------
 
     def leads(self, article_ids: Sequence[str]) -> dict[str, frozenset[str]]:
-        """The content tokens (app.text.tokens) of each article's lead: its passages among the first LEAD_READ
+        """The names (app.text.tokens.written_names) of each article's lead: its passages among the first LEAD_READ
         that start in its first LEAD_CHARS characters; by id, an article not indexed left out."""
         db = self._db()
         with self._read(db):
@@ -553,7 +555,7 @@ def _insert_leads(db: sqlite3.Connection, passages: Sequence[Passage]) -> None:
         return
     lead = [p for p in sorted(passages, key=lambda p: p.start)
             if p.start < LEAD_CHARS and int(p.chunk_id.rpartition(":")[2]) < LEAD_READ]
-    tokens = set().union(*(content_tokens(p.text) for p in lead))
+    tokens = set().union(*(written_names(p.text) for p in lead))
     db.execute("INSERT OR IGNORE INTO leads(article_id, tokens) VALUES (?, ?)",
                (passages[0].article_id, " ".join(sorted(tokens))))
 

@@ -110,8 +110,16 @@ def _after_lead(question: str) -> str:
     return question[lead.end():] if lead else question
 
 
+# "When most of the team's games were played in New Orleans, what was its name?": a clause of time first, then the
+# question (TimeQA's form)
+_WHEN_CLAUSE = re.compile(r"^\s*when\b[^?,]*,\s*(?=(?:who|whom|whose|what|which|where|how)\b)", re.I)
+
+
 def what_is_asked(question: str) -> Asking:
     """The wh-form and expected answer type of a question ("Which automaker recalled ...?" -> ORG, factoid)."""
+    clause = _WHEN_CLAUSE.match(question or "")
+    if clause:
+        return what_is_asked(question[clause.end():])
     body = _after_lead(question)
     opinion = _OPINION.match(body) if question else None
     if opinion:

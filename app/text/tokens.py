@@ -72,8 +72,18 @@ NAME_WORD = r"[A-Z][a-z]{0,3}[A-Z]?[a-z]+"
 
 # A run of capitalised words: "International Space Station", "Prime Minister Nikol Pashinyan", "On Tuesday".
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
+_WITH_DIGIT = re.compile(r"(?<![\w'’-])[\w'’-]*[A-Za-z][\w'’-]*\d[\w'’-]*|(?<![\w'’-])\d[\w'’-]*[A-Za-z][\w'’-]*")
 # What may stand before the first word of a sentence or quotation.
 _OPENS_SENTENCE = re.compile(r"(?:^|[.!?:;][”\"’)\]]*|[“\"‘(\[])\s*$")
+
+
+def written_names(text: str) -> set[str]:
+    """The content tokens of a text's capitalised words (sentence openers too) and of its words with a digit
+    ("h1n1", "104th"): the words it writes as names, as a question's are read (app.query.story.story_names). The
+    story finder reads a lead's names with it: "Maine" and "main" are one stem, and "the main entrance" of a St.
+    Louis school shooting's lead had made it an article of "the Maine shooting" (fifteenth session)."""
+    words = [m.group() for m in _CAPITALISED_RUN.finditer(text)] + _WITH_DIGIT.findall(text)
+    return content_tokens(" ".join(words))
 
 
 def _name_tokens(run: str) -> tuple[str, ...]:

@@ -1,0 +1,62 @@
+""""When ...?" answered by search (the timeline route found no dated event of it) quotes only a sentence that says
+when, about what was asked, naming each name asked.
+
+Found asking a RealTimeQA week as a new user (fifteenth session): "When did the Morocco earthquake happen?", over a
+week whose one mention of the earthquake is a link ("Here's how to help victims of the earthquake in Morocco"),
+quoted "It's not an earthquake." (a California megaflood article), then a dated sentence about Libya's floods;
+"When did Kim Jong Un meet Putin?" quoted Trump's meetings with Kim; "When did Biden visit Israel?" (a week without
+the visit) was dated by a sentence blaming Biden for violence "earlier this month". Real store, real embedding model; the archive
+is invented and written here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app import is_abstention
+from tests.conftest import written_archive
+
+ARTICLES = {
+    "floods.txt": (
+        "Title: 2,000 feared dead in eastern Dessia floods after weekend storm\nDate: 2031-09-11\n\n"
+        "As many as 2,000 people were feared dead in Dessia after storm Daniel caused devastating floods that swept "
+        "away entire neighbourhoods, one of Dessia's leaders said Monday.\n\n"
+        "'Challenges are vast': Here's how to help victims of the earthquake in Varrow.\n"),
+    "megaflood.txt": (
+        "Title: A megaflood is coming to Calloway, experts say\nDate: 2030-08-12\n\n"
+        "It's not an earthquake. And it isn't the drought.\n\n"
+        "It is a flood that would swamp the valley, the experts warned.\n"),
+    "blame.txt": (
+        "Title: Orlov walks back his Corran criticism\nDate: 2031-10-16\n\n"
+        "Orlov spoke to supporters in Bresk on Monday.\n\n"
+        "He focused instead on Selva and President Arden, blaming both for the outbreak of more violence in the "
+        "region earlier this month.\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory):
+    return written_archive(tmp_path_factory, "when-search", ARTICLES)
+
+
+def test_when_is_not_answered_by_a_sentence_without_a_time_or_about_something_else(archive) -> None:
+    answer = archive.ask("When did the Varrow earthquake happen?", mode="extractive")
+    assert is_abstention(answer.text), answer.text  # neither "It's not an earthquake" nor Dessia's floods
+
+
+def test_when_is_dated_by_a_sentence_of_the_asked_event(archive) -> None:
+    """"When did Biden visit Israel?", over a week without the visit, had been answered "earlier this month" from a
+    sentence blaming Biden for violence, under a headline naming Israel: the sentence holds no word of a visit."""
+    answer = archive.ask("When did Arden visit Corran?", mode="extractive")
+    assert "earlier this month" not in answer.text, answer.text
+    assert is_abstention(answer.text), answer.text
+
+
+def test_holds_each_name_reads_a_word_of_each_name() -> None:
+    """The search route's check (the timeline route's "when" reads its events' names the same way): "Kim" names
+    "Kim Jong Un", and a meeting of Kim's without Putin is not the one asked about."""
+    from app.answer.routes import holds_each_name
+
+    assert holds_each_name("When did Kim Tae Su meet Orlov?", "", "Kim plans to meet with Orlov")
+    assert not holds_each_name("When did Kim Tae Su meet Orlov?", "", "Arden met Kim Tae Su in Selva")
+    assert holds_each_name("When did the latest war happen?", "", "The war began in 2020")  # no name asked
