@@ -31,6 +31,11 @@ ARTICLES = {
         "Orlov spoke to supporters in Bresk on Monday.\n\n"
         "He focused instead on Selva and President Arden, blaming both for the outbreak of more violence in the "
         "region earlier this month.\n"),
+    "nominations.txt": (
+        "Title: Orlov announces a new bid\nDate: 2031-10-05\n\n"
+        "He also successfully nominated three supreme court justices on Tuesday, whose rulings shifted the "
+        "country.\n\n"
+        "Whip Tarvo told reporters on Wednesday that negotiations over the budget were continuing.\n"),
 }
 
 
@@ -50,6 +55,15 @@ def test_when_is_dated_by_a_sentence_of_the_asked_event(archive) -> None:
     answer = archive.ask("When did Arden visit Corran?", mode="extractive")
     assert "earlier this month" not in answer.text, answer.text
     assert is_abstention(answer.text), answer.text
+
+
+def test_after_x_is_anchored_on_an_event_of_x(archive) -> None:
+    """"What happened after Scalise was nominated?" (a week without the nomination) was anchored on "He also
+    successfully nominated three Supreme Court justices" (the anchor's first word, "Scalise", was not read as a
+    name), then on "Republican Whip Steve Scalise telling reporters Tuesday, ..." (no nomination)."""
+    answer = archive.ask("What happened after Tarvo was nominated?", mode="extractive")
+    assert answer.route != "timeline", answer.text  # no reference event: nothing is dated after it
+    assert "nominated three" not in answer.text, answer.text
 
 
 def test_holds_each_name_reads_a_word_of_each_name() -> None:

@@ -425,29 +425,33 @@ def reference_date(retriever: Retriever) -> dt.date:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _named(hits: list[_Hit], text: str) -> list[_Hit]:
+def _named(hits: list[_Hit], text: str, context: str | None = None) -> list[_Hit]:
     """The hits whose sentence or article headline holds every name of ``text`` (``asked_names``): "When did the
     Morocco earthquake happen?" over a week without it was answered "December 1861" (a California megaflood), and
-    "What happened after the earthquake in Morocco?" listed Libya's floods (thirteenth session)."""
-    names = asked_names(text)
+    "What happened after the earthquake in Morocco?" listed Libya's floods (thirteenth session). ``context``: the
+    question ``text`` was taken from, whose names in ``text`` are read there ("Scalise" opens the anchor "Scalise
+    was nominated", not the question: "What happened after Scalise was nominated?" had been anchored on "He also
+    successfully nominated three Supreme Court justices", fifteenth session)."""
+    names = asked_names(text) if context is None else asked_names(context) & content_tokens(text)
     if not names:
         return hits
     # the sentence's names as it writes them (app.text.tokens.written_names: "the main suspect" names no Maine)
     return [h for h in hits if names_all(names, content_tokens(h.event.title) | written_names(h.event.text))]
 
 
-def event_words(question: str) -> set[str]:
+def event_words(question: str, context: str | None = None) -> set[str]:
     """The words of the asked event itself: the question's topic words that are neither a name nor a light verb
-    ("visit" of "When did Biden visit Israel?", "landfall" of "When did Idalia make landfall?")."""
-    return topic_tokens(question) - asked_names(question) - _LIGHT_VERBS
+    ("visit" of "When did Biden visit Israel?", "landfall" of "When did Idalia make landfall?"). ``context``: the
+    question ``question`` was taken from (an anchor's: its names are read there, as ``_named`` reads them)."""
+    return topic_tokens(question) - asked_names(context or question) - _LIGHT_VERBS
 
 
-def _of_the_event(hits: list[_Hit], question: str) -> list[_Hit]:
+def _of_the_event(hits: list[_Hit], question: str, context: str | None = None) -> list[_Hit]:
     """The hits whose sentence holds a word of the asked event (``event_words``), if it has any. "When did Biden
     visit Israel?", over a week without the visit, had been answered "earlier this month" from "He focused instead
     on Iran and President Joe Biden, blaming both for the outbreak of more violence in the region earlier this
     month" under a headline naming Israel (fifteenth session)."""
-    event = event_words(question)
+    event = event_words(question, context)
     if not event:
         return hits
     return [h for h in hits if event & content_tokens(h.event.text)]
@@ -474,7 +478,11 @@ def _anchor(
 ) -> DatedSources | None:
     anchor_text = constraint.anchor_text or ""
     past = asks_past(question)
-    hits = _named(_score(_candidates(retriever, anchor_text), anchor_text, encode), anchor_text)
+    hits = _score(_candidates(retriever, anchor_text), anchor_text, encode)
+    # the reference event names what the anchor names and is that event ("What happened after Scalise was
+    # nominated?" had been anchored on "He also successfully nominated three Supreme Court justices", then on
+    # "Republican Whip Steve Scalise telling reporters Tuesday, ...": fifteenth session)
+    hits = _of_the_event(_named(hits, anchor_text, question), anchor_text, question)
     hits = _nearest_expression(_happened(hits, past), anchor_text)
     if not hits or not hits[0].relevant:
         return None
