@@ -119,6 +119,10 @@ def test_a_lone_capital_opening_the_sentence_is_a_name_only_when_seen_elsewhere(
      None),
     ("Who is the American finalist for the teacher prize?", "The finalists teach in schools in Maine.", None),
     ("Who was hired as the police chief?", "A new police chief was hired, the News Journal reported.", None),
+    # a name the sentence leaves out is not the answer
+    ("Who won the second Republican debate?", "The Republican candidates, excluding former President Donald Trump, "
+     "had their second debate Wednesday.", None),
+    ("Who won the debate?", "Everyone but Ron DeSantis spoke, and Nikki Haley won the debate.", "Nikki Haley"),
     # "where": a country, a state, or a name after a word of place; never a person
     ("Where is the UN headquartered?", "The UN General Assembly meets this week, where President Joe Biden will "
      "speak.", None),

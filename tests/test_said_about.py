@@ -84,3 +84,27 @@ def test_a_full_name_asked_is_that_person_not_everyone_of_the_surname(two_people
     assert "minimum wage" in phil.text and "preparing for the worst" not in phil.text, phil.text
     both = two_people.ask("What did Ostrander say?", mode="extractive")  # the surname alone: everyone of it
     assert "minimum wage" in both.text and "preparing for the worst" in both.text, both.text
+
+
+SPELT = {
+    "assembly.txt": (
+        "Title: Leaders address the General Assembly\nDate: 2031-09-20\n\n"
+        "“Many seats in this hall may become empty,” Vorinskyy said on Wednesday.\n\n"
+        "The speech drew a long ovation from the delegates.\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def spelt(tmp_path_factory: pytest.TempPathFactory):
+    return written_archive(tmp_path_factory, "spelt-otherwise", SPELT)
+
+
+def test_a_slavic_surname_is_found_however_its_ending_is_written(spelt) -> None:
+    """AP's "Zelensky" is USA Today's "Zelenskyy": "What did Zelensky say at the UN?" found none of his statements in
+    a week that spelt it the other way (fifteenth session)."""
+    from app.query.statements import spellings
+
+    answer = spelt.ask("What did Vorinsky say?", mode="extractive")
+    assert answer.route == "statements" and "seats in this hall" in answer.text, answer.text
+    assert spellings("zelensky") == ["zelensky", "zelenskyy", "zelenskiy", "zelenski"]
+    assert spellings("murphy") == ["murphy"]

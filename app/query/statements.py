@@ -89,6 +89,19 @@ def statement_topic(question: str, names: list[str]) -> set[str]:
     return question_terms(question) - _INTENT_WORDS - actor_words
 
 
+# A Slavic surname's ending is written several ways: AP's "Zelensky" is USA Today's "Zelenskyy" (a new user's "What
+# did Zelensky say at the UN?" found none of his statements in a week that spelt it the other way: fifteenth session).
+_SLAVIC_ENDING = re.compile(r"(?:skyy|skiy|skyi|sky|ski)$")
+
+
+def spellings(key: str) -> list[str]:
+    """The speaker keys a surname may be filed under: itself, or each way of writing a Slavic ending."""
+    if not _SLAVIC_ENDING.search(key):
+        return [key]
+    stem = _SLAVIC_ENDING.sub("", key)
+    return [stem + ending for ending in ("sky", "skyy", "skiy", "ski")]
+
+
 def actor_sources(retriever: Retriever, names: list[str], question: str = "") -> list[Source]:
     """Every visible statement of the named actors/people, deduplicated by sentence, in date then text order; a later
     copy of a statement already listed (``near_duplicate``: wire copies, retellings, a live page's summary box) is
@@ -104,8 +117,9 @@ def actor_sources(retriever: Retriever, names: list[str], question: str = "") ->
     found: list[tuple[str, StoredStatement]] = []
     for name in names:
         resolved = resolve_actor(name)
-        rows = retriever.statements(StatementFilter(affiliation=resolved.name) if resolved
-                                    else StatementFilter(speaker_key=name.lower()))
+        rows = (retriever.statements(StatementFilter(affiliation=resolved.name)) if resolved
+                else [st for key in spellings(name.lower()) for st in retriever.statements(
+                    StatementFilter(speaker_key=key))])
         given = _given_name(question, name) if question and not resolved else ""
         found += [(name, st) for st in rows if st.article_id in visible and not _someone_else(st, name, given)]
     seen: set[tuple[str, int]] = set()

@@ -198,12 +198,18 @@ def _names(sentence: str, question: str, known: frozenset[str]) -> list[tuple[in
             continue  # "US" is no answer to "Which American diplomat ...?"
         if text.lower() in _TITLES or _PARTY_TAG.fullmatch(text):
             continue  # "Gov" of "Gov. John Carney", "R-Calif" of "(R-Calif.)": no one's name (fifteenth session)
+        if _LEFT_OUT.search(sentence[:start]):
+            continue  # "The candidates, excluding former President Donald Trump, had their second debate": not him
         if " " not in text and opens_sentence(sentence[:start]) and not words <= known:
             continue  # "Officials said": a lone capital opening the sentence is a name only when seen elsewhere
         out.append((start, start + len(text)))
     return out
 
 
+# A name the sentence leaves out: "Who won the second Republican debate?" had been led by "Donald Trump" of "The
+# Republican candidates for president, excluding former President Donald Trump, had their second debate".
+_LEFT_OUT = re.compile(r"\b(?:excluding|except(?:\s+for)?|besides|other\s+than|apart\s+from|without|not\s+even)"
+                       r"\s+(?:[\w.'’-]+\s+){0,3}$", re.I)
 # A lawmaker's party and state, "(R-Calif.)", "D-N.Y.": a tag after the name, not one.
 _PARTY_TAG = re.compile(r"[RDI]-[A-Z][A-Za-z.]*")
 _COUNTRY_NOUNS = frozenset({"country", "nation"})
