@@ -108,3 +108,12 @@ def test_a_slavic_surname_is_found_however_its_ending_is_written(spelt) -> None:
     assert answer.route == "statements" and "seats in this hall" in answer.text, answer.text
     assert spellings("zelensky") == ["zelensky", "zelenskyy", "zelenskiy", "zelenski"]
     assert spellings("murphy") == ["murphy"]
+
+
+def test_a_slavic_surname_is_one_name_to_the_name_checks() -> None:
+    """The search route's and the timeline route's name checks read "Zelensky" in a "Zelenskyy" sentence too."""
+    from app.query.story import names_all
+    from app.text.tokens import content_tokens
+
+    assert names_all(content_tokens("Zelensky"), content_tokens("Zelenskyy spoke at the assembly"))
+    assert not names_all(content_tokens("Sky"), content_tokens("a ski resort"))  # a short word is no surname

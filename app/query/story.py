@@ -347,10 +347,15 @@ def query_names(retriever: Retriever, about: str) -> set[str]:
     return story_names(about) | archive_names(about, spelled)
 
 
+# A Slavic surname's ending, as the stemmer leaves it: "Zelensky" -> "zelenski", "Zelenskyy" -> "zelenskyy".
+_SLAVIC_STEM = re.compile(r"(?<=\w{3})sk(?:yy|iy|yi|y|i)$")
+
+
 def _same_name(token: str, name: str) -> bool:
     """A token is the name or its demonym ("syria"/"syrian", "egypt"/"egyptian", "iraq"/"iraqi"): one a prefix of
-    the other, at most three letters longer ("jackson" is not "jacksonvill")."""
-    if token == name:
+    the other, at most three letters longer ("jackson" is not "jacksonvill"); or the same Slavic surname with its
+    ending spelt otherwise ("zelenski"/"zelenskyy", as app.query.statements.spellings reads speakers)."""
+    if token == name or _SLAVIC_STEM.sub("ski", token) == _SLAVIC_STEM.sub("ski", name):
         return True
     short, long = sorted((token, name), key=len)
     return len(short) >= 4 and len(long) - len(short) <= 3 and long.startswith(short)
