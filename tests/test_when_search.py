@@ -36,6 +36,9 @@ ARTICLES = {
         "He also successfully nominated three supreme court justices on Tuesday, whose rulings shifted the "
         "country.\n\n"
         "Whip Tarvo told reporters on Wednesday that negotiations over the budget were continuing.\n"),
+    "vote.txt": (
+        "Title: Veska's president wins another term\nDate: 2031-02-10\n\n"
+        "Pell Andrin was re-elected on Sunday with 80 percent of the vote, officials said.\n"),
 }
 
 
@@ -74,3 +77,14 @@ def test_holds_each_name_reads_a_word_of_each_name() -> None:
     assert holds_each_name("When did Kim Tae Su meet Orlov?", "", "Kim plans to meet with Orlov")
     assert not holds_each_name("When did Kim Tae Su meet Orlov?", "", "Arden met Kim Tae Su in Selva")
     assert holds_each_name("When did the latest war happen?", "", "The war began in 2020")  # no name asked
+
+
+def test_a_hyphenated_word_holds_the_asked_event(archive) -> None:
+    """"When was Aliyev elected?" is answered by "... was re-elected in 2018", and "cease-fire" is a ceasefire: the
+    event-word checks read a hyphenated word's parts and its joined form."""
+    from app.text import tokens
+
+    answer = archive.ask("When was Pell Andrin elected?", mode="extractive")
+    assert answer.short is not None and answer.short.text == "Sunday", answer.text
+    held = tokens.with_hyphen_parts(tokens.content_tokens("He was re-elected in 2018 after the cease-fire."))
+    assert tokens.content_tokens("elected") <= held and tokens.content_tokens("ceasefire") <= held

@@ -60,7 +60,7 @@ from app.text.asking import StoryAsk, story_request, what_is_asked
 from app.text.attribution import looks_like_person, names_a_speaker
 from app.text.dates import find_time_expressions
 from app.text.lines import furniture, hypothetical, speculates_on
-from app.text.tokens import content_tokens, name_groups, written_names
+from app.text.tokens import content_tokens, name_groups, with_hyphen_parts, written_names
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -419,7 +419,8 @@ class Router:
             # route's ``event_words``), or not each name asked (a word of it, in the sentence or its headline: "Kim"
             # for "Kim Jong Un") does not say when it happened (fifteenth session)
             event = event_words(question)
-            quoted = [s for s in quoted if says_when(s) and (not event or event & content_tokens(s.text))
+            quoted = [s for s in quoted if says_when(s)
+                      and (not event or event & with_hyphen_parts(content_tokens(s.text)))
                       and holds_each_name(question, s.passage.title, s.text)]
             if not quoted:
                 return Evidence("search", passages=passages, note=note)
@@ -468,7 +469,7 @@ def of_the_story(about: str, sentence: ScoredSentence) -> bool:
     without it, had quoted Colorado's and Nashville's shootings (fifteenth session)."""
     event = event_words(about)
     return (holds_each_name(about, sentence.passage.title, sentence.text)
-            and (not event or bool(event & content_tokens(sentence.text))))
+            and (not event or bool(event & with_hyphen_parts(content_tokens(sentence.text)))))
 
 
 def says_when(sentence: ScoredSentence) -> bool:

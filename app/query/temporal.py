@@ -43,7 +43,7 @@ from app.records import EventFilter, Passage, Source, StoredEvent, from_epoch
 from app.text.asking import what_is_asked
 from app.text.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
 from app.text.lines import dangling, furniture, hypothetical, speculative
-from app.text.tokens import content_tokens, written_names
+from app.text.tokens import content_tokens, with_hyphen_parts, written_names
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -454,7 +454,7 @@ def _of_the_event(hits: list[_Hit], question: str, context: str | None = None) -
     event = event_words(question, context)
     if not event:
         return hits
-    return [h for h in hits if event & content_tokens(h.event.text)]
+    return [h for h in hits if event & with_hyphen_parts(content_tokens(h.event.text))]
 
 
 def _when(

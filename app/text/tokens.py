@@ -77,6 +77,16 @@ _WITH_DIGIT = re.compile(r"(?<![\w'’-])[\w'’-]*[A-Za-z][\w'’-]*\d[\w'’-]
 _OPENS_SENTENCE = re.compile(r"(?:^|[.!?:;][”\"’)\]]*|[“\"‘(\[])\s*$")
 
 
+def with_hyphen_parts(tokens: set[str]) -> set[str]:
+    """Tokens with each hyphenated one's parts and its joined form too: "re-elected" holds "elect", and "cease-fire"
+    is "ceasefire" ("When was Aliyev elected?" is answered by "... was re-elected in 2018")."""
+    out = set(tokens)
+    for token in tokens:
+        if "-" in token:
+            out |= {part for part in token.split("-") if part} | {token.replace("-", "")}
+    return out
+
+
 def written_names(text: str) -> set[str]:
     """The content tokens of a text's capitalised words (sentence openers too) and of its words with a digit
     ("h1n1", "104th"): the words it writes as names, as a question's are read (app.query.story.story_names). The
