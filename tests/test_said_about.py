@@ -102,7 +102,7 @@ def spelt(tmp_path_factory: pytest.TempPathFactory):
 def test_a_slavic_surname_is_found_however_its_ending_is_written(spelt) -> None:
     """AP's "Zelensky" is USA Today's "Zelenskyy": "What did Zelensky say at the UN?" found none of his statements in
     a week that spelt it the other way (fifteenth session)."""
-    from app.query.statements import spellings
+    from app.text.tokens import slavic_spellings as spellings
 
     answer = spelt.ask("What did Vorinsky say?", mode="extractive")
     assert answer.route == "statements" and "seats in this hall" in answer.text, answer.text

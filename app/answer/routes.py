@@ -48,6 +48,7 @@ from app.query.temporal import (
     NEAR_BEST,
     asks_past,
     event_words,
+    holds_event,
     looks_back,
     published_since,
     reference_date,
@@ -60,7 +61,7 @@ from app.text.asking import StoryAsk, story_request, what_is_asked
 from app.text.attribution import looks_like_person, names_a_speaker
 from app.text.dates import find_time_expressions
 from app.text.lines import furniture, hypothetical, speculates_on
-from app.text.tokens import content_tokens, name_groups, with_hyphen_parts, written_names
+from app.text.tokens import content_tokens, held_names, name_groups
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -378,7 +379,7 @@ class Router:
         the same sentence or a worse one; the model's choice is what the wide read is for. A question about a
         period that has begun ("this week") reads no article published before it (``reported_since``). ``about``:
         the story of a timeline request neither the story nor the timeline route could build: only sentences of it
-        (``of_the_story``)."""
+        (``about_it``)."""
         n_passages, n_articles, n_leads, n_candidates, per_passage = self.candidate_limits
         picks = self.picks(retriever, question, mode)
         fetch = max(self.k, n_passages) if picks else self.k
@@ -404,24 +405,23 @@ class Router:
                       and (not people or names_a_speaker(s.text, people))
                       and (not topic or topic & content_tokens(s.text))]
         if about is not None:
-            scored = [s for s in scored if of_the_story(about, s)]
+            # the story of a timeline request no route could build: "Timeline of the Maine shooting", over a week
+            # without it, had quoted Colorado's and Nashville's shootings (fifteenth session)
+            scored = about_it(scored, about)
         n_terms = len(question_terms(question))
         if abstain or not scored or not relevant(scored, mode, n_terms) or _names_nothing_asked(question, pool):
             return Evidence("search", passages=passages, note=note)
         chunk_ids = [p.chunk_id for p in pool]
         quoted = [s for s in scored if furniture(s.text) not in PAGE_FURNITURE] or scored
-        if not what_is_asked(question).factoid:  # "How did X escape?" is not answered by a subhead
+        asked = what_is_asked(question)
+        if not asked.factoid:  # "How did X escape?" is not answered by a subhead
             quoted = [s for s in quoted if _SENTENCE_END.search(s.text)] or quoted
-        if what_is_asked(question).wh == "when":
+        if asked.wh == "when":
             # "When did the Morocco earthquake happen?" over a week whose one mention of it is a link had quoted "It's
             # not an earthquake", then a dated sentence about Libya's floods, and "When did Kim Jong Un meet Putin?"
-            # Trump's meetings with Kim: a sentence that says no time, no word of the asked event (the timeline
-            # route's ``event_words``), or not each name asked (a word of it, in the sentence or its headline: "Kim"
-            # for "Kim Jong Un") does not say when it happened (fifteenth session)
-            event = event_words(question)
-            quoted = [s for s in quoted if says_when(s)
-                      and (not event or event & with_hyphen_parts(content_tokens(s.text)))
-                      and holds_each_name(question, s.passage.title, s.text)]
+            # Trump's meetings with Kim: a sentence that says no time, or not of the asked event and names
+            # (``about_it``), does not say when it happened (fifteenth session)
+            quoted = about_it([s for s in quoted if says_when(s)], question)
             if not quoted:
                 return Evidence("search", passages=passages, note=note)
         if asks_past(question):
@@ -449,27 +449,30 @@ def _names_nothing_asked(question: str, passages: list[Passage]) -> bool:
     if not names:
         return False
     # a passage's names as it writes them (app.text.tokens.written_names: "the main entrance" names no Maine)
-    held = content_tokens(" ".join(p.title for p in passages)) | written_names(" ".join(p.text for p in passages))
+    held = held_names(" ".join(p.title for p in passages), " ".join(p.text for p in passages))
     return not any(names_all({name}, held) for name in names)
 
 
-def holds_each_name(question: str, title: str, text: str) -> bool:
-    """Does a sentence (``text``, under its article's ``title``) hold a word of each name the question asks about
-    (``asked_names``, read as the runs of capitalised words they come from: "Kim" names "Kim Jong Un"), written as
-    a name (app.text.tokens.written_names: "the main gym doors" names no Maine)?"""
+def asked_name_groups(question: str) -> list[set[str]]:
+    """The names a question asks about (``asked_names``), grouped by the run of capitalised words each comes from
+    ("Kim Jong Un" -> {kim, jong, un}): a word of a group names it ("Kim")."""
     asked = asked_names(question)
-    tokens = content_tokens(title) | written_names(text)
-    groups = [set(group) & asked for group in name_groups(question)]
-    return all(any(names_all({word}, tokens) for word in group) for group in groups if group)
+    return [group for group in (set(run) & asked for run in name_groups(question)) if group]
 
 
-def of_the_story(about: str, sentence: ScoredSentence) -> bool:
-    """Is the sentence of the story asked for: each of its names (in the sentence or its headline) and a word of
-    its event ("shooting" of "the Maine shooting") in the sentence? "Timeline of the Maine shooting", over a week
-    without it, had quoted Colorado's and Nashville's shootings (fifteenth session)."""
-    event = event_words(about)
-    return (holds_each_name(about, sentence.passage.title, sentence.text)
-            and (not event or bool(event & with_hyphen_parts(content_tokens(sentence.text)))))
+def holds_each_name(groups: list[set[str]], title: str, text: str) -> bool:
+    """Does a sentence (``text``, under its article's ``title``) hold a word of each group (``asked_name_groups``),
+    written as a name (app.text.tokens.held_names: "the main gym doors" names no Maine)?"""
+    tokens = held_names(title, text)
+    return all(any(names_all({word}, tokens) for word in group) for group in groups)
+
+
+def about_it(scored: list[ScoredSentence], question: str) -> list[ScoredSentence]:
+    """The sentences of what ``question`` asks about: a word of each name it asks (``holds_each_name``, in the
+    sentence or its headline) and a word of its event (``event_words``: "shooting" of "the Maine shooting",
+    "visit" of "When did Biden visit Israel?") in the sentence."""
+    groups, event = asked_name_groups(question), event_words(question)
+    return [s for s in scored if holds_event(event, s.text) and holds_each_name(groups, s.passage.title, s.text)]
 
 
 def says_when(sentence: ScoredSentence) -> bool:

@@ -17,7 +17,7 @@ from app.text.actors import actors_in_question, canonical_actors, resolve_actor
 from app.text.asking import what_is_asked
 from app.text.lines import dangling, named_subject, pronoun_speaks, resolve
 from app.text.sentences import split_sentences
-from app.text.tokens import NAME_WORD, content_tokens
+from app.text.tokens import NAME_WORD, content_tokens, slavic_spellings
 
 MAX_STATEMENT_SOURCES = 12
 _PRONOUNS = frozenset("he she it they him her them his its their".split())
@@ -89,19 +89,6 @@ def statement_topic(question: str, names: list[str]) -> set[str]:
     return question_terms(question) - _INTENT_WORDS - actor_words
 
 
-# A Slavic surname's ending is written several ways: AP's "Zelensky" is USA Today's "Zelenskyy" (a new user's "What
-# did Zelensky say at the UN?" found none of his statements in a week that spelt it the other way: fifteenth session).
-_SLAVIC_ENDING = re.compile(r"(?:skyy|skiy|skyi|sky|ski)$")
-
-
-def spellings(key: str) -> list[str]:
-    """The speaker keys a surname may be filed under: itself, or each way of writing a Slavic ending."""
-    if not _SLAVIC_ENDING.search(key):
-        return [key]
-    stem = _SLAVIC_ENDING.sub("", key)
-    return [stem + ending for ending in ("sky", "skyy", "skiy", "ski")]
-
-
 def actor_sources(retriever: Retriever, names: list[str], question: str = "") -> list[Source]:
     """Every visible statement of the named actors/people, deduplicated by sentence, in date then text order; a later
     copy of a statement already listed (``near_duplicate``: wire copies, retellings, a live page's summary box) is
@@ -118,7 +105,7 @@ def actor_sources(retriever: Retriever, names: list[str], question: str = "") ->
     for name in names:
         resolved = resolve_actor(name)
         rows = (retriever.statements(StatementFilter(affiliation=resolved.name)) if resolved
-                else [st for key in spellings(name.lower()) for st in retriever.statements(
+                else [st for key in slavic_spellings(name.lower()) for st in retriever.statements(
                     StatementFilter(speaker_key=key))])
         given = _given_name(question, name) if question and not resolved else ""
         found += [(name, st) for st in rows if st.article_id in visible and not _someone_else(st, name, given)]

@@ -77,7 +77,7 @@ from app.records import (
 )
 from app.store.keyword import LEAD_CHARS, LEAD_READ
 from app.text.actors import is_country_initials, is_demonym
-from app.text.dates import find_time_expressions, parse_question_time
+from app.text.dates import find_time_expressions, parse_question_time, without_time_expressions
 from app.text.lines import (
     ambiguous_past,
     content_start,
@@ -88,7 +88,7 @@ from app.text.lines import (
     shown_line,
 )
 from app.text.sentences import split_sentences
-from app.text.tokens import STOPWORDS, content_tokens, written_names
+from app.text.tokens import STOPWORDS, content_tokens, slavic_spellings, written_names
 
 MAX_DATES = 366
 MAX_SENTENCES = 10
@@ -302,9 +302,7 @@ def asked_names(question: str) -> set[str]:
     "The largest health care strike in US history began this week. Around how many ...?" asks of no name at all.
     A time expression is when, not what, as a year is: "... fell by how much year-on-year in August?" is answered by
     a sentence that says "last month"."""
-    for expression in sorted(find_time_expressions(question, dt.date(2000, 1, 1)), key=lambda e: -e.start):
-        question = question[: expression.start] + " " + question[expression.end :]
-    text = " ".join(w for w in question.split()
+    text = " ".join(w for w in without_time_expressions(question).split()
                     if not is_demonym(bare := w.strip("?!.,;:'’\"“”")) and not is_country_initials(bare))
     names = {name for span in split_sentences(text) for name in story_names(span.text(text))}
     return {n for n in names if len(n) > 1 and not n.isdigit()}
@@ -347,15 +345,11 @@ def query_names(retriever: Retriever, about: str) -> set[str]:
     return story_names(about) | archive_names(about, spelled)
 
 
-# A Slavic surname's ending, as the stemmer leaves it: "Zelensky" -> "zelenski", "Zelenskyy" -> "zelenskyy".
-_SLAVIC_STEM = re.compile(r"(?<=\w{3})sk(?:yy|iy|yi|y|i)$")
-
-
 def _same_name(token: str, name: str) -> bool:
     """A token is the name or its demonym ("syria"/"syrian", "egypt"/"egyptian", "iraq"/"iraqi"): one a prefix of
     the other, at most three letters longer ("jackson" is not "jacksonvill"); or the same Slavic surname with its
-    ending spelt otherwise ("zelenski"/"zelenskyy", as app.query.statements.spellings reads speakers)."""
-    if token == name or _SLAVIC_STEM.sub("ski", token) == _SLAVIC_STEM.sub("ski", name):
+    ending spelt otherwise ("zelenski"/"zelenskyy": app.text.tokens.slavic_spellings, as the statements are read)."""
+    if token == name or name in slavic_spellings(token):
         return True
     short, long = sorted((token, name), key=len)
     return len(short) >= 4 and len(long) - len(short) <= 3 and long.startswith(short)

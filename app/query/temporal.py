@@ -41,9 +41,15 @@ from app.query.retrieval import Retriever
 from app.query.story import STORY_COSINE, asked_names, find_story, names_all, query_names
 from app.records import EventFilter, Passage, Source, StoredEvent, from_epoch
 from app.text.asking import what_is_asked
-from app.text.dates import TimeConstraint, find_time_expressions, parse_question_time, question_is_temporal
+from app.text.dates import (
+    TimeConstraint,
+    find_time_expressions,
+    parse_question_time,
+    question_is_temporal,
+    without_time_expressions,
+)
 from app.text.lines import dangling, furniture, hypothetical, speculative
-from app.text.tokens import content_tokens, with_hyphen_parts, written_names
+from app.text.tokens import content_tokens, held_names, with_hyphen_parts
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -168,10 +174,7 @@ def event_anchor(question: str) -> TimeConstraint | None:
 
 def topic_tokens(text: str) -> set[str]:
     """Content words of a question minus its dates and time words: what the question is about."""
-    spans = [(e.start, e.end) for e in find_time_expressions(text, dt.date(2000, 1, 1))]
-    for start, end in sorted(spans, reverse=True):
-        text = text[:start] + " " + text[end:]
-    return content_tokens(text) - _GENERIC
+    return content_tokens(without_time_expressions(text)) - _GENERIC
 
 
 def first_of_phrases(question: str) -> list[str]:
@@ -436,7 +439,7 @@ def _named(hits: list[_Hit], text: str, context: str | None = None) -> list[_Hit
     if not names:
         return hits
     # the sentence's names as it writes them (app.text.tokens.written_names: "the main suspect" names no Maine)
-    return [h for h in hits if names_all(names, content_tokens(h.event.title) | written_names(h.event.text))]
+    return [h for h in hits if names_all(names, held_names(h.event.title, h.event.text))]
 
 
 def event_words(question: str, context: str | None = None) -> set[str]:
@@ -446,15 +449,19 @@ def event_words(question: str, context: str | None = None) -> set[str]:
     return topic_tokens(question) - asked_names(context or question) - _LIGHT_VERBS
 
 
+def holds_event(event: set[str], text: str) -> bool:
+    """Does ``text`` hold a word of the asked event (``event_words``; "re-elected" holds "elected": a hyphenated
+    word's parts and joined form count), or is there no such word to hold?"""
+    return not event or bool(event & with_hyphen_parts(content_tokens(text)))
+
+
 def _of_the_event(hits: list[_Hit], question: str, context: str | None = None) -> list[_Hit]:
     """The hits whose sentence holds a word of the asked event (``event_words``), if it has any. "When did Biden
     visit Israel?", over a week without the visit, had been answered "earlier this month" from "He focused instead
     on Iran and President Joe Biden, blaming both for the outbreak of more violence in the region earlier this
     month" under a headline naming Israel (fifteenth session)."""
     event = event_words(question, context)
-    if not event:
-        return hits
-    return [h for h in hits if event & with_hyphen_parts(content_tokens(h.event.text))]
+    return [h for h in hits if holds_event(event, h.event.text)]
 
 
 def _when(

@@ -74,9 +74,6 @@ _INNER_WH = re.compile(r"\b(?P<wh>which|what)\s+(?P<head>[a-z][\w-]*)", re.I)
 # "Three astronauts returned to Earth this week after how many days in space?", "... rates increased by how much
 # between 2021 and 2022?": a number asked inside the sentence
 _INNER_HOW = re.compile(r"\b(?P<wh>how\s+(?:many|much))\b(?:\s+(?P<head>[a-z][\w-]*))?", re.I)
-# "The House has been in disarray since ... . Who did House Republicans pick as their nominee?": the context first,
-# then the sentence that asks (a quiz's form, and a user's who pastes a line before asking)
-_ASKING_SENTENCE = re.compile(r"(?:how|which|what|whose|whom|who|where|when|why)\b", re.I)
 _MONEY_WORDS = re.compile(r"\b(cost|costs|price|worth|paid|pay|fine|fined|salary|budget|raise[ds]?|dollars?|"
                           r"\$|euros?|pounds?|billion|million)\b", re.I)
 _PERCENT_WORDS = re.compile(r"\b(percent|per cent|percentage|rate|%)\b", re.I)
@@ -126,7 +123,9 @@ def what_is_asked(question: str) -> Asking:
         return Asking("what", None, (opinion.group("a") or opinion.group("b")).lower(), False)
     m = _WH.match(body) if question else None
     if not m:
-        asking = [span for span in split_sentences(question or "")[1:] if _ASKING_SENTENCE.match(question, span.start)]
+        # "The House has been in disarray since ... . Who did House Republicans pick as their nominee?": the context
+        # first, then the sentence that asks (a quiz's form, and a user's who pastes a line before asking)
+        asking = [span for span in split_sentences(question or "")[1:] if _WH.match(question, span.start)]
         if asking:
             return what_is_asked(question[asking[-1].start:])
         inner = _INNER_WH.search(question or "")

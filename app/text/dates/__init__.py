@@ -23,7 +23,8 @@ Package layout, one module per layer; imports only point down the list (no cycle
 - ``lexicon``: word tables and compiled regexes.
 - ``calendar_math``: date arithmetic and the ``dateparser`` wrapper.
 - ``finders``: the regex candidate finders and their priorities.
-- ``selection``: overlap resolution, qualifiers, prepositions, ranges; ``find_time_expressions``.
+- ``selection``: overlap resolution, qualifiers, prepositions, ranges; ``find_time_expressions``,
+  ``without_time_expressions``.
 - ``question_time``: ``parse_question_time``, ``question_is_temporal``.
 - ``bounds``: dates people type (YYYY, YYYY-MM, YYYY-MM-DD): range bounds and the as-of day, one parser for the
   CLI, the web UI and the test sets.
@@ -34,9 +35,9 @@ from __future__ import annotations
 from app.text.dates.bounds import parse_as_of, parse_date_bound
 from app.text.dates.model import TimeConstraint, TimeExpr
 from app.text.dates.question_time import parse_question_time, question_is_temporal
-from app.text.dates.selection import find_time_expressions
+from app.text.dates.selection import find_time_expressions, without_time_expressions
 
 __all__ = [
     "TimeConstraint", "TimeExpr", "find_time_expressions", "parse_as_of", "parse_date_bound", "parse_question_time",
-    "question_is_temporal",
+    "question_is_temporal", "without_time_expressions",
 ]

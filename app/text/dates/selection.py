@@ -119,3 +119,11 @@ def find_time_expressions(text: str, published: datetime.date | None) -> list[Ti
     """All temporal expressions in text, resolved against published (None: only absolute ones)."""
     exprs = [_with_preposition(text, _with_qualifier(text, e)) for e in _select(text, published)]
     return _merge_ranges(text, exprs)
+
+
+def without_time_expressions(text: str) -> str:
+    """The text with each of its time expressions replaced by a space: what a question is about, or names, beside
+    when (any reference day will do: only where the expressions are matters)."""
+    for expression in sorted(find_time_expressions(text, datetime.date(2000, 1, 1)), key=lambda e: -e.start):
+        text = text[: expression.start] + " " + text[expression.end :]
+    return text
