@@ -147,6 +147,23 @@ def test_a_models_words_must_be_of_the_kind_asked(question: str, words: str, fit
     assert fits_question(what_is_asked(question), words, question) is fits
 
 
+@pytest.mark.parametrize("question, words, before, fits", [
+    # a person of another office is no answer to "Who is the <office> ...?": by the words' title or the one before
+    ("Who is the president of Azerbaijan?", "Secretary of State Antony Blinken", "", False),
+    ("Who is the president of Azerbaijan?", "Antony Blinken", "“We are concerned,” Secretary of State ", False),
+    ("Who is the president of Azerbaijan?", "Ilham Aliyev", "an adviser to Azerbaijani President ", True),
+    ("Who is the president of Azerbaijan?", "Ilham Aliyev", "said ", True),  # no title: nothing contradicts
+    ("Who is Azerbaijan's president?", "Hikmet Hajiyev, foreign policy adviser", "", False),
+    ("Who is the president?", "Vice President Kamala Harris", "", False),  # "vice president" is its own office
+    ("Who is the speaker of the House?", "House Majority Leader Steve Scalise", "", False),
+    # one taking an office still carries the old title: not checked
+    ("Who became the new prime minister?", "Foreign Secretary Liz Truss", "", True),
+    ("Who is the new speaker of the House?", "Majority Whip Tom Emmer", "", True),
+])
+def test_a_person_of_another_office_is_no_answer(question: str, words: str, before: str, fits: bool) -> None:
+    assert fits_question(what_is_asked(question), words, question, before) is fits
+
+
 def test_no_span_for_other_questions_or_sentences_without_one() -> None:
     assert span("Why did the talks fail?", "The talks failed because Baku refused.") is None
     assert span("How many people were killed?", "Many people were killed in the attack.") is None
@@ -374,6 +391,15 @@ def test_words_that_only_repeat_the_question_are_no_answer(seed_settings, words:
     answer = _answerer(seed_settings, _Picker(_reply_with(words))).ask(KILLED, mode="llm")
     assert any("is not the number the question asks for" in n for n in answer.notes), answer.notes
     assert "25 people" in answer.text and answer.short is not None and answer.short.by == "rules"
+
+
+def test_a_pick_of_another_office_holder_gives_the_extractive_answer(seed_settings) -> None:
+    """The packaged model picked "Antony Blinken" (Secretary of State) for the seed's "Who is the president of
+    Azerbaijan?": refused, the extractive answer leads with Azerbaijan's president."""
+    question = "Who is the president of Azerbaijan?"
+    answer = _answerer(seed_settings, _Picker(_reply_with("Antony Blinken"))).ask(question, mode="llm")
+    assert any("could not be used" in n for n in answer.notes), answer.notes
+    assert answer.short is not None and answer.short.by == "rules" and answer.short.text == "Ilham Aliyev"
 
 
 # --- auto: each route in the mode that scored higher (app.answer.answerer.ROUTE_MODES) ----------------------------

@@ -431,7 +431,8 @@ class Answerer:
                 lease.release()
             _record_prompt(turn, model)
             picked = pick.parse(raw, candidates)
-            if picked.n and not fits_question(what_is_asked(turn.standalone), picked.text, turn.standalone):
+            before = next((s.text[:picked.start] for s in candidates if s.n == picked.n), "")
+            if picked.n and not fits_question(what_is_asked(turn.standalone), picked.text, turn.standalone, before):
                 kind = prompts.pick_kind(turn.standalone)
                 raise pick.PickError(f"the model's answer {picked.text!r} is not {kind} the question asks for")
             chosen = picked

@@ -72,7 +72,9 @@ def answer_span(asked: Asking, sentence: str, question: str, known: frozenset[st
     if asked.answer_type in _NUMERIC:
         found = _numbers(asked.answer_type, sentence, question)
     elif asked.answer_type in _NAMED:
-        found = [(a, b) for a, b in _names(sentence, question, known) if _of_kind(asked, sentence[a:b], sentence[:a])]
+        found = [(a, b) for a, b in _names(sentence, question, known)
+                 if _of_kind(asked, sentence[a:b], sentence[:a]) and not other_office(question, sentence[a:b],
+                                                                                       sentence[:a])]
     else:
         return None
     anchors = _anchor_positions(sentence, question, asked.head)
@@ -101,11 +103,14 @@ def when_span(sentence: str, label: str, published: dt.date | None) -> AnswerSpa
     return None
 
 
-def fits_question(asked: Asking, words: str, question: str) -> bool:
+def fits_question(asked: Asking, words: str, question: str, before: str = "") -> bool:
     """Could ``words`` (a model's copied answer) answer the question? Not when they only repeat the question
     ("Azerbaijan" for "Which country backs Azerbaijan?"), and not when they are not of the kind asked: no number for
     "how many", no percentage for "what percentage", no country for "which country", a country, organisation or
-    place for "who" (the same kinds the rules above read)."""
+    place for "who" (the same kinds the rules above read), nor a person of another office than the one asked
+    (``other_office``; ``before``: the sentence up to the words, where a name's title stands)."""
+    if other_office(question, words, before):
+        return False
     said = content_tokens(words)
     if said and said <= content_tokens(question):
         return False
@@ -118,6 +123,43 @@ def fits_question(asked: Asking, words: str, question: str) -> bool:
     if asked.head in _COUNTRY_NOUNS:
         return _is_country(words.strip())
     return not (asked.answer_type == PERSON and lookup_alias(words.strip()) is not None)
+
+
+# Offices a question can ask the holder of, longest first ("vice president" is not "president", "foreign minister"
+# not "prime minister"); "Secretary of State" and "Secretary-General" are offices of their own.
+_OFFICE = re.compile(
+    r"\b(vice[ -]president|prime minister|foreign minister|foreign secretary|defen[cs]e minister|defen[cs]e secretary|"
+    r"finance minister|interior minister|home secretary|secretary of state|secretary[ -]general|"
+    r"majority leader|minority leader|majority whip|minority whip|chief executive|attorney general|"
+    r"president|premier|chancellor|minister|secretary|speaker|governor|mayor|senator|king|queen|pope|ceo|chairman|"
+    r"chairwoman|spokesman|spokeswoman|adviser|advisor|ambassador|envoy)\b",
+    re.I,
+)
+# "Who is the president of Azerbaijan?", "Who's the current speaker?": the holder of an office now. Not "Who became
+# the new prime minister?" nor "Who was named ambassador?": the one taking an office still carries the old title.
+_HOLDER_OF = re.compile(r"^\s*who(?:\s+is|\s+was|['’]s)\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,3}?" + _OFFICE.pattern,
+                        re.I)
+# the capitalised title run right before a name: "Azerbaijani President ", "Secretary of State "
+_TITLE_RUN = re.compile(r"(?:\b[A-Z][\w.-]*(?:\s+of)?\s+)+$")
+
+
+def _offices(text: str) -> set[str]:
+    return {re.sub(r"[ -]+", " ", m.group(1).lower()).replace("defense", "defence") for m in _OFFICE.finditer(text)}
+
+
+def other_office(question: str, words: str, before: str = "") -> bool:
+    """Does the named person hold another office than the one a "Who is the <office> ...?" question asks about?
+    "Secretary of State Antony Blinken" is no answer to "Who is the president of Azerbaijan?" (the seed, LLM mode,
+    fourteenth and fifteenth sessions: the model's pick). The person's offices are the title words in ``words`` or
+    in the capitalised run right before them in the sentence (``before``); none there, nothing contradicts."""
+    if not _HOLDER_OF.match(question) or re.search(r"\b(?:new|next|former|acting|interim)\b", question, re.I):
+        return False
+    asked = _offices(question)
+    if not asked:
+        return False
+    run = _TITLE_RUN.search(before)
+    held = _offices(words) | (_offices(run.group()) if run else set())
+    return bool(held) and not held & asked
 
 
 def _numbers(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
