@@ -393,6 +393,24 @@ def test_words_that_only_repeat_the_question_are_no_answer(seed_settings, words:
     assert "25 people" in answer.text and answer.short is not None and answer.short.by == "rules"
 
 
+def test_no_lead_from_a_sentence_that_names_nothing_the_question_asks_about() -> None:
+    """"hundreds [1]" of a Mariupol hospital had led "How many hostages does Hamas hold?" (a week without the war's
+    hostage count): a lead's sentence, or its headline, holds a name the question asks about."""
+    from app.answer.compose import short_extractive
+
+    question = "How many hostages does Hamas hold?"
+    other = "Russian forces were holding hundreds of doctors and patients hostage in the hospital, Biden said."
+    ours = "Hamas is holding about 200 hostages in Gaza, the Israeli military said."
+    elsewhere = Source(1, other, "a", "Biden on Putin", "2022-03-16", 0, len(other), score=0.9)
+    assert short_extractive(question, [elsewhere]) is None
+    short = short_extractive(question, [Source(1, ours, "b", "The war", "2023-10-20", 0, len(ours), score=0.9)])
+    assert short is not None and short.text.startswith("200")
+    titled = "The group is holding about 200 hostages, the military said."  # the name in the headline
+    short = short_extractive(question, [Source(1, titled, "c", "Hamas holds 200 hostages", "2023-10-20", 0,
+                                               len(titled), score=0.9)])
+    assert short is not None and short.text.startswith("200")
+
+
 def test_a_pick_of_another_office_holder_gives_the_extractive_answer(seed_settings) -> None:
     """The packaged model picked "Antony Blinken" (Secretary of State) for the seed's "Who is the president of
     Azerbaijan?": refused, the extractive answer leads with Azerbaijan's president."""

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 
 from app.answer.citations import cite, cited_numbers, split_claims, support_score
+from app.answer.routes import asked_name_groups, holds_each_name
 from app.query.temporal import looks_back, question_kind
 from app.records import ShortAnswer, Source
 from app.text.answer_spans import answer_span, when_span
@@ -46,6 +47,9 @@ def short_extractive(question: str, sources: list[Source]) -> ShortAnswer | None
         return None
     known = frozenset(w for s in sources for group in name_groups(s.text) for w in group)
     best = max(sources, key=lambda s: s.score)
+    groups = asked_name_groups(question)
+    if groups and not any(holds_each_name([group], best.title, best.text) for group in groups):
+        return None  # "hundreds" of a Mariupol hospital is no count of "How many hostages does Hamas hold?"
     span = answer_span(asked, best.text, question, known)
     if span is None:
         return None
