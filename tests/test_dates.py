@@ -245,6 +245,19 @@ def test_relations_from_prepositions() -> None:
     assert (by.relation, by.date_start) == ("before", D(2023, 9, 15))
 
 
+@pytest.mark.parametrize("sentence, text, relation", [
+    # what followed a day or led up to it is not the day's own news (a 2022 meeting had been dated 6 January 2021)
+    ("He was criticised in the immediate wake of January 6, 2021, sources said.",
+     "in the immediate wake of January 6, 2021", "after"),
+    ("Protests grew in the aftermath of the March 3 vote.", "in the aftermath of the March 3", "after"),
+    ("Talks stalled in the run-up to Tuesday's vote.", "in the run-up to Tuesday", "before"),
+    ("It was up to the 2020 team.", "2020", "at"),  # "up to the" before a year is no relation
+])
+def test_relations_from_phrases_of_sequence(sentence: str, text: str, relation: str) -> None:
+    expr = _only(sentence)
+    assert (expr.text, expr.relation) == (text, relation)
+
+
 # ---------------------------------------------------------------------------------------------- false positives
 
 

@@ -411,6 +411,17 @@ def test_no_lead_from_a_sentence_that_names_nothing_the_question_asks_about() ->
     assert short is not None and short.text.startswith("200")
 
 
+def test_a_pick_from_a_sentence_naming_nothing_asked_gives_the_extractive_answer(seed_settings) -> None:
+    """The seed counts 25 dead by the separatists' word, not Turkey's: "25 people" is no answer to "How many people
+    did Turkey say were killed?", and the extractive answer does not lead with it either."""
+    question = "How many people did Turkey say were killed?"
+    answer = _answerer(seed_settings, _Picker(_reply_with("25 people"))).ask(question, mode="llm")
+    assert any("names nothing the question asks about" in n for n in answer.notes), answer.notes
+    assert answer.short is None or "25" not in answer.short.text
+    good = _answerer(seed_settings, _Picker(_reply_with("25 people"))).ask(KILLED, mode="llm")
+    assert good.short is not None and good.short.by == "model" and good.short.text == "25 people"
+
+
 def test_a_pick_of_another_office_holder_gives_the_extractive_answer(seed_settings) -> None:
     """The packaged model picked "Antony Blinken" (Secretary of State) for the seed's "Who is the president of
     Azerbaijan?": refused, the extractive answer leads with Azerbaijan's president."""

@@ -33,6 +33,7 @@ from app.answer.compose import (
     compose_story,
     compose_timeline,
     lead_with,
+    names_something_asked,
     short_extractive,
     short_when,
 )
@@ -431,10 +432,14 @@ class Answerer:
                 lease.release()
             _record_prompt(turn, model)
             picked = pick.parse(raw, candidates)
-            before = next((s.text[:picked.start] for s in candidates if s.n == picked.n), "")
-            if picked.n and not fits_question(what_is_asked(turn.standalone), picked.text, turn.standalone, before):
-                kind = prompts.pick_kind(turn.standalone)
-                raise pick.PickError(f"the model's answer {picked.text!r} is not {kind} the question asks for")
+            source = next((s for s in candidates if s.n == picked.n), None)
+            if source is not None:  # a pick of none is the model's "the articles don't say"
+                before = source.text[:picked.start]  # where a name's title stands ("Secretary of State ...")
+                if not fits_question(what_is_asked(turn.standalone), picked.text, turn.standalone, before):
+                    kind = prompts.pick_kind(turn.standalone)
+                    raise pick.PickError(f"the model's answer {picked.text!r} is not {kind} the question asks for")
+                if not names_something_asked(turn.standalone, source):
+                    raise pick.PickError(f"sentence {picked.n} names nothing the question asks about")
             chosen = picked
         except pick.PickError as exc:
             notes = [f"The model's pick could not be used ({exc}); showing the extractive answer."]

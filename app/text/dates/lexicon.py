@@ -65,6 +65,11 @@ _PREP_RELATION = {
     "until": "before", "till": "before", "til": "before", "by": "before", "before": "before", "through": "before",
     "prior to": "before", "up to": "before", "ahead of": "before", "earlier than": "before",
     "no later than": "before",
+    # "in the immediate wake of January 6, 2021": what followed the day, not the day (a House speaker-race timeline
+    # had dated a 2022 meeting to 6 January 2021); "in the run-up to the vote on Tuesday": what preceded it
+    "in the wake of": "after", "in the aftermath of": "after", "in the days after": "after",
+    "in the run-up to": "before", "in the runup to": "before", "in the lead-up to": "before",
+    "in the leadup to": "before", "on the eve of": "before",
 }
 
 # --------------------------------------------------------------------------------------------------------------
@@ -144,7 +149,9 @@ _RE_SEASON = re.compile(
 )
 _RE_PREFIX = re.compile(
     r"(?i:\b(?P<p>on|in|at|during|throughout|as\s+of|since|after|from|starting|beginning|later\s+than|following|"
-    r"until(?:\s+at\s+least)?|till|til|by|before|through|prior\s+to|up\s+to|ahead\s+of|earlier\s+than|no\s+later\s+than)\s+)$"
+    r"until(?:\s+at\s+least)?|till|til|by|before|through|prior\s+to|up\s+to|ahead\s+of|earlier\s+than|no\s+later\s+than|"
+    r"(?:in\s+the\s+(?:immediate\s+)?(?:wake|aftermath)\s+of|in\s+the\s+days\s+after|in\s+the\s+(?:run|lead)-?up\s+to|"
+    r"on\s+the\s+eve\s+of)(?:\s+the)?)\s+)$"
 )
 _RE_QUALIFIER = re.compile(
     r"(?i:(?:\bthe\s+)?(?:\b(?P<q>early|mid|late)(?:\s*-\s*|\s+)|\b(?P<p>end|start|beginning|middle|close)\s+of\s+"

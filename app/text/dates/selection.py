@@ -61,10 +61,11 @@ def _with_preposition(text: str, expr: TimeExpr) -> TimeExpr:
     """'until February' (before), 'since 1991' (after), 'on Tuesday' (at): the preposition joins the span."""
     if expr.relation == "within":
         return expr
-    match = _RE_PREFIX.search(text, max(0, expr.start - 20), expr.start)
+    match = _RE_PREFIX.search(text, max(0, expr.start - 40), expr.start)
     if not match:
         return expr
-    prep = re.sub(r"\s+", " ", match.group("p").lower()).replace(" at least", "")
+    prep = re.sub(r"\s+", " ", match.group("p").lower()).replace(" at least", "").replace(" immediate", "")
+    prep = prep.removesuffix(" the") if prep.endswith(("of the", "to the", "after the")) else prep
     if prep == "by" and text[expr.end : expr.end + 2] in ("'s", "’s"):
         return expr  # "by Tuesday's attack"
     start = match.start()
