@@ -418,8 +418,27 @@ def find_story(retriever: Retriever, about: str, scope: dict[str, StoredArticle]
     if not names:
         return near_story
     members = (_naming_leads(retriever, names, near_story, scope, known) | seeds) & set(near_story)
-    members |= _among_members(matrix, near_story, members, scope)
+    members |= _not_before(_among_members(matrix, near_story, members, scope), members, scope)
     return {aid: sim for aid, sim in near_story.items() if aid in members}
+
+
+# An article that does not name the story and was published well before every article that does is another story
+# its neighbours resemble, not this one's prelude: "Timeline of the Nashville school shooting" (a RealTimeQA week of
+# October 2023: four articles name it, from 28 March 2023) had taken a June 2022 red-flag-law feature, the St. Louis
+# and University of Virginia shootings of autumn 2022 and the Colorado Springs nightclub attack, and led with "14
+# February 2018: ... killed inside Marjory Stoneman Douglas High School". A story's days before its first naming
+# report (a storm before it had a name) stay within PRELUDE_DAYS.
+PRELUDE_DAYS = 7
+
+
+def _not_before(joined: set[str], members: set[str], scope: dict[str, StoredArticle]) -> set[str]:
+    """Of ``joined`` (articles that do not name the story), those published no more than PRELUDE_DAYS before the
+    first of ``members`` (those that do), or undated."""
+    first = min((scope[aid].published_ts for aid in members if scope[aid].published_ts), default=0)
+    if not first:
+        return joined
+    earliest = first - PRELUDE_DAYS * 86_400
+    return {aid for aid in joined if not scope[aid].published_ts or scope[aid].published_ts >= earliest}
 
 
 def _among_members(

@@ -180,16 +180,32 @@ def _numbers(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
         end = m.end()
         first = _UNIT.match(sentence, end)
         counts = content_tokens(first.group(1)) if first else set()
-        if kind == NUMBER and counted and counts & question_words and not counts & counted:
+        noun = _unit_words(sentence, end)  # "305,000 student loan borrowers": the compound counts its last word
+        if kind == NUMBER and counted and counts & question_words and not noun & counted:
             continue  # "a magnitude 5.1 earthquake" counts no people for "How many people died in the earthquake?"
         if kind == NUMBER:  # "25 people", "60 military posts": the question's own words after the number
-            for _ in range(2):
+            for _ in range(UNIT_WORDS):
                 unit = _UNIT.match(sentence, end)
                 if not unit or not content_tokens(unit.group(1)) & question_words:
                     break
                 end = unit.end()
         out.append((m.start(), end))
     return out
+
+
+UNIT_WORDS = 3  # "305,000 student loan borrowers", "60 military posts", "25 people"
+
+
+def _unit_words(sentence: str, end: int) -> set[str]:
+    """The content words of the (up to UNIT_WORDS) words right after a number."""
+    words: set[str] = set()
+    for _ in range(UNIT_WORDS):
+        unit = _UNIT.match(sentence, end)
+        if not unit:
+            break
+        words |= content_tokens(unit.group(1))
+        end = unit.end()
+    return words
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)  # what is counted, and its verb
