@@ -238,6 +238,18 @@ def test_partial_dates_resolve_to_past_year() -> None:
     assert _only("The vote was held on Oct. 3.").date_start == D(2022, 10, 3)
 
 
+def test_a_day_a_few_days_after_publication_is_this_years() -> None:
+    """A page updated after its first publication ("Sept. 13: Cavalcante captured" in a timeline first published
+    on 8 September) or a plan said without a future word: the days up to AHEAD_DAYS ahead are this year's."""
+    from app.text.dates import find_time_expressions
+
+    assert _only("Sept. 24: Cavalcante captured.").date_start == D(2023, 9, 24)  # PUB + 5 days
+    assert _only("The vote was held on Sept. 27.").date_start == D(2022, 9, 27)  # PUB + 8: last year's
+    late_december = find_time_expressions("Jan. 2: the new law takes effect.", D(2023, 12, 28))
+    assert [e.date_start for e in late_december] == [D(2024, 1, 2)]
+    assert [e.date_start for e in find_time_expressions("On Feb. 29 they met.", D(2024, 3, 10))] == [D(2024, 2, 29)]
+
+
 def test_relations_from_prepositions() -> None:
     since = _only("The region has been disputed since 1991.")
     assert (since.text, since.relation) == ("since 1991", "after")

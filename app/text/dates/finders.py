@@ -94,16 +94,28 @@ def _future_preferred(text: str, pos: int) -> bool:
     return bool(_RE_FUTURE_CUE.search(window[cuts[-1] :] if cuts else window))
 
 
+# A month and day without a year, in a clause that does not speak of the future, is the last such day up to this
+# many days after publication: a page updated after it was first published ("Sept. 13: Cavalcante captured" in a
+# manhunt timeline first published on 8 September had been read as 13 September 2022), or a plan said without a
+# future word. News writes the year of a day from another year (AP style), so a day a few days ahead is not last
+# year's; further ahead, a past-tense sentence is still read as last year's ("The vote was held on Oct. 3." in a
+# 19 September article): reading half a year ahead as this year's broke that (fifteenth session).
+AHEAD_DAYS = 7
+
+
 def _resolve_month_day(pub: datetime.date, month: int, day: int, future: bool) -> datetime.date | None:
-    year = pub.year
-    if future and (month, day) < (pub.month, pub.day):
-        year += 1
-    elif not future and (month, day) > (pub.month, pub.day):
-        year -= 1
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        return None
+    """The day ``month``/``day`` names in an article published on ``pub``: the first on or after ``pub`` when the
+    clause speaks of the future, else the last on or before AHEAD_DAYS after ``pub``."""
+    latest = pub + datetime.timedelta(days=AHEAD_DAYS)
+    candidates = []
+    for year in (pub.year - 1, pub.year, pub.year + 1):
+        try:
+            candidates.append(datetime.date(year, month, day))
+        except ValueError:
+            continue  # 29 February of a common year
+    if future:
+        return min((c for c in candidates if c >= pub), default=None)
+    return max((c for c in candidates if c <= latest), default=None)
 
 
 def _match_weekday(day: datetime.date, weekday: int) -> datetime.date:
