@@ -16,6 +16,12 @@ def test_sentences_are_exact_spans_and_respect_abbreviations() -> None:
                    "A new line starts."]
 
 
+def test_dotted_initials_before_a_name_do_not_end_a_sentence() -> None:
+    text = "Ravens running back J.K. Dobbins tore his Achilles. She read J.R.R. Tolkien. Then she slept."
+    assert [s.text(text) for s in split_sentences(text)] == [
+        "Ravens running back J.K. Dobbins tore his Achilles.", "She read J.R.R. Tolkien.", "Then she slept."]
+
+
 def test_closing_quotes_end_sentences() -> None:
     text = "“Enough is enough,” he said. “We cannot tolerate it.” Officials agreed."
     assert [s.text(text) for s in split_sentences(text)] == [

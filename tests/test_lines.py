@@ -458,3 +458,14 @@ def test_a_caption_after_the_sentence_and_a_lead_after_says_are_read():
     text = ("Dr Murray is doing all he can to help the inquiry, his spokeswoman says A lawyer for Michael Jackson's "
             "doctor has denied that his client administered painkilling drugs.")
     assert text[content_start(text):].startswith("A lawyer for")
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("Aaron Rodgers", True), ("1.", True), ("Onward:", True), ("Photo: AP", True),
+    ("He resigned.", False), ("“Yes.”", False), ("The vote was held on Tuesday", False),
+])
+def test_headings_and_list_items_are_fragments(text: str, fragment: bool) -> None:
+    from app.text.lines import is_fragment
+
+    assert is_fragment(text) is fragment
+

@@ -424,3 +424,20 @@ def test_the_sentence_naming_the_answer_gets_the_bonus(seed_settings, monkeypatc
     named, unnamed = "Azerbaijan is backed by Turkey.", "Azerbaijan is backed by its ally."
     assert with_bonus[named] - without[named] == pytest.approx(bonus)
     assert with_bonus[unnamed] == pytest.approx(without[unnamed])
+
+
+def test_a_heading_or_list_item_is_not_a_sentence_to_quote(seed_settings) -> None:
+    """"1. Aaron Rodgers" splits into "1." and "Aaron Rodgers": neither is scored as evidence (the second had been
+    quoted for "Who injured Aaron Rodgers?")."""
+    import dataclasses
+
+    from app.query.evidence import score_sentences
+    from app.query.retrieval import get_retriever
+    from app.store.registry import get_embeddings
+
+    text = "1. Aaron Rodgers\nRodgers was injured on the artificial turf on Monday."
+    spans = ((0, 2), (3, 16), (17, len(text)))
+    passage = dataclasses.replace(get_retriever(seed_settings).retrieve("Rodgers", 1)[0], text=text, start=0,
+                                  end=len(text), vector=None, sentences=spans)
+    scored = score_sentences("Who injured Aaron Rodgers?", [passage], get_embeddings(seed_settings).encode)
+    assert [s.text for s in scored] == ["Rodgers was injured on the artificial turf on Monday."]

@@ -27,7 +27,7 @@ from app.records import Passage, Source, day_of
 from app.text.actors import canonical_actors
 from app.text.asking import EVENT, GPE, LOC, MONEY, NUMBER, ORG, PERCENT, PERSON, Asking, what_is_asked
 from app.text.dates import find_time_expressions
-from app.text.lines import is_question
+from app.text.lines import is_fragment, is_question
 from app.text.tokens import content_tokens, name_groups, name_words, number_words_as_digits, numbers_in
 
 # Words that shape a question but are not what it is about.
@@ -153,7 +153,8 @@ def score_sentences(
     (``Passage.vector``): only the other sentences are embedded now, at most MAX_EMBEDDED. Embedding every candidate
     sentence was most of the extractive answer's time at 1,464 articles (p95 326 ms).
     """
-    items = [(p, s, e, t) for p in passages for s, e, t in p.sentence_texts() if t.strip() and not is_question(t)]
+    items = [(p, s, e, t) for p in passages for s, e, t in p.sentence_texts()
+             if t.strip() and not is_question(t) and not is_fragment(t)]
     if not items:
         return []
     q_terms = question_terms(question)

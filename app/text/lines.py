@@ -332,6 +332,17 @@ _TITLE_CASE_SMALL = frozenset("a an the of in on at to for and or but nor as by 
                               "per than is are was were be its".split())
 
 
+_END_MARK = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+def is_fragment(text: str) -> bool:
+    """A heading, a list item or a caption rather than a sentence: no word, or fewer than three words without a
+    closing full stop ("1. Aaron Rodgers" is split into "1." and "Aaron Rodgers": the second had been quoted as
+    the evidence for "Who injured Aaron Rodgers?", with a lead taken from another sentence over it)."""
+    words = re.findall(r"[A-Za-z]+", text)
+    return not words or (len(words) < 3 and not _END_MARK.search(text.strip()))
+
+
 def is_question(text: str) -> bool:
     """Whether ``text`` asks rather than tells ("Have you been affected by the earthquake?", a quoted question
     included): it ends with a question mark before any closing quote or bracket."""

@@ -19,6 +19,9 @@ _ABBREVIATIONS = {
     "dept", "est", "fig", "mt", "ft", "u.s.a", "d.c", "atty",
 }
 
+# Dotted initials as _word_before reads them ("j.k", "j.r.r"); a name follows them.
+_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
+
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and then whitespace.
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+|$)")
 
@@ -77,6 +80,8 @@ def _is_false_boundary(text: str, match_start: int, match_end: int, block_end: i
     if len(word) == 1 and word.isalpha() and text[match_start - 1].isupper():
         return True  # an initial such as "John F. Kennedy"
     nxt = text[match_end:block_end].lstrip()
+    if _INITIALS.fullmatch(word) and text[match_start - 1].isupper() and nxt[:1].isupper():
+        return True  # initials before a name: "running back J.K. Dobbins", "author J.R.R. Tolkien"
     if nxt and nxt[0].islower():
         return True  # "... the U.S. ambassador" style continuation
     return False
