@@ -136,6 +136,8 @@ def test_a_lone_capital_opening_the_sentence_is_a_name_only_when_seen_elsewhere(
      "speak.", None),
     ("Where is the UN headquartered?", "The UN is headquartered in New York, where President Joe Biden will speak.",
      "New York"),
+    # a word in capitals is a brand or an acronym, not a person's name
+    ("Who injured Aaron Rodgers?", "Rodgers was injured on the new FieldTurf CORE installed at MetLife Stadium.", None),
 ])
 def test_a_name_of_the_kind_asked(question: str, sentence: str, expected: str | None) -> None:
     assert span(question, sentence, frozenset({"nfl"})) == expected

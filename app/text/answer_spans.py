@@ -346,7 +346,10 @@ def _of_kind(asked: Asking, name: str, before: str = "") -> bool:
         return _is_country(bare) or bare.lower() in _subdivision_names() or bool(_PLACE_BEFORE.search(before))
     if asked.answer_type == PERSON:
         letters = re.sub(r"[^A-Za-z]", "", bare)
-        return (resolve_actor(bare) is None and not (len(letters) > 1 and letters.isupper())
+        # a word in capitals is a brand or an acronym, not a person's name: "FieldTurf CORE" had been the lead for
+        # "Who injured Aaron Rodgers?" (sixteenth session), as "NFL" had been for "Which pop star ...?"
+        shouted = any(len(w) >= 3 and w.isalpha() and w.isupper() for w in bare.split())
+        return (resolve_actor(bare) is None and not (len(letters) > 1 and letters.isupper()) and not shouted
                 and not {w.lower() for w in bare.split()} & _BODY_WORDS and bare.lower() not in _subdivision_names())
     if asked.answer_type in (ORG, EVENT):
         return not _is_country(bare)
