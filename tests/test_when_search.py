@@ -90,3 +90,13 @@ def test_a_hyphenated_word_holds_the_asked_event(archive) -> None:
     assert answer.short is not None and answer.short.text == "Sunday", answer.text
     held = tokens.with_hyphen_parts(tokens.content_tokens("He was re-elected in 2018 after the cease-fire."))
     assert tokens.content_tokens("elected") <= held and tokens.content_tokens("ceasefire") <= held
+
+
+def test_when_is_dated_by_the_lead_of_an_article_that_tells_the_event(seed_chronicle) -> None:
+    """"When did Azerbaijan launch its operation?" had said the articles don't say: no dated sentence of the seed holds
+    "launch" or "operation". Its lead tells the event ("Azerbaijan sent troops ... on Tuesday") and the article calls
+    it an operation further down: the lead dates it."""
+    answer = seed_chronicle.ask("When did Azerbaijan launch its operation?", mode="extractive")
+    assert answer.short is not None and answer.short.text == "Tuesday", answer.text
+    cited = {c.n: c for c in answer.citations}[answer.short.n]
+    assert cited.text.startswith("Azerbaijan sent troops") and "2023-09-19" in answer.text

@@ -40,6 +40,7 @@ from app.query.events import merge_events, overlapping, sort_key, visible_events
 from app.query.retrieval import Retriever
 from app.query.story import STORY_COSINE, asked_names, find_story, names_all, query_names
 from app.records import EventFilter, Passage, Source, StoredEvent, from_epoch
+from app.store.keyword import LEAD_CHARS
 from app.text.asking import what_is_asked
 from app.text.dates import (
     TimeConstraint,
@@ -464,12 +465,27 @@ def _of_the_event(hits: list[_Hit], question: str, context: str | None = None) -
     return [h for h in hits if holds_event(event, h.event.text)]
 
 
+def _leads_of_the_event(retriever: Retriever, hits: list[_Hit], question: str) -> list[_Hit]:
+    """The hits in an article's lead (its first LEAD_CHARS characters) whose article holds a word of the asked event
+    (``event_words``) further on: a news story's lead says what happened and when in its own words. "When did
+    Azerbaijan launch its operation?" on the seed had said the articles don't say: no dated sentence holds "launch"
+    or "operation", while the lead "Azerbaijan sent troops ... into Armenian-controlled Nagorno-Karabakh on Tuesday"
+    tells it and the article calls it "a full-scale military operation" further down. One read of the hits'
+    articles."""
+    event = event_words(question)
+    leads = [h for h in hits if h.event.start < LEAD_CHARS]
+    if not event or not leads:
+        return []
+    texts = retriever.store.article_texts(sorted({h.event.article_id for h in leads}))
+    return [h for h in leads if holds_event(event, texts.get(h.event.article_id, ""))]
+
+
 def _when(
     retriever: Retriever, question: str, constraint: TimeConstraint | None, encode: Encode
 ) -> DatedSources | None:
     query = overlapping(constraint.start, constraint.end) if constraint else None
-    hits = _of_the_event(_named(_score(_candidates(retriever, question, query), question, encode), question),
-                         question)
+    named = _named(_score(_candidates(retriever, question, query), question, encode), question)
+    hits = _of_the_event(named, question) or _leads_of_the_event(retriever, named, question)
     hits = _own_clause(_nearest_expression(_happened(hits, asks_past(question)), question), question)
     if not hits or not hits[0].relevant:
         return None
