@@ -438,7 +438,7 @@ class Answerer:
                 if not fits_question(what_is_asked(turn.standalone), picked.text, turn.standalone, before):
                     kind = prompts.pick_kind(turn.standalone)
                     raise pick.PickError(f"the model's answer {picked.text!r} is not {kind} the question asks for")
-                if not names_something_asked(turn.standalone, source):
+                if not self._names_something_asked(turn.standalone, source):
                     raise pick.PickError(f"sentence {picked.n} names nothing the question asks about")
             chosen = picked
         except pick.PickError as exc:
@@ -447,6 +447,16 @@ class Answerer:
             notes = [_failure_note(exc)]
         # the reader sees the answer when the pick is whole: its first token is the answer's end (total_ms)
         yield self._judge_pick(turn, chosen, extractive, notes, candidates)
+
+    def _names_something_asked(self, question: str, source: Source) -> bool:
+        """The pick's sentence, its headline or its article's lead (what the article is about: the model reads wider
+        than the extractive lead, and "Rubio would spend 371 days in space" answers "Three astronauts returned to
+        Earth ... after how many days?" under a lead that says Earth) names something the question asks about
+        (app.answer.compose.names_something_asked)."""
+        if names_something_asked(question, source):
+            return True
+        lead = self.router.base.leads([source.article_id]).get(source.article_id, frozenset())
+        return names_something_asked(question, source, lead)
 
     def _judge_pick(self, turn: _Turn, chosen: pick.Pick | None, extractive: str, notes: list[str],
                     candidates: list[Source]) -> Answer:

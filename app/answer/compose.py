@@ -19,13 +19,14 @@ import datetime as dt
 import re
 
 from app.answer.citations import cite, cited_numbers, split_claims, support_score
-from app.answer.routes import asked_name_groups, holds_each_name
+from app.answer.routes import asked_name_groups
+from app.query.story import names_all
 from app.query.temporal import looks_back, question_kind
 from app.records import ShortAnswer, Source
 from app.text.answer_spans import answer_span, when_span
 from app.text.asking import what_is_asked
 from app.text.dates import parse_question_time
-from app.text.tokens import name_groups
+from app.text.tokens import held_names, name_groups
 
 
 def compose_extractive(route: str, sources: list[Source]) -> str:
@@ -55,14 +56,18 @@ def short_extractive(question: str, sources: list[Source]) -> ShortAnswer | None
     return ShortAnswer(span.text, best.n, best.start + span.start, best.start + span.end, "rules")
 
 
-def names_something_asked(question: str, source: Source) -> bool:
-    """Does the sentence (or its article's headline) hold a name the question asks about, when it asks about any
-    (app.answer.routes.asked_name_groups)? Words taken from a sentence that does not are about something else:
-    "hundreds" of a Mariupol hospital had led "How many hostages does Hamas hold?" over a week without the war's
-    hostage count. RealTimeQA dev, extractive: 3 of 39 leads dropped, all three wrong ("Idalia", "America",
-    "Festival of Colors"), every right lead kept; the seed eval the same."""
+def names_something_asked(question: str, source: Source, lead: frozenset[str] = frozenset()) -> bool:
+    """Does the sentence (or its article's headline, or ``lead``: the names of its article's lead, as the keyword
+    index keeps them) hold a name the question asks about, when it asks about any
+    (app.answer.routes.asked_name_groups)? Words taken from a sentence that does not
+    are about something else: "hundreds" of a Mariupol hospital had led "How many hostages does Hamas hold?" over a
+    week without the war's hostage count. RealTimeQA dev, extractive: 3 of 39 leads dropped, all three wrong
+    ("Idalia", "America", "Festival of Colors"), every right lead kept; the seed eval the same."""
     groups = asked_name_groups(question)
-    return not groups or any(holds_each_name([group], source.title, source.text) for group in groups)
+    if not groups:
+        return True
+    held = held_names(source.title, source.text) | lead
+    return any(names_all({word}, held) for group in groups for word in group)
 
 
 def short_when(question: str, sources: list[Source]) -> ShortAnswer | None:
