@@ -432,6 +432,16 @@ def test_a_pick_from_a_sentence_naming_nothing_asked_gives_the_extractive_answer
     assert good.short is not None and good.short.by == "model" and good.short.text == "25 people"
 
 
+def test_a_pick_whose_article_lead_names_what_is_asked_stands(seed_settings) -> None:
+    """"Stepanakert" is in the seed's lead, not in the sentence counting the seized posts nor in the headline: the
+    article is about what is asked, so the pick stands (a sentence of an article about something else is refused,
+    as above)."""
+    question = "How many military posts did the forces seize near Stepanakert?"
+    answer = _answerer(seed_settings, _Picker(_reply_with("more than 60 military posts"))).ask(question, mode="llm")
+    assert not answer.notes, answer.notes
+    assert answer.short is not None and answer.short.by == "model" and "60" in answer.short.text
+
+
 def test_a_pick_of_another_office_holder_gives_the_extractive_answer(seed_settings) -> None:
     """The packaged model picked "Antony Blinken" (Secretary of State) for the seed's "Who is the president of
     Azerbaijan?": refused, the extractive answer leads with Azerbaijan's president."""

@@ -59,9 +59,9 @@ def short_extractive(question: str, sources: list[Source]) -> ShortAnswer | None
 def names_something_asked(question: str, source: Source, lead: frozenset[str] = frozenset()) -> bool:
     """Does the sentence (or its article's headline, or ``lead``: the names of its article's lead, as the keyword
     index keeps them) hold a name the question asks about, when it asks about any
-    (app.answer.routes.asked_name_groups)? Words taken from a sentence that does not
-    are about something else: "hundreds" of a Mariupol hospital had led "How many hostages does Hamas hold?" over a
-    week without the war's hostage count. RealTimeQA dev, extractive: 3 of 39 leads dropped, all three wrong
+    (app.answer.routes.asked_name_groups)? Words taken from a sentence that does not are about something else:
+    "hundreds" of a Mariupol hospital had led "How many hostages does Hamas hold?" over a week without the war's
+    hostage count. RealTimeQA dev, extractive: 3 of 39 leads dropped, all three wrong
     ("Idalia", "America", "Festival of Colors"), every right lead kept; the seed eval the same."""
     groups = asked_name_groups(question)
     if not groups:
