@@ -178,17 +178,16 @@ def _numbers(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
                                   or re.search(r"million|billion|trillion", text, re.I)):
             continue
         end = m.end()
-        first = _UNIT.match(sentence, end)
-        counts = content_tokens(first.group(1)) if first else set()
-        noun = _unit_words(sentence, end)  # "305,000 student loan borrowers": the compound counts its last word
+        units = _units(sentence, end)
+        counts = units[0][0] if units else set()
+        noun = {t for tokens, _ in units for t in tokens}  # "305,000 student loan borrowers" counts borrowers
         if kind == NUMBER and counted and counts & question_words and not noun & counted:
             continue  # "a magnitude 5.1 earthquake" counts no people for "How many people died in the earthquake?"
         if kind == NUMBER:  # "25 people", "60 military posts": the question's own words after the number
-            for _ in range(UNIT_WORDS):
-                unit = _UNIT.match(sentence, end)
-                if not unit or not content_tokens(unit.group(1)) & question_words:
+            for tokens, unit_end in units:
+                if not tokens & question_words:
                     break
-                end = unit.end()
+                end = unit_end
         out.append((m.start(), end))
     return out
 
@@ -196,16 +195,13 @@ def _numbers(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
 UNIT_WORDS = 3  # "305,000 student loan borrowers", "60 military posts", "25 people"
 
 
-def _unit_words(sentence: str, end: int) -> set[str]:
-    """The content words of the (up to UNIT_WORDS) words right after a number."""
-    words: set[str] = set()
-    for _ in range(UNIT_WORDS):
-        unit = _UNIT.match(sentence, end)
-        if not unit:
-            break
-        words |= content_tokens(unit.group(1))
+def _units(sentence: str, end: int) -> list[tuple[set[str], int]]:
+    """The (up to UNIT_WORDS) words right after a number: each word's content tokens and where it ends."""
+    units: list[tuple[set[str], int]] = []
+    while len(units) < UNIT_WORDS and (unit := _UNIT.match(sentence, end)):
         end = unit.end()
-    return words
+        units.append((content_tokens(unit.group(1)), end))
+    return units
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)  # what is counted, and its verb
